@@ -1,0 +1,259 @@
+"""AWS: IAM roles, their trust policies and OIDC providers into the common model.
+
+Format modules (Terraform, CloudFormation, plain JSON) read resources into `RoleInput` and
+`ProviderInput`; this module decides who each role trusts, with iam.py's evaluator behind
+each `TrustRelationship.admits`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import iam
+from .errors import AnalysisError
+from .glob import has_wildcard
+from .model import Admission, Constraint, Issuer, Location, Problem, PublicTrust, ScanModel, TrustRelationship
+from .platforms import AUDIENCE_CLAIMS, AWS_EXTRA_KEYS, normalise_issuer, platform_of, subject_claims
+from .source import Span
+from .values import Node, Ref, Template, Unknown, text_of
+
+WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+_BUILTIN_FEDERATED = {
+    "cognito-identity.amazonaws.com",
+    "accounts.google.com",
+    "graph.facebook.com",
+    "www.amazon.com",
+}
+# Condition keys that pin *which AWS principal* calls: with one of these, Principal "*" is
+# not public.
+_CALLER_PINNING_KEYS = {
+    "aws:principalorgid", "aws:principalaccount", "aws:principalarn", "aws:sourceaccount",
+    "aws:sourcearn", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths",
+    "aws:userid", "aws:username", "aws:principalservicename", "aws:sourceowner",
+}
+_FREE_KEYS = {"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"}
+
+
+@dataclass
+class ProviderInput:
+    address: str
+    url: str | None
+    client_ids: list[str] | None
+    location: Location
+    client_ids_location: Location | None = None
+
+
+@dataclass
+class RoleInput:
+    address: str
+    resource_type: str
+    path: str
+    header: Span
+    name: str | None
+    policy: Node | None
+    max_session: Node | None = None
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Group:
+    issuer_key: str  # normalised issuer, or a placeholder when unknown
+    url: str | None
+    principal_node: Node
+    provider: ProviderInput | None
+    statements: list = field(default_factory=list)
+
+
+def resolve_issuer(node: Node, providers: dict[str, ProviderInput]) -> tuple[str | None, ProviderInput | None]:
+    """The issuer URL a Federated principal stands for, and the provider resource if in the scan."""
+    value = node.value
+    if isinstance(value, Ref):
+        provider = providers.get(value.address)
+        if provider is not None:
+            return provider.url, provider
+        return None, None
+    text = text_of(node) or ""
+    if "oidc-provider/" in text:
+        issuer = text.split("oidc-provider/", 1)[1]
+        if "\u27e8" in issuer:
+            return None, None
+        provider = next((p for p in providers.values() if p.url and normalise_issuer(p.url) == issuer), None)
+        return issuer, provider
+    if text in _BUILTIN_FEDERATED:
+        return text, None
+    return None, None
+
+
+def _issuer_from_keys(statements: list[iam.Statement]) -> str | None:
+    for statement in statements:
+        for clause in statement.clauses:
+            prefix, _, claim = clause.key.rpartition(":")
+            if claim.lower() in ("sub", "aud") and "." in prefix and "\u27e8" not in prefix:
+                return prefix
+    return None
+
+
+def build_role(role: RoleInput, providers: dict[str, ProviderInput], model: ScanModel) -> None:
+    """Add the trust relationships (and public trusts) of one IAM role to the model."""
+    if role.policy is None:
+        return
+    if isinstance(role.policy.value, (Unknown, Template)):
+        return  # a policy known only after apply: nothing to judge, and never a finding
+    try:
+        document, policy_path = iam.policy_from_node(role.policy, role.path)
+        statements = iam.read_statements(document)
+    except AnalysisError as exc:
+        model.problems.append(Problem(Location(role.path, exc.span), f"{role.address}: {exc.message}", role.address))
+        return
+    groups: dict[str, _Group] = {}
+    for statement in statements:
+        if statement.effect.lower() != "allow":
+            continue
+        for kind, node in iam.principal_entries(statement):
+            if kind == "*" or (kind == "aws" and text_of(node) == "*"):
+                _check_public(role, statement, node, policy_path, model)
+                continue
+            if kind != "federated" or iam.action_matches(statement, WEB_IDENTITY) is not True:
+                continue
+            url, provider = resolve_issuer(node, providers)
+            key = normalise_issuer(url) if url else None
+            if key is None:
+                key = _issuer_from_keys([statement]) or text_of(node) or "?"
+            group = groups.setdefault(key, _Group(key, url or (key if "." in key and "\u27e8" not in key else None), node, provider))
+            group.statements.append(statement)
+    denies = [s for s in statements if s.effect.lower() == "deny"]
+    for group in groups.values():
+        model.trusts.append(_trust(role, group, denies, policy_path))
+
+
+def _check_public(role: RoleInput, statement: iam.Statement, node: Node, path: str, model: ScanModel) -> None:
+    actions = [text_of(a) or "" for a in statement.actions]
+    if statement.actions and not any(a.lower().startswith(("sts:assumerole", "sts:*", "*")) for a in actions):
+        return
+    keys = {clause.key.lower() for clause in statement.clauses if clause.positive}
+    if keys & _CALLER_PINNING_KEYS or statement.unknown_condition:
+        return
+    model.public.append(PublicTrust("aws", role.address, role.resource_type, Location(path, node.span), actions))
+
+
+def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: str) -> TrustRelationship:
+    platform = platform_of(group.url)
+    subject_names = subject_claims(platform)
+    extra_keys = AWS_EXTRA_KEYS.get(platform, set())
+    issuer_key = group.issuer_key.lower()
+
+    def request_value(key: str, claims: dict):
+        lowered = key.lower()
+        prefix, _, claim = lowered.rpartition(":")
+        if prefix == issuer_key or ("\u27e8" in prefix):
+            if claim in AUDIENCE_CLAIMS:
+                return iam.FREE  # the token's holder picks its audience
+            if claim == "sub" or claim in extra_keys:
+                return [claims[claim]] if claim in claims else iam.ABSENT
+            return iam.ABSENT
+        if "." in prefix:
+            return iam.ABSENT  # another issuer's key: not in this request
+        if lowered in _FREE_KEYS:
+            return iam.FREE
+        if lowered.startswith("aws:requesttag/") or lowered == "aws:tagkeys":
+            return iam.ABSENT
+        return iam.UNKNOWN
+
+    def claim_of(clause: iam.Clause) -> str | None:
+        prefix, _, claim = clause.key.lower().rpartition(":")
+        if prefix == issuer_key or "\u27e8" in prefix:
+            return claim
+        return None
+
+    def evaluate(statement: iam.Statement, claims: dict):
+        if statement.unknown_condition:
+            return None, []
+        outcome: bool | None = True
+        results = []
+        for clause in statement.clauses:
+            result = iam.evaluate_clause(clause, request_value(clause.key, claims))
+            results.append((clause, result))
+            if result.value is False:
+                return False, results
+            if result.value is None:
+                outcome = None
+        return outcome, results
+
+    def admits(claims: dict) -> Admission:
+        for deny in denies:
+            if iam.action_matches(deny, WEB_IDENTITY) is False:
+                continue
+            verdict, _ = evaluate(deny, claims)
+            if verdict is not False:
+                return Admission(False)
+        for statement in group.statements:
+            verdict, results = evaluate(statement, claims)
+            if verdict is True:
+                return _admission(statement, results, path, claim_of, subject_names)
+        return Admission(False)
+
+    constraints = [(_constraint(c, claim_of(c), path), claim_of(c)) for s in group.statements for c in s.clauses]
+    max_session = role.max_session
+    seconds = max_session.value if max_session is not None and isinstance(max_session.value, int) and not isinstance(max_session.value, bool) else None
+    if max_session is not None and isinstance(max_session.value, str) and max_session.value.isdigit():
+        seconds = int(max_session.value)
+    provider = group.provider
+    return TrustRelationship(
+        provider="aws",
+        address=role.address,
+        resource_type=role.resource_type,
+        principal_kind="role",
+        principal_name=role.name,
+        location=Location(role.path, role.header),
+        issuer=Issuer(group.url, platform, Location(path, group.principal_node.span)),
+        subject=[c for c, claim in constraints if claim in subject_names],
+        audience=[c for c, claim in constraints if claim in AUDIENCE_CLAIMS],
+        other_conditions=[c for c, claim in constraints if claim not in subject_names and claim not in AUDIENCE_CLAIMS],
+        admits=admits,
+        statements=[Location(path, s.span) for s in group.statements],
+        max_session_seconds=seconds,
+        session_location=Location(role.path, max_session.span) if max_session is not None else None,
+        names=list(role.names),
+        enforced_audiences=provider.client_ids if provider else None,
+        enforced_audience_location=(provider.client_ids_location or provider.location) if provider else None,
+    )
+
+
+def _constraint(clause: iam.Clause, claim: str | None, path: str) -> Constraint:
+    return Constraint(
+        claim=claim or clause.key,
+        key=clause.key,
+        operator=clause.operator,
+        values=clause.texts(),
+        value_spans=[v.span for v in clause.values],
+        location=Location(path, clause.span),
+        positive=clause.positive,
+        vacuous_when_missing=clause.vacuous_when_missing,
+    )
+
+
+def _admission(statement, results, path, claim_of, subject_names) -> Admission:
+    subject_hits = [
+        (clause, result) for clause, result in results
+        if claim_of(clause) in subject_names and clause.positive and not result.vacuous
+        and result.matched_index is not None
+    ]
+    vacuous = [_constraint(c, claim_of(c), path) for c, r in results if r.vacuous]
+    sub_hits = [(c, r) for c, r in subject_hits if claim_of(c) == "sub"]
+    chosen = (sub_hits or subject_hits or [None])[0]
+    if chosen is None:
+        return Admission(True, statement=Location(path, statement.span), vacuous=vacuous)
+    clause, result = chosen
+    return Admission(
+        True,
+        blamed=_constraint(clause, claim_of(clause), path),
+        blamed_value=result.matched_index,
+        exact=bool(sub_hits) and result.exact,
+        statement=Location(path, statement.span),
+        vacuous=vacuous,
+    )
+
+
+def audience_is_wildcard(values: list[str]) -> bool:
+    return any(has_wildcard(v) and re.fullmatch(r"[*?]+", v) for v in values)

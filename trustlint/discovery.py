@@ -1,0 +1,135 @@
+"""Finding the files to analyse: bounded, never following links out of the repository,
+and cheap: a byte-level pre-filter skips files with no federation-relevant token."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+from .model import Location, Problem
+from .source import FILE_START, SourceFile
+
+SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"}
+FORMATS = {".tf": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+# Any of these in a file's bytes makes it worth parsing (AWS part; other clouds add theirs).
+RELEVANT = re.compile(
+    rb"AssumeRole|oidc-provider|openid_connect_provider|OIDCProvider|OpenIdConnectProvider|"
+    rb"aws_iam_access_key|AWS::IAM::AccessKey|assume_role_policy|AssumeRolePolicyDocument|"
+    rb"aws_iam_role|AWS::IAM::Role",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Discovered:
+    files: list[tuple[str, SourceFile]] = field(default_factory=list)  # (format, source)
+    context: dict[str, list[SourceFile]] = field(default_factory=dict)  # .tf dir -> all its files
+    problems: list[Problem] = field(default_factory=list)
+    count: int = 0
+
+
+def find_root(paths: list[str]) -> str:
+    """The repository root: the nearest ancestor of the working directory holding .git,
+    provided every scanned path lies inside it; otherwise the scanned paths' common folder."""
+    cwd = os.path.realpath(os.getcwd())
+    root = cwd
+    probe = cwd
+    while True:
+        if os.path.exists(os.path.join(probe, ".git")):
+            root = probe
+            break
+        parent = os.path.dirname(probe)
+        if parent == probe:
+            break
+        probe = parent
+    targets = [os.path.realpath(p) for p in paths]
+    if all(t == root or t.startswith(root + os.sep) for t in targets):
+        return root
+    common = os.path.commonpath(targets)
+    return common if os.path.isdir(common) else os.path.dirname(common)
+
+
+def _relative(path: str, root: str) -> str:
+    return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+def _walk(target: str):
+    if os.path.isfile(target) or os.path.islink(target) and not os.path.isdir(target):
+        yield target
+        return
+    for directory, subdirs, names in os.walk(target, followlinks=False):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS)
+        for name in sorted(names):
+            yield os.path.join(directory, name)
+
+
+def _format_of(path: str) -> str | None:
+    lowered = path.lower()
+    if lowered.endswith(".tf.json"):
+        return None  # Terraform JSON syntax: not read yet
+    return FORMATS.get(os.path.splitext(lowered)[1])
+
+
+def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> tuple[SourceFile | None, bool]:
+    """(source, relevant). Unreadable, oversized, binary or non-UTF-8 relevant files become problems."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            discovered.problems.append(Problem(Location(rel, FILE_START), f"file is {size} bytes, over the {max_bytes}-byte limit; not analysed"))
+            return None, False
+        with open(path, "rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as exc:
+        discovered.problems.append(Problem(Location(rel, FILE_START), f"cannot read file: {exc.strerror or exc}"))
+        return None, False
+    relevant = RELEVANT.search(data) is not None
+    if b"\x00" in data:
+        if relevant:
+            discovered.problems.append(Problem(Location(rel, FILE_START), "binary file (NUL bytes) with federation-related content; not analysed"))
+        return None, False
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if relevant:
+            discovered.problems.append(Problem(Location(rel, FILE_START), f"not valid UTF-8 (byte {exc.start}); not analysed"))
+        return None, False
+    return SourceFile(rel, text), relevant
+
+
+def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Discovered:
+    discovered = Discovered()
+    real_root = os.path.realpath(root)
+    seen: set[str] = set()
+    tf_dirs: dict[str, list[tuple[SourceFile, bool]]] = {}
+    for target in paths:
+        if not os.path.exists(target) and not os.path.islink(target):
+            discovered.problems.append(Problem(Location(_relative(os.path.abspath(target), root), FILE_START), "path does not exist"))
+            continue
+        for path in _walk(target):
+            kind = _format_of(path)
+            if kind is None:
+                continue
+            real = os.path.realpath(path)
+            rel = _relative(os.path.abspath(path), root)
+            if os.path.islink(path):
+                if not (real == real_root or real.startswith(real_root + os.sep)) or not os.path.exists(real):
+                    discovered.problems.append(Problem(Location(rel, FILE_START), "symbolic link points outside the repository or nowhere; not followed"))
+                    continue
+            if real in seen or not os.path.isfile(real):
+                continue
+            seen.add(real)
+            discovered.count += 1
+            source, relevant = read_source(real, rel, max_bytes, discovered)
+            if source is None:
+                continue
+            if kind == "terraform":
+                tf_dirs.setdefault(os.path.dirname(rel), []).append((source, relevant))
+            elif relevant:
+                discovered.files.append((kind, source))
+    for directory, entries in sorted(tf_dirs.items()):
+        if any(relevant for _, relevant in entries):
+            discovered.context[directory] = [source for source, _ in entries]
+    return discovered

@@ -1,0 +1,115 @@
+"""The rule engine: evaluates compiled rules over facts and produces findings."""
+
+from __future__ import annotations
+
+import re
+
+from .errors import AnalysisError
+from .findings import Finding, Related
+from .rules import Rule, compile_rule, evaluate
+from .source import Span
+
+_PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
+ERROR_RULE_ID = "TL000"
+
+
+def lookup(scope: dict, dotted: str):
+    value = scope
+    for part in dotted.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
+
+def render(template: str, scope: dict) -> str:
+    def replace(match: re.Match) -> str:
+        value = lookup(scope, match.group(1))
+        return "" if value is None else str(value)
+
+    return _PLACEHOLDER.sub(replace, template)
+
+
+def _span(location: dict | None) -> Span:
+    if not location:
+        return Span(1, 1, 1, 1)
+    return Span(location["line"], location["column"], location["end_line"], location["end_column"])
+
+
+class Engine:
+    def __init__(self, rules: list[Rule]):
+        self.rules = rules
+        for rule in rules:
+            compile_rule(rule)
+
+    def run(self, facts: list[dict]) -> list[Finding]:
+        import celpy
+
+        findings: list[Finding] = []
+        for fact in facts:
+            kind = fact["kind"]
+            applicable = [r for r in self.rules if r.applies_to == kind]
+            if not applicable:
+                continue
+            cel_fact = celpy.json_to_cel(fact)
+            for rule in applicable:
+                try:
+                    findings.extend(self._apply(rule, fact, cel_fact))
+                except AnalysisError as exc:
+                    findings.append(self._rule_failure(rule, fact, exc))
+        return findings
+
+    def _apply(self, rule: Rule, fact: dict, cel_fact) -> list[Finding]:
+        import celpy
+
+        kind = fact["kind"]
+        items = [None]
+        if rule.for_each:
+            items = lookup({kind: fact}, rule.for_each) or []
+        out = []
+        for item in items:
+            scope = {kind: fact}
+            activation = {kind: cel_fact}
+            if item is not None:
+                scope["item"] = item
+                activation["item"] = celpy.json_to_cel(item)
+            if not evaluate(rule, "when", activation):
+                continue
+            severity = rule.severity
+            for index, case in enumerate(rule.severity_cases):
+                if evaluate(rule, f"severity_cases/{index}/when", activation):
+                    severity = case["severity"]
+                    break
+            location = lookup(scope, rule.location) or fact.get("location")
+            out.append(Finding(
+                rule_id=rule.id,
+                rule_name=rule.name,
+                severity=severity,
+                message=render(rule.message, scope),
+                path=(location or {}).get("path", fact.get("path", "")),
+                span=_span(location),
+                address=fact.get("address", ""),
+                fix=render(rule.fix, scope),
+                value=str(lookup(scope, rule.value) or "") if rule.value else "",
+                related=self._related(fact, location),
+            ))
+        return out
+
+    def _related(self, fact: dict, primary: dict | None) -> tuple:
+        header = fact.get("location")
+        if not header or header == primary:
+            return ()
+        return (Related(header["path"], _span(header), "resource"),)
+
+    def _rule_failure(self, rule: Rule, fact: dict, exc: AnalysisError) -> Finding:
+        location = fact.get("location") or {}
+        return Finding(
+            rule_id=ERROR_RULE_ID,
+            rule_name="analysis-error",
+            severity="high",
+            message=f"{fact.get('address') or fact.get('path')}: {exc.message}",
+            path=location.get("path", fact.get("path", "")),
+            span=_span(location),
+            address=fact.get("address", ""),
+            value=f"rule:{rule.id}",
+        )

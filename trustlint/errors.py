@@ -1,0 +1,17 @@
+"""Errors that become TL000 findings instead of tracebacks."""
+
+from __future__ import annotations
+
+from .source import Span, FILE_START
+
+
+class AnalysisError(Exception):
+    """A file (or part of one) could not be analysed; reported as TL000 at `span`."""
+
+    def __init__(self, message: str, span: Span = FILE_START):
+        super().__init__(message)
+        self.message = message
+        self.span = span
+
+
+MAX_NESTING = 200

@@ -1,0 +1,243 @@
+"""Facts: what rules read. Each model object becomes a plain dict (documented by
+schemas/facts.schema.json) after its trust has been probed with adversarial tokens."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from .glob import has_wildcard
+from .model import Admission, Constraint, Location, ScanModel, TrustRelationship
+from .probes import BREADTHS, LEGIT, Probe, probes_for
+from .tiers import DEFAULT_TIERS, TierPatterns
+
+FACTS_VERSION = 1
+
+
+@dataclass
+class Settings:
+    max_session_seconds: int = 3600
+    tiers: TierPatterns = DEFAULT_TIERS
+
+
+def location_fact(location: Location | None) -> dict | None:
+    if location is None:
+        return None
+    return {"path": location.path, **location.span.to_dict()}
+
+
+def _value_location(constraint: Constraint, index: int | None) -> dict:
+    if index is not None and index < len(constraint.value_spans):
+        return location_fact(Location(constraint.location.path, constraint.value_spans[index]))
+    return location_fact(constraint.location)
+
+
+def _subject_values(trust: TrustRelationship) -> dict[str, list[str]]:
+    values: dict[str, list[str]] = defaultdict(list)
+    for constraint in trust.subject:
+        if constraint.positive:
+            values[constraint.claim].extend(constraint.values)
+    return values
+
+
+@dataclass
+class _Probed:
+    probe: Probe
+    admission: Admission
+
+
+def probe_trust(trust: TrustRelationship) -> list[_Probed]:
+    """Run every probe of the trust's platform through its evaluator; keep the admitted."""
+    admitted = []
+    for probe in probes_for(trust.issuer.platform, _subject_values(trust)):
+        admission = trust.admits(probe.claims)
+        if admission.admitted:
+            admitted.append(_Probed(probe, admission))
+    return admitted
+
+
+def _probe_fact(probed: _Probed, trust: TrustRelationship) -> dict:
+    admission = probed.admission
+    blamed = admission.blamed
+    if blamed is not None:
+        location = _value_location(blamed, admission.blamed_value)
+        matched = blamed.values[admission.blamed_value] if admission.blamed_value is not None else ""
+    else:
+        location = location_fact(admission.statement or trust.location)
+        matched = ""
+    return {
+        "id": probed.probe.id,
+        "subject": probed.probe.subject,
+        "description": probed.probe.description,
+        "breadth": probed.probe.breadth,
+        "tier": probed.probe.tier,
+        "exact": admission.exact,
+        "constrained": blamed is not None,
+        "matched_value": matched,
+        "matched_operator": blamed.operator if blamed is not None else "",
+        "vacuous": [f"{c.operator} on {c.key}" for c in admission.vacuous],
+        "location": location,
+    }
+
+
+def _widest(probes: list[dict]) -> dict:
+    if not probes:
+        return {"present": False, "breadth": "none"}
+    worst = max(probes, key=lambda p: BREADTHS.index(p["breadth"]))
+    return dict(worst, present=True)
+
+
+def _audience(trust: TrustRelationship) -> dict:
+    positive = [c for c in trust.audience if c.positive and not c.vacuous_when_missing]
+    values = [v for c in positive for v in c.values]
+    wildcard = [c for c in positive if any(v.strip("*?") == "" for v in c.values)]
+    statements_with_audience = {
+        (c.location.path, s.span) for c in positive for s in trust.statements
+        if s.span.line <= c.location.span.line <= s.span.end_line
+    }
+    missing = not positive or len(statements_with_audience) < len(trust.statements)
+    enforced = trust.enforced_audiences
+    fact = {
+        "constrained": not missing and not wildcard,
+        "missing": missing,
+        "values": values,
+        "wildcard": bool(wildcard),
+        "enforced_by_issuer_side": enforced or [],
+        "issuer_side_known": enforced is not None,
+        "enforced_single": enforced is not None and len(enforced) == 1 and not has_wildcard(enforced[0]),
+        "location": location_fact(trust.statements[0] if trust.statements else trust.location),
+    }
+    if wildcard:
+        fact["location"] = location_fact(Location(wildcard[0].location.path, wildcard[0].value_spans[0]))
+    return fact
+
+
+def _tier(trust: TrustRelationship, settings: Settings) -> tuple[str, str]:
+    tier, reason = settings.tiers.tier_of_names(trust.names)
+    if tier != "unknown":
+        return tier, f"name {reason!r}"
+    return "unknown", ""
+
+
+def _cross_environment(trust_tier: str, probes: list[dict]) -> list[dict]:
+    items = []
+    non_production = [p for p in probes if p["tier"] == "non-production"]
+    if trust_tier == "production" and non_production:
+        first = non_production[0]
+        items.append({
+            "kind": "production-admits-non-production",
+            "probe": first,
+            "location": first["location"],
+            "detail": ", ".join(sorted({p["description"] for p in non_production})[:3]),
+        })
+        return items
+    explicit = [p for p in probes if p["exact"] or p["breadth"] == LEGIT]
+    explicit_tiers = {p["tier"] for p in explicit} - {"unknown"}
+    all_tiers = {p["tier"] for p in probes} - {"unknown"}
+    if explicit_tiers and all_tiers >= {"production", "non-production"}:
+        first = next((p for p in probes if p["tier"] == "non-production"), probes[0])
+        production = next(p for p in probes if p["tier"] == "production")
+        items.append({
+            "kind": "mixed-tiers",
+            "probe": first,
+            "location": first["location"],
+            "detail": f"{production['description']} and {first['description']}",
+        })
+    return items
+
+
+def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
+    """All facts about one trust relationship, with the admitted probes."""
+    admitted = [_probe_fact(p, trust) for p in probe_trust(trust)]
+    broad = [p for p in admitted if p["breadth"] != LEGIT and not p["exact"]]
+    tier, tier_reason = _tier(trust, settings)
+    if tier == "unknown":
+        explicit = {p["tier"] for p in admitted if p["exact"] or p["breadth"] == LEGIT} - {"unknown"}
+        if explicit == {"production"}:
+            tier, tier_reason = "production", "it trusts production workloads only"
+    session = trust.max_session_seconds
+    return {
+        "kind": "trust",
+        "provider": trust.provider,
+        "address": trust.address,
+        "resource_type": trust.resource_type,
+        "path": trust.location.path,
+        "location": location_fact(trust.location),
+        "principal": {"kind": trust.principal_kind, "name": trust.principal_name or ""},
+        "issuer": {"url": trust.issuer.url or "", "platform": trust.issuer.platform},
+        "tier": tier,
+        "tier_reason": tier_reason,
+        "subject": {
+            "constrained": any(c.positive and not c.vacuous_when_missing for c in trust.subject),
+            "constraints": [_constraint_fact(c) for c in trust.subject],
+        },
+        "audience": _audience(trust),
+        "admitted": admitted,
+        "wildcard": _widest([p for p in broad if p["constrained"]]),
+        "unconstrained": _widest([p for p in broad if not p["constrained"]]),
+        "session": {
+            "max_seconds": session if session is not None else -1,
+            "threshold": settings.max_session_seconds,
+            "location": location_fact(trust.session_location),
+        },
+        "cross_environment": _cross_environment(tier, admitted),
+    }
+
+
+def _constraint_fact(constraint: Constraint) -> dict:
+    return {
+        "claim": constraint.claim,
+        "key": constraint.key,
+        "operator": constraint.operator,
+        "values": list(constraint.values),
+        "positive": constraint.positive,
+        "location": location_fact(constraint.location),
+    }
+
+
+def add_shared_subject_facts(trust_fact_list: list[dict]) -> None:
+    """One exact subject that can assume roles of different tiers: noted on the production role."""
+    by_subject: dict[str, list[dict]] = defaultdict(list)
+    for facts in trust_fact_list:
+        for probe in facts["admitted"]:
+            if probe["exact"]:
+                by_subject[probe["subject"]].append((facts, probe))
+    for pairs in by_subject.values():
+        tiers = {facts["tier"] for facts, _ in pairs}
+        if not {"production", "non-production"} <= tiers:
+            continue
+        others = sorted({f["address"] for f, _ in pairs if f["tier"] == "non-production"})
+        for facts, probe in pairs:
+            if facts["tier"] == "production" and not facts["cross_environment"]:
+                facts["cross_environment"].append({
+                    "kind": "shared-subject",
+                    "probe": probe,
+                    "location": probe["location"],
+                    "detail": f"{probe['subject']} can also assume non-production {', '.join(others)}",
+                })
+
+
+def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
+    """Facts for every object of the model, in a deterministic order."""
+    trusts = [trust_facts(t, settings) for t in model.trusts]
+    add_shared_subject_facts(trusts)
+    facts = list(trusts)
+    for credential in model.credentials:
+        facts.append({
+            "kind": "credential", "provider": credential.provider, "address": credential.address,
+            "resource_type": credential.resource_type, "path": credential.location.path,
+            "credential": {"type": credential.kind, "owner": credential.owner or ""},
+            "location": location_fact(credential.location),
+        })
+    for public in model.public:
+        facts.append({
+            "kind": "public", "provider": public.provider, "address": public.address,
+            "resource_type": public.resource_type, "path": public.location.path,
+            "actions": public.actions, "location": location_fact(public.location),
+        })
+    for problem in model.problems:
+        facts.append({
+            "kind": "problem", "address": problem.address, "path": problem.location.path,
+            "message": problem.message, "location": location_fact(problem.location),
+        })
+    return facts

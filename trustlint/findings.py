@@ -1,0 +1,48 @@
+"""Findings: frozen, ordered deterministically, fingerprinted without line numbers."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from .source import Span
+
+SEVERITIES = ("info", "low", "medium", "high", "critical")
+
+
+@dataclass(frozen=True)
+class Related:
+    path: str
+    span: Span
+    label: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule_id: str
+    rule_name: str
+    severity: str
+    message: str
+    path: str
+    span: Span
+    address: str
+    fix: str = ""
+    value: str = ""  # the offending value, part of the fingerprint
+    related: tuple[Related, ...] = field(default_factory=tuple)
+
+    @property
+    def fingerprint(self) -> str:
+        """Stable identity across runs: rule, file, resource and offending value, never lines."""
+        material = "\x1f".join([self.rule_id, self.path, self.address, self.value or self.message])
+        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.line, self.span.column, self.rule_id, self.address, self.message)
+
+    def at_least(self, threshold: str) -> bool:
+        return SEVERITIES.index(self.severity) >= SEVERITIES.index(threshold)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    unique = {(f.sort_key(), f.fingerprint): f for f in findings}
+    return [unique[k] for k in sorted(unique)]

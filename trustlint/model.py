@@ -1,0 +1,141 @@
+"""The common trust-relationship model every parser produces and every rule reads.
+
+One `TrustRelationship` says: this principal (role, service account, identity) can be
+obtained by workloads holding tokens from this issuer, under these constraints. The
+cloud-specific semantics (how constraints combine) live behind `admits`, which answers for
+one concrete token whether the trust lets it in. Documented by schemas/facts.schema.json.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from .source import Span
+
+PROVIDERS = ("aws", "gcp", "azure")
+PLATFORMS = (
+    "github-actions",
+    "gitlab",
+    "terraform-cloud",
+    "kubernetes",
+    "circleci",
+    "bitbucket",
+    "buildkite",
+    "azure-devops",
+    "cognito",
+    "google",
+    "unknown",
+)
+TIERS = ("production", "non-production", "unknown")
+
+
+@dataclass(frozen=True)
+class Location:
+    path: str
+    span: Span
+    label: str = ""
+
+
+@dataclass
+class Issuer:
+    url: str | None  # None when it cannot be known statically
+    platform: str
+    location: Location | None = None
+
+
+@dataclass
+class Constraint:
+    """One condition on one token claim: operator and values, each value with its span."""
+
+    claim: str  # e.g. "sub", "aud", "repository"
+    key: str  # as written, e.g. "token.actions.githubusercontent.com:sub"
+    operator: str  # as written, e.g. "StringLike", "ForAllValues:StringEquals"
+    values: list[str]
+    value_spans: list[Span]
+    location: Location
+    positive: bool = True  # False for StringNotEquals / StringNotLike
+    vacuous_when_missing: bool = False  # ForAllValues / IfExists: true when the claim is absent
+
+
+@dataclass
+class Admission:
+    """Whether a trust admits one token, and which constraint value let it in."""
+
+    admitted: bool
+    blamed: Constraint | None = None  # the subject constraint that matched
+    blamed_value: int | None = None  # index into blamed.values
+    exact: bool = False  # matched by an exact value naming this very token
+    statement: Location | None = None  # the statement / binding that admitted it
+    vacuous: list[Constraint] = field(default_factory=list)  # passed only because absent
+
+
+@dataclass
+class TrustRelationship:
+    provider: str
+    address: str  # logical location: `aws_iam_role.deploy`, a CFN logical id, ...
+    resource_type: str
+    principal_kind: str  # role | service-account | managed-identity | application
+    principal_name: str | None
+    location: Location  # the resource header
+    issuer: Issuer
+    subject: list[Constraint]
+    audience: list[Constraint]
+    other_conditions: list[Constraint]
+    admits: Callable[[dict], Admission]
+    statements: list[Location] = field(default_factory=list)
+    max_session_seconds: int | None = None
+    session_location: Location | None = None
+    names: list[str] = field(default_factory=list)  # name, tags, path: for the tier
+    tier: str = "unknown"
+    tier_reason: str = ""
+    # Audiences the issuer side itself enforces (AWS OIDC provider client ids), if known.
+    enforced_audiences: list[str] | None = None
+    enforced_audience_location: Location | None = None
+    unknowns: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class StaticCredential:
+    provider: str
+    address: str
+    resource_type: str
+    kind: str  # e.g. "aws-access-key"
+    owner: str | None
+    location: Location
+    names: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PublicTrust:
+    """A principal anyone can assume (AWS `Principal: "*"` with nothing pinning the caller)."""
+
+    provider: str
+    address: str
+    resource_type: str
+    location: Location  # the offending principal value
+    actions: list[str]
+
+
+@dataclass
+class Problem:
+    """Something that could not be analysed: becomes a TL000 finding."""
+
+    location: Location
+    message: str
+    address: str = ""
+
+
+@dataclass
+class ScanModel:
+    trusts: list[TrustRelationship] = field(default_factory=list)
+    credentials: list[StaticCredential] = field(default_factory=list)
+    public: list[PublicTrust] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def extend(self, other: "ScanModel") -> None:
+        self.trusts.extend(other.trusts)
+        self.credentials.extend(other.credentials)
+        self.public.extend(other.public)
+        self.problems.extend(other.problems)

@@ -1,0 +1,54 @@
+"""Parsers: one module per input format. `parse_file` dispatches a discovered file by format;
+Terraform is read per module directory by terraform.scan_module."""
+
+from __future__ import annotations
+
+from ..errors import AnalysisError
+from ..model import Location, Problem, ScanModel
+from ..source import SourceFile
+
+
+def _parse_yaml(source: SourceFile) -> ScanModel:
+    from . import cloudformation
+    from .yamlpos import load_yaml_documents
+
+    model = ScanModel()
+    for document in load_yaml_documents(source):
+        if cloudformation.is_template(document):
+            model.extend(cloudformation.scan_template(document, source))
+    return model
+
+
+def _parse_json(source: SourceFile) -> ScanModel:
+    from . import cloudformation
+    from .jsonpos import load_json
+
+    document = load_json(source)
+    if cloudformation.is_template(document):
+        return cloudformation.scan_template(document, source)
+    if cloudformation.is_trust_policy(document):
+        return cloudformation.scan_policy_file(document, source)
+    return ScanModel()
+
+
+PARSERS = {"yaml": _parse_yaml, "json": _parse_json}
+
+
+def parse_file(kind: str, source: SourceFile) -> ScanModel:
+    """Model of one file; a file that cannot be analysed yields a Problem, never an exception."""
+    try:
+        return PARSERS[kind](source)
+    except AnalysisError as exc:
+        model = ScanModel()
+        model.problems.append(Problem(Location(source.path, exc.span), exc.message))
+        return model
+    except RecursionError:
+        model = ScanModel()
+        model.problems.append(Problem(Location(source.path, exc_span()), "document nested too deeply"))
+        return model
+
+
+def exc_span():
+    from ..source import FILE_START
+
+    return FILE_START

@@ -1,0 +1,597 @@
+"""Evaluate Terraform expressions statically, keeping spans.
+
+What a configuration states is evaluated (literals, variable defaults, locals, templates,
+conditionals, `for` expressions and common functions); what only exists after apply
+(resource attributes, data sources, module outputs) becomes a `Ref` or `Unknown`, never a
+guess. Deeper evaluation (tfvars, count/for_each, modules) builds on this module.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..errors import AnalysisError
+from ..source import EmbeddedSource, SourceFile, Span
+from ..values import Node, Ref, Template, Unknown, text_of
+from .hcl import Attribute, Block, tree_span
+
+_SKIP = {"new_line_or_comment"}
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_MAX_DEPTH = 60
+
+
+class Module:
+    """The blocks of one Terraform module directory, indexed for reference lookups."""
+
+    def __init__(self, blocks: list[Block]):
+        self.blocks = blocks
+        self.variables: dict[str, Block] = {}
+        self.locals: dict[str, Attribute] = {}
+        self.resources: dict[str, Block] = {}
+        for block in blocks:
+            if block.type == "variable" and block.labels:
+                self.variables[block.labels[0]] = block
+            elif block.type == "locals":
+                self.locals.update(block.attributes)
+            elif block.type == "resource" and len(block.labels) == 2:
+                self.resources[".".join(block.labels)] = block
+            elif block.type == "data" and len(block.labels) == 2:
+                self.resources["data." + ".".join(block.labels)] = block
+
+
+def _children(tree) -> list:
+    return [c for c in tree.children if not (hasattr(c, "data") and c.data in _SKIP)]
+
+
+def _trees(tree) -> list:
+    return [c for c in _children(tree) if hasattr(c, "data")]
+
+
+def source_text(source: SourceFile, span: Span) -> str:
+    """The source text covered by a span (for messages and Unknown.expr)."""
+    if span.line == span.end_line:
+        return source.line_text(span.line)[span.column - 1 : span.end_column - 1]
+    first = source.line_text(span.line)[span.column - 1 :]
+    return first + " …"
+
+
+def is_fully_known(node: Node) -> bool:
+    value = node.value
+    if isinstance(value, dict):
+        return all(is_fully_known(v) for v in value.values())
+    if isinstance(value, list):
+        return all(is_fully_known(v) for v in value)
+    return node.is_known
+
+
+def plain(node: Node):
+    """Plain Python value of a fully known node."""
+    value = node.value
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def from_plain(value, span: Span) -> Node:
+    if isinstance(value, dict):
+        return Node({str(k): from_plain(v, span) for k, v in value.items()}, span)
+    if isinstance(value, (list, tuple)):
+        return Node([from_plain(v, span) for v in value], span)
+    return Node(value, span)
+
+
+def _stringify(value) -> str | None:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    return None
+
+
+class Evaluator:
+    """Evaluates expressions of one module; `bindings` holds for-expression variables."""
+
+    def __init__(self, module: Module, source: SourceFile, variable_values: dict | None = None):
+        self.module = module
+        self.source = source
+        self.variable_values = variable_values or {}
+        self._locals_cache: dict[str, Node] = {}
+        self._locals_active: set[str] = set()
+        self._depth = 0
+
+    # -- entry points -------------------------------------------------------------
+    def attribute(self, block: Block, name: str) -> Node | None:
+        attr = block.attributes.get(name)
+        if attr is None:
+            return None
+        return self.with_source(block.source).eval(attr.expr)
+
+    def with_source(self, source: SourceFile | None) -> "Evaluator":
+        if source is None or source is self.source:
+            return self
+        other = Evaluator(self.module, source, self.variable_values)
+        other._locals_cache = self._locals_cache
+        other._locals_active = self._locals_active
+        return other
+
+    def eval(self, tree, bindings: dict | None = None) -> Node:
+        self._depth += 1
+        try:
+            if self._depth > _MAX_DEPTH:
+                raise AnalysisError("expression nested too deeply to evaluate", tree_span(tree))
+            return self._eval(tree, bindings or {})
+        finally:
+            self._depth -= 1
+
+    def unknown(self, tree, reason: str = "not known before apply") -> Node:
+        span = tree_span(tree)
+        return Node(Unknown(source_text(self.source, span), reason), span)
+
+    # -- dispatch -----------------------------------------------------------------
+    def _eval(self, tree, bindings: dict) -> Node:
+        if not hasattr(tree, "data"):
+            return Node(str(tree), tree_span(tree))
+        kind = tree.data
+        handler = getattr(self, "_eval_" + str(kind), None)
+        if handler is None:
+            return self.unknown(tree, f"unsupported expression ({kind})")
+        return handler(tree, bindings)
+
+    def _eval_expr_term(self, tree, bindings):
+        parts = _trees(tree)
+        if len(parts) == 1:
+            node = self.eval(parts[0], bindings)
+            if tree.children and str(tree.children[0]) == "(":
+                node = Node(node.value, tree_span(tree), origin=node.origin)
+            return node
+        return self.unknown(tree)
+
+    def _eval_int_lit(self, tree, bindings):
+        return Node(int(str(tree.children[0])), tree_span(tree))
+
+    def _eval_float_lit(self, tree, bindings):
+        return Node(float(str(tree.children[0])), tree_span(tree))
+
+    def _eval_literal_value(self, tree, bindings):
+        word = str(tree.children[0])
+        return Node({"true": True, "false": False}.get(word), tree_span(tree))
+
+    def _eval_tuple(self, tree, bindings):
+        return Node([self.eval(t, bindings) for t in _trees(tree)], tree_span(tree))
+
+    def _eval_object(self, tree, bindings):
+        items: dict[str, Node] = {}
+        for elem in _trees(tree):
+            key_tree, value_tree = _trees(elem)
+            key = self._object_key(key_tree, bindings)
+            value = self.eval(value_tree, bindings)
+            value.key_span = tree_span(key_tree)
+            items[key] = value
+        return Node(items, tree_span(tree))
+
+    def _object_key(self, key_tree, bindings) -> str:
+        inner = _trees(key_tree)[0] if _trees(key_tree) else key_tree
+        # A bare identifier key (`Effect = ...`) names itself; anything else is evaluated.
+        if hasattr(inner, "data") and inner.data == "expr_term":
+            only = _trees(inner)
+            if len(only) == 1 and only[0].data == "identifier":
+                return str(only[0].children[0])
+        if hasattr(inner, "data") and inner.data == "keyword":
+            return str(inner.children[0])
+        return text_of(self.eval(inner, bindings)) or ""
+
+    def _eval_identifier(self, tree, bindings):
+        name = str(tree.children[0])
+        if name in bindings:
+            bound = bindings[name]
+            return Node(bound.value, tree_span(tree), origin=bound.origin)
+        return self._resolve(name, [], tree, bindings)
+
+    def _eval_conditional(self, tree, bindings):
+        cond_tree, true_tree, false_tree = _trees(tree)
+        cond = self.eval(cond_tree, bindings)
+        if isinstance(cond.value, bool):
+            return self.eval(true_tree if cond.value else false_tree, bindings)
+        return self.unknown(tree, "condition not known statically")
+
+    def _eval_unary_op(self, tree, bindings):
+        op = str(tree.children[0])
+        operand = self.eval(_trees(tree)[0], bindings)
+        if op == "!" and isinstance(operand.value, bool):
+            return Node(not operand.value, tree_span(tree))
+        if op == "-" and isinstance(operand.value, (int, float)) and not isinstance(operand.value, bool):
+            return Node(-operand.value, tree_span(tree))
+        return self.unknown(tree)
+
+    def _eval_binary_op(self, tree, bindings):
+        left_tree, term = _trees(tree)[:2]
+        op_tree, right_tree = _trees(term)
+        op = str(op_tree.children[0]).strip()
+        left = self.eval(left_tree, bindings)
+        right = self.eval(right_tree, bindings)
+        if not (is_fully_known(left) and is_fully_known(right)):
+            return self.unknown(tree)
+        a, b = plain(left), plain(right)
+        try:
+            value = _BINARY[op](a, b)
+        except (KeyError, TypeError, ZeroDivisionError):
+            return self.unknown(tree, f"cannot evaluate {op}")
+        return Node(value, tree_span(tree))
+
+    # -- strings ------------------------------------------------------------------
+    def _eval_string(self, tree, bindings):
+        parts: list = []
+        for part in tree.children:
+            if not hasattr(part, "data"):
+                continue
+            inner = part.children[0]
+            if not hasattr(inner, "data"):
+                token = str(inner)
+                kind = getattr(inner, "type", "")
+                if kind == "ESCAPED_INTERPOLATION":
+                    parts.append(token[1:])
+                elif kind == "ESCAPED_DIRECTIVE":
+                    parts.append(token[1:])
+                else:
+                    parts.append(_unescape(token))
+            elif inner.data == "interpolation":
+                parts.extend(self._template_part(_trees(inner)[0], bindings))
+            else:
+                return self.unknown(tree, "template directive")
+        return _template_node(parts, tree_span(tree))
+
+    def _template_part(self, expr, bindings) -> list:
+        node = self.eval(expr, bindings)
+        text = _stringify(node.value)
+        if text is not None:
+            return [text]
+        if isinstance(node.value, Template):
+            return list(node.value.parts)
+        if isinstance(node.value, Unknown):
+            return [node.value]
+        return [Unknown(source_text(self.source, tree_span(expr)), "not a string")]
+
+    def _eval_heredoc_template(self, tree, bindings, trim: bool = False):
+        token = tree.children[0]
+        raw = str(token)
+        first_newline = raw.index("\n")
+        body = raw[first_newline + 1 :]
+        body = body[: body.rstrip("\r\n").rfind("\n") + 1] if "\n" in body.rstrip("\r\n") else ""
+        body_offset = self._offset(token.line + 1, 1)
+        lines = body.split("\n")
+        indent = 0
+        if trim:
+            widths = [len(l) - len(l.lstrip(" \t")) for l in lines if l.strip()]
+            indent = min(widths) if widths else 0
+        return self._render_heredoc(lines, indent, body_offset, tree, bindings)
+
+    def _eval_heredoc_template_trim(self, tree, bindings):
+        return self._eval_heredoc_template(tree, bindings, trim=True)
+
+    def _offset(self, line: int, column: int) -> int:
+        lines = self.source.lines
+        return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
+
+    def _render_heredoc(self, lines, indent, body_offset, tree, bindings) -> Node:
+        rendered: list[str] = []
+        segments: list[tuple[int, int]] = []
+        length = 0
+        source_offset = body_offset
+        unknowns = []
+        for line in lines:
+            text = line[indent:] if len(line) >= indent else line.lstrip(" \t")
+            start = source_offset + (len(line) - len(text))
+            for piece, piece_offset, is_literal in _split_template(text, start):
+                segments.append((length, piece_offset))
+                if is_literal:
+                    value = piece.replace("$${", "${").replace("%%{", "%{")
+                else:
+                    value_node = self._embedded_expression(piece, tree, bindings)
+                    value = text_of(value_node) or ""
+                    if not value_node.is_known:
+                        unknowns.append(value_node.value)
+                rendered.append(value)
+                length += len(value)
+            rendered.append("\n")
+            segments.append((length, source_offset + len(line)))
+            length += 1
+            source_offset += len(line) + 1
+        text = "".join(rendered)
+        embedded = EmbeddedSource(self.source.path, text, base=self.source, segments=tuple(segments))
+        node = Node(text, tree_span(tree), origin=["heredoc"])
+        node.embedded = embedded
+        return node
+
+    def _embedded_expression(self, text: str, tree, bindings) -> Node:
+        import hcl2
+        from lark.exceptions import LarkError
+
+        try:
+            attribute = hcl2.parses_to_tree("x = " + text.strip()).children[0].children
+            expr = [c for c in attribute if hasattr(c, "data") and c.data == "attribute"][0].children[2]
+        except (LarkError, IndexError, RecursionError):
+            return Node(Unknown(text.strip(), "unparsable interpolation"), tree_span(tree))
+        inner = Evaluator(self.module, SourceFile(self.source.path, "x = " + text.strip()), self.variable_values)
+        inner._locals_cache = self._locals_cache
+        node = inner.eval(expr, bindings)
+        if isinstance(node.value, Unknown):
+            return Node(Unknown(text.strip(), node.value.reason), tree_span(tree))
+        return node
+
+    def _eval_template_string(self, tree, bindings):
+        return self.unknown(tree, "template directive")
+
+    # -- references -----------------------------------------------------------------
+    def _traversal(self, tree) -> tuple[str, list, object] | None:
+        """Flatten `a.b[0].c` into ('a', [steps]); steps are ('attr', name) or ('index', tree)."""
+        steps: list = []
+        node = tree
+        while True:
+            kind = node.data if hasattr(node, "data") else None
+            if kind == "expr_term" and len(_trees(node)) == 1:
+                node = _trees(node)[0]
+            elif kind == "get_attr_expr_term":
+                inner, attr = _trees(node)
+                steps.append(("attr", _attr_name(attr)))
+                node = inner
+            elif kind == "index_expr_term":
+                inner, index = _trees(node)
+                steps.append(_index_step(index))
+                node = inner
+            elif kind in ("attr_splat_expr_term", "full_splat_expr_term"):
+                inner = _trees(node)[0]
+                steps.append(("splat", None))
+                node = inner
+            elif kind == "identifier":
+                steps.reverse()
+                return str(node.children[0]), steps, node
+            else:
+                return None
+
+    def _eval_get_attr_expr_term(self, tree, bindings):
+        flat = self._traversal(tree)
+        if flat is None:
+            return self.unknown(tree)
+        root, steps, _ = flat
+        if root in bindings:
+            return self._apply_steps(bindings[root], steps, tree, bindings)
+        return self._resolve(root, steps, tree, bindings)
+
+    _eval_index_expr_term = _eval_get_attr_expr_term
+    _eval_attr_splat_expr_term = _eval_get_attr_expr_term
+    _eval_full_splat_expr_term = _eval_get_attr_expr_term
+
+    def _resolve(self, root: str, steps: list, tree, bindings) -> Node:
+        span = tree_span(tree)
+        expr_text = source_text(self.source, span)
+        if root == "var" and steps and steps[0][0] == "attr":
+            base = self._variable(steps[0][1], span)
+            return self._apply_steps(base, steps[1:], tree, bindings)
+        if root == "local" and steps and steps[0][0] == "attr":
+            base = self._local(steps[0][1], span)
+            return self._apply_steps(base, steps[1:], tree, bindings)
+        if root in ("each", "count", "self", "path", "terraform", "module"):
+            return Node(Unknown(expr_text, f"{root}.* is not evaluated yet"), span)
+        names = [s[1] for s in steps if s[0] == "attr"]
+        if root == "data" and len(names) >= 2:
+            address = f"data.{names[0]}.{names[1]}"
+            attribute = ".".join(names[2:])
+        elif names:
+            address = f"{root}.{names[0]}"
+            attribute = ".".join(names[1:])
+        else:
+            return Node(Unknown(expr_text, f"unknown name {root!r}"), span)
+        return Node(Ref(expr_text, "resolved after apply", address, attribute), span)
+
+    def _variable(self, name: str, span: Span) -> Node:
+        if name in self.variable_values:
+            return self.variable_values[name]
+        block = self.module.variables.get(name)
+        if block is not None and "default" in block.attributes:
+            node = self.with_source(block.source).eval(block.attributes["default"].expr)
+            node.origin = [f"default of var.{name}"]
+            return node
+        return Node(Unknown(f"var.{name}", "input variable without a default"), span)
+
+    def _local(self, name: str, span: Span) -> Node:
+        if name in self._locals_cache:
+            return self._locals_cache[name]
+        attr = self.module.locals.get(name)
+        if attr is None or name in self._locals_active:
+            return Node(Unknown(f"local.{name}", "undefined or circular local"), span)
+        self._locals_active.add(name)
+        try:
+            block_source = self._source_of_local(name)
+            node = self.with_source(block_source).eval(attr.expr)
+        finally:
+            self._locals_active.discard(name)
+        self._locals_cache[name] = node
+        return node
+
+    def _source_of_local(self, name: str) -> SourceFile | None:
+        for block in self.module.blocks:
+            if block.type == "locals" and name in block.attributes:
+                return block.source
+        return None
+
+    def _apply_steps(self, base: Node, steps: list, tree, bindings) -> Node:
+        node = base
+        for kind, arg in steps:
+            if isinstance(node.value, (Unknown, Template)):
+                return Node(Unknown(source_text(self.source, tree_span(tree)), "depends on an unknown value"), tree_span(tree))
+            if kind == "attr" and isinstance(node.value, dict) and arg in node.value:
+                node = node.value[arg]
+            elif kind == "index":
+                key = self.eval(arg, bindings)
+                picked = _index(node, key)
+                if picked is None:
+                    return self.unknown(tree, "index not known statically")
+                node = picked
+            else:
+                return self.unknown(tree, "attribute not known statically")
+        return node
+
+    # -- for expressions and functions -----------------------------------------------
+    def _eval_for_tuple_expr(self, tree, bindings):
+        return self._for(tree, bindings, as_object=False)
+
+    def _eval_for_object_expr(self, tree, bindings):
+        return self._for(tree, bindings, as_object=True)
+
+    def _for(self, tree, bindings, as_object: bool) -> Node:
+        parts = _trees(tree)
+        intro, rest = parts[0], parts[1:]
+        cond = rest[-1] if rest and rest[-1].data == "for_cond" else None
+        exprs = [p for p in rest if p is not cond]
+        names = [str(t.children[0]) for t in _trees(intro) if t.data == "identifier"]
+        collection = self.eval(_trees(intro)[-1], bindings)
+        if not isinstance(collection.value, (list, dict)):
+            return self.unknown(tree, "for expression over an unknown collection")
+        pairs = collection.items() if isinstance(collection.value, dict) else [
+            (Node(i, collection.span), v) for i, v in enumerate(collection.value)
+        ]
+        results: list = []
+        for key, value in pairs:
+            key_node = key if isinstance(key, Node) else Node(key, collection.span)
+            local = dict(bindings)
+            if len(names) == 2:
+                local[names[0]], local[names[1]] = key_node, value
+            else:
+                local[names[0]] = value
+            if cond is not None:
+                test = self.eval(_trees(cond)[0], local)
+                if test.value is not True:
+                    if isinstance(test.value, bool):
+                        continue
+                    return self.unknown(tree, "for condition not known statically")
+            if as_object:
+                k = text_of(self.eval(exprs[0], local)) or ""
+                results.append((k, self.eval(exprs[1], local)))
+            else:
+                results.append(self.eval(exprs[0], local))
+        if as_object:
+            return Node(dict(results), tree_span(tree))
+        return Node(results, tree_span(tree))
+
+    def _eval_function_call(self, tree, bindings):
+        parts = _trees(tree)
+        name = "::".join(str(p.children[0]) for p in parts if p.data == "identifier")
+        arg_trees = _trees(parts[-1]) if parts[-1].data == "arguments" else []
+        args = [self.eval(a, bindings) for a in arg_trees]
+        if any(str(c) == "..." for c in (parts[-1].children if arg_trees else [])) and args:
+            last = args.pop()
+            if not isinstance(last.value, list):
+                return self.unknown(tree, "argument expansion of an unknown list")
+            args.extend(last.value)
+        return call_function(self, name, args, tree)
+
+
+def _attr_name(get_attr) -> str:
+    return "".join(str(t.children[0]) if hasattr(t, "data") else "" for t in _trees(get_attr))
+
+
+def _index_step(index):
+    if index.data == "short_index":
+        return ("index", index.children[-1])
+    return ("index", _trees(index)[0])
+
+
+def _index(node: Node, key: Node) -> Node | None:
+    value = node.value
+    if isinstance(value, list) and isinstance(key.value, (int, float)) and not isinstance(key.value, bool):
+        i = int(key.value)
+        return value[i] if 0 <= i < len(value) else None
+    if isinstance(value, dict) and isinstance(key.value, str):
+        return value.get(key.value)
+    return None
+
+
+def _unescape(text: str) -> str:
+    def replace(match: re.Match) -> str:
+        escape = match.group(1)
+        if escape[0] in "uU":
+            try:
+                return chr(int(escape[1:], 16))
+            except ValueError:
+                return match.group(0)
+        return _ESCAPES.get(escape, match.group(0))
+
+    return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", replace, text)
+
+
+def _template_node(parts: list, span: Span) -> Node:
+    merged: list = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    if all(isinstance(p, str) for p in merged):
+        return Node("".join(merged), span)
+    if len(merged) == 1:
+        return Node(merged[0], span)
+    return Node(Template(tuple(merged)), span)
+
+
+def _split_template(text: str, start: int):
+    """Split template text into (piece, source_offset, is_literal), finding `${…}` with brace depth."""
+    position = 0
+    while position < len(text):
+        found = text.find("${", position)
+        while found > 0 and text[found - 1] == "$":
+            found = text.find("${", found + 2)
+        if found < 0:
+            yield text[position:], start + position, True
+            return
+        if found > position:
+            yield text[position:found], start + position, True
+        depth, index = 0, found + 2
+        while index < len(text):
+            char = text[index]
+            if char == "{":
+                depth += 1
+            elif char == "}":
+                if depth == 0:
+                    break
+                depth -= 1
+            index += 1
+        yield text[found + 2 : index], start + found, False
+        position = index + 1
+
+
+_BINARY = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    ">": lambda a, b: a > b,
+    "<=": lambda a, b: a <= b,
+    ">=": lambda a, b: a >= b,
+    "+": lambda a, b: a + b if not isinstance(a, str) else float(a) + float(b),
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "%": lambda a, b: a % b,
+    "&&": lambda a, b: a and b,
+    "||": lambda a, b: a or b,
+}
+
+
+def call_function(evaluator: Evaluator, name: str, args: list[Node], tree) -> Node:
+    """Evaluate a Terraform function call; unknown functions or arguments give Unknown."""
+    from .terraform_functions import FUNCTIONS
+
+    function = FUNCTIONS.get(name.removeprefix("provider::terraform::"))
+    if function is None:
+        return evaluator.unknown(tree, f"function {name}() is not evaluated")
+    try:
+        result = function(evaluator, args, tree_span(tree))
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, json.JSONDecodeError, OverflowError):
+        return evaluator.unknown(tree, f"{name}() could not be evaluated statically")
+    if result is None:
+        return evaluator.unknown(tree, f"{name}() depends on an unknown value")
+    return result

@@ -1,0 +1,253 @@
+"""Terraform built-in functions, evaluated on known values only.
+
+Each function takes (evaluator, args, span) and returns a Node, or None when an argument
+is not known (the caller turns None into an Unknown). `jsonencode` keeps the structure
+(with spans) rather than a string, so policies built with it stay locatable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ..source import SourceFile, Span
+from ..values import Node, Template, Unknown, text_of
+from .terraform_eval import from_plain, is_fully_known, plain
+
+MAX_FILE_BYTES = 1_000_000
+
+
+def _known(args: list[Node]) -> list | None:
+    if not all(is_fully_known(a) for a in args):
+        return None
+    return [plain(a) for a in args]
+
+
+def _pure(function):
+    """Wrap a function of plain values: returns None when any argument is unknown."""
+
+    def wrapper(evaluator, args, span):
+        values = _known(args)
+        if values is None:
+            return None
+        return from_plain(function(*values), span)
+
+    return wrapper
+
+
+def _format(evaluator, args, span):
+    if not args or not isinstance(args[0].value, str):
+        return None
+    spec, rest = args[0].value, args[1:]
+    parts: list = []
+    index = 0
+    position = 0
+    while position < len(spec):
+        char = spec[position]
+        if char == "%" and position + 1 < len(spec):
+            verb = spec[position + 1]
+            if verb == "%":
+                parts.append("%")
+            else:
+                if index >= len(rest):
+                    return None
+                value = rest[index]
+                index += 1
+                text = text_of(value) if not isinstance(value.value, (Unknown, Template)) else None
+                if isinstance(value.value, Template):
+                    parts.extend(value.value.parts)
+                elif isinstance(value.value, Unknown):
+                    parts.append(value.value)
+                elif verb == "d" and isinstance(value.value, (int, float)):
+                    parts.append(str(int(value.value)))
+                elif text is not None:
+                    parts.append(text)
+                else:
+                    return None
+            position += 2
+            continue
+        parts.append(char)
+        position += 1
+    from .terraform_eval import _template_node
+
+    return _template_node(parts, span)
+
+
+def _join(evaluator, args, span):
+    if len(args) != 2 or not isinstance(args[0].value, str) or not isinstance(args[1].value, list):
+        return None
+    separator = args[0].value
+    parts: list = []
+    for i, item in enumerate(args[1].value):
+        if i:
+            parts.append(separator)
+        if isinstance(item.value, Template):
+            parts.extend(item.value.parts)
+        elif isinstance(item.value, Unknown):
+            parts.append(item.value)
+        else:
+            text = text_of(item)
+            if text is None:
+                return None
+            parts.append(text)
+    from .terraform_eval import _template_node
+
+    return _template_node(parts, span)
+
+
+def _concat(evaluator, args, span):
+    items: list = []
+    for arg in args:
+        if not isinstance(arg.value, list):
+            return None
+        items.extend(arg.value)
+    return Node(items, span)
+
+
+def _flatten(evaluator, args, span):
+    def walk(node):
+        if isinstance(node.value, list):
+            for item in node.value:
+                yield from walk(item)
+        else:
+            yield node
+
+    if len(args) != 1 or not isinstance(args[0].value, list):
+        return None
+    return Node(list(walk(args[0])), span)
+
+
+def _merge(evaluator, args, span):
+    items: dict = {}
+    for arg in args:
+        if arg.value is None:
+            continue
+        if not isinstance(arg.value, dict):
+            return None
+        items.update(arg.value)
+    return Node(items, span)
+
+
+def _jsonencode(evaluator, args, span):
+    if len(args) != 1:
+        return None
+    node = args[0]
+    return Node(node.value, span, origin=["jsonencode"])
+
+
+def _jsondecode(evaluator, args, span):
+    if len(args) != 1:
+        return None
+    if isinstance(args[0].value, dict):  # jsondecode(jsonencode(x)) round trip
+        return args[0]
+    if not isinstance(args[0].value, str):
+        return None
+    return from_plain(json.loads(args[0].value), span)
+
+
+def _lookup(evaluator, args, span):
+    if len(args) < 2 or not isinstance(args[0].value, dict) or not isinstance(args[1].value, str):
+        return None
+    if args[1].value in args[0].value:
+        return args[0].value[args[1].value]
+    return args[2] if len(args) > 2 else None
+
+
+def _element(evaluator, args, span):
+    if len(args) != 2 or not isinstance(args[0].value, list) or not isinstance(args[1].value, int):
+        return None
+    items = args[0].value
+    return items[args[1].value % len(items)] if items else None
+
+
+def _coalesce(evaluator, args, span):
+    for arg in args:
+        if not arg.is_known:
+            return None
+        if arg.value not in (None, ""):
+            return arg
+    return None
+
+
+def _try(evaluator, args, span):
+    for arg in args:
+        if arg.is_known or isinstance(arg.value, Template):
+            return arg
+    return None
+
+
+def _tolist(evaluator, args, span):
+    if len(args) == 1 and isinstance(args[0].value, list):
+        return args[0]
+    return None
+
+
+def _toset(evaluator, args, span):
+    if len(args) != 1 or not isinstance(args[0].value, list):
+        return None
+    seen, items = set(), []
+    for item in args[0].value:
+        key = json.dumps(plain(item), sort_keys=True) if is_fully_known(item) else id(item)
+        if key not in seen:
+            seen.add(key)
+            items.append(item)
+    return Node(items, span)
+
+
+def _values(evaluator, args, span):
+    if len(args) == 1 and isinstance(args[0].value, dict):
+        return Node([args[0].value[k] for k in sorted(args[0].value)], span)
+    return None
+
+
+def _file(evaluator, args, span):
+    """file()/templatefile() of a file inside the configuration's own directory tree."""
+    if not args or not isinstance(args[0].value, str):
+        return None
+    base = os.path.dirname(evaluator.source.path)
+    relative = args[0].value.replace("${path.module}/", "").replace("${path.root}/", "")
+    path = os.path.normpath(os.path.join(base, relative))
+    root = getattr(evaluator, "root", None) or os.getcwd()
+    full = os.path.realpath(os.path.join(root, path))
+    if not full.startswith(os.path.realpath(root) + os.sep) or not os.path.isfile(full):
+        return None
+    if os.path.getsize(full) > MAX_FILE_BYTES:
+        return None
+    with open(full, encoding="utf-8", errors="strict") as handle:
+        text = handle.read()
+    node = Node(text, span, origin=[f"file {path}"])
+    node.embedded = SourceFile(path.replace(os.sep, "/"), text)
+    return node
+
+
+FUNCTIONS = {
+    "format": _format,
+    "join": _join,
+    "concat": _concat,
+    "flatten": _flatten,
+    "merge": _merge,
+    "jsonencode": _jsonencode,
+    "jsondecode": _jsondecode,
+    "lookup": _lookup,
+    "element": _element,
+    "coalesce": _coalesce,
+    "try": _try,
+    "tolist": _tolist,
+    "toset": _toset,
+    "distinct": _toset,
+    "values": _values,
+    "file": _file,
+    "lower": _pure(lambda s: s.lower()),
+    "upper": _pure(lambda s: s.upper()),
+    "replace": _pure(lambda s, a, b: s.replace(a, b)),
+    "trimprefix": _pure(lambda s, p: s.removeprefix(p)),
+    "trimsuffix": _pure(lambda s, p: s.removesuffix(p)),
+    "split": _pure(lambda sep, s: s.split(sep)),
+    "keys": _pure(lambda m: sorted(m)),
+    "length": _pure(len),
+    "contains": _pure(lambda items, v: v in items),
+    "tostring": _pure(lambda v: v if isinstance(v, str) else json.dumps(v)),
+    "tonumber": _pure(lambda v: float(v) if "." in str(v) else int(v)),
+    "formatlist": _pure(lambda spec, *lists: [spec.replace("%s", "{}").format(*row) for row in zip(*lists)]),
+    "compact": _pure(lambda items: [i for i in items if i not in ("", None)]),
+}

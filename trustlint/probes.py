@@ -1,0 +1,416 @@
+"""Adversarial tokens: concrete claim sets a trust is tested against.
+
+For each platform, probes are built around the identity the trust itself names (its
+"anchors": the organisation, repository, project or namespace in its subject values), so
+a probe such as "another repository of acme" is exactly the workload an attacker in that
+organisation could run. Each probe has a breadth: how far it is from the named workload.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from dataclasses import dataclass, field
+
+from .glob import literal_prefix
+
+# Breadth, from harmless to worst. TL001 severity follows it.
+LEGIT = "legit"  # the workload the trust names itself
+SAME_WORKLOAD = "same-workload"  # the named repo/project/workspace, another branch/context
+SAME_TENANT = "same-tenant"  # another repo/project/workspace of the same org/group
+OTHER_TENANT = "other-tenant"  # anyone else on the issuer
+BREADTHS = (LEGIT, SAME_WORKLOAD, SAME_TENANT, OTHER_TENANT)
+
+PROBE = "tl-probe"
+_MAX_ANCHORS = 3
+
+
+@dataclass(frozen=True)
+class Probe:
+    id: str
+    claims: dict = field(hash=False)
+    description: str = ""
+    breadth: str = LEGIT
+    tier: str = "unknown"
+
+    @property
+    def subject(self) -> str:
+        return self.claims.get("sub", "")
+
+
+def _clean(value: str) -> str:
+    """The literal part of a value before any wildcard, for anchor extraction."""
+    return literal_prefix(value)
+
+
+def probes_for(platform: str, subject_values: dict[str, list[str]]) -> list[Probe]:
+    """Probes for a platform, anchored on the subject values the trust pins (claim -> values)."""
+    builder = _BUILDERS.get(platform, _generic_probes)
+    probes = builder(subject_values)
+    unique: dict[tuple, Probe] = {}
+    for probe in probes:
+        unique.setdefault((probe.subject, probe.claims.get("environment")), probe)
+    return list(unique.values())
+
+
+# -- GitHub Actions ---------------------------------------------------------------------------
+
+_GITHUB_CONTEXT_KEYS = ("ref", "environment", "pull_request")
+_GITHUB_CLAIM_KEYS = (
+    "repo", "context", "repository", "repository_owner", "repository_owner_id", "repository_id",
+    "repository_visibility", "job_workflow_ref", "workflow_ref", "workflow", "environment",
+    "ref", "ref_type", "event_name", "actor", "actor_id", "runner_environment", "enterprise",
+    "enterprise_id",
+)
+
+
+@dataclass
+class _GitHubRepo:
+    owner: str
+    name: str | None
+    owner_id: str | None = None
+    repo_id: str | None = None
+
+
+def _split_id(text: str) -> tuple[str, str | None]:
+    if "@" in text:
+        name, _, ident = text.partition("@")
+        return name, ident
+    return text, None
+
+
+def _github_anchors(values: dict[str, list[str]]) -> tuple[list[_GitHubRepo], list[str], list[str], list[str] | None]:
+    """(repos, environments, branches, custom sub template keys) named by the trust."""
+    repos: list[_GitHubRepo] = []
+    environments: list[str] = []
+    branches: list[str] = []
+    template: list[str] | None = None
+
+    def add(owner: str, name: str | None):
+        owner, owner_id = _split_id(owner)
+        repo_id = None
+        if name is not None:
+            name, repo_id = _split_id(name)
+        if not owner or "*" in owner or "?" in owner:
+            return
+        if name is not None and (not name or "*" in name or "?" in name):
+            name = None
+        for known in repos:
+            if known.owner == owner and known.name == name:
+                return
+        repos.append(_GitHubRepo(owner, name, owner_id, repo_id))
+
+    for value in values.get("sub", []):
+        if value.startswith("repo:"):
+            head = value[5:]
+            owner, _, rest = head.partition("/")
+            name, _, tail = rest.partition(":")
+            add(_clean(owner) if _clean(owner) == owner else owner, name if name else None)
+            if tail and template is None and not tail.startswith(_GITHUB_CONTEXT_KEYS) and not tail.startswith("*"):
+                template = ["repo"] + _template_keys(tail)
+            _collect_context(tail, environments, branches)
+        else:
+            keys = _template_keys(value)
+            if keys and template is None:
+                template = keys
+            pairs = _pairs(value)
+            if "repo" in pairs:
+                owner, _, name = pairs["repo"].partition("/")
+                add(owner, name or None)
+            elif pairs.get("repository_owner_id", "*").isdigit():
+                owner_id, repo_id = pairs["repository_owner_id"], pairs.get("repository_id", "")
+                add(f"owner-id-{owner_id}@{owner_id}", f"repo-id-{repo_id}@{repo_id}" if repo_id.isdigit() else None)
+    for value in values.get("repository", []):
+        owner, _, name = value.partition("/")
+        add(owner, name or None)
+    for value in values.get("repository_owner", []):
+        add(value, None)
+    for value in values.get("environment", []):
+        if "*" not in value:
+            environments.append(value)
+    for value in values.get("ref", []):
+        if value.startswith("refs/heads/") and "*" not in value:
+            branches.append(value[len("refs/heads/"):])
+    named = [r for r in repos if r.name]
+    owners_only = [r for r in repos if not r.name and not any(n.owner == r.owner for n in named)]
+    return (named + owners_only)[:_MAX_ANCHORS], environments[:_MAX_ANCHORS], branches[:_MAX_ANCHORS], template
+
+
+def _collect_context(tail: str, environments: list[str], branches: list[str]) -> None:
+    if tail.startswith("environment:"):
+        env = tail[len("environment:"):].split(":")[0]
+        if env and "*" not in env and "?" not in env:
+            environments.append(env)
+    elif tail.startswith("ref:refs/heads/"):
+        branch = tail[len("ref:refs/heads/"):]
+        if branch and "*" not in branch and "?" not in branch:
+            branches.append(branch)
+
+
+def _template_keys(text: str) -> list[str]:
+    tokens = text.split(":")
+    keys = []
+    for token in tokens:
+        if token in _GITHUB_CLAIM_KEYS and token not in keys:
+            keys.append(token)
+    return keys
+
+
+def _pairs(text: str) -> dict[str, str]:
+    tokens = text.split(":")
+    pairs: dict[str, str] = {}
+    index = 0
+    while index + 1 < len(tokens):
+        if tokens[index] in _GITHUB_CLAIM_KEYS:
+            pairs[tokens[index]] = tokens[index + 1]
+            index += 2
+        else:
+            index += 1
+    return pairs
+
+
+def _stable_id(text: str) -> str:
+    """A made-up numeric id that is the same in every run (hash() is salted per process)."""
+    return str(10_000_000 + zlib.crc32(text.encode()) % 90_000_000)
+
+
+def _github_token(repo: _GitHubRepo, name: str, *, ref: str = "refs/heads/main", event: str = "push",
+                  environment: str | None = None, immutable: bool, template: list[str] | None) -> dict:
+    owner_id = repo.owner_id or _stable_id(repo.owner)
+    repo_id = repo.repo_id if repo.name == name and repo.repo_id else _stable_id(f"{repo.owner}/{name}")
+    repository = f"{repo.owner}/{name}"
+    if environment is not None:
+        context = f"environment:{environment}"
+    elif event == "pull_request":
+        context = "pull_request"
+        ref = "refs/pull/1/merge"
+    else:
+        context = f"ref:{ref}"
+    repo_part = f"{repo.owner}@{owner_id}/{name}@{repo_id}" if immutable else repository
+    claims = {
+        "repository": repository,
+        "repository_owner": repo.owner,
+        "repository_owner_id": owner_id,
+        "repository_id": repo_id,
+        "ref": ref,
+        "ref_type": "tag" if ref.startswith("refs/tags/") else "branch",
+        "event_name": event,
+        "workflow_ref": f"{repository}/.github/workflows/deploy.yml@{ref}",
+        "job_workflow_ref": f"{repository}/.github/workflows/deploy.yml@{ref}",
+        "workflow": "deploy",
+        "actor": f"{PROBE}-actor",
+        "actor_id": "424242",
+        "runner_environment": "github-hosted",
+        "repository_visibility": "private",
+    }
+    if environment is not None:
+        claims["environment"] = environment
+    if template:
+        values = dict(claims, repo=f"repo:{repo_part}"[5:], context=context)
+        parts = []
+        for key in template:
+            if key == "context":
+                parts.append(context)
+            elif key == "repo":
+                parts.append(f"repo:{repo_part}")
+            else:
+                parts.append(f"{key}:{values.get(key, '')}")
+        claims["sub"] = ":".join(parts)
+    else:
+        claims["sub"] = f"repo:{repo_part}:{context}"
+    return claims
+
+
+def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
+    repos, environments, branches, template = _github_anchors(values)
+    immutable = any("@" in v.split(":")[1] for v in values.get("sub", []) if v.startswith("repo:") and ":" in v)
+    if not repos:
+        repos = [_GitHubRepo(f"{PROBE}-victim", None)]
+    probes: list[Probe] = []
+
+    def token(repo, name, **kw):
+        return _github_token(repo, name, immutable=immutable, template=template, **kw)
+
+    for repo in repos:
+        if repo.name:
+            full = f"{repo.owner}/{repo.name}"
+            name = repo.name
+            probes.append(Probe("main-branch", token(repo, name), f"the main branch of {full}", LEGIT))
+            for branch in branches:
+                probes.append(Probe("named-branch", token(repo, name, ref=f"refs/heads/{branch}"),
+                                    f"branch {branch} of {full}", LEGIT))
+            for env in environments:
+                probes.append(Probe("named-environment", token(repo, name, environment=env),
+                                    f"environment {env} of {full}", LEGIT))
+            probes += [
+                Probe("other-branch", token(repo, name, ref=f"refs/heads/{PROBE}-branch"),
+                      f"any branch of {full}", SAME_WORKLOAD, "non-production"),
+                Probe("tag", token(repo, name, ref=f"refs/tags/{PROBE}-tag"), f"any tag of {full}", SAME_WORKLOAD),
+                Probe("pull-request", token(repo, name, event="pull_request"),
+                      f"pull requests of {full}", SAME_WORKLOAD, "non-production"),
+                Probe("environment-production", token(repo, name, environment="production"),
+                      f"environment production of {full}", SAME_WORKLOAD, "production"),
+                Probe("environment-staging", token(repo, name, environment="staging"),
+                      f"environment staging of {full}", SAME_WORKLOAD, "non-production"),
+                Probe("prefix-repo", token(repo, f"{name}-{PROBE}"),
+                      f"a repository of {repo.owner} whose name starts with {name}", SAME_TENANT),
+            ]
+            fork_name = name
+        else:
+            fork_name = f"{PROBE}-repo"
+        probes += [
+            Probe("other-repo", token(repo, f"{PROBE}-repo"), f"any repository of {repo.owner}", SAME_TENANT),
+            Probe("other-repo-pull-request", token(repo, f"{PROBE}-repo", event="pull_request"),
+                  f"pull requests of any repository of {repo.owner}", SAME_TENANT, "non-production"),
+            Probe("fork", token(_GitHubRepo(f"{PROBE}-fork", None), fork_name),
+                  f"a same-named repository in another account (a fork)", OTHER_TENANT),
+            Probe("prefix-owner", token(_GitHubRepo(f"{repo.owner}-{PROBE}", None), fork_name),
+                  f"an account whose name starts with {repo.owner}", OTHER_TENANT),
+            Probe("other-org", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo"),
+                  "any repository of any GitHub account", OTHER_TENANT),
+        ]
+    return probes
+
+
+# -- GitLab -----------------------------------------------------------------------------------
+
+_GITLAB_SUB = re.compile(r"^project_path:(?P<path>[^:]+)(?::ref_type:(?P<type>[^:]+))?(?::ref:(?P<ref>.*))?$")
+
+
+def _gitlab_token(path: str, ref: str = "main", ref_type: str = "branch", protected: bool = True) -> dict:
+    namespace = path.rsplit("/", 1)[0] if "/" in path else path
+    return {
+        "sub": f"project_path:{path}:ref_type:{ref_type}:ref:{ref}",
+        "project_path": path,
+        "namespace_path": namespace,
+        "ref": ref,
+        "ref_type": ref_type,
+        "ref_protected": "true" if protected else "false",
+        "pipeline_source": "push",
+    }
+
+
+def _gitlab_probes(values: dict[str, list[str]]) -> list[Probe]:
+    paths: list[str] = []
+    groups: list[str] = []
+    for value in values.get("sub", []) + [f"project_path:{v}" for v in values.get("project_path", [])]:
+        match = _GITLAB_SUB.match(value)
+        if not match:
+            continue
+        path = match.group("path")
+        literal = _clean(path)
+        if literal == path and "/" in path:
+            paths.append(path)
+        elif "/" in literal:
+            groups.append(literal.rsplit("/", 1)[0])
+    for value in values.get("namespace_path", []):
+        if "*" not in value:
+            groups.append(value)
+    probes: list[Probe] = []
+    for path in list(dict.fromkeys(paths))[:_MAX_ANCHORS]:
+        group, _, name = path.rpartition("/")
+        probes += [
+            Probe("main-branch", _gitlab_token(path), f"the main branch of {path}", LEGIT),
+            Probe("other-branch", _gitlab_token(path, f"{PROBE}-branch", protected=False),
+                  f"any (unprotected) branch of {path}", SAME_WORKLOAD, "non-production"),
+            Probe("tag", _gitlab_token(path, f"{PROBE}-tag", "tag", protected=False), f"any tag of {path}", SAME_WORKLOAD),
+            Probe("prefix-project", _gitlab_token(f"{path}-{PROBE}"), f"a project of {group} whose name starts with {name}", SAME_TENANT),
+            Probe("fork", _gitlab_token(f"{PROBE}-fork/{name}"), "a same-named project in another namespace (a fork)", OTHER_TENANT),
+        ]
+        groups.append(group)
+    for group in list(dict.fromkeys(groups))[:_MAX_ANCHORS] or [f"{PROBE}-victim"]:
+        probes += [
+            Probe("other-project", _gitlab_token(f"{group}/{PROBE}-project"), f"any project of {group}", SAME_TENANT),
+            Probe("subgroup-project", _gitlab_token(f"{group}/{PROBE}-sub/{PROBE}-project"), f"any project in a subgroup of {group}", SAME_TENANT),
+            Probe("prefix-group", _gitlab_token(f"{group}-{PROBE}/{PROBE}-project"), f"a group whose path starts with {group}", OTHER_TENANT),
+        ]
+    probes.append(Probe("other-group", _gitlab_token(f"{PROBE}-group/{PROBE}-project"), "any project on the GitLab instance", OTHER_TENANT))
+    return probes
+
+
+# -- Terraform Cloud --------------------------------------------------------------------------
+
+_TFC_SUB = re.compile(r"^organization:(?P<org>[^:]*):project:(?P<project>[^:]*):workspace:(?P<ws>[^:]*)(?::run_phase:(?P<phase>.*))?$")
+
+
+def _tfc_token(org: str, project: str, workspace: str, phase: str = "apply") -> dict:
+    return {
+        "sub": f"organization:{org}:project:{project}:workspace:{workspace}:run_phase:{phase}",
+        "terraform_organization_name": org,
+        "terraform_project_name": project,
+        "terraform_workspace_name": workspace,
+        "terraform_full_workspace": f"organization:{org}:project:{project}:workspace:{workspace}",
+        "terraform_run_phase": phase,
+    }
+
+
+def _tfc_probes(values: dict[str, list[str]]) -> list[Probe]:
+    anchors: list[tuple[str, str | None, str | None]] = []
+    for value in values.get("sub", []):
+        match = _TFC_SUB.match(value)
+        if not match:
+            org = _clean(value).removeprefix("organization:").split(":")[0]
+            if value.startswith("organization:") and org:
+                anchors.append((org, None, None))
+            continue
+        org, project, ws = match.group("org"), match.group("project"), match.group("ws")
+        if "*" in org or "?" in org:
+            continue
+        project = project if "*" not in project and "?" not in project else None
+        ws = ws if ws and "*" not in ws and "?" not in ws else None
+        anchors.append((org, project, ws if project else None))
+    probes: list[Probe] = []
+    for org, project, ws in list(dict.fromkeys(anchors))[:_MAX_ANCHORS] or [(f"{PROBE}-victim", None, None)]:
+        p = project or f"{PROBE}-project"
+        if project and ws:
+            probes += [
+                Probe("apply", _tfc_token(org, project, ws), f"apply runs of workspace {ws}", LEGIT),
+                Probe("plan", _tfc_token(org, project, ws, "plan"), f"plan runs (incl. speculative plans) of workspace {ws}", SAME_WORKLOAD, "non-production"),
+                Probe("prefix-workspace", _tfc_token(org, project, f"{ws}-{PROBE}"), f"a workspace whose name starts with {ws}", SAME_TENANT),
+            ]
+        probes += [
+            Probe("other-workspace", _tfc_token(org, p, f"{PROBE}-workspace"), f"any workspace of project {p} in {org}", SAME_TENANT),
+            Probe("other-project", _tfc_token(org, f"{PROBE}-project", f"{PROBE}-workspace"), f"any workspace of organization {org}", SAME_TENANT),
+            Probe("prefix-org", _tfc_token(f"{org}-{PROBE}", p, f"{PROBE}-workspace"), f"an organization whose name starts with {org}", OTHER_TENANT),
+        ]
+    probes.append(Probe("other-org", _tfc_token(f"{PROBE}-org", f"{PROBE}-project", f"{PROBE}-workspace"), "any HCP Terraform organization", OTHER_TENANT))
+    return probes
+
+
+# -- Kubernetes service accounts (EKS IRSA and others) -----------------------------------------
+
+def _k8s_probes(values: dict[str, list[str]]) -> list[Probe]:
+    anchors = []
+    for value in values.get("sub", []):
+        parts = value.split(":")
+        if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"]:
+            ns, sa = parts[2], parts[3]
+            if "*" not in ns and "?" not in ns:
+                anchors.append((ns, sa if "*" not in sa and "?" not in sa else None))
+
+    def token(ns, sa):
+        return {"sub": f"system:serviceaccount:{ns}:{sa}"}
+
+    probes: list[Probe] = []
+    for ns, sa in list(dict.fromkeys(anchors))[:_MAX_ANCHORS] or [(f"{PROBE}-victim", None)]:
+        if sa:
+            probes.append(Probe("service-account", token(ns, sa), f"service account {ns}/{sa}", LEGIT))
+        probes.append(Probe("other-service-account", token(ns, f"{PROBE}-sa"), f"any service account in namespace {ns}", SAME_TENANT))
+    probes.append(Probe("other-namespace", token(f"{PROBE}-ns", f"{PROBE}-sa"), "any service account in any namespace of the cluster", SAME_TENANT))
+    return probes
+
+
+# -- anything else -------------------------------------------------------------------------------
+
+def _generic_probes(values: dict[str, list[str]]) -> list[Probe]:
+    probes = [Probe("named-subject", {"sub": v}, f"subject {v}", LEGIT) for v in values.get("sub", []) if "*" not in v and "?" not in v]
+    probes.append(Probe("any-subject", {"sub": f"{PROBE}-subject"}, "any identity the issuer can mint a token for", OTHER_TENANT))
+    return probes[: _MAX_ANCHORS + 1]
+
+
+_BUILDERS = {
+    "github-actions": _github_probes,
+    "gitlab": _gitlab_probes,
+    "terraform-cloud": _tfc_probes,
+    "kubernetes": _k8s_probes,
+}

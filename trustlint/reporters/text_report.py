@@ -1,0 +1,99 @@
+"""Human output: each finding with its source lines, the offending span underlined, like
+ruff or zizmor. Colour (pygments) only on a terminal without NO_COLOR."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+
+from ..findings import SEVERITIES
+from . import escape_control
+
+_COLOURS = {"critical": "\x1b[1;31m", "high": "\x1b[31m", "medium": "\x1b[33m", "low": "\x1b[36m", "info": "\x1b[37m"}
+_BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
+_CONTEXT = 1
+
+
+def _lexer_for(path: str):
+    from pygments.lexers import JsonLexer, TerraformLexer, YamlLexer
+
+    if path.endswith(".tf"):
+        return TerraformLexer()
+    if path.endswith(".json"):
+        return JsonLexer()
+    return YamlLexer()
+
+
+def _highlight(lines: list[str], path: str) -> list[str]:
+    from pygments import highlight
+    from pygments.formatters import TerminalFormatter
+
+    text = "\n".join(lines) + "\n"
+    coloured = highlight(text, _lexer_for(path), TerminalFormatter()).rstrip("\n").split("\n")
+    return coloured if len(coloured) == len(lines) else lines
+
+
+def _read_lines(root: str, path: str, cache: dict) -> list[str]:
+    if path not in cache:
+        try:
+            with open(os.path.join(root, path), encoding="utf-8-sig", errors="replace") as handle:
+                cache[path] = handle.read().split("\n")
+        except OSError:
+            cache[path] = []
+    return cache[path]
+
+
+def _snippet(finding, lines: list[str], colour: bool) -> list[str]:
+    span = finding.span
+    if not lines or span.line > len(lines):
+        return []
+    first = max(1, span.line - _CONTEXT)
+    last = min(len(lines), span.line + _CONTEXT)  # the start line is what a reader needs
+    raw = [escape_control(lines[i - 1].rstrip("\r").expandtabs(4)) for i in range(first, last + 1)]
+    shown = _highlight(raw, finding.path) if colour else raw
+    width = len(str(last))
+    out = []
+    for offset, text in enumerate(shown):
+        number = first + offset
+        marker = ">" if number == span.line else " "
+        gutter = f"{number:>{width}} {marker}| "
+        out.append(f"  {_DIM + gutter + _RESET if colour else gutter}{text}")
+        if number == span.line:
+            start = span.column
+            end = span.end_column if span.end_line == span.line else len(lines[number - 1]) + 1
+            underline = " " * (start - 1) + "^" * max(1, end - start)
+            pad = " " * (width + 1) + "  | "
+            out.append(f"  {pad}{_COLOURS['high'] + underline + _RESET if colour else underline}")
+    return out
+
+
+def use_colour(stream) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+def render(result, colour: bool = False) -> str:
+    cache: dict = {}
+    out: list[str] = []
+    for finding in result.findings:
+        severity = finding.severity
+        label = f"{finding.rule_id} [{severity}] {finding.rule_name}"
+        if colour:
+            label = f"{_COLOURS[severity]}{_BOLD}{label}{_RESET}"
+        location = escape_control(f"{finding.path}:{finding.span.line}:{finding.span.column}")
+        out.append(f"{location}: {label}")
+        out.append(f"  {escape_control(finding.message)}")
+        out.extend(_snippet(finding, _read_lines(result.root, finding.path, cache), colour))
+        if finding.fix:
+            out.append(f"  fix: {escape_control(finding.fix)}")
+        out.append("")
+    counts = Counter(f.severity for f in result.findings)
+    if result.findings:
+        breakdown = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
+        out.append(f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({breakdown}) in {result.files_scanned} files scanned.")
+    else:
+        out.append(f"No findings in {result.files_scanned} files scanned.")
+    return "\n".join(out) + "\n"

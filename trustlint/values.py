@@ -1,0 +1,105 @@
+"""Located values: what every parser produces before the model is built.
+
+A `Node` is a value with the span it was read from. Values a static reader cannot know
+(an input variable without a default, a resource attribute known only after apply) are
+`Unknown`; strings that mix literal text with unknown parts are `Template`s. Neither is
+ever read as a wildcard: an unknown part only ever equals itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .source import Span
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """A value that cannot be known statically; `expr` is how the source wrote it."""
+
+    expr: str
+    reason: str = "not known before apply"
+
+    def placeholder(self) -> str:
+        # Angle quotes cannot appear in real claim values, so a placeholder only ever
+        # matches itself, never as a wildcard.
+        return f"\u27e8{self.expr}\u27e9"
+
+
+@dataclass(frozen=True)
+class Template:
+    """A string built from literal parts and Unknown parts."""
+
+    parts: tuple  # of str | Unknown
+
+    def render(self) -> str:
+        return "".join(p if isinstance(p, str) else p.placeholder() for p in self.parts)
+
+    def literal_parts(self) -> list[str]:
+        return [p for p in self.parts if isinstance(p, str)]
+
+
+@dataclass(frozen=True)
+class Ref(Unknown):
+    """A reference to another resource's attribute (e.g. a provider's ARN)."""
+
+    address: str = ""  # e.g. "aws_iam_openid_connect_provider.github" or a CFN logical id
+    attribute: str = ""
+
+
+@dataclass
+class Node:
+    """A value with its source span and, inside a mapping, the span of its key."""
+
+    value: Any  # str|int|float|bool|None|list[Node]|dict[str, Node]|Unknown|Template
+    span: Span
+    key_span: Span | None = None
+    origin: list = field(default_factory=list)  # how the value was obtained, for messages
+    embedded: Any = None  # an EmbeddedSource when the string holds a document (heredoc JSON)
+
+    def get(self, key: str) -> "Node | None":
+        return self.value.get(key) if isinstance(self.value, dict) else None
+
+    def items(self) -> list[tuple[str, "Node"]]:
+        return list(self.value.items()) if isinstance(self.value, dict) else []
+
+    def as_list(self) -> list["Node"]:
+        """A list value as is; a scalar as a one-element list (IAM's 'string or list')."""
+        if isinstance(self.value, list):
+            return self.value
+        return [self]
+
+    @property
+    def is_known(self) -> bool:
+        return not isinstance(self.value, (Unknown, Template))
+
+
+def text_of(node: Node | None) -> str | None:
+    """The node's value as a string for matching: templates rendered with placeholders."""
+    if node is None:
+        return None
+    value = node.value
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Template):
+        return value.render()
+    if isinstance(value, Unknown):
+        return value.placeholder()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    return None
+
+
+def to_plain(node: Node) -> Any:
+    """Strip spans: nested plain Python values (unknowns rendered as placeholders)."""
+    value = node.value
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, (Unknown, Template)):
+        return text_of(node)
+    return value
