@@ -83,7 +83,10 @@ def _probe_fact(probed: _Probed, trust: TrustRelationship) -> dict:
 def _widest(probes: list[dict]) -> dict:
     if not probes:
         return {"present": False, "breadth": "none"}
-    worst = max(probes, key=lambda p: BREADTHS.index(p["breadth"]))
+    rank = max(BREADTHS.index(p["breadth"]) for p in probes)
+    # Of the widest probes, the last: builders list the most general one ("any repository
+    # of any account") after the pointed ones ("a fork").
+    worst = [p for p in probes if BREADTHS.index(p["breadth"]) == rank][-1]
     return dict(worst, present=True)
 
 

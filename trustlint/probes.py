@@ -87,13 +87,13 @@ def _github_anchors(values: dict[str, list[str]]) -> tuple[list[_GitHubRepo], li
     template: list[str] | None = None
 
     def add(owner: str, name: str | None):
-        owner, owner_id = _split_id(owner)
+        owner, owner_id = _split_id(_clean(owner))
         repo_id = None
         if name is not None:
-            name, repo_id = _split_id(name)
-        if not owner or "*" in owner or "?" in owner:
+            name, repo_id = _split_id(_clean(name))
+        if not owner or "/" in owner:
             return
-        if name is not None and (not name or "*" in name or "?" in name):
+        if name is not None and (not name or "/" in name):
             name = None
         for known in repos:
             if known.owner == owner and known.name == name:
@@ -105,7 +105,7 @@ def _github_anchors(values: dict[str, list[str]]) -> tuple[list[_GitHubRepo], li
             head = value[5:]
             owner, _, rest = head.partition("/")
             name, _, tail = rest.partition(":")
-            add(_clean(owner) if _clean(owner) == owner else owner, name if name else None)
+            add(owner, name if name else None)
             if tail and template is None and not tail.startswith(_GITHUB_CONTEXT_KEYS) and not tail.startswith("*"):
                 template = ["repo"] + _template_keys(tail)
             _collect_context(tail, environments, branches)
@@ -259,11 +259,11 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
         else:
             fork_name = f"{PROBE}-repo"
         probes += [
-            Probe("other-repo", token(repo, f"{PROBE}-repo"), f"any repository of {repo.owner}", SAME_TENANT),
             Probe("other-repo-pull-request", token(repo, f"{PROBE}-repo", event="pull_request"),
                   f"pull requests of any repository of {repo.owner}", SAME_TENANT, "non-production"),
+            Probe("other-repo", token(repo, f"{PROBE}-repo"), f"any repository of {repo.owner}", SAME_TENANT),
             Probe("fork", token(_GitHubRepo(f"{PROBE}-fork", None), fork_name),
-                  f"a same-named repository in another account (a fork)", OTHER_TENANT),
+                  "a fork, or a same-named repository in another account", OTHER_TENANT),
             Probe("prefix-owner", token(_GitHubRepo(f"{repo.owner}-{PROBE}", None), fork_name),
                   f"an account whose name starts with {repo.owner}", OTHER_TENANT),
             Probe("other-org", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo"),

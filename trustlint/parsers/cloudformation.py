@@ -291,6 +291,10 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
                 roles.append(_role(logical_id, properties, header, source))
             elif kind == "AWS::IAM::AccessKey":
                 user = properties.get("UserName")
+                if user is not None and isinstance(user.value, Ref) and user.value.attribute == "Ref":
+                    target = resources.get(user.value.address)
+                    named = target.get("Properties").get("UserName") if target is not None and target.get("Properties") is not None else None
+                    user = resolver.resolve(named) if named is not None else Node(user.value.address, user.span)
                 model.credentials.append(StaticCredential("aws", logical_id, kind, "aws-access-key",
                                                           text_of(user) if user is not None else None,
                                                           Location(source.path, header)))

@@ -41,7 +41,7 @@ def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
             if block.type == "resource" and block.labels[0] == "aws_iam_role":
                 build_role(_role(address, block, ev, module), providers, model)
             elif block.type == "resource" and block.labels[0] == "aws_iam_access_key":
-                model.credentials.append(_access_key(address, block, ev))
+                model.credentials.append(_access_key(address, block, ev, module))
         except AnalysisError as exc:
             model.problems.append(Problem(Location(block.source.path, exc.span), f"{address}: {exc.message}", address))
         except RecursionError:
@@ -100,8 +100,12 @@ def _tag_names(tags: Node | None) -> list[str]:
     return [text_of(v) or "" for k, v in tags.items() if k.lower() in _ENV_TAG_KEYS]
 
 
-def _access_key(address: str, block: Block, ev: Evaluator) -> StaticCredential:
+def _access_key(address: str, block: Block, ev: Evaluator, module: Module) -> StaticCredential:
     user = ev.attribute(block, "user")
+    if user is not None and isinstance(user.value, Ref) and user.value.attribute == "name":
+        user_block = module.resources.get(user.value.address)
+        if user_block is not None:
+            user = ev.with_source(user_block.source).attribute(user_block, "name") or user
     return StaticCredential("aws", address, "aws_iam_access_key", "aws-access-key",
                             text_of(user) if user is not None else None,
                             Location(block.source.path, block.header))
