@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--no-color", action="store_true", help="never colour text output (NO_COLOR is honoured too)")
     rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown prints the README table")
     return parser
 
 
@@ -89,10 +90,21 @@ def _scan(args) -> int:
     return 1 if any(f.at_least(args.fail_on) for f in result.findings) else 0
 
 
+def rules_table(rules) -> str:
+    """The README's rule table, generated from the rule files."""
+    lines = ["| id | name | default severity | what it finds |", "|---|---|---|---|"]
+    lines += [f"| {r.id} | {r.name} | {r.severity} | {r.summary} |" for r in rules]
+    return "\n".join(lines) + "\n"
+
+
 def _list_rules(args) -> int:
     from .rules import load_rules
 
-    for rule in load_rules(args.rules):
+    rules = load_rules(args.rules)
+    if args.format == "markdown":
+        sys.stdout.write(rules_table(rules))
+        return 0
+    for rule in rules:
         print(f"{rule.id}  {rule.name:<28} {rule.severity:<9} {rule.summary}")
     return 0
 

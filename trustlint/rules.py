@@ -80,9 +80,12 @@ def load_rules(extra_dirs: list[str] = ()) -> list[Rule]:
         if not folder.is_dir():
             raise RuleError(f"{directory}: rules directory not found")
         files.extend(sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")))
+    builtin_count = len(list(builtin_rules_dir().glob("*.yaml")))
     rules: dict[str, Rule] = {}
-    for path in files:
+    for index, path in enumerate(files):
         rule = load_rule_file(path, validator)
+        if index >= builtin_count:
+            compile_rule(rule)  # user rules: a CEL error is a configuration error up front
         if rule.id in rules:
             raise RuleError(f"{path}: field id: {rule.id} is already defined by {rules[rule.id].path}")
         rules[rule.id] = rule
@@ -106,6 +109,8 @@ def compile_rule(rule: Rule) -> None:
     """Compile every CEL expression of a rule; a syntax error is a RuleError naming the field."""
     import celpy
 
+    if rule.programs:
+        return
     env = cel_environment()
     expressions = {"when": rule.when}
     for index, case in enumerate(rule.severity_cases):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 # Non-production is tested first: "nonprod", "preprod" and "non-production" contain "prod".
-DEFAULT_NON_PRODUCTION = r"non[-_]?prod\w*|pre[-_]?prod\w*|dev|develop|development|stag|staging|stage|stg|test|testing|qa|uat|sandbox|sbx|preview|review|demo|ci|feature"
+DEFAULT_NON_PRODUCTION = r"non[-_]?prod\w*|pre[-_]?prod\w*|dev|develop|development|stag|staging|stage|stg|test|testing|qa|uat|sandbox|sbx|preview"
 DEFAULT_PRODUCTION = r"prod|production|prd|live"
 
 

@@ -1,0 +1,125 @@
+"""The command line: exit codes, formats, selection, and fail-closed behaviour."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from trustlint.cli import main
+
+from .conftest import REPO_ROOT
+from .test_sarif import WILDCARD_TRUST
+
+CLEAN_TRUST = WILDCARD_TRUST.replace('StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }',
+                                     'StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/app:environment:production" }')
+
+
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def test_findings_exit_1_and_clean_exits_0(repo, capsys):
+    (repo / "bad.tf").write_text(WILDCARD_TRUST)
+    assert main(["scan", "bad.tf"]) == 1
+    assert "TL001" in capsys.readouterr().out
+    (repo / "good.tf").write_text(CLEAN_TRUST)
+    assert main(["scan", "good.tf"]) == 0
+    assert "No findings" in capsys.readouterr().out
+
+
+def test_fail_on_threshold_and_never(repo):
+    (repo / "bad.tf").write_text(WILDCARD_TRUST)  # one high finding
+    assert main(["scan", "--fail-on", "critical"]) == 0
+    assert main(["scan", "--fail-on", "high"]) == 1
+    assert main(["scan", "--fail-on", "never"]) == 0
+
+
+def test_select_and_ignore(repo, capsys):
+    (repo / "bad.tf").write_text(WILDCARD_TRUST)
+    assert main(["scan", "--ignore", "TL001"]) == 0
+    assert main(["scan", "--select", "tl002,TL003"]) == 0
+    assert main(["scan", "--select", "TL00", "--format", "json"]) == 1
+    document = json.loads(capsys.readouterr().out.split("\n", 0)[0]) if False else None
+    assert document is None
+
+
+def test_json_and_output_file(repo):
+    (repo / "bad.tf").write_text(WILDCARD_TRUST)
+    assert main(["scan", "--format", "json", "--output", "out.json"]) == 1
+    document = json.loads((repo / "out.json").read_text())
+    assert document["version"] == 1
+    (finding,) = document["findings"]
+    assert (finding["rule_id"], finding["path"], finding["line"], finding["address"]) == ("TL001", "bad.tf", 10, "aws_iam_role.ci")
+    assert len(finding["fingerprint"]) == 32
+
+
+def test_usage_errors_exit_2(repo, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["scan", "--format", "xml"])
+    assert exit_info.value.code == 2
+    assert main([]) == 2
+    assert main(["scan", "--rules", "no-such-dir"]) == 2
+    assert "rules directory not found" in capsys.readouterr().err
+
+
+def test_broken_user_rule_is_a_configuration_error_naming_file_and_field(repo, capsys):
+    rules = repo / "my-rules"
+    rules.mkdir()
+    (rules / "bad.yaml").write_text("id: ACME001\nname: x\n")
+    assert main(["scan", "--rules", str(rules)]) == 2
+    err = capsys.readouterr().err
+    assert "bad.yaml" in err and "field (top level)" in err and "'summary' is a required property" in err
+    (rules / "bad.yaml").write_text((REPO_ROOT / "rules" / "TL006-static-credential.yaml").read_text()
+                                    .replace("id: TL006", "id: ACME001").replace('when: "true"', "when: credential.(("))
+    assert main(["scan", "--rules", str(rules)]) == 2
+    assert "field when: invalid CEL" in capsys.readouterr().err
+
+
+def test_user_rule_from_readme_runs(repo, capsys):
+    rules = repo / "my-rules"
+    rules.mkdir()
+    readme = (REPO_ROOT / "README.md").read_text()
+    rule_text = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    (rules / "acme.yaml").write_text(rule_text)
+    (repo / "prod.tf").write_text(CLEAN_TRUST.replace('"repo:acme/app:environment:production"', '"repo:acme/app:ref:refs/heads/main"')
+                                  .replace('name = "ci"', 'name = "deploy-prod"'))
+    assert main(["scan", "--rules", str(rules), "--select", "ACME"]) == 1
+    assert "ACME001" in capsys.readouterr().out
+
+
+def test_internal_error_fails_closed(repo, monkeypatch, capsys):
+    import trustlint.scan
+
+    def boom(options):
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(trustlint.scan, "run_scan", boom)
+    assert main(["scan"]) == 3
+    err = capsys.readouterr().err
+    assert "internal error" in err and "Traceback" not in err
+
+
+def test_no_colour_when_not_a_tty_or_no_color(repo):
+    (repo / "bad.tf").write_text(WILDCARD_TRUST)
+    out = subprocess.run([sys.executable, "-m", "trustlint", "scan"], capture_output=True, text=True,
+                         env={"FORCE_COLOR": "1", "NO_COLOR": "1", "PYTHONPATH": str(REPO_ROOT), "PATH": ""})
+    assert "\x1b[" not in out.stdout and out.returncode == 1
+    coloured = subprocess.run([sys.executable, "-m", "trustlint", "scan"], capture_output=True, text=True,
+                              env={"FORCE_COLOR": "1", "PYTHONPATH": str(REPO_ROOT), "PATH": ""})
+    assert "\x1b[" in coloured.stdout
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert capsys.readouterr().out.startswith("trustlint ")
+    with pytest.raises(SystemExit):
+        main(["scan", "--help"])
+    help_text = capsys.readouterr().out
+    assert "--fail-on" in help_text and "examples:" in help_text and "exit codes" in help_text

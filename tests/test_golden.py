@@ -1,0 +1,56 @@
+"""Golden outputs for examples/: reviewed as diffs, rewritten only when
+TRUSTLINT_UPDATE_GOLDEN=1 asks."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from trustlint.reporters import get_reporter
+from trustlint.scan import ScanOptions, run_scan
+
+from .conftest import REPO_ROOT
+
+GOLDEN = REPO_ROOT / "tests" / "golden"
+
+
+@pytest.fixture(scope="module")
+def examples_result():
+    cwd = os.getcwd()
+    os.chdir(REPO_ROOT)
+    try:
+        return run_scan(ScanOptions(paths=["examples"]))
+    finally:
+        os.chdir(cwd)
+
+
+@pytest.mark.parametrize("fmt,suffix", [("text", "txt"), ("json", "json"), ("sarif", "sarif")])
+def test_examples_output_matches_golden(examples_result, fmt, suffix):
+    rendered = get_reporter(fmt).render(examples_result, colour=False)
+    golden = GOLDEN / f"examples.{suffix}"
+    if os.environ.get("TRUSTLINT_UPDATE_GOLDEN"):
+        golden.write_text(rendered)
+    assert rendered == golden.read_text()
+
+
+def test_examples_show_every_rule_exactly_where_it_should(examples_result):
+    found = sorted((f.rule_id, f.path, f.span.line, f.address) for f in examples_result.findings)
+    assert found == sorted([
+        ("TL000", "examples/aws/cloudformation/ci-user.yaml", 19, ""),
+        ("TL001", "examples/aws/cloudformation/github-oidc.yaml", 68, "FrontendPreviewRole"),
+        ("TL001", "examples/aws/policies/eks-payments-trust.json", 12, "eks-payments-trust.json"),
+        ("TL001", "examples/aws/terraform/deploy-roles.tf", 72, "aws_iam_role.ci_readonly"),
+        ("TL002", "examples/aws/terraform/legacy.tf", 18, "aws_iam_role.terraform_apply"),
+        ("TL003", "examples/aws/policies/eks-payments-trust.json", 4, "eks-payments-trust.json"),
+        ("TL004", "examples/aws/terraform/deploy-roles.tf", 93, "aws_iam_role.migrations_prod"),
+        ("TL005", "examples/aws/cloudformation/github-oidc.yaml", 56, "FrontendPreviewRole"),
+        ("TL005", "examples/aws/terraform/legacy.tf", 13, "aws_iam_role.terraform_apply"),
+        ("TL006", "examples/aws/terraform/legacy.tf", 6, "aws_iam_access_key.deployer"),
+        ("TL007", "examples/aws/cloudformation/break-glass.json", 14, "BreakGlassRole"),
+    ])
+
+
+def test_output_is_deterministic(examples_result):
+    again = run_scan(ScanOptions(paths=[str(REPO_ROOT / "examples")]))
+    assert [f.fingerprint for f in again.findings] == [f.fingerprint for f in examples_result.findings]

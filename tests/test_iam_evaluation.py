@@ -1,0 +1,170 @@
+"""The IAM trust evaluator: documented semantics, and a property test against an oracle."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trustlint.aws import RoleInput, build_role
+from trustlint.model import ScanModel
+from trustlint.parsers.terraform_eval import from_plain
+from trustlint.source import Span
+
+from .test_glob import oracle
+
+ISSUER = "token.actions.githubusercontent.com"
+PROVIDER = f"arn:aws:iam::123456789012:oidc-provider/{ISSUER}"
+SPAN = Span(1, 1, 1, 2)
+
+
+def trust_of(*statements: dict):
+    policy = from_plain({"Version": "2012-10-17", "Statement": list(statements)}, SPAN)
+    model = ScanModel()
+    build_role(RoleInput("aws_iam_role.r", "aws_iam_role", "main.tf", SPAN, "r", policy), {}, model)
+    assert not model.problems, model.problems
+    return model
+
+
+def allow(condition: dict | None = None, principal=None, action="sts:AssumeRoleWithWebIdentity") -> dict:
+    statement = {"Effect": "Allow", "Principal": principal or {"Federated": PROVIDER}, "Action": action}
+    if condition is not None:
+        statement["Condition"] = condition
+    return statement
+
+
+def token(sub: str, **claims) -> dict:
+    return {"sub": sub, **claims}
+
+
+def admitted(model, claims) -> bool:
+    (trust,) = model.trusts
+    return trust.admits(claims).admitted
+
+
+def test_string_equals_with_star_is_a_literal_asterisk():
+    model = trust_of(allow({"StringEquals": {f"{ISSUER}:sub": "repo:acme/*"}}))
+    assert not admitted(model, token("repo:acme/app:ref:refs/heads/main"))
+    assert admitted(model, token("repo:acme/*"))
+
+
+def test_string_like_star_and_several_values_are_or():
+    model = trust_of(allow({"StringLike": {f"{ISSUER}:sub": ["repo:acme/app:ref:refs/heads/main", "repo:acme/lib:*"]}}))
+    assert admitted(model, token("repo:acme/lib:pull_request"))
+    assert admitted(model, token("repo:acme/app:ref:refs/heads/main"))
+    assert not admitted(model, token("repo:acme/app:pull_request"))
+
+
+def test_several_keys_are_and():
+    model = trust_of(allow({
+        "StringLike": {f"{ISSUER}:sub": "repo:acme/*"},
+        "StringEquals": {f"{ISSUER}:repository": "acme/app"},
+    }))
+    assert admitted(model, token("repo:acme/app:pull_request", repository="acme/app"))
+    assert not admitted(model, token("repo:acme/lib:pull_request", repository="acme/lib"))
+
+
+def test_negated_operator_true_when_value_matches_none():
+    model = trust_of(allow({
+        "StringLike": {f"{ISSUER}:sub": "repo:acme/app:*"},
+        "StringNotLike": {f"{ISSUER}:sub": "repo:acme/app:pull_request"},
+    }))
+    assert admitted(model, token("repo:acme/app:ref:refs/heads/main"))
+    assert not admitted(model, token("repo:acme/app:pull_request"))
+
+
+def test_missing_key_is_false_but_if_exists_and_forallvalues_are_vacuously_true():
+    strict = trust_of(allow({"StringEquals": {f"{ISSUER}:environment": "production"}}))
+    assert not admitted(strict, token("repo:acme/app:ref:refs/heads/main"))
+    if_exists = trust_of(allow({"StringEqualsIfExists": {f"{ISSUER}:environment": "production"}}))
+    assert admitted(if_exists, token("repo:acme/app:ref:refs/heads/main"))
+    for_all = trust_of(allow({"ForAllValues:StringEquals": {f"{ISSUER}:environment": "production"}}))
+    admission = for_all.trusts[0].admits(token("repo:acme/app:ref:refs/heads/main"))
+    assert admission.admitted and [c.key for c in admission.vacuous] == [f"{ISSUER}:environment"]
+    for_any = trust_of(allow({"ForAnyValue:StringEquals": {f"{ISSUER}:environment": "production"}}))
+    assert not admitted(for_any, token("repo:acme/app:ref:refs/heads/main"))
+
+
+def test_keys_are_case_insensitive_values_are_not():
+    model = trust_of(allow({"StringEquals": {"Token.Actions.GithubUserContent.com:SUB": "repo:acme/app:pull_request"}}))
+    assert admitted(model, token("repo:acme/app:pull_request"))
+    assert not admitted(model, token("repo:ACME/app:pull_request"))
+
+
+def test_deny_statement_subtracts():
+    model = trust_of(
+        allow({"StringLike": {f"{ISSUER}:sub": "repo:acme/*"}}),
+        {"Effect": "Deny", "Principal": "*", "Action": "sts:*", "Condition": {"StringLike": {f"{ISSUER}:sub": "*:pull_request"}}},
+    )
+    assert admitted(model, token("repo:acme/app:ref:refs/heads/main"))
+    assert not admitted(model, token("repo:acme/app:pull_request"))
+
+
+def test_several_allow_statements_are_or():
+    model = trust_of(
+        allow({"StringEquals": {f"{ISSUER}:sub": "repo:acme/app:environment:production"}}),
+        allow({"StringEquals": {f"{ISSUER}:sub": "repo:acme/app:pull_request"}}),
+    )
+    assert admitted(model, token("repo:acme/app:pull_request"))
+    assert admitted(model, token("repo:acme/app:environment:production"))
+
+
+def test_unmodelled_condition_key_never_admits():
+    model = trust_of(allow({"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))
+    assert not admitted(model, token("repo:anyone/anything:ref:refs/heads/main"))
+
+
+def test_statement_for_another_action_is_ignored():
+    model = ScanModel()
+    policy = from_plain({"Statement": [allow(None, action="sts:AssumeRole")]}, SPAN)
+    build_role(RoleInput("r", "aws_iam_role", "main.tf", SPAN, "r", policy), {}, model)
+    assert model.trusts == []
+
+
+def test_principal_star_without_caller_condition_is_public_with_org_condition_is_not():
+    public = ScanModel()
+    build_role(RoleInput("r", "t", "p", SPAN, "r", from_plain({"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}]}, SPAN)), {}, public)
+    assert len(public.public) == 1
+    pinned = ScanModel()
+    build_role(RoleInput("r", "t", "p", SPAN, "r", from_plain({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-1"}}}]}, SPAN)), {}, pinned)
+    assert pinned.public == []
+
+
+# -- property test against an independent oracle ---------------------------------------------
+
+KEYS = ["sub", "repository", "environment"]
+OPERATORS = ["StringEquals", "StringLike", "StringNotEquals", "StringNotLike",
+             "StringEqualsIfExists", "StringLikeIfExists", "ForAllValues:StringLike", "ForAnyValue:StringEquals"]
+WORDS = st.text(st.sampled_from(list("ab*?:")), min_size=0, max_size=4)
+
+
+def oracle_clause(operator: str, patterns: list[str], value: str | None) -> bool:
+    qualifier, _, base = operator.rpartition(":")
+    if_exists = base.endswith("IfExists")
+    base = base.removesuffix("IfExists")
+    negated = "Not" in base
+    like = "Like" in base
+    if value is None:
+        if if_exists or qualifier == "ForAllValues":
+            return True
+        if qualifier == "ForAnyValue":
+            return False
+        return negated
+    hit = any(oracle(p, value) if like else p == value for p in patterns)
+    return not hit if negated else hit
+
+
+clauses = st.lists(st.tuples(st.sampled_from(OPERATORS), st.sampled_from(KEYS), st.lists(WORDS, min_size=1, max_size=3)),
+                   min_size=1, max_size=3, unique_by=lambda c: (c[0], c[1]))
+requests = st.fixed_dictionaries({k: st.one_of(st.none(), st.text(st.sampled_from(list("ab:*")), max_size=4)) for k in KEYS})
+
+
+@settings(max_examples=300, deadline=None)
+@given(clauses, requests)
+def test_evaluator_agrees_with_oracle(generated, request):
+    condition: dict = {}
+    for operator, key, patterns in generated:
+        condition.setdefault(operator, {})[f"{ISSUER}:{key}"] = patterns
+    model = trust_of(allow(condition))
+    claims = {k: v for k, v in request.items() if v is not None}
+    expected = all(oracle_clause(op, pats, request[key]) for op, key, pats in generated)
+    assert model.trusts[0].admits(claims).admitted == expected

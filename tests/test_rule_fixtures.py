@@ -1,0 +1,71 @@
+"""Per-rule fixtures: tests/rules/TL###-name/{bad,good}/<case>/.
+
+A bad case holds input files and `expected.yaml`, the complete list of findings the case
+must produce (rule, path, line, column, resource, severity); any extra finding fails.
+A good case must produce no finding at all.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from trustlint.scan import ScanOptions, run_scan
+
+RULES_DIR = Path(__file__).parent / "rules"
+
+
+def _cases(kind: str) -> list[Path]:
+    return sorted(p for p in RULES_DIR.glob(f"TL*/{kind}/*") if p.is_dir())
+
+
+def _scan(case: Path):
+    result = run_scan(ScanOptions(paths=[str(case)]))
+    prefix = os.path.relpath(case, result.root).replace(os.sep, "/") + "/"
+    return result, prefix
+
+
+def _describe(findings, prefix: str) -> list[dict]:
+    return sorted(
+        (
+            {
+                "rule": f.rule_id,
+                "path": f.path[len(prefix):] if f.path.startswith(prefix) else f.path,
+                "line": f.span.line,
+                "column": f.span.column,
+                "resource": f.address,
+                "severity": f.severity,
+            }
+            for f in findings
+        ),
+        key=lambda d: (d["path"], d["line"], d["column"], d["rule"]),
+    )
+
+
+@pytest.mark.parametrize("case", _cases("bad"), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_bad_case_produces_exactly_the_expected_findings(case: Path):
+    expected = yaml.safe_load((case / "expected.yaml").read_text())
+    result, prefix = _scan(case)
+    actual = _describe(result.findings, prefix)
+    rule_id = case.parent.parent.name.split("-")[0]
+    assert any(d["rule"] == rule_id for d in expected), f"{case}: expected.yaml must list a {rule_id} finding"
+    assert actual == sorted(expected, key=lambda d: (d["path"], d["line"], d["column"], d["rule"]))
+
+
+@pytest.mark.parametrize("case", _cases("good"), ids=lambda p: f"{p.parent.parent.name}/{p.name}")
+def test_good_case_produces_no_finding(case: Path):
+    result, prefix = _scan(case)
+    assert _describe(result.findings, prefix) == []
+    assert result.files_scanned > 0
+
+
+def test_every_rule_has_bad_and_good_fixtures():
+    from trustlint.rules import load_rules
+
+    for rule in load_rules():
+        folder = RULES_DIR / f"{rule.id}-{rule.name}"
+        assert any((folder / "bad").glob("*/expected.yaml")), f"{rule.id}: no bad fixture"
+        assert any(p.is_dir() for p in (folder / "good").glob("*")), f"{rule.id}: no good fixture"
