@@ -42,8 +42,8 @@ class Rule:
 
 
 def builtin_rules_dir() -> Path:
-    """rules/ as installed (trustlint/rules) or, in a source checkout, beside the package."""
-    installed = resources.files("trustlint") / "rules"
+    """rules/ as installed (trustlint/builtin_rules) or, in a source checkout, beside the package."""
+    installed = resources.files("trustlint") / "builtin_rules"
     if installed.is_dir():
         return Path(str(installed))
     return Path(__file__).resolve().parent.parent / "rules"

@@ -1,0 +1,29 @@
+locals {
+  common_tags = {
+    Team        = "checkout"
+    Environment = "production"
+    ManagedBy   = "terraform"
+  }
+}
+
+resource "aws_iam_role" "checkout_deployer" {
+  name        = "gha-checkout-deployer"
+  description = "Deploys the checkout service"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+        }
+        StringLike = {
+          "token.actions.githubusercontent.com:sub" = "repo:acme/checkout:*"
+        }
+      }
+    }]
+  })
+  tags = local.common_tags
+}

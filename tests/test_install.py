@@ -1,0 +1,36 @@
+"""`pip install .` (not editable) ships the rules and schemas: the installed package finds
+them outside the source tree."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import REPO_ROOT
+
+PROBE = (
+    "import trustlint, trustlint.rules as r; "
+    "print(trustlint.__file__); print(r.builtin_rules_dir()); print(len(r.load_rules()))"
+)
+
+
+def _clean_env() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONSAFEPATH")}
+
+
+def test_installed_package_finds_its_rules_outside_the_source_tree(tmp_path):
+    run = subprocess.run([sys.executable, "-c", PROBE], cwd=tmp_path, env=_clean_env(), capture_output=True, text=True)
+    if run.returncode != 0 or str(REPO_ROOT) in run.stdout.splitlines()[0]:
+        pytest.skip("trustlint is not installed as a package here (run the README's test command)")
+    module_file, rules_dir, count = run.stdout.split()
+    assert not module_file.startswith(str(REPO_ROOT))
+    assert not rules_dir.startswith(str(REPO_ROOT)) and os.path.isdir(rules_dir)
+    assert int(count) == len(list((REPO_ROOT / "rules").glob("*.yaml")))
+    shutil.copytree(REPO_ROOT / "examples", tmp_path / "examples")
+    scan = subprocess.run([sys.executable, "-m", "trustlint", "scan", "examples", "--format", "sarif"],
+                          cwd=tmp_path, env=_clean_env(), capture_output=True, text=True)
+    assert scan.returncode == 1 and '"ruleId": "TL001"' in scan.stdout

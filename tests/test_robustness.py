@@ -1,0 +1,97 @@
+"""Bad input never crashes and never passes silently: TL000 with a location, and the rest
+of the scan goes on."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from .conftest import brief
+from .test_sarif import WILDCARD_TRUST
+
+
+@pytest.mark.parametrize("name,text,line", [
+    ("broken.tf", 'resource "aws_iam_role" "r" {\n  assume_role_policy = jsonencode({\n}\n', 4),
+    ("broken.tf", 'resource "aws_iam_role" "r" {\n  name = \n}\n', 2),
+    ("stack.yaml", "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties: [\n", 5),
+    ("stack.yaml", "Resources:\n  R: {Type: AWS::IAM::Role\n  bad: : :\n", 3),
+    ("trust.json", '{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",}]}', 1),
+    ("stack.json", '{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": "x"}}}', 1),
+])
+def test_malformed_file_is_tl000_with_location_and_scan_goes_on(scan_files, name, text, line):
+    result = scan_files({name: text, "other/iam.tf": WILDCARD_TRUST})
+    findings = brief(result)
+    assert ("TL000", name, line) in [(r, p, l) for r, p, l, *_ in findings]
+    assert any(r == "TL001" and p == "other/iam.tf" for r, p, *_ in findings)
+
+
+def test_policy_without_statement_is_tl000_at_the_policy(scan_files):
+    result = scan_files({"iam.tf": 'resource "aws_iam_role" "r" {\n  assume_role_policy = jsonencode({Version = "2012-10-17"})\n}\n'})
+    assert [(f.rule_id, f.span.line, f.address) for f in result.findings] == [("TL000", 2, "aws_iam_role.r")]
+    assert "no Statement" in result.findings[0].message
+
+
+def test_yaml_alias_bomb_finishes_fast(scan_files):
+    lines = ['a0: &a0 ["AssumeRole", "x", "x", "x", "x", "x", "x", "x", "x"]']
+    for i in range(1, 12):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i-1}"] * 9) + "]")
+    lines.append("Resources: {R: {Type: AWS::IAM::Role, Properties: {Tags: *a11}}}")
+    start = time.monotonic()
+    result = scan_files({"bomb.yaml": "\n".join(lines) + "\n"})
+    assert time.monotonic() - start < 10
+    assert [f.rule_id for f in result.findings] == ["TL000"]
+    assert "alias bomb" in result.findings[0].message
+
+
+@pytest.mark.parametrize("name,text", [
+    ("deep.json", '{"AssumeRole": ' + "[" * 5000 + "]" * 5000 + "}"),
+    ("deep.yaml", "AssumeRole: " + "[" * 5000 + "]" * 5000 + "\n"),
+    ("deep.tf", 'resource "aws_iam_role" "r" {\n  assume_role_policy = ' + "[" * 3000 + "]" * 3000 + "\n}\n"),
+])
+def test_deep_nesting_is_tl000_not_a_crash(scan_files, name, text):
+    result = scan_files({name: text})
+    assert [f.rule_id for f in result.findings] == ["TL000"]
+
+
+def test_binary_and_non_utf8_relevant_files_are_reported(scan_files, tmp_path):
+    (tmp_path / "bin.json").write_bytes(b'{"AssumeRole": "\x00"}')
+    (tmp_path / "latin.yaml").write_bytes(b"AssumeRolePolicyDocument: caf\xe9\n")
+    result = scan_files({})
+    assert sorted((f.rule_id, f.path) for f in result.findings) == [("TL000", "bin.json"), ("TL000", "latin.yaml")]
+
+
+def test_irrelevant_broken_files_are_ignored(scan_files):
+    # A Helm template is not YAML; without federation content it is not ours to judge.
+    result = scan_files({"chart/templates/deploy.yaml": "{{- if .Values.x }}\nkind: Deployment\n{{- end }}\n"})
+    assert result.findings == []
+
+
+def test_oversized_file_is_reported(scan_files, tmp_path):
+    from trustlint.scan import ScanOptions, run_scan
+
+    (tmp_path / "big.json").write_text('{"AssumeRole": "' + "x" * 2000 + '"}')
+    scan_files({})
+    result = run_scan(ScanOptions(paths=["."], max_bytes=1000))
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "big.json")]
+    assert "over the 1000-byte limit" in result.findings[0].message
+
+
+def test_symlink_leaving_the_repository_is_not_followed(scan_files, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("outside") / "secret.tf"
+    outside.write_text(WILDCARD_TRUST)
+    result = scan_files({})
+    os.symlink(outside, "escape.tf")
+    from trustlint.scan import ScanOptions, run_scan
+
+    result = run_scan(ScanOptions(paths=["."]))
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "escape.tf")]
+
+
+def test_control_characters_from_files_are_escaped_in_text(scan_files):
+    from trustlint.reporters import text_report
+
+    result = scan_files({"iam.tf": WILDCARD_TRUST.replace("repo:acme/*", "repo:acme/\x1b[31m*")})
+    text = text_report.render(result)
+    assert "\x1b" not in text and "\\x1b" in text
