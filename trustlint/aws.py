@@ -120,7 +120,8 @@ def build_role(role: RoleInput, providers: dict[str, ProviderInput], model: Scan
             key = normalise_issuer(url) if url else None
             if key is None:
                 key = _issuer_from_keys([statement]) or text_of(node) or "?"
-            group = groups.setdefault(key, _Group(key, url or (key if "." in key and "\u27e8" not in key else None), node, provider))
+            known = key if "." in key and "\u27e8" not in key else None
+            group = groups.setdefault(key, _Group(key, normalise_issuer(url) if url else known, node, provider))
             group.statements.append(statement)
     denies = [s for s in statements if s.effect.lower() == "deny"]
     for group in groups.values():

@@ -46,14 +46,27 @@ class _Probed:
     admission: Admission
 
 
-def probe_trust(trust: TrustRelationship) -> list[_Probed]:
-    """Run every probe of the trust's platform through its evaluator; keep the admitted."""
+_SUBJECT_TEMPLATES = {
+    "github-actions": "repo:OWNER/REPO:environment:production",
+    "gitlab": "project_path:GROUP/PROJECT:ref_type:branch:ref:main",
+    "terraform-cloud": "organization:ORG:project:PROJECT:workspace:WORKSPACE:run_phase:apply",
+    "kubernetes": "system:serviceaccount:NAMESPACE:SERVICE_ACCOUNT",
+}
+
+
+def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
+    """Run every probe of the trust's platform through its evaluator; keep the admitted.
+    Also returns an exact subject to suggest in fixes (the workload the trust names)."""
     admitted = []
-    for probe in probes_for(trust.issuer.platform, _subject_values(trust)):
+    probes = probes_for(trust.issuer.platform, _subject_values(trust))
+    for probe in probes:
         admission = trust.admits(probe.claims)
         if admission.admitted:
             admitted.append(_Probed(probe, admission))
-    return admitted
+    named = [p for p in probes if p.breadth == LEGIT]
+    named.sort(key=lambda p: "environment" not in p.id)  # prefer a deployment environment
+    suggestion = named[0].subject if named else _SUBJECT_TEMPLATES.get(trust.issuer.platform, "the exact sub of the workload")
+    return admitted, suggestion
 
 
 def _probe_fact(probed: _Probed, trust: TrustRelationship) -> dict:
@@ -107,7 +120,8 @@ def _audience(trust: TrustRelationship) -> dict:
         "wildcard": bool(wildcard),
         "enforced_by_issuer_side": enforced or [],
         "issuer_side_known": enforced is not None,
-        "enforced_single": enforced is not None and len(enforced) == 1 and not has_wildcard(enforced[0]),
+        "enforced_single": enforced is not None and len(enforced) == 1 and not has_wildcard(enforced[0])
+        and "\u27e8" not in enforced[0],
         "location": location_fact(trust.statements[0] if trust.statements else trust.location),
     }
     if wildcard:
@@ -151,7 +165,8 @@ def _cross_environment(trust_tier: str, probes: list[dict]) -> list[dict]:
 
 def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
     """All facts about one trust relationship, with the admitted probes."""
-    admitted = [_probe_fact(p, trust) for p in probe_trust(trust)]
+    probed, suggestion = probe_trust(trust)
+    admitted = [_probe_fact(p, trust) for p in probed]
     broad = [p for p in admitted if p["breadth"] != LEGIT and not p["exact"]]
     tier, tier_reason = _tier(trust, settings)
     if tier == "unknown":
@@ -168,6 +183,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "location": location_fact(trust.location),
         "principal": {"kind": trust.principal_kind, "name": trust.principal_name or ""},
         "issuer": {"url": trust.issuer.url or "", "platform": trust.issuer.platform},
+        "suggested_subject": suggestion,
         "tier": tier,
         "tier_reason": tier_reason,
         "subject": {

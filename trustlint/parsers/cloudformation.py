@@ -314,7 +314,7 @@ def _provider(logical_id: str, properties: Node, header: Span, source: SourceFil
     url = properties.get("Url")
     ids = properties.get("ClientIdList") or properties.get("ClientIDs")
     client_ids = None
-    if ids is not None and isinstance(ids.value, list) and all(i.is_known for i in ids.value):
+    if ids is not None and isinstance(ids.value, list):
         client_ids = [text_of(i) or "" for i in ids.value]
     return ProviderInput(
         logical_id,

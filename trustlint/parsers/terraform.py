@@ -37,6 +37,8 @@ def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
     for address, block in module.resources.items():
         ev = evaluator.with_source(block.source)
         ev.root = root
+        if not_created(block, ev):
+            continue
         try:
             if block.type == "resource" and block.labels[0] == "aws_iam_role":
                 build_role(_role(address, block, ev, module), providers, model)
@@ -47,6 +49,12 @@ def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
         except RecursionError:
             model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: expression too deeply nested", address))
     return model
+
+
+def not_created(block: Block, ev: Evaluator) -> bool:
+    """True when `count` is known to be 0 (e.g. `var.create ? 1 : 0` with create = false)."""
+    count = ev.attribute(block, "count")
+    return count is not None and count.value in (0, False) and not isinstance(count.value, float)
 
 
 def _providers(module: Module, evaluator: Evaluator) -> dict[str, ProviderInput]:
@@ -62,7 +70,7 @@ def _providers(module: Module, evaluator: Evaluator) -> dict[str, ProviderInput]
         client_location = None
         if block.type == "resource":
             ids = ev.attribute(block, "client_id_list")
-            if ids is not None and isinstance(ids.value, list) and all(i.is_known for i in ids.value):
+            if ids is not None and isinstance(ids.value, list):
                 client_ids = [text_of(i) or "" for i in ids.value]
                 client_location = Location(block.source.path, ids.span)
         url_text = text_of(url) if url is not None and url.is_known else None
@@ -211,9 +219,12 @@ def _conditions(block: Block, ev: Evaluator, bindings) -> Node:
         if dynamic.labels[:1] == ["condition"]:
             expanded = _dynamic(dynamic, ev, lambda content, e, local: Node((content, local), content.span), bindings)
             for item in expanded:
-                if not isinstance(item.value, tuple):
-                    return Node(Unknown("dynamic \"condition\"", "for_each not known statically"), dynamic.span)
-                children.append(item.value)
+                if isinstance(item.value, tuple):
+                    children.append(item.value)
+                else:
+                    # Unknown extra conditions: the statement cannot be judged, but the
+                    # conditions written out (an aud check) are still seen.
+                    operators["\u27e8dynamic\u27e9"] = item
     for child, local in children:
         test = _attr(child, "test", ev, local)
         variable = _attr(child, "variable", ev, local)
@@ -221,7 +232,8 @@ def _conditions(block: Block, ev: Evaluator, bindings) -> Node:
         if test is None or variable is None or values is None:
             continue
         if not isinstance(test.value, str):
-            return Node(Unknown(text_of(test) or "?", "condition operator not known statically"), child.span)
+            operators["\u27e8operator\u27e9"] = Node(Unknown(text_of(test) or "?", "condition operator not known statically"), child.span)
+            continue
         operator = operators.setdefault(test.value, Node({}, child.span, key_span=test.span))
         key = text_of(variable) or "?"
         values.key_span = variable.span

@@ -421,7 +421,11 @@ class Evaluator:
 
     def _apply_steps(self, base: Node, steps: list, tree, bindings) -> Node:
         node = base
-        for kind, arg in steps:
+        for position, (kind, arg) in enumerate(steps):
+            if kind == "splat" and isinstance(node.value, list):
+                rest = steps[position + 1 :]
+                items = [self._apply_steps(item, rest, tree, bindings) for item in node.value]
+                return Node(items, tree_span(tree))
             if isinstance(node.value, (Unknown, Template)):
                 return Node(Unknown(source_text(self.source, tree_span(tree)), "depends on an unknown value"), tree_span(tree))
             if kind == "attr" and isinstance(node.value, dict) and arg in node.value:
@@ -475,6 +479,11 @@ class Evaluator:
             else:
                 results.append(self.eval(exprs[0], local))
         if as_object:
+            if any(str(c) == "..." for c in tree.children if not hasattr(c, "data")):
+                grouped: dict[str, Node] = {}
+                for key, value in results:  # `k => v...` groups values under each key
+                    grouped.setdefault(key, Node([], value.span)).value.append(value)
+                return Node(grouped, tree_span(tree))
             return Node(dict(results), tree_span(tree))
         return Node(results, tree_span(tree))
 

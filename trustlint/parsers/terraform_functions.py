@@ -220,6 +220,26 @@ def _file(evaluator, args, span):
     return node
 
 
+def _replace(text: str, search: str, replacement: str) -> str:
+    """Terraform's replace(): a search string wrapped in slashes is a regular expression."""
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        import re
+
+        return re.sub(search[1:-1], re.sub(r"\$\{?(\d+)\}?", r"\\\1", replacement), text)
+    return text.replace(search, replacement)
+
+
+def _one(evaluator, args, span):
+    if len(args) == 1 and isinstance(args[0].value, list) and len(args[0].value) <= 1:
+        return args[0].value[0] if args[0].value else Node(None, span)
+    return None
+
+
+def _setunion(evaluator, args, span):
+    merged = _concat(evaluator, args, span)
+    return _toset(evaluator, [merged], span) if merged is not None else None
+
+
 FUNCTIONS = {
     "format": _format,
     "join": _join,
@@ -239,7 +259,12 @@ FUNCTIONS = {
     "file": _file,
     "lower": _pure(lambda s: s.lower()),
     "upper": _pure(lambda s: s.upper()),
-    "replace": _pure(lambda s, a, b: s.replace(a, b)),
+    "replace": _pure(_replace),
+    "one": _one,
+    "setunion": _setunion,
+    "substr": _pure(lambda s, offset, length: s[offset:] if length < 0 else s[offset : offset + length]),
+    "startswith": _pure(lambda s, p: s.startswith(p)),
+    "endswith": _pure(lambda s, p: s.endswith(p)),
     "trimprefix": _pure(lambda s, p: s.removeprefix(p)),
     "trimsuffix": _pure(lambda s, p: s.removesuffix(p)),
     "split": _pure(lambda sep, s: s.split(sep)),
