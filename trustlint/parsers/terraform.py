@@ -31,12 +31,10 @@ def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
     if not blocks:
         return model
     module = Module(blocks)
-    evaluator = Evaluator(module, blocks[0].source)
-    evaluator.root = root
+    evaluator = Evaluator(module, blocks[0].source, root=root)
     providers = _providers(module, evaluator)
     for address, block in module.resources.items():
         ev = evaluator.with_source(block.source)
-        ev.root = root
         if not_created(block, ev):
             continue
         try:

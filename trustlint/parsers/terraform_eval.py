@@ -9,6 +9,7 @@ guess. Deeper evaluation (tfvars, count/for_each, modules) builds on this module
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 
 from ..errors import AnalysisError
@@ -96,8 +97,9 @@ def _stringify(value) -> str | None:
 class Evaluator:
     """Evaluates expressions of one module; `bindings` holds for-expression variables."""
 
-    def __init__(self, module: Module, source: SourceFile, variable_values: dict | None = None):
+    def __init__(self, module: Module, source: SourceFile, variable_values: dict | None = None, root: str | None = None):
         self.module = module
+        self.root = root  # repository root: file() never reads outside it
         self.source = source
         self.variable_values = variable_values or {}
         self._locals_cache: dict[str, Node] = {}
@@ -114,7 +116,7 @@ class Evaluator:
     def with_source(self, source: SourceFile | None) -> "Evaluator":
         if source is None or source is self.source:
             return self
-        other = Evaluator(self.module, source, self.variable_values)
+        other = Evaluator(self.module, source, self.variable_values, self.root)
         other._locals_cache = self._locals_cache
         other._locals_active = self._locals_active
         return other
@@ -316,7 +318,7 @@ class Evaluator:
             expr = [c for c in attribute if hasattr(c, "data") and c.data == "attribute"][0].children[2]
         except (LarkError, IndexError, RecursionError):
             return Node(Unknown(text.strip(), "unparsable interpolation"), tree_span(tree))
-        inner = Evaluator(self.module, SourceFile(self.source.path, "x = " + text.strip()), self.variable_values)
+        inner = Evaluator(self.module, SourceFile(self.source.path, "x = " + text.strip()), self.variable_values, self.root)
         inner._locals_cache = self._locals_cache
         node = inner.eval(expr, bindings)
         if isinstance(node.value, Unknown):
@@ -344,7 +346,10 @@ class Evaluator:
                 steps.append(_index_step(index))
                 node = inner
             elif kind in ("attr_splat_expr_term", "full_splat_expr_term"):
-                inner = _trees(node)[0]
+                inner, splat = _trees(node)[:2]
+                # `x[*].a.b`: the steps after the splat live inside the splat node.
+                after = [("attr", _attr_name(t)) if t.data == "get_attr" else _index_step(t) for t in _trees(splat)]
+                steps.extend(reversed(after))
                 steps.append(("splat", None))
                 node = inner
             elif kind == "identifier":
@@ -375,6 +380,9 @@ class Evaluator:
         if root == "local" and steps and steps[0][0] == "attr":
             base = self._local(steps[0][1], span)
             return self._apply_steps(base, steps[1:], tree, bindings)
+        if root == "path" and steps and steps[0][1] in ("module", "root", "cwd"):
+            directory = posixpath.dirname(self.source.path) or "."
+            return Node(directory, span, origin=[f"path.{steps[0][1]}"])
         if root in ("each", "count", "self", "path", "terraform", "module"):
             return Node(Unknown(expr_text, f"{root}.* is not evaluated yet"), span)
         names = [s[1] for s in steps if s[0] == "attr"]

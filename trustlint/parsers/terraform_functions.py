@@ -204,10 +204,15 @@ def _file(evaluator, args, span):
     """file()/templatefile() of a file inside the configuration's own directory tree."""
     if not args or not isinstance(args[0].value, str):
         return None
-    base = os.path.dirname(evaluator.source.path)
-    relative = args[0].value.replace("${path.module}/", "").replace("${path.root}/", "")
-    path = os.path.normpath(os.path.join(base, relative))
-    root = getattr(evaluator, "root", None) or os.getcwd()
+    # Terraform resolves relative paths from the module directory (path.module), which the
+    # evaluator renders repo-relative; a bare name is relative to that directory too.
+    module_dir = os.path.dirname(evaluator.source.path) or "."
+    requested = os.path.normpath(args[0].value)
+    if requested == module_dir or requested.startswith(os.path.normpath(module_dir) + os.sep) or module_dir == ".":
+        path = requested
+    else:
+        path = os.path.normpath(os.path.join(module_dir, requested))
+    root = evaluator.root or os.getcwd()
     full = os.path.realpath(os.path.join(root, path))
     if not full.startswith(os.path.realpath(root) + os.sep) or not os.path.isfile(full):
         return None

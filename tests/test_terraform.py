@@ -1,0 +1,185 @@
+"""Terraform reading: the shapes real trust code takes."""
+
+from __future__ import annotations
+
+from .conftest import brief
+
+PROVIDER = '''
+resource "aws_iam_openid_connect_provider" "github" {
+  url            = "https://token.actions.githubusercontent.com"
+  client_id_list = ["sts.amazonaws.com"]
+}
+'''
+
+
+def test_policy_document_with_dynamic_conditions_over_known_locals(scan_files):
+    result = scan_files({"main.tf": PROVIDER + '''
+locals {
+  conditions = [
+    { test = "StringEquals", variable = "token.actions.githubusercontent.com:aud", values = ["sts.amazonaws.com"] },
+    { test = "StringLike", variable = "token.actions.githubusercontent.com:sub", values = ["repo:acme/*"] },
+  ]
+}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = [aws_iam_openid_connect_provider.github.arn]
+    }
+    dynamic "condition" {
+      for_each = local.conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
+      }
+    }
+  }
+}
+resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+'''})
+    assert [(r, line, a, s) for r, _, line, _, a, s in brief(result)] == [("TL001", 10, "aws_iam_role.ci", "high")]
+
+
+def test_unexpandable_dynamic_condition_is_unknown_not_missing(scan_files):
+    result = scan_files({"main.tf": '''
+variable "conditions" { type = list(any) }
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    dynamic "condition" {
+      for_each = var.conditions
+      content {
+        test     = condition.value.test
+        variable = condition.value.variable
+        values   = condition.value.values
+      }
+    }
+  }
+}
+resource "aws_iam_role" "ci" {
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+'''})
+    assert result.findings == []
+
+
+def test_unknown_variable_subject_is_never_a_wildcard(scan_files):
+    result = scan_files({"main.tf": '''
+variable "subject" { type = string }
+resource "aws_iam_role" "ci" {
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = var.subject }
+      }
+    }]
+  })
+}
+'''})
+    assert result.findings == []
+
+
+def test_partly_unknown_subject_keeps_its_literal_wildcard(scan_files):
+    result = scan_files({"main.tf": '''
+variable "org" { type = string }
+resource "aws_iam_role" "ci" {
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect = "Allow", Action = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:${var.org}/*" }
+      }
+    }]
+  })
+}
+'''})
+    (finding,) = result.findings
+    assert (finding.rule_id, finding.span.line, finding.severity) == ("TL001", 10, "high")
+    assert "any repository of \u27e8var.org\u27e9" in finding.message
+
+
+def test_heredoc_policy_locations_point_into_the_heredoc(scan_files):
+    result = scan_files({"main.tf": '''
+resource "aws_iam_role" "ci" {
+  assume_role_policy = <<EOF
+{
+  "Statement": [{
+    "Effect": "Allow",
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},
+    "Condition": {
+      "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+      "StringLike": {"token.actions.githubusercontent.com:sub": "repo:${var.org}/*"}
+    }
+  }]
+}
+EOF
+}
+variable "org" { default = "acme" }
+'''})
+    (finding,) = result.findings
+    assert (finding.rule_id, finding.span.line, finding.span.column) == ("TL001", 11, 65)
+
+
+def test_count_zero_resources_are_not_created(scan_files):
+    result = scan_files({"main.tf": '''
+variable "create_key" { default = false }
+resource "aws_iam_user" "u" { name = "u" }
+resource "aws_iam_access_key" "k" {
+  count = var.create_key ? 1 : 0
+  user  = aws_iam_user.u.name
+}
+'''})
+    assert result.findings == []
+
+
+def test_policy_from_file_reports_in_the_json_file(scan_files):
+    result = scan_files({
+        "main.tf": 'resource "aws_iam_role" "ci" {\n  assume_role_policy = file("${path.module}/trust.json")\n}\n',
+        "trust.json": '{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",\n'
+                      ' "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}}]}\n',
+    })
+    assert [(r, p, line, a) for r, p, line, _, a, _ in brief(result)] == [
+        ("TL002", "trust.json", 1, "aws_iam_role.ci"),
+        ("TL003", "trust.json", 1, "aws_iam_role.ci"),
+    ]
+
+
+def test_for_expressions_grouping_and_splat():
+    from trustlint.parsers.hcl import parse_hcl
+    from trustlint.parsers.terraform_eval import Evaluator, Module, plain
+    from trustlint.source import SourceFile
+
+    source = SourceFile("m.tf", '''
+locals {
+  items   = [{ k = "a", v = 1 }, { k = "b", v = 2 }, { k = "a", v = 3 }]
+  grouped = { for i in local.items : i.k => i.v... }
+  keys    = local.items[*].k
+  arn     = replace("arn:aws:iam::1:oidc-provider/oidc.eks.x/id/AB", "/^(.*provider/)/", "")
+  subject = format("system:serviceaccount:%s:%s", "ns", "sa")
+}
+''')
+    module = Module(parse_hcl(source))
+    evaluator = Evaluator(module, source)
+    value = {name: plain(evaluator._local(name, None)) for name in ("grouped", "keys", "arn", "subject")}
+    assert value == {"grouped": {"a": [1, 3], "b": [2]}, "keys": ["a", "b", "a"],
+                     "arn": "oidc.eks.x/id/AB", "subject": "system:serviceaccount:ns:sa"}
