@@ -70,7 +70,7 @@ def resolve_issuer(node: Node, providers: dict[str, ProviderInput]) -> tuple[str
     value = node.value
     if isinstance(value, Ref):
         provider = providers.get(value.address)
-        if provider is not None:
+        if provider is not None and value.attribute in ("arn", "id", "Arn", "Ref"):
             return provider.url, provider
         return None, None
     text = text_of(node) or ""

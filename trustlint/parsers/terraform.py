@@ -81,7 +81,7 @@ def _role(address: str, block: Block, ev: Evaluator, module: Module) -> RoleInpu
     policy = ev.attribute(block, "assume_role_policy")
     if policy is not None and isinstance(policy.value, Ref) and policy.value.address.startswith("data.aws_iam_policy_document."):
         document = module.resources.get(policy.value.address)
-        if document is not None and policy.value.attribute == "json":
+        if document is not None and policy.value.attribute in ("json", "minified_json"):
             policy = policy_document(document, ev.with_source(document.source), module)
     names = [block.labels[1]]
     if name is not None:

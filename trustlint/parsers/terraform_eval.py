@@ -434,6 +434,13 @@ class Evaluator:
                 rest = steps[position + 1 :]
                 items = [self._apply_steps(item, rest, tree, bindings) for item in node.value]
                 return Node(items, tree_span(tree))
+            if isinstance(node.value, Ref) and kind == "attr":
+                # local.provider.arn where local.provider = aws_iam_openid_connect_provider.x[0]
+                attribute = ".".join(a for a in (node.value.attribute, arg) if a)
+                node = Node(Ref(source_text(self.source, tree_span(tree)), node.value.reason, node.value.address, attribute), tree_span(tree))
+                continue
+            if isinstance(node.value, Ref) and kind == "index":
+                continue
             if isinstance(node.value, (Unknown, Template)):
                 return Node(Unknown(source_text(self.source, tree_span(tree)), "depends on an unknown value"), tree_span(tree))
             if kind == "attr" and isinstance(node.value, dict) and arg in node.value:
