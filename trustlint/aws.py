@@ -200,6 +200,11 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
     if max_session is not None and isinstance(max_session.value, str) and max_session.value.isdigit():
         seconds = int(max_session.value)
     provider = group.provider
+    unchecked = [
+        Location(path, s.span) for s in group.statements
+        if not s.unknown_condition and not any(
+            claim_of(c) in AUDIENCE_CLAIMS and c.positive and not c.vacuous_when_missing for c in s.clauses)
+    ]
     return TrustRelationship(
         provider="aws",
         address=role.address,
@@ -218,6 +223,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         names=list(role.names),
         enforced_audiences=provider.client_ids if provider else None,
         enforced_audience_location=(provider.client_ids_location or provider.location) if provider else None,
+        audience_unchecked=unchecked,
     )
 
 

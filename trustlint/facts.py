@@ -107,14 +107,10 @@ def _audience(trust: TrustRelationship) -> dict:
     positive = [c for c in trust.audience if c.positive and not c.vacuous_when_missing]
     values = [v for c in positive for v in c.values]
     wildcard = [c for c in positive if any(v.strip("*?") == "" for v in c.values)]
-    statements_with_audience = {
-        (c.location.path, s.span) for c in positive for s in trust.statements
-        if s.span.line <= c.location.span.line <= s.span.end_line
-    }
-    missing = not positive or len(statements_with_audience) < len(trust.statements)
+    missing = bool(trust.audience_unchecked)
     enforced = trust.enforced_audiences
     fact = {
-        "constrained": not missing and not wildcard,
+        "constrained": not missing and not wildcard and bool(positive),
         "missing": missing,
         "values": values,
         "wildcard": bool(wildcard),
@@ -122,7 +118,7 @@ def _audience(trust: TrustRelationship) -> dict:
         "issuer_side_known": enforced is not None,
         "enforced_single": enforced is not None and len(enforced) == 1 and not has_wildcard(enforced[0])
         and "\u27e8" not in enforced[0],
-        "location": location_fact(trust.statements[0] if trust.statements else trust.location),
+        "location": location_fact(trust.audience_unchecked[0] if missing else trust.location),
     }
     if wildcard:
         fact["location"] = location_fact(Location(wildcard[0].location.path, wildcard[0].value_spans[0]))

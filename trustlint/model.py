@@ -92,8 +92,9 @@ class TrustRelationship:
     # Audiences the issuer side itself enforces (AWS OIDC provider client ids), if known.
     enforced_audiences: list[str] | None = None
     enforced_audience_location: Location | None = None
-    unknowns: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    # Statements / bindings that admit tokens without checking their audience (unknown
+    # conditions are not listed: they might check it).
+    audience_unchecked: list[Location] = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,139 @@
+"""CloudFormation and SAM: intrinsics resolved from the template, unknowns kept unknown."""
+
+from __future__ import annotations
+
+from .conftest import brief
+
+HEADER = 'AWSTemplateFormatVersion: "2010-09-09"\n'
+
+
+def role(condition: str, extra_parameters: str = "", federated: str = "!GetAtt Oidc.Arn") -> str:
+    return HEADER + f"""Parameters:
+  Org:
+    Type: String
+    Default: acme
+{extra_parameters}Resources:
+  Oidc:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: https://token.actions.githubusercontent.com
+      ClientIdList: [sts.amazonaws.com]
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal:
+              Federated: {federated}
+            Condition:
+{condition}"""
+
+
+def test_sub_with_parameter_default_resolves(scan_files):
+    result = scan_files({"t.yaml": role("              StringLike:\n                token.actions.githubusercontent.com:sub: !Sub repo:${Org}/*\n")})
+    assert [(r, line, a, s) for r, _, line, _, a, s in brief(result)] == [("TL001", 23, "DeployRole", "high")]
+    assert "any repository of acme" in result.findings[0].message
+
+
+def test_parameter_without_default_stays_unknown(scan_files):
+    result = scan_files({"t.yaml": role("              StringLike:\n                token.actions.githubusercontent.com:sub: !Ref Subject\n",
+                                        "  Subject:\n    Type: String\n")})
+    assert result.findings == []
+
+
+def test_comma_delimited_list_default_is_a_list_of_values(scan_files):
+    result = scan_files({"t.yaml": role(
+        "              StringEquals:\n                token.actions.githubusercontent.com:sub: !Ref Subjects\n",
+        "  Subjects:\n    Type: CommaDelimitedList\n    Default: repo:acme/app:environment:production,repo:acme/app:pull_request\n")
+        .replace("DeployRole", "ProdDeployRole")})
+    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL004", "ProdDeployRole")]
+
+
+def test_if_on_a_condition_from_parameter_defaults(scan_files):
+    template = role("              StringEquals:\n                token.actions.githubusercontent.com:sub: !If [Strict, repo:acme/app:ref:refs/heads/main, '*']\n",
+                    "  Mode:\n    Type: String\n    Default: loose\n")
+    template = template.replace("Resources:\n", "Conditions:\n  Strict: !Equals [!Ref Mode, strict]\nResources:\n", 1)
+    result = scan_files({"t.yaml": template})
+    # StringEquals with a literal '*' is an exact match: nothing real gets in.
+    assert result.findings == []
+    result = scan_files({"t.yaml": template.replace("StringEquals:", "StringLike:")})
+    assert [(r, s) for r, _, _, _, _, s in brief(result)] == [("TL001", "critical")]
+
+
+def test_policy_document_as_json_string_in_fn_sub(scan_files):
+    template = HEADER + """Parameters:
+  Issuer:
+    Type: String
+    Default: token.actions.githubusercontent.com
+Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Fn::Sub: '{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity", "Principal": {"Federated": "arn:aws:iam::${AWS::AccountId}:oidc-provider/${Issuer}"}, "Condition": {"ForAllValues:StringLike": {"${Issuer}:sub": "repo:acme/*"}}}]}'
+"""
+    result = scan_files({"t.yaml": template})
+    assert sorted(r for r, *_ in brief(result)) == ["TL001", "TL003"]
+
+
+def test_json_template_long_form_intrinsics(scan_files):
+    template = """{
+  "Parameters": {"Repo": {"Type": "String", "Default": "acme/app"}},
+  "Resources": {
+    "Role": {
+      "Type": "AWS::IAM::Role",
+      "Properties": {
+        "MaxSessionDuration": 43200,
+        "AssumeRolePolicyDocument": {
+          "Statement": [{
+            "Effect": "Allow",
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Principal": {"Federated": {"Fn::Join": ["", ["arn:aws:iam::", {"Ref": "AWS::AccountId"}, ":oidc-provider/token.actions.githubusercontent.com"]]}},
+            "Condition": {"StringEquals": {
+              "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+              "token.actions.githubusercontent.com:sub": {"Fn::Sub": "repo:${Repo}:environment:production"}
+            }}
+          }]
+        }
+      }
+    }
+  }
+}
+"""
+    result = scan_files({"t.json": template})
+    assert [(r, line, col, a) for r, _, line, col, a, _ in brief(result)] == [("TL005", 7, 31, "Role")]
+
+
+def test_resource_with_false_condition_is_not_created(scan_files):
+    template = HEADER + """Parameters:
+  CreateKey: {Type: String, Default: "no"}
+Conditions:
+  MakeKey: !Equals [!Ref CreateKey, "yes"]
+Resources:
+  Key:
+    Type: AWS::IAM::AccessKey
+    Condition: MakeKey
+    Properties: {UserName: ci}
+"""
+    assert scan_files({"t.yaml": template}).findings == []
+    assert [r for r, *_ in brief(scan_files({"t.yaml": template.replace('Default: "no"', 'Default: "yes"')}))] == ["TL006"]
+
+
+def test_operator_block_that_is_an_intrinsic_is_unknown_not_missing(scan_files):
+    # CDK's CfnJson: the whole StringEquals map comes from a custom resource.
+    template = HEADER + """Resources:
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal:
+              Federated: arn:aws:iam::1:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC
+            Condition:
+              StringEquals: !GetAtt ConditionJson.Value
+"""
+    assert scan_files({"t.yaml": template}).findings == []
