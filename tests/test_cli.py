@@ -123,3 +123,44 @@ def test_version_and_help(capsys):
         main(["scan", "--help"])
     help_text = capsys.readouterr().out
     assert "--fail-on" in help_text and "examples:" in help_text and "exit codes" in help_text
+
+
+LONG_SESSION_TRUST = CLEAN_TRUST.replace('name = "ci"', 'name = "ci"\n  max_session_duration = 7200')
+
+
+def test_config_file_sets_threshold_exclude_and_fail_on(repo, capsys):
+    (repo / "iam.tf").write_text(LONG_SESSION_TRUST)
+    (repo / "vendor").mkdir()
+    (repo / "vendor" / "bad.tf").write_text(WILDCARD_TRUST)
+    assert main(["scan", "--format", "json"]) == 1
+    assert {f["rule_id"] for f in json.loads(capsys.readouterr().out)["findings"]} == {"TL001", "TL005"}
+    (repo / ".trustlint.yaml").write_text("max_session_duration: 7200\nexclude: [vendor]\n")
+    assert main(["scan"]) == 0
+    assert main(["scan", "--max-session-duration", "3600"]) == 1  # the command line wins
+    (repo / ".trustlint.yaml").write_text("exclude: [vendor/*]\nfail_on: high\n")
+    assert main(["scan"]) == 0  # TL005 is medium
+
+
+def test_config_in_pyproject(repo):
+    (repo / "iam.tf").write_text(LONG_SESSION_TRUST)
+    (repo / "pyproject.toml").write_text("[project]\nname = 'x'\n\n[tool.trustlint]\nignore = ['TL005']\n")
+    assert main(["scan"]) == 0
+
+
+def test_tier_patterns_are_configurable(repo, capsys):
+    pr_trust = CLEAN_TRUST.replace('"repo:acme/app:environment:production"', '"repo:acme/app:pull_request"').replace('name = "ci"', 'name = "payments-kritisch"')
+    (repo / "iam.tf").write_text(pr_trust)
+    assert main(["scan"]) == 0
+    (repo / ".trustlint.yaml").write_text("tiers:\n  production: kritisch|prod\n")
+    assert main(["scan"]) == 1
+    assert "TL004" in capsys.readouterr().out
+
+
+def test_invalid_config_names_file_and_field(repo, capsys):
+    (repo / ".trustlint.yaml").write_text("max_session_duration: soon\n")
+    assert main(["scan"]) == 2
+    err = capsys.readouterr().err
+    assert ".trustlint.yaml: field max_session_duration" in err
+    (repo / ".trustlint.yaml").write_text("tiers: {production: '(unclosed'}\n")
+    assert main(["scan"]) == 2
+    assert "field tiers/production" in capsys.readouterr().err

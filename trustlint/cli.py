@@ -46,10 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
     scan.add_argument("--select", type=_csv, default=[], metavar="IDS", help="only these rule ids (comma-separated, prefixes allowed)")
     scan.add_argument("--ignore", type=_csv, default=[], metavar="IDS", help="skip these rule ids (comma-separated)")
-    scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, default="low",
+    scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, default=None,
                       help="exit 1 when a finding has at least this severity (default: low; 'never' always exits 0)")
+    scan.add_argument("--config", metavar="FILE",
+                      help="configuration file (default: .trustlint.yaml or [tool.trustlint] in pyproject.toml at the repository root)")
     scan.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR (repeatable)")
-    scan.add_argument("--max-session-duration", type=int, default=3600, metavar="SECONDS",
+    scan.add_argument("--max-session-duration", type=int, default=None, metavar="SECONDS",
                       help="TL005 threshold in seconds (default: 3600)")
     scan.add_argument("--no-color", action="store_true", help="never colour text output (NO_COLOR is honoured too)")
     rules = commands.add_parser("rules", help="list the rules")
@@ -67,27 +69,38 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _scan(args) -> int:
+    from .config import load_config
+    from .discovery import find_root
     from .facts import Settings
     from .reporters import get_reporter
     from .reporters.text_report import use_colour
     from .scan import ScanOptions, run_scan
+    from .tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
 
-    if args.max_session_duration <= 0:
+    config, _ = load_config(find_root(args.paths), args.config)
+    max_session = args.max_session_duration or config.get("max_session_duration", 3600)
+    if max_session <= 0:
         print("trustlint: error: --max-session-duration must be positive", file=sys.stderr)
         return 2
+    tiers = config.get("tiers", {})
     options = ScanOptions(
         paths=args.paths,
-        select=args.select,
-        ignore=args.ignore,
-        rule_dirs=args.rules,
-        settings=Settings(max_session_seconds=args.max_session_duration),
+        select=args.select or [s.upper() for s in config.get("select", [])],
+        ignore=args.ignore or [s.upper() for s in config.get("ignore", [])],
+        rule_dirs=config.get("rules", []) + args.rules,
+        exclude=config.get("exclude", []),
+        settings=Settings(
+            max_session_seconds=max_session,
+            tiers=TierPatterns(tiers.get("production", DEFAULT_PRODUCTION), tiers.get("non_production", DEFAULT_NON_PRODUCTION)),
+        ),
     )
     result = run_scan(options)
     colour = args.format == "text" and not args.output and not args.no_color and use_colour(sys.stdout)
     _write(get_reporter(args.format).render(result, colour=colour), args.output)
-    if args.fail_on == "never":
+    fail_on = args.fail_on or config.get("fail_on", "low")
+    if fail_on == "never":
         return 0
-    return 1 if any(f.at_least(args.fail_on) for f in result.findings) else 0
+    return 1 if any(f.at_least(fail_on) for f in result.findings) else 0
 
 
 def rules_table(rules) -> str:
@@ -115,11 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from .config import ConfigError
     from .rules import RuleError
 
     try:
         return _scan(args) if args.command == "scan" else _list_rules(args)
-    except RuleError as exc:
+    except (RuleError, ConfigError) as exc:
         print(f"trustlint: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -3,6 +3,7 @@ and cheap: a byte-level pre-filter skips files with no federation-relevant token
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 from dataclasses import dataclass, field
@@ -99,7 +100,11 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     return SourceFile(rel, text), relevant
 
 
-def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES) -> Discovered:
+def _excluded(rel: str, patterns: list[str]) -> bool:
+    return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
+
+
+def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, exclude: list[str] = ()) -> Discovered:
     discovered = Discovered()
     real_root = os.path.realpath(root)
     seen: set[str] = set()
@@ -114,6 +119,8 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES) ->
                 continue
             real = os.path.realpath(path)
             rel = _relative(os.path.abspath(path), root)
+            if exclude and _excluded(rel, exclude):
+                continue
             if os.path.islink(path):
                 if not (real == real_root or real.startswith(real_root + os.sep)) or not os.path.exists(real):
                     discovered.problems.append(Problem(Location(rel, FILE_START), "symbolic link points outside the repository or nowhere; not followed"))

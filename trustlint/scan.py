@@ -19,6 +19,7 @@ class ScanOptions:
     rule_dirs: list[str] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
     max_bytes: int = DEFAULT_MAX_BYTES
+    exclude: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -32,7 +33,7 @@ class ScanResult:
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     from .parsers import parse_file
 
-    discovered = discover(options.paths, root, options.max_bytes)
+    discovered = discover(options.paths, root, options.max_bytes, options.exclude)
     model = ScanModel(problems=list(discovered.problems))
     if discovered.context:
         from .parsers.terraform import scan_module

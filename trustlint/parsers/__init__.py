@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel
-from ..source import SourceFile
+from ..source import FILE_START, SourceFile
 
 
 def _parse_yaml(source: SourceFile) -> ScanModel:
@@ -36,19 +36,11 @@ PARSERS = {"yaml": _parse_yaml, "json": _parse_json}
 
 def parse_file(kind: str, source: SourceFile) -> ScanModel:
     """Model of one file; a file that cannot be analysed yields a Problem, never an exception."""
+    model = ScanModel()
     try:
         return PARSERS[kind](source)
     except AnalysisError as exc:
-        model = ScanModel()
         model.problems.append(Problem(Location(source.path, exc.span), exc.message))
-        return model
     except RecursionError:
-        model = ScanModel()
-        model.problems.append(Problem(Location(source.path, exc_span()), "document nested too deeply"))
-        return model
-
-
-def exc_span():
-    from ..source import FILE_START
-
-    return FILE_START
+        model.problems.append(Problem(Location(source.path, FILE_START), "document nested too deeply to analyse"))
+    return model

@@ -1,0 +1,74 @@
+"""Configuration: `.trustlint.yaml` or `[tool.trustlint]` in pyproject.toml at the repository
+root (or `--config FILE`), validated against schemas/config.schema.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from importlib import resources
+
+CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
+
+
+class ConfigError(Exception):
+    """An unusable configuration: says which file and which field."""
+
+
+def _read(path: str) -> dict:
+    if path.endswith(".toml"):
+        try:
+            import tomllib
+        except ImportError:  # Python 3.10: pyproject configuration needs 3.11's tomllib
+            return {}
+        try:
+            with open(path, "rb") as handle:
+                return tomllib.load(handle).get("tool", {}).get("trustlint", {})
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = yaml.safe_load(handle)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return data if data is not None else {}
+
+
+def find_config(root: str) -> str | None:
+    for name in CONFIG_FILES:
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
+            return path
+    pyproject = os.path.join(root, "pyproject.toml")
+    if os.path.isfile(pyproject):
+        with open(pyproject, "rb") as handle:
+            if b"[tool.trustlint]" in handle.read():
+                return pyproject
+    return None
+
+
+def load_config(root: str, explicit: str | None = None) -> tuple[dict, str | None]:
+    """The validated configuration and the file it came from ({} and None when there is none)."""
+    path = explicit or find_config(root)
+    if path is None:
+        return {}, None
+    if explicit and not os.path.isfile(explicit):
+        raise ConfigError(f"{explicit}: configuration file not found")
+    data = _read(path)
+    import jsonschema
+
+    schema = json.loads((resources.files("trustlint") / "schemas" / "config.schema.json").read_text())
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        raise ConfigError(f"{path}: field {where}: {errors[0].message}")
+    for key, pattern in data.get("tiers", {}).items():
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{path}: field tiers/{key}: invalid regular expression: {exc}") from None
+    base = os.path.dirname(os.path.abspath(path))
+    data["rules"] = [os.path.join(base, d) for d in data.get("rules", [])]
+    return data, path
