@@ -32,6 +32,7 @@ _CALLER_PINNING_KEYS = {
     "aws:sourcearn", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths",
     "aws:userid", "aws:username", "aws:principalservicename", "aws:sourceowner",
 }
+_PLACEHOLDER_REF = re.compile(r"^\u27e8([A-Za-z0-9_.\-\[\]\"]+?)\.(?:arn|id|Arn|Ref)\u27e9$")
 _FREE_KEYS = {"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"}
 
 
@@ -74,6 +75,12 @@ def resolve_issuer(node: Node, providers: dict[str, ProviderInput]) -> tuple[str
             return provider.url, provider
         return None, None
     text = text_of(node) or ""
+    placeholder = _PLACEHOLDER_REF.match(text)
+    if placeholder:  # "${aws_iam_openid_connect_provider.x.arn}" in a heredoc, "${Oidc.Arn}" in Fn::Sub
+        address = placeholder.group(1)
+        provider = providers.get(address) or providers.get(address.split("[")[0])
+        if provider is not None:
+            return provider.url, provider
     if "oidc-provider/" in text:
         issuer = text.split("oidc-provider/", 1)[1]
         if "\u27e8" in issuer:
@@ -132,10 +139,27 @@ def _check_public(role: RoleInput, statement: iam.Statement, node: Node, path: s
     actions = [text_of(a) or "" for a in statement.actions]
     if statement.actions and not any(a.lower().startswith(("sts:assumerole", "sts:*", "*")) for a in actions):
         return
-    keys = {clause.key.lower() for clause in statement.clauses if clause.positive}
-    if keys & _CALLER_PINNING_KEYS or statement.unknown_condition:
+    if statement.unknown_condition or any(_pins_caller(clause) for clause in statement.clauses):
         return
     model.public.append(PublicTrust("aws", role.address, role.resource_type, Location(path, node.span), actions))
+
+
+def _pins_caller(clause: iam.Clause) -> bool:
+    """A positive condition on a caller-identifying key whose values name a specific
+    organisation / account (`o-*` or `arn:aws:iam::*:role/*` pin nothing)."""
+    key = clause.key.lower()
+    if key not in _CALLER_PINNING_KEYS or not clause.positive or clause.vacuous_when_missing:
+        return False
+    for value in clause.texts():
+        pinned = value
+        if key in ("aws:principalarn", "aws:sourcearn"):
+            parts = value.split(":")
+            pinned = parts[4] if len(parts) > 4 else ""
+        elif key in ("aws:principalorgpaths", "aws:sourceorgpaths"):
+            pinned = value.split("/")[0]
+        if not pinned or has_wildcard(pinned):
+            return False
+    return bool(clause.values)
 
 
 def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: str) -> TrustRelationship:

@@ -69,7 +69,17 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     return admitted, suggestion
 
 
-def _probe_fact(probed: _Probed, trust: TrustRelationship) -> dict:
+def probe_tier(probe: Probe, tiers: TierPatterns) -> str:
+    """A probe's tier: its environment's or branch's name decides when it has one."""
+    environment = probe.claims.get("environment")
+    if environment:
+        return tiers.tier_of(environment)
+    if probe.id == "named-branch":
+        return tiers.tier_of(probe.claims.get("ref", "").removeprefix("refs/heads/"))
+    return probe.tier
+
+
+def _probe_fact(probed: _Probed, trust: TrustRelationship, tiers: TierPatterns) -> dict:
     admission = probed.admission
     blamed = admission.blamed
     if blamed is not None:
@@ -83,7 +93,7 @@ def _probe_fact(probed: _Probed, trust: TrustRelationship) -> dict:
         "subject": probed.probe.subject,
         "description": probed.probe.description,
         "breadth": probed.probe.breadth,
-        "tier": probed.probe.tier,
+        "tier": probe_tier(probed.probe, tiers),
         "exact": admission.exact,
         "constrained": blamed is not None,
         "matched_value": matched,
@@ -106,7 +116,8 @@ def _widest(probes: list[dict]) -> dict:
 def _audience(trust: TrustRelationship) -> dict:
     positive = [c for c in trust.audience if c.positive and not c.vacuous_when_missing]
     values = [v for c in positive for v in c.values]
-    wildcard = [c for c in positive if any(v.strip("*?") == "" for v in c.values)]
+    # Only a Like operator makes "*" a wildcard; StringEquals "*" is a literal asterisk.
+    wildcard = [c for c in positive if "like" in c.operator.lower() and any(v.strip("*?") == "" for v in c.values)]
     missing = bool(trust.audience_unchecked)
     enforced = trust.enforced_audiences
     fact = {
@@ -162,7 +173,7 @@ def _cross_environment(trust_tier: str, probes: list[dict]) -> list[dict]:
 def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
     """All facts about one trust relationship, with the admitted probes."""
     probed, suggestion = probe_trust(trust)
-    admitted = [_probe_fact(p, trust) for p in probed]
+    admitted = [_probe_fact(p, trust, settings.tiers) for p in probed]
     broad = [p for p in admitted if p["breadth"] != LEGIT and not p["exact"]]
     tier, tier_reason = _tier(trust, settings)
     if tier == "unknown":
@@ -182,6 +193,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "suggested_subject": suggestion,
         "tier": tier,
         "tier_reason": tier_reason,
+        "tier_label": {"production": "a production role", "non-production": "a non-production role"}.get(tier, "a role of no known tier"),
         "subject": {
             "constrained": any(c.positive and not c.vacuous_when_missing for c in trust.subject),
             "constraints": [_constraint_fact(c) for c in trust.subject],

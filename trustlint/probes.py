@@ -175,7 +175,8 @@ def _stable_id(text: str) -> str:
 
 
 def _github_token(repo: _GitHubRepo, name: str, *, ref: str = "refs/heads/main", event: str = "push",
-                  environment: str | None = None, immutable: bool, template: list[str] | None) -> dict:
+                  environment: str | None = None, immutable: bool, template: list[str] | None,
+                  extra: dict | None = None) -> dict:
     owner_id = repo.owner_id or _stable_id(repo.owner)
     repo_id = repo.repo_id if repo.name == name and repo.repo_id else _stable_id(f"{repo.owner}/{name}")
     repository = f"{repo.owner}/{name}"
@@ -205,6 +206,7 @@ def _github_token(repo: _GitHubRepo, name: str, *, ref: str = "refs/heads/main",
     }
     if environment is not None:
         claims["environment"] = environment
+    claims.update(extra or {})
     if template:
         values = dict(claims, repo=f"repo:{repo_part}"[5:], context=context)
         parts = []
@@ -221,15 +223,32 @@ def _github_token(repo: _GitHubRepo, name: str, *, ref: str = "refs/heads/main",
     return claims
 
 
+def _chosen_by_caller(values: dict[str, list[str]]) -> dict:
+    """Claims any repository can make its token carry: calling the pinned reusable workflow
+    sets job_workflow_ref to it; a workflow's name is whatever its author writes."""
+    chosen = {}
+    for claim in ("job_workflow_ref", "workflow"):
+        literal = [v for v in values.get(claim, []) if v == _clean(v)]
+        if literal:
+            chosen[claim] = literal[0]
+    return chosen
+
+
 def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
     repos, environments, branches, template = _github_anchors(values)
+    chosen = _chosen_by_caller(values)
     immutable = any("@" in v.split(":")[1] for v in values.get("sub", []) if v.startswith("repo:") and ":" in v)
     if not repos:
         repos = [_GitHubRepo(f"{PROBE}-victim", None)]
     probes: list[Probe] = []
 
     def token(repo, name, **kw):
-        return _github_token(repo, name, immutable=immutable, template=template, **kw)
+        claims = _github_token(repo, name, immutable=immutable, template=template, **kw)
+        if chosen:
+            claims.update(chosen)
+            if template:  # re-render a custom sub that includes the chosen claims
+                claims["sub"] = _github_token(repo, name, immutable=immutable, template=template, extra=chosen, **kw)["sub"]
+        return claims
 
     for repo in repos:
         if repo.name:
@@ -252,20 +271,32 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
                       f"environment production of {full}", SAME_WORKLOAD, "production"),
                 Probe("environment-staging", token(repo, name, environment="staging"),
                       f"environment staging of {full}", SAME_WORKLOAD, "non-production"),
-                Probe("prefix-repo", token(repo, f"{name}-{PROBE}"),
+            Probe("similar-repo", token(repo, f"{name}x"),
+                  f"a repository of {repo.owner} named {name} plus one character", SAME_TENANT),
+            Probe("prefix-repo", token(repo, f"{name}-{PROBE}"),
                       f"a repository of {repo.owner} whose name starts with {name}", SAME_TENANT),
             ]
             fork_name = name
         else:
             fork_name = f"{PROBE}-repo"
         probes += [
+            Probe("other-repo-tag", token(repo, f"{PROBE}-repo", ref=f"refs/tags/{PROBE}-tag"),
+                  f"tags of any repository of {repo.owner}", SAME_TENANT),
+            Probe("other-repo-environment", token(repo, f"{PROBE}-repo", environment="production"),
+                  f"environment production of any repository of {repo.owner}", SAME_TENANT, "production"),
             Probe("other-repo-pull-request", token(repo, f"{PROBE}-repo", event="pull_request"),
                   f"pull requests of any repository of {repo.owner}", SAME_TENANT, "non-production"),
             Probe("other-repo", token(repo, f"{PROBE}-repo"), f"any repository of {repo.owner}", SAME_TENANT),
             Probe("fork", token(_GitHubRepo(f"{PROBE}-fork", None), fork_name),
                   "a fork, or a same-named repository in another account", OTHER_TENANT),
+            Probe("similar-owner", token(_GitHubRepo(f"{repo.owner}x", None), fork_name),
+                  f"an account named {repo.owner} plus one character", OTHER_TENANT),
             Probe("prefix-owner", token(_GitHubRepo(f"{repo.owner}-{PROBE}", None), fork_name),
                   f"an account whose name starts with {repo.owner}", OTHER_TENANT),
+            Probe("other-org-tag", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo", ref=f"refs/tags/{PROBE}-tag"),
+                  "tags of any repository of any GitHub account", OTHER_TENANT),
+            Probe("other-org-environment", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo", environment="production"),
+                  "environment production of any repository of any GitHub account", OTHER_TENANT),
             Probe("other-org", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo"),
                   "any repository of any GitHub account", OTHER_TENANT),
         ]

@@ -75,6 +75,18 @@ class Node:
         return not isinstance(self.value, (Unknown, Template))
 
 
+def at_use_site(node: Node, span: Span, note: str) -> Node:
+    """A copy of a value read elsewhere (a variable default, a local, a parameter) located at
+    the expression that uses it: findings then point at the trust being read, in its file,
+    and the message still shows the resolved value."""
+    value = node.value
+    if isinstance(value, dict):
+        value = {k: at_use_site(v, span, note) for k, v in value.items()}
+    elif isinstance(value, list):
+        value = [at_use_site(v, span, note) for v in value]
+    return Node(value, span, origin=[note, *node.origin], embedded=node.embedded)
+
+
 def text_of(node: Node | None) -> str | None:
     """The node's value as a string for matching: templates rendered with placeholders."""
     if node is None:

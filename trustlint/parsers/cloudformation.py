@@ -112,14 +112,18 @@ class Resolver:
             default = parameter.get("Default")
             if default is None:
                 return self._unknown(name, node, "parameter without a default")
+            # Located at the !Ref, not at the Default: the finding belongs to the resource.
             kind = text_of(parameter.get("Type")) or "String"
             value = default.value
+            origin = [f"default of parameter {name}"]
             if isinstance(value, str) and ("List" in kind or "CommaDelimited" in kind):
-                items = [Node(part.strip(), default.span) for part in value.split(",")]
-                return Node(items, default.span, node.key_span, origin=[f"default of parameter {name}"])
-            if not isinstance(value, str) and not isinstance(value, list):
+                items = [Node(part.strip(), node.span) for part in value.split(",")]
+                return Node(items, node.span, node.key_span, origin=origin)
+            if isinstance(value, list):
+                return Node([Node(i.value, node.span) for i in value], node.span, node.key_span, origin=origin)
+            if not isinstance(value, (str, int)) or isinstance(value, bool):
                 value = text_of(default)
-            return Node(value, default.span, node.key_span, origin=[f"default of parameter {name}"])
+            return Node(value, node.span, node.key_span, origin=origin)
         if name in self.resource_ids:
             return Node(Ref(name, "resource reference", name, "Ref"), node.span, node.key_span)
         return self._unknown(name, node, "unknown reference")

@@ -14,7 +14,7 @@ import re
 
 from ..errors import AnalysisError
 from ..source import EmbeddedSource, SourceFile, Span
-from ..values import Node, Ref, Template, Unknown, text_of
+from ..values import Node, Ref, Template, Unknown, at_use_site, text_of
 from .hcl import Attribute, Block, tree_span
 
 _SKIP = {"new_line_or_comment"}
@@ -374,11 +374,15 @@ class Evaluator:
     def _resolve(self, root: str, steps: list, tree, bindings) -> Node:
         span = tree_span(tree)
         expr_text = source_text(self.source, span)
-        if root == "var" and steps and steps[0][0] == "attr":
-            base = self._variable(steps[0][1], span)
-            return self._apply_steps(base, steps[1:], tree, bindings)
-        if root == "local" and steps and steps[0][0] == "attr":
-            base = self._local(steps[0][1], span)
+        if root in ("var", "local") and steps and steps[0][0] == "attr":
+            name = steps[0][1]
+            base = self._variable(name, span) if root == "var" else self._local(name, span)
+            # A variable's default may be overridden, and a local in another file is not where
+            # a reviewer reads the trust: both are reported where they are used. A local of the
+            # same file keeps its exact span (the offending literal).
+            elsewhere = root == "var" or self._source_of_local(name) not in (None, self.source)
+            if elsewhere and (base.is_known or isinstance(base.value, Template)):
+                base = at_use_site(base, span, f"{root}.{name}")
             return self._apply_steps(base, steps[1:], tree, bindings)
         if root == "path" and steps and steps[0][1] in ("module", "root", "cwd"):
             directory = posixpath.dirname(self.source.path) or "."

@@ -1,0 +1,4 @@
+variable "subject_pattern" {
+  type    = string
+  default = "repo:acme/*"
+}
