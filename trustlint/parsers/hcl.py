@@ -41,8 +41,26 @@ def tree_span(tree) -> Span:
         meta = tree.meta
         if getattr(meta, "empty", True):
             return Span(1, 1, 1, 1)
+        if meta.end_line > meta.line:
+            # Some rules swallow the newline after them; end at the last real token.
+            last = _last_token(tree)
+            if last is not None:
+                return Span(meta.line, meta.column, last.end_line, last.end_column)
         return Span(meta.line, meta.column, meta.end_line, meta.end_column)
     return Span(tree.line, tree.column, tree.end_line, tree.end_column)
+
+
+def _last_token(tree):
+    for child in reversed(tree.children):
+        if hasattr(child, "data"):
+            if child.data == "new_line_or_comment":
+                continue
+            found = _last_token(child)
+            if found is not None:
+                return found
+        elif getattr(child, "type", "") != "NL_OR_COMMENT" and child.end_line is not None:
+            return child
+    return None
 
 
 def _lark_error(exc) -> AnalysisError:
@@ -52,7 +70,8 @@ def _lark_error(exc) -> AnalysisError:
     if token is not None and getattr(token, "type", "") == "$END":
         what = "unexpected end of file"
     elif token is not None:
-        what = f"unexpected {str(token)[:40]!r}"
+        text = str(token).strip().splitlines()[0] if str(token).strip() else "newline"
+        what = f"unexpected {text[:40]!r}"
     else:
         what = "unexpected character"
     return AnalysisError(f"invalid HCL: {what}", Span.point(max(line, 1), max(column, 1)))
