@@ -164,3 +164,24 @@ def test_invalid_config_names_file_and_field(repo, capsys):
     (repo / ".trustlint.yaml").write_text("tiers: {production: '(unclosed'}\n")
     assert main(["scan"]) == 2
     assert "field tiers/production" in capsys.readouterr().err
+
+
+def test_readme_configuration_example_is_valid(repo):
+    from trustlint.config import load_config
+
+    readme = (REPO_ROOT / "README.md").read_text()
+    block = readme.split("# .trustlint.yaml\n", 1)[1].split("```", 1)[0]
+    (repo / ".trustlint.yaml").write_text(block)
+    (repo / "policy" / "trustlint-rules").mkdir(parents=True)
+    config, path = load_config(str(repo))
+    assert path.endswith(".trustlint.yaml") and config["ignore"] == ["TL003"]
+    assert main(["scan"]) == 0
+
+
+def test_readme_tour_matches_the_real_output():
+    readme = (REPO_ROOT / "README.md").read_text()
+    tour = readme.split("$ trustlint scan examples/\n", 1)[1].split("```", 1)[0]
+    golden = (REPO_ROOT / "tests" / "golden" / "examples.txt").read_text()
+    for line in tour.splitlines():
+        if line != "...":
+            assert line in golden.splitlines(), line
