@@ -85,7 +85,7 @@ def test_user_rule_from_readme_runs(repo, capsys):
     rules = repo / "my-rules"
     rules.mkdir()
     readme = (REPO_ROOT / "README.md").read_text()
-    rule_text = readme.split("```yaml\n", 1)[1].split("```", 1)[0]
+    rule_text = "id: ACME001" + readme.split("```yaml\nid: ACME001", 1)[1].split("```", 1)[0]
     (rules / "acme.yaml").write_text(rule_text)
     (repo / "prod.tf").write_text(CLEAN_TRUST.replace('"repo:acme/app:environment:production"', '"repo:acme/app:ref:refs/heads/main"')
                                   .replace('name = "ci"', 'name = "deploy-prod"'))
