@@ -63,6 +63,9 @@ def _result(finding, rule_index: dict) -> dict:
         "properties": {"severity": finding.severity, "security-severity": _SECURITY_SEVERITY[finding.severity]},
     }
     if finding.related:
+        # GitHub links a related location only when the message embeds it as [text](id).
+        links = ", ".join(f"[{r.label}]({i + 1})" for i, r in enumerate(finding.related))
+        result["message"]["text"] += f" (see {links})"
         result["relatedLocations"] = [
             dict(_location(r.path, r.span), id=i + 1, message={"text": r.label})
             for i, r in enumerate(finding.related)
