@@ -185,3 +185,8 @@ def test_readme_tour_matches_the_real_output():
     for line in tour.splitlines():
         if line != "...":
             assert line in golden.splitlines(), line
+
+
+def test_missing_path_is_a_usage_error(repo, capsys):
+    assert main(["scan", "no-such-dir"]) == 2
+    assert "no such file or directory: no-such-dir" in capsys.readouterr().err

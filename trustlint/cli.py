@@ -77,6 +77,10 @@ def _scan(args) -> int:
     from .scan import ScanOptions, run_scan
     from .tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
 
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        print(f"trustlint: error: no such file or directory: {missing[0]}", file=sys.stderr)
+        return 2
     config, _ = load_config(find_root(args.paths), args.config)
     max_session = args.max_session_duration or config.get("max_session_duration", 3600)
     if max_session <= 0:
