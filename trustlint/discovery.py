@@ -19,7 +19,8 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 RELEVANT = re.compile(
     rb"AssumeRole|oidc-provider|openid_connect_provider|OIDCProvider|OpenIdConnectProvider|"
     rb"aws_iam_access_key|AWS::IAM::AccessKey|assume_role_policy|AssumeRolePolicyDocument|"
-    rb"aws_iam_role|AWS::IAM::Role",
+    rb"aws_iam_role|AWS::IAM::Role|"
+    rb"workload_identity_pool|workloadIdentityPool|google_service_account_key|external_account",
     re.IGNORECASE,
 )
 

@@ -33,6 +33,8 @@ def _value_location(constraint: Constraint, index: int | None) -> dict:
 
 
 def _subject_values(trust: TrustRelationship) -> dict[str, list[str]]:
+    if trust.anchors:
+        return trust.anchors
     values: dict[str, list[str]] = defaultdict(list)
     for constraint in trust.subject:
         if constraint.positive:
@@ -136,6 +138,14 @@ def _audience(trust: TrustRelationship) -> dict:
     return fact
 
 
+def _tier_label(tier: str, kind: str) -> str:
+    noun = {"role": "role", "service-account": "service account", "managed-identity": "managed identity",
+            "application": "application"}.get(kind, "grant")
+    if tier == "unknown":
+        return f"a {noun} of no known tier"
+    return f"a {tier} {noun}"
+
+
 def _tier(trust: TrustRelationship, settings: Settings) -> tuple[str, str]:
     tier, reason = settings.tiers.tier_of_names(trust.names)
     if tier != "unknown":
@@ -193,7 +203,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "suggested_subject": suggestion,
         "tier": tier,
         "tier_reason": tier_reason,
-        "tier_label": {"production": "a production role", "non-production": "a non-production role"}.get(tier, "a role of no known tier"),
+        "tier_label": _tier_label(tier, trust.principal_kind),
         "subject": {
             "constrained": any(c.positive and not c.vacuous_when_missing for c in trust.subject),
             "constraints": [_constraint_fact(c) for c in trust.subject],

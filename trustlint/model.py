@@ -95,6 +95,9 @@ class TrustRelationship:
     # Statements / bindings that admit tokens without checking their audience (unknown
     # conditions are not listed: they might check it).
     audience_unchecked: list[Location] = field(default_factory=list)
+    # Claim values the trust names (claim -> values, '*' for any run), to build probes
+    # around; when empty they are read from the subject constraints.
+    anchors: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -129,14 +132,33 @@ class Problem:
 
 
 @dataclass
+class Lifetime:
+    """A credential lifetime set outside a trust (a GCP credential configuration's
+    token_lifetime_seconds): judged by TL005 like a role's maximum session."""
+
+    provider: str
+    address: str
+    resource_type: str
+    seconds: int
+    location: Location
+
+
+@dataclass
 class ScanModel:
     trusts: list[TrustRelationship] = field(default_factory=list)
     credentials: list[StaticCredential] = field(default_factory=list)
     public: list[PublicTrust] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    lifetimes: list[Lifetime] = field(default_factory=list)
+    # Halves of GCP trusts, joined across files once everything is read (gcp.join).
+    gcp_providers: list = field(default_factory=list)
+    gcp_grants: list = field(default_factory=list)
 
     def extend(self, other: "ScanModel") -> None:
         self.trusts.extend(other.trusts)
         self.credentials.extend(other.credentials)
         self.public.extend(other.public)
         self.problems.extend(other.problems)
+        self.lifetimes.extend(other.lifetimes)
+        self.gcp_providers.extend(other.gcp_providers)
+        self.gcp_grants.extend(other.gcp_grants)

@@ -48,6 +48,10 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
         if source.path in consumed:
             continue  # a policy file already read through the role that uses it (file())
         model.extend(parse_file(kind, source))
+    if model.gcp_grants and model.gcp_providers:
+        from .gcp import join
+
+        join(model.gcp_providers, model.gcp_grants, model)
     return model, discovered.count
 
 

@@ -15,6 +15,7 @@ from ..source import SourceFile
 from ..values import Node, Ref, Template, Unknown, text_of
 from .hcl import Block, parse_hcl, tree_span
 from .terraform_eval import Evaluator, Module
+from .terraform_gcp import is_gcp_resource, read_gcp
 
 _ENV_TAG_KEYS = ("env", "environment", "stage", "tier", "account", "workspace")
 
@@ -42,6 +43,8 @@ def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
                 build_role(_role(address, block, ev, module), providers, model)
             elif block.type == "resource" and block.labels[0] == "aws_iam_access_key":
                 model.credentials.append(_access_key(address, block, ev, module))
+            elif block.type == "resource" and is_gcp_resource(block):
+                read_gcp(address, block, ev, module, model)
         except AnalysisError as exc:
             model.problems.append(Problem(Location(block.source.path, exc.span), f"{address}: {exc.message}", address))
         except RecursionError:

@@ -249,6 +249,8 @@ class Evaluator:
 
     def _template_part(self, expr, bindings) -> list:
         node = self.eval(expr, bindings)
+        if "jsonencode" in node.origin and is_fully_known(node):
+            return [json.dumps(plain(node), separators=(",", ":"))]  # "${jsonencode([...])}"
         text = _stringify(node.value)
         if text is not None:
             return [text]

@@ -1,0 +1,131 @@
+"""CEL expressions written by users in their IaC (GCP attribute mappings and conditions),
+evaluated with cel-python against probe tokens.
+
+GCP's CEL has `google.*` and `attribute.*` variables and an `extract()` function. cel-python
+reads `google.x` as a protobuf package path, so the variable is renamed before compiling.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from .errors import AnalysisError
+from .source import Span
+
+logging.getLogger("celpy").setLevel(logging.CRITICAL)
+logging.getLogger("Evaluator").setLevel(logging.CRITICAL)
+
+_STRING_OR_GOOGLE = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\bgoogle\s*\.")
+MAX_EXPRESSION = 4096  # GCP's own limit for attribute conditions
+
+
+class Missing(Exception):
+    """The expression read a claim the token does not carry: GCP rejects such tokens."""
+
+
+_ENVIRONMENT = None
+
+
+def _environment():
+    """The interpreted runner: cel-python's compiled runner cannot call custom functions."""
+    global _ENVIRONMENT
+    if _ENVIRONMENT is None:
+        import celpy
+
+        from .rules import cel_environment
+
+        # cel-python shares its parser between environments; the compiled runner's must
+        # exist first or its later compilations fail ('checked_exception').
+        cel_environment()
+        _ENVIRONMENT = celpy.Environment()
+    return _ENVIRONMENT
+
+
+def _rewrite(expression: str) -> str:
+    return _STRING_OR_GOOGLE.sub(lambda m: "google_." if m.group(0).startswith("google") else m.group(0), expression)
+
+
+def _extract(value, template):
+    """GCP's extract(): the part of `value` matched by `{name}` in the template, or ''."""
+    from celpy import celtypes
+
+    prefix, _, rest = str(template).partition("{")
+    _, _, suffix = rest.partition("}")
+    text = str(value)
+    start = text.find(prefix)
+    if start < 0:
+        return celtypes.StringType("")
+    start += len(prefix)
+    end = text.find(suffix, start) if suffix else len(text)
+    return celtypes.StringType(text[start:end] if end >= 0 else "")
+
+
+class Expression:
+    """One compiled user CEL expression, with the span it was read from."""
+
+    def __init__(self, text: str, span: Span, path: str, what: str):
+        self.text = text
+        self.span = span
+        self.path = path
+        self.what = what
+        if len(text) > MAX_EXPRESSION:
+            raise AnalysisError(f"{what} is longer than {MAX_EXPRESSION} characters", span)
+        import celpy
+
+        env = _environment()
+        try:
+            self.program = env.program(env.compile(_rewrite(text)), functions={"extract": _extract})
+        except celpy.CELParseError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else "syntax error"
+            raise AnalysisError(f"{what} is not valid CEL: {first}", span) from None
+        except Exception as exc:  # noqa: BLE001 - cel-python raises assorted errors on odd input
+            raise AnalysisError(f"{what} cannot be compiled: {type(exc).__name__}", span) from None
+
+    def evaluate(self, assertion: dict, google: dict | None = None, attribute: dict | None = None):
+        """The value, as plain Python; Missing when a claim is absent; AnalysisError when the
+        expression uses something trustlint cannot evaluate (an unknown function)."""
+        import celpy
+
+        activation = {"assertion": celpy.json_to_cel(assertion)}
+        if google is not None:
+            activation["google_"] = celpy.json_to_cel(google)
+        if attribute is not None:
+            activation["attribute"] = celpy.json_to_cel(attribute)
+        try:
+            result = self.program.evaluate(activation)
+        except celpy.CELEvalError as exc:
+            raise self._classify(exc) from None
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise AnalysisError(f"{self.what} cannot be evaluated: {type(exc).__name__}", self.span) from None
+        if isinstance(result, celpy.CELEvalError):
+            raise self._classify(result)
+        return _plain(result)
+
+    def _classify(self, error) -> Exception:
+        text = repr(error.args)
+        if "undeclared reference" in text:
+            name = re.search(r"undeclared reference to '([^']+)'", text)
+            what = f"function or name {name.group(1)!r}" if name else "a name"
+            return AnalysisError(f"{self.what} uses {what} that trustlint cannot evaluate", self.span)
+        if "no such member" in text or "no such key" in text:
+            return Missing(text)
+        return AnalysisError(f"{self.what} cannot be evaluated ({text[:120]})", self.span)
+
+
+def _plain(value):
+    from celpy import celtypes
+
+    if isinstance(value, celtypes.BoolType):
+        return bool(value)
+    if isinstance(value, (celtypes.IntType, celtypes.UintType)):
+        return int(value)
+    if isinstance(value, celtypes.DoubleType):
+        return float(value)
+    if isinstance(value, celtypes.StringType):
+        return str(value)
+    if isinstance(value, celtypes.ListType):
+        return [_plain(v) for v in value]
+    if isinstance(value, celtypes.MapType):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value

@@ -1,0 +1,270 @@
+"""GCP workload identity federation: pool providers and IAM grants, joined into trusts.
+
+A GCP trust has two halves that only mean something together: the provider (issuer,
+attribute_mapping, attribute_condition, allowed audiences) and the IAM members that grant a
+role to identities of its pool. Format modules (Terraform, gcloud exports) collect both
+halves into the model; `join` pairs every grant with every provider of the pool it names.
+
+Semantics (cloud.google.com/iam/docs/workload-identity-federation): the token's claims are
+`assertion`; attribute_mapping (CEL) computes google.subject, google.groups and attribute.*;
+attribute_condition (CEL) must be true; a member then matches on the mapped values:
+principal://…/subject/S, principalSet://…/group/G, principalSet://…/attribute.NAME/VALUE,
+or principalSet://…/POOL/* (every identity of the pool). A claim the token lacks makes the
+mapping or condition fail, and the token is rejected.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .cel import Expression, Missing
+from .errors import AnalysisError
+from .model import Admission, Constraint, Issuer, Location, Problem, ScanModel, TrustRelationship
+from .platforms import platform_of
+from .source import Span
+
+GRANTING_ROLES = {"roles/iam.workloadidentityuser", "roles/iam.serviceaccounttokencreator", "roles/iam.serviceaccountopenidtokencreator"}
+# Attribute values that pin one repository / project / workspace (GCP's documented grain).
+_WORKLOAD_CLAIMS = ("sub", "repository", "repository_id", "project_path", "project_id", "terraform_full_workspace",
+                    "terraform_workspace_id", "job_workflow_ref")
+_MEMBER = re.compile(
+    r"^(?P<kind>principal|principalSet)://iam\.googleapis\.com/(?P<pool>.+?/workloadIdentityPools/[^/]+|\u27e8[^\u27e9]+\u27e9)"
+    r"/(?P<rest>.*)$"
+)
+_DEFAULT_MAPPING = {"google.subject": "assertion.sub"}
+
+
+@dataclass
+class GcpProvider:
+    pool_keys: set[str]
+    address: str
+    resource_type: str
+    location: Location
+    issuer_url: str | None
+    issuer_location: Location | None
+    mapping: dict[str, tuple[str, Span]]  # target -> (CEL text, span)
+    condition: tuple[str, Span] | None
+    audiences: list[tuple[str, Span]] | None
+    kind: str = "oidc"  # oidc | aws | saml | x509
+    disabled: bool = False
+
+
+@dataclass
+class GcpGrant:
+    member: str  # rendered, unknown parts as placeholders
+    member_span: Span
+    pool_keys: set[str]
+    role: str
+    address: str
+    resource_type: str
+    location: Location
+    principal_name: str | None
+    names: list[str] = field(default_factory=list)
+    member_path: str = ""
+
+
+def parse_member(member: str) -> tuple[str, str, str | None] | None:
+    """(kind, pool, selector) for a workload identity member, else None.
+    kind: subject | group | attribute | all; selector: the subject/group/'NAME=VALUE'."""
+    match = _MEMBER.match(member)
+    if not match:
+        return None
+    rest = match.group("rest")
+    pool = match.group("pool")
+    if match.group("kind") == "principal":
+        return ("subject", pool, rest[len("subject/"):]) if rest.startswith("subject/") else None
+    if rest == "*":
+        return "all", pool, None
+    if rest.startswith("group/"):
+        return "group", pool, rest[len("group/"):]
+    if rest.startswith("attribute."):
+        name, _, value = rest[len("attribute."):].partition("/")
+        return "attribute", pool, f"{name}={value}"
+    return None
+
+
+def pool_keys_of_member(member: str, module_scope: str = "") -> set[str]:
+    """Join keys for the pool a member names: its literal pool id and any Terraform reference."""
+    parsed = parse_member(member)
+    if parsed is None:
+        return set()
+    pool = parsed[1]
+    keys = set()
+    literal = re.search(r"workloadIdentityPools/([^/\u27e8\u27e9]+)$", pool)
+    if literal:
+        keys.add(f"id:{literal.group(1)}")
+    for reference in re.findall(r"\u27e8([^\u27e9]+)\u27e9", pool):
+        address = reference.rsplit(".", 1)[0] if reference.count(".") >= 2 else reference
+        keys.add(f"tf:{module_scope}:{address.split('[')[0]}")
+    return keys
+
+
+_QUOTED = r"(?:'([^']*)'|\"([^\"]*)\")"
+_EQUALS = re.compile(r"(assertion|attribute|google)\.(\w+)\s*==\s*" + _QUOTED + "|" + _QUOTED + r"\s*==\s*(assertion|attribute|google)\.(\w+)")
+_STARTS = re.compile(r"(assertion|attribute|google)\.(\w+)\.startsWith\(\s*" + _QUOTED + r"\s*\)")
+_IN = re.compile(r"(assertion|attribute|google)\.(\w+)\s+in\s*\[([^\]]*)\]")
+
+
+def _claim_of(scope: str, name: str, mapping: dict[str, tuple[str, Span]]) -> str | None:
+    """The token claim behind assertion.X / attribute.X / google.subject (simple mappings only)."""
+    if scope == "assertion":
+        return name
+    target = f"{scope}.{name}"
+    expression = (mapping.get(target) or (_DEFAULT_MAPPING.get(target), None))[0]
+    simple = re.fullmatch(r"\s*assertion\.(\w+)\s*", expression or "")
+    return simple.group(1) if simple else None
+
+
+def anchors(provider: GcpProvider, member: str) -> dict[str, list[str]]:
+    """Claim values a provider's condition and a grant's member name: the workload to probe around."""
+    values: dict[str, list[str]] = {}
+
+    def add(scope, name, value):
+        claim = _claim_of(scope, name, provider.mapping)
+        if claim and value is not None:
+            values.setdefault(claim, []).append(value)
+
+    condition = provider.condition[0] if provider.condition else ""
+    for match in _EQUALS.finditer(condition):
+        if match.group(1):
+            add(match.group(1), match.group(2), match.group(3) if match.group(3) is not None else match.group(4))
+        else:
+            add(match.group(7), match.group(8), match.group(5) if match.group(5) is not None else match.group(6))
+    for match in _STARTS.finditer(condition):
+        add(match.group(1), match.group(2), (match.group(3) if match.group(3) is not None else match.group(4)) + "*")
+    for match in _IN.finditer(condition):
+        for quoted in re.findall(_QUOTED, match.group(3)):
+            add(match.group(1), match.group(2), quoted[0] or quoted[1])
+    parsed = parse_member(member)
+    if parsed is not None and parsed[0] == "attribute":
+        name, _, value = parsed[2].partition("=")
+        add("attribute", name, value)
+    elif parsed is not None and parsed[0] == "subject":
+        add("google", "subject", parsed[2])
+    if "repository" in values and "sub" not in values:
+        values["sub"] = [f"repo:{v}:*" for v in values["repository"]]
+    if "repository_owner" in values and "sub" not in values:
+        values["sub"] = [f"repo:{v}/*" for v in values["repository_owner"]]
+    return values
+
+
+def _mapping_programs(provider: GcpProvider, model: ScanModel) -> dict[str, Expression] | None:
+    mapping = provider.mapping or {k: (v, provider.location.span) for k, v in _DEFAULT_MAPPING.items()}
+    programs = {}
+    for target, (text, span) in mapping.items():
+        try:
+            programs[target] = Expression(text, span, provider.location.path, f"attribute_mapping[{target!r}]")
+        except AnalysisError as exc:
+            model.problems.append(Problem(Location(provider.location.path, exc.span), f"{provider.address}: {exc.message}", provider.address))
+            return None
+    return programs
+
+
+def _constraint(claim: str, operator: str, text: str, span: Span, path: str) -> Constraint:
+    return Constraint(claim, claim, operator, [text], [span], Location(path, span))
+
+
+def join(providers: list[GcpProvider], grants: list[GcpGrant], model: ScanModel) -> None:
+    """Pair each grant with the providers of its pool and add the trusts to the model."""
+    for grant in grants:
+        for provider in providers:
+            if provider.disabled or provider.kind != "oidc":
+                continue
+            if grant.pool_keys & provider.pool_keys:
+                trust = _trust(provider, grant, model)
+                if trust is not None:
+                    model.trusts.append(trust)
+
+
+def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRelationship | None:
+    parsed = parse_member(grant.member)
+    if parsed is None:
+        return None
+    kind, _, selector = parsed
+    mapping = _mapping_programs(provider, model)
+    if mapping is None:
+        return None
+    condition = None
+    if provider.condition is not None:
+        try:
+            condition = Expression(provider.condition[0], provider.condition[1], provider.location.path, "attribute_condition")
+        except AnalysisError as exc:
+            model.problems.append(Problem(Location(provider.location.path, exc.span), f"{provider.address}: {exc.message}", provider.address))
+            return None
+    member_path = grant.member_path or grant.location.path
+    member_constraint = _constraint("member", kind, grant.member, grant.member_span, member_path)
+    condition_constraint = (
+        _constraint("attribute_condition", "CEL", condition.text, condition.span, provider.location.path) if condition else None
+    )
+    failures: list[str] = []
+
+    def admits(claims: dict) -> Admission:
+        try:
+            return _admits(claims, mapping, condition, kind, selector, member_constraint, condition_constraint, provider)
+        except AnalysisError as exc:
+            if not failures:
+                failures.append(exc.message)
+                model.problems.append(Problem(Location(provider.location.path, exc.span), f"{provider.address}: {exc.message}", provider.address))
+            return Admission(False)
+
+    subject = [c for c in (condition_constraint, member_constraint if kind != "all" else None) if c is not None]
+    audiences = provider.audiences
+    return TrustRelationship(
+        provider="gcp",
+        address=grant.address,
+        resource_type=grant.resource_type,
+        principal_kind="service-account" if grant.principal_name else "resource",
+        principal_name=grant.principal_name,
+        location=grant.location,
+        issuer=Issuer(provider.issuer_url, platform_of(provider.issuer_url), provider.issuer_location),
+        subject=subject,
+        audience=[_constraint("aud", "allowed_audiences", text, span, provider.location.path) for text, span in audiences or []],
+        other_conditions=[],
+        admits=admits,
+        statements=[provider.location],
+        names=list(grant.names),
+        audience_unchecked=[],
+        anchors=anchors(provider, grant.member),
+    )
+
+
+def _admits(claims, mapping, condition, kind, selector, member_constraint, condition_constraint, provider) -> Admission:
+    assertion = dict(claims)
+    assertion.setdefault("aud", "")
+    google: dict = {}
+    attribute: dict = {}
+    try:
+        for target, program in mapping.items():
+            value = program.evaluate(assertion)
+            if target.startswith("google."):
+                google[target[len("google."):]] = value
+            elif target.startswith("attribute."):
+                attribute[target[len("attribute."):]] = value
+        if condition is not None and condition.evaluate(assertion, google, attribute) is not True:
+            return Admission(False)
+    except Missing:
+        return Admission(False)
+    statement = provider.location
+    if kind == "all":
+        if condition is None:
+            return Admission(True, statement=statement)
+        return Admission(True, blamed=condition_constraint, blamed_value=0, statement=statement)
+    if kind == "subject":
+        if google.get("subject") != selector:
+            return Admission(False)
+        exact = claims.get("sub") == selector or claims.get("repository") == selector
+        return Admission(True, blamed=member_constraint, blamed_value=0, exact=exact, statement=statement)
+    if kind == "group":
+        groups = google.get("groups") or []
+        if selector not in (groups if isinstance(groups, list) else [groups]):
+            return Admission(False)
+        return Admission(True, blamed=member_constraint, blamed_value=0, statement=statement)
+    name, _, value = selector.partition("=")
+    actual = attribute.get(name)
+    if actual != value and not (isinstance(actual, list) and value in actual):
+        return Admission(False)
+    # A member pinning one repository/project/workspace is GCP's documented grain: other
+    # refs of it are what the grant means, so only wider admissions are blamed on it.
+    exact = any(claims.get(c) == value for c in _WORKLOAD_CLAIMS)
+    return Admission(True, blamed=member_constraint, blamed_value=0, exact=exact, statement=statement)
