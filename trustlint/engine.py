@@ -88,7 +88,7 @@ class Engine:
                 message=render(rule.message, scope),
                 path=(location or {}).get("path", fact.get("path", "")),
                 span=_span(location),
-                address=fact.get("address", ""),
+                address=str(lookup(scope, rule.address) or fact.get("address", "")) if rule.address else fact.get("address", ""),
                 fix=render(rule.fix, scope),
                 value=str(lookup(scope, rule.value) or "") if rule.value else "",
                 related=self._related(fact, location),

@@ -3,6 +3,7 @@ schemas/facts.schema.json) after its trust has been probed with adversarial toke
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -122,6 +123,13 @@ def _audience(trust: TrustRelationship) -> dict:
     wildcard = [c for c in positive if "like" in c.operator.lower() and any(v.strip("*?") == "" for v in c.values)]
     missing = bool(trust.audience_unchecked)
     enforced = trust.enforced_audiences
+    broad = trust.audience_broad
+    if wildcard:
+        problem = "for any audience (wildcard)"
+    elif broad:
+        problem = f"for audiences not specific to it ({', '.join(v for c in broad for v in c.values)})"
+    else:
+        problem = "for any audience"
     fact = {
         "constrained": not missing and not wildcard and bool(positive),
         "missing": missing,
@@ -132,10 +140,40 @@ def _audience(trust: TrustRelationship) -> dict:
         "enforced_single": enforced is not None and len(enforced) == 1 and not has_wildcard(enforced[0])
         and "\u27e8" not in enforced[0],
         "location": location_fact(trust.audience_unchecked[0] if missing else trust.location),
+        "broad": bool(broad),
+        "problem": problem,
+        "address": trust.audience_address or trust.address,
     }
+    if broad:
+        fact["location"] = location_fact(broad[0].location)
     if wildcard:
         fact["location"] = location_fact(Location(wildcard[0].location.path, wildcard[0].value_spans[0]))
     return fact
+
+
+# Claims shared by many workloads: mapped to google.subject, they make principal://…/subject/S
+# name a whole organisation, a person or a branch name rather than one workload.
+_SHARED_CLAIMS = {
+    "repository_owner", "repository_owner_id", "aud", "ref", "ref_type", "environment", "event_name",
+    "workflow", "actor", "actor_id", "runner_environment", "repository_visibility", "namespace_path",
+    "namespace_id", "terraform_organization_name", "terraform_organization_id", "terraform_project_name",
+}
+
+
+def _subject_mapping(trust: TrustRelationship) -> dict:
+    mapping = trust.subject_mapping
+    if mapping is None:
+        return {"claim": "sub", "shared": False, "expression": "", "address": trust.address, "location": location_fact(trust.location)}
+    expression = mapping.values[0]
+    simple = re.fullmatch(r"\s*assertion\.(\w+)\s*", expression)
+    claim = simple.group(1) if simple else ""
+    return {
+        "claim": claim,
+        "shared": claim in _SHARED_CLAIMS,
+        "expression": expression,
+        "address": mapping.key,
+        "location": location_fact(mapping.location),
+    }
 
 
 def _tier_label(tier: str, kind: str) -> str:
@@ -209,6 +247,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
             "constraints": [_constraint_fact(c) for c in trust.subject],
         },
         "audience": _audience(trust),
+        "subject_mapping": _subject_mapping(trust),
         "admitted": admitted,
         "wildcard": _widest([p for p in broad if p["constrained"]]),
         "unconstrained": _widest([p for p in broad if not p["constrained"]]),
@@ -254,11 +293,26 @@ def add_shared_subject_facts(trust_fact_list: list[dict]) -> None:
                 })
 
 
+def _session_fact(provider: str, address: str, what: str, seconds: int, location: Location, settings: Settings) -> dict:
+    return {
+        "kind": "session", "provider": provider, "address": address, "path": location.path,
+        "what": what, "seconds": seconds, "threshold": settings.max_session_seconds,
+        "location": location_fact(location),
+    }
+
+
 def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
     """Facts for every object of the model, in a deterministic order."""
     trusts = [trust_facts(t, settings) for t in model.trusts]
     add_shared_subject_facts(trusts)
     facts = list(trusts)
+    for trust, fact in zip(model.trusts, trusts):
+        if trust.max_session_seconds is not None:
+            facts.append(_session_fact(trust.provider, trust.address, "federated sessions", trust.max_session_seconds,
+                                       trust.session_location or trust.location, settings))
+    for lifetime in model.lifetimes:
+        facts.append(_session_fact(lifetime.provider, lifetime.address, "impersonated access tokens", lifetime.seconds,
+                                   lifetime.location, settings))
     for credential in model.credentials:
         facts.append({
             "kind": "credential", "provider": credential.provider, "address": credential.address,

@@ -98,6 +98,11 @@ class TrustRelationship:
     # Claim values the trust names (claim -> values, '*' for any run), to build probes
     # around; when empty they are read from the subject constraints.
     anchors: dict[str, list[str]] = field(default_factory=dict)
+    # Where the audience check and the subject mapping live, when not on this resource
+    # (a GCP provider shared by several grants), so their findings are reported once there.
+    audience_address: str = ""
+    audience_broad: list[Constraint] = field(default_factory=list)  # accepted audiences not specific to this relying party
+    subject_mapping: Constraint | None = None  # GCP: google.subject's mapping
 
 
 @dataclass

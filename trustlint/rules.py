@@ -36,6 +36,7 @@ class Rule:
     path: str
     for_each: str | None = None
     value: str | None = None
+    address: str | None = None
     severity_cases: list = field(default_factory=list)
     tags: list = field(default_factory=list)
     programs: dict = field(default_factory=dict, repr=False)
