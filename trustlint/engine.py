@@ -96,10 +96,19 @@ class Engine:
         return out
 
     def _related(self, fact: dict, primary: dict | None) -> tuple:
+        related = []
         header = fact.get("location")
-        if not header or header == primary:
-            return ()
-        return (Related(header["path"], _span(header), "resource"),)
+        if header:
+            related.append((header, "resource"))
+        related.extend((r, r["label"]) for r in fact.get("related", []))
+        out, seen = [], set()
+        for location, label in related:
+            key = (location["path"], location["line"], location["column"])
+            if location == primary or key in seen or primary and key == (primary["path"], primary["line"], primary["column"]):
+                continue
+            seen.add(key)
+            out.append(Related(location["path"], _span(location), label))
+        return tuple(out)
 
     def _rule_failure(self, rule: Rule, fact: dict, exc: AnalysisError) -> Finding:
         location = fact.get("location") or {}

@@ -98,6 +98,7 @@ def _probe_fact(probed: _Probed, trust: TrustRelationship, tiers: TierPatterns) 
         "breadth": probed.probe.breadth,
         "tier": probe_tier(probed.probe, tiers),
         "exact": admission.exact,
+        "within_grain": admission.grain,
         "constrained": blamed is not None,
         "matched_value": matched,
         "matched_operator": blamed.operator if blamed is not None else "",
@@ -222,7 +223,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
     """All facts about one trust relationship, with the admitted probes."""
     probed, suggestion = probe_trust(trust)
     admitted = [_probe_fact(p, trust, settings.tiers) for p in probed]
-    broad = [p for p in admitted if p["breadth"] != LEGIT and not p["exact"]]
+    broad = [p for p in admitted if p["breadth"] != LEGIT and not p["exact"] and not p["within_grain"]]
     tier, tier_reason = _tier(trust, settings)
     if tier == "unknown":
         explicit = {p["tier"] for p in admitted if p["exact"] or p["breadth"] == LEGIT} - {"unknown"}
@@ -257,6 +258,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
             "location": location_fact(trust.session_location),
         },
         "cross_environment": _cross_environment(tier, admitted),
+        "related": [dict(location_fact(r), label=r.label) for r in trust.related],
     }
 
 

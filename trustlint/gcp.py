@@ -193,7 +193,7 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
             model.problems.append(Problem(Location(provider.location.path, exc.span), f"{provider.address}: {exc.message}", provider.address))
             return None
     member_path = grant.member_path or grant.location.path
-    member_constraint = _constraint("member", kind, grant.member, grant.member_span, member_path)
+    member_constraint = _constraint(kind, "member", grant.member, grant.member_span, member_path)
     condition_constraint = (
         _constraint("attribute_condition", "CEL", condition.text, condition.span, provider.location.path) if condition else None
     )
@@ -226,7 +226,32 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
         names=list(grant.names),
         audience_unchecked=[],
         anchors=anchors(provider, grant.member),
+        audience_address=provider.address,
+        audience_broad=[
+            _constraint("aud", "allowed_audiences", text, span, provider.location.path)
+            for text, span in audiences or [] if _broad_audience(text)
+        ],
+        subject_mapping=_subject_mapping(provider),
+        related=[
+            Location(member_path, grant.member_span, "grant"),
+            Location(provider.location.path, provider.location.span, "provider"),
+        ],
     )
+
+
+def _broad_audience(value: str) -> bool:
+    """An allowed audience that is not this provider's own name (GCP's default): e.g. GitHub's
+    default aud https://github.com/OWNER, which every token of the organisation carries."""
+    if "\u27e8" in value:
+        return False  # unknown: never a finding by itself
+    return not ("iam.googleapis.com/projects/" in value and "/providers/" in value)
+
+
+def _subject_mapping(provider: GcpProvider) -> Constraint | None:
+    if "google.subject" not in provider.mapping:
+        return None
+    text, span = provider.mapping["google.subject"]
+    return Constraint("google.subject", provider.address, "attribute_mapping", [text], [span], Location(provider.location.path, span))
 
 
 def _admits(claims, mapping, condition, kind, selector, member_constraint, condition_constraint, provider) -> Admission:
@@ -253,8 +278,9 @@ def _admits(claims, mapping, condition, kind, selector, member_constraint, condi
     if kind == "subject":
         if google.get("subject") != selector:
             return Admission(False)
-        exact = claims.get("sub") == selector or claims.get("repository") == selector
-        return Admission(True, blamed=member_constraint, blamed_value=0, exact=exact, statement=statement)
+        exact = claims.get("sub") == selector
+        grain = any(claims.get(c) == selector for c in _WORKLOAD_CLAIMS)
+        return Admission(True, blamed=member_constraint, blamed_value=0, exact=exact, grain=grain, statement=statement)
     if kind == "group":
         groups = google.get("groups") or []
         if selector not in (groups if isinstance(groups, list) else [groups]):
@@ -266,5 +292,6 @@ def _admits(claims, mapping, condition, kind, selector, member_constraint, condi
         return Admission(False)
     # A member pinning one repository/project/workspace is GCP's documented grain: other
     # refs of it are what the grant means, so only wider admissions are blamed on it.
-    exact = any(claims.get(c) == value for c in _WORKLOAD_CLAIMS)
-    return Admission(True, blamed=member_constraint, blamed_value=0, exact=exact, statement=statement)
+    exact = claims.get("sub") == value
+    grain = any(claims.get(c) == value for c in _WORKLOAD_CLAIMS)
+    return Admission(True, blamed=member_constraint, blamed_value=0, exact=exact, grain=grain, statement=statement)

@@ -66,6 +66,7 @@ class Admission:
     blamed: Constraint | None = None  # the subject constraint that matched
     blamed_value: int | None = None  # index into blamed.values
     exact: bool = False  # matched by an exact value naming this very token
+    grain: bool = False  # matched at the cloud's documented grain (GCP: one repository), not broader
     statement: Location | None = None  # the statement / binding that admitted it
     vacuous: list[Constraint] = field(default_factory=list)  # passed only because absent
 
@@ -103,6 +104,7 @@ class TrustRelationship:
     audience_address: str = ""
     audience_broad: list[Constraint] = field(default_factory=list)  # accepted audiences not specific to this relying party
     subject_mapping: Constraint | None = None  # GCP: google.subject's mapping
+    related: list[Location] = field(default_factory=list)  # labelled parts elsewhere (GCP: provider, grant)
 
 
 @dataclass

@@ -9,26 +9,30 @@ from ..source import FILE_START, SourceFile
 
 
 def _parse_yaml(source: SourceFile) -> ScanModel:
-    from . import cloudformation
     from .yamlpos import load_yaml_documents
 
     model = ScanModel()
     for document in load_yaml_documents(source):
-        if cloudformation.is_template(document):
-            model.extend(cloudformation.scan_template(document, source))
+        model.extend(_parse_document(document, source))
     return model
 
 
-def _parse_json(source: SourceFile) -> ScanModel:
-    from . import cloudformation
-    from .jsonpos import load_json
+def _parse_document(document, source: SourceFile) -> ScanModel:
+    from . import cloudformation, gcloud
 
-    document = load_json(source)
     if cloudformation.is_template(document):
         return cloudformation.scan_template(document, source)
-    if cloudformation.is_trust_policy(document):
+    if gcloud.is_gcloud_document(document):
+        return gcloud.scan_gcloud(document, source)
+    if source.path.endswith(".json") and cloudformation.is_trust_policy(document):
         return cloudformation.scan_policy_file(document, source)
     return ScanModel()
+
+
+def _parse_json(source: SourceFile) -> ScanModel:
+    from .jsonpos import load_json
+
+    return _parse_document(load_json(source), source)
 
 
 PARSERS = {"yaml": _parse_yaml, "json": _parse_json}
