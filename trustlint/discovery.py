@@ -20,7 +20,10 @@ RELEVANT = re.compile(
     rb"AssumeRole|oidc-provider|openid_connect_provider|OIDCProvider|OpenIdConnectProvider|"
     rb"aws_iam_access_key|AWS::IAM::AccessKey|assume_role_policy|AssumeRolePolicyDocument|"
     rb"aws_iam_role|AWS::IAM::Role|"
-    rb"workload_identity_pool|workloadIdentityPool|google_service_account_key|external_account",
+    rb"workload_identity_pool|workloadIdentityPool|google_service_account_key|external_account|"
+    rb"federated_identity_credential|federatedIdentityCredentials|AzureADTokenExchange|"
+    rb"azuread_application_password|azuread_service_principal_password|azuread_application_certificate|"
+    rb"azuread_service_principal_certificate|claimsMatchingExpression",
     re.IGNORECASE,
 )
 

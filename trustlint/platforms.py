@@ -21,6 +21,7 @@ _ISSUERS = [
     (re.compile(r"^cognito-identity\.amazonaws\.com$"), "cognito"),
     (re.compile(r"^accounts\.google\.com$"), "google"),
     (re.compile(r"^container\.googleapis\.com/|^kubernetes\.default\.svc"), "kubernetes"),
+    (re.compile(r"\.oic\.prod-aks\.azure\.com/|\.oic\.[a-z0-9-]+\.azure\.(com|us|cn)/"), "kubernetes"),
 ]
 
 # Claims that say *which workload* holds the token: a condition on one of them is a

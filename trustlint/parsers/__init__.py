@@ -18,10 +18,17 @@ def _parse_yaml(source: SourceFile) -> ScanModel:
 
 
 def _parse_document(document, source: SourceFile) -> ScanModel:
-    from . import cloudformation, gcloud
+    from . import arm, cloudformation, gcloud
 
     if cloudformation.is_template(document):
         return cloudformation.scan_template(document, source)
+    if arm.is_arm_template(document) or arm.is_fic_file(document):
+        from ..azure import build_trusts
+
+        model = ScanModel()
+        fics = arm.scan_arm(document, source) if arm.is_arm_template(document) else arm.scan_fic_file(document, source)
+        build_trusts(fics, model)
+        return model
     if gcloud.is_gcloud_document(document):
         return gcloud.scan_gcloud(document, source)
     if source.path.endswith(".json") and cloudformation.is_trust_policy(document):

@@ -9,12 +9,14 @@ from __future__ import annotations
 import posixpath
 
 from ..aws import ProviderInput, RoleInput, build_role
+from ..azure import build_trusts
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
 from ..source import SourceFile
 from ..values import Node, Ref, Template, Unknown, text_of
 from .hcl import Block, parse_hcl, tree_span
 from .terraform_eval import Evaluator, Module
+from .terraform_azure import is_azure_resource, read_azure
 from .terraform_gcp import is_gcp_resource, read_gcp
 
 _ENV_TAG_KEYS = ("env", "environment", "stage", "tier", "account", "workspace")
@@ -34,6 +36,7 @@ def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
     module = Module(blocks)
     evaluator = Evaluator(module, blocks[0].source, root=root)
     providers = _providers(module, evaluator)
+    fics: list = []
     for address, block in module.resources.items():
         ev = evaluator.with_source(block.source)
         if not_created(block, ev):
@@ -45,10 +48,14 @@ def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
                 model.credentials.append(_access_key(address, block, ev, module))
             elif block.type == "resource" and is_gcp_resource(block):
                 read_gcp(address, block, ev, module, model)
+            elif block.type == "resource" and is_azure_resource(block):
+                read_azure(address, block, ev, module, fics, model.credentials)
         except AnalysisError as exc:
             model.problems.append(Problem(Location(block.source.path, exc.span), f"{address}: {exc.message}", address))
         except RecursionError:
             model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: expression too deeply nested", address))
+    if fics:
+        build_trusts(fics, model)
     return model
 
 

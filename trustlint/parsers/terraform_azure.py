@@ -1,0 +1,113 @@
+"""Terraform Azure resources: federated identity credentials of managed identities and app
+registrations, the role assignments that tell their environment, and client secrets."""
+
+from __future__ import annotations
+
+import posixpath
+
+from ..azure import FicInput
+from ..model import Location, StaticCredential
+from ..values import Node, Ref, text_of
+from .hcl import Block
+from .terraform_eval import Evaluator, Module
+
+FIC_TYPES = {
+    "azurerm_federated_identity_credential": ("managed-identity", ("parent_id", "user_assigned_identity_id")),
+    "azuread_application_federated_identity_credential": ("application", ("application_id", "application_object_id")),
+    "azuread_application_flexible_federated_identity_credential": ("application", ("application_id", "application_object_id")),
+}
+SECRET_TYPES = {
+    "azuread_application_password": "azure-client-secret",
+    "azuread_service_principal_password": "azure-client-secret",
+    "azuread_application_certificate": "azure-client-certificate",
+    "azuread_service_principal_certificate": "azure-client-certificate",
+}
+_ENV_TAG_KEYS = ("env", "environment", "stage", "tier")
+
+
+def is_azure_resource(block: Block) -> bool:
+    kind = block.labels[0] if block.labels else ""
+    return kind in FIC_TYPES or kind in SECRET_TYPES
+
+
+def read_azure(address: str, block: Block, ev: Evaluator, module: Module, fics: list, credentials: list) -> None:
+    kind = block.labels[0]
+    if kind in SECRET_TYPES:
+        owner = _parent(block, ev, ("application_id", "application_object_id", "service_principal_id"))
+        credentials.append(StaticCredential("azure", address, kind, SECRET_TYPES[kind], owner[1],
+                                            Location(block.source.path, block.header)))
+        return
+    parent_kind, parent_attributes = FIC_TYPES[kind]
+    parent_address, parent_name = _parent(block, ev, parent_attributes)
+    issuer = ev.attribute(block, "issuer")
+    subject = ev.attribute(block, "subject")
+    expression = ev.attribute(block, "claims_matching_expression")
+    if expression is not None and isinstance(expression.value, dict):
+        expression = expression.value.get("value")
+    audiences = ev.attribute(block, "audience") or ev.attribute(block, "audiences")
+    if (subject is None and expression is None) or issuer is None:
+        return
+    fics.append(FicInput(
+        address=address,
+        resource_type=kind,
+        location=Location(block.source.path, block.header),
+        parent=parent_address,
+        parent_kind=parent_kind,
+        issuer=text_of(issuer) if issuer.is_known else None,
+        issuer_span=issuer.span,
+        subject=text_of(subject) if subject is not None else None,
+        subject_span=subject.span if subject is not None else None,
+        audiences=[(text_of(a) or "", a.span) for a in audiences.as_list()] if audiences is not None else [],
+        expression=text_of(expression) if expression is not None and expression.is_known else None,
+        expression_span=expression.span if expression is not None else None,
+        names=_parent_names(parent_address, module, ev) + [posixpath.dirname(block.source.path)],
+    ))
+
+
+def _parent(block: Block, ev: Evaluator, attributes: tuple[str, ...]) -> tuple[str, str | None]:
+    """(join key, display name) of the identity or application a resource belongs to."""
+    for name in attributes:
+        node = ev.attribute(block, name)
+        if node is None:
+            continue
+        if isinstance(node.value, Ref):
+            return node.value.address, node.value.address
+        text = text_of(node) or ""
+        return text, text.rsplit("/", 1)[-1] or None
+    return block.labels[1], None
+
+
+def _parent_names(parent: str, module: Module, ev: Evaluator) -> list[str]:
+    """Name, tags and role-assignment scopes of an identity or application: its tier signals."""
+    names: list[str] = []
+    block = module.resources.get(parent)
+    if block is not None:
+        block_ev = ev.with_source(block.source)
+        names.append(block.labels[1])
+        for attribute in ("name", "display_name"):
+            value = block_ev.attribute(block, attribute)
+            if value is not None:
+                names.append(text_of(value) or "")
+        tags = block_ev.attribute(block, "tags")
+        if tags is not None and isinstance(tags.value, dict):
+            names.extend(text_of(v) or "" for k, v in tags.items() if k.lower() in _ENV_TAG_KEYS)
+    for other in module.resources.values():
+        if other.labels[0] != "azurerm_role_assignment":
+            continue
+        other_ev = ev.with_source(other.source)
+        principal = other_ev.attribute(other, "principal_id")
+        if principal is not None and isinstance(principal.value, Ref) and _same_principal(principal.value.address, parent, module, other_ev):
+            scope = other_ev.attribute(other, "scope")
+            if scope is not None:
+                names.append(text_of(scope) or "")
+    return [n for n in names if n]
+
+
+def _same_principal(address: str, parent: str, module: Module, ev: Evaluator) -> bool:
+    if address == parent:
+        return True
+    principal = module.resources.get(address)  # a service principal of the application
+    if principal is not None and principal.labels[0] == "azuread_service_principal":
+        client = ev.with_source(principal.source).attribute(principal, "client_id") or ev.with_source(principal.source).attribute(principal, "application_id")
+        return client is not None and isinstance(client.value, Ref) and client.value.address == parent
+    return False
