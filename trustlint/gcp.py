@@ -198,10 +198,17 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
         _constraint("attribute_condition", "CEL", condition.text, condition.span, provider.location.path) if condition else None
     )
     failures: list[str] = []
+    named = anchors(provider, grant.member)
+    # Workloads the condition or member name at GCP's grain (a repository, a project): their
+    # other refs are what the trust means, not a wildcard.
+    grain_values = {v for claim in _WORKLOAD_CLAIMS for v in named.get(claim, []) if not v.endswith("*")}
 
     def admits(claims: dict) -> Admission:
         try:
-            return _admits(claims, mapping, condition, kind, selector, member_constraint, condition_constraint, provider)
+            admission = _admits(claims, mapping, condition, kind, selector, member_constraint, condition_constraint, provider)
+            if admission.admitted and any(claims.get(c) in grain_values for c in _WORKLOAD_CLAIMS):
+                admission.grain = True
+            return admission
         except AnalysisError as exc:
             if not failures:
                 failures.append(exc.message)
@@ -225,7 +232,7 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
         statements=[provider.location],
         names=list(grant.names),
         audience_unchecked=[],
-        anchors=anchors(provider, grant.member),
+        anchors=named,
         audience_address=provider.address,
         audience_broad=[
             _constraint("aud", "allowed_audiences", text, span, provider.location.path)

@@ -51,13 +51,18 @@ class _Expressions:
         tokens = [(m.lastgroup, m.group(m.lastgroup)) for m in self._TOKEN.finditer(text)]
         if "".join(t[1] for t in tokens).replace(" ", "") != text.replace(" ", ""):
             return Unknown(text, "unparsable template expression")
+        # variables() may hold expressions too: keep the enclosing parse's state aside.
+        saved = getattr(self, "tokens", None), getattr(self, "position", 0)
         self.position = 0
         self.tokens = tokens
         try:
             result = self._term()
+            complete = self.position == len(tokens)
         except (IndexError, ValueError, KeyError, TypeError, RecursionError):
-            return Unknown(text, "template expression not evaluated")
-        return result if self.position == len(tokens) else Unknown(text, "template expression not evaluated")
+            result, complete = None, False
+        finally:
+            self.tokens, self.position = saved
+        return result if complete else Unknown(text, "template expression not evaluated")
 
     def _next(self):
         token = self.tokens[self.position]

@@ -1,0 +1,57 @@
+"""Azure: the flexible-FIC expression language and ARM template expressions."""
+
+from __future__ import annotations
+
+import pytest
+
+from trustlint.azure import parse_expression
+from trustlint.errors import AnalysisError
+from trustlint.parsers.arm import _Expressions
+from trustlint.parsers.jsonpos import load_json
+from trustlint.source import SourceFile, Span
+from trustlint.values import Unknown
+
+SPAN = Span(1, 1, 1, 2)
+
+
+def test_expression_clauses():
+    clauses = parse_expression("claims['sub'] matches 'repo:acme/*' and claims['job_workflow_ref'] eq 'acme/w/.github/workflows/d.yml@refs/heads/main'", SPAN)
+    assert [(c.claim, c.operator, c.value) for c in clauses] == [
+        ("sub", "matches", "repo:acme/*"),
+        ("job_workflow_ref", "eq", "acme/w/.github/workflows/d.yml@refs/heads/main"),
+    ]
+    assert parse_expression("claims['sub'] EQ 'it''s'", SPAN)[0].value == "it's"
+
+
+@pytest.mark.parametrize("text", [
+    "claims['sub'] matches 'repo:a/*' or claims['sub'] eq 'x'",
+    "claims['sub'] matches 'repo:a/*",
+    "claims[sub] eq 'x'",
+    "",
+    "claims['sub'] like 'x'",
+])
+def test_malformed_expressions_are_analysis_errors(text):
+    with pytest.raises(AnalysisError):
+        parse_expression(text, SPAN)
+
+
+def evaluate(text: str, parameters: str = "{}", variables: str = "{}"):
+    document = load_json(SourceFile("t.json", '{"parameters": %s, "variables": %s}' % (parameters, variables)))
+    return _Expressions(document.get("parameters"), document.get("variables")).expression(text)
+
+
+def test_arm_expressions():
+    parameters = '{"org": {"type": "string", "defaultValue": "acme"}, "noDefault": {"type": "string"}}'
+    variables = '{"repo": "[concat(parameters(\'org\'), \'/app\')]"}'
+    assert evaluate("concat('repo:', variables('repo'), ':pull_request')", parameters, variables) == "repo:acme/app:pull_request"
+    assert evaluate("format('{0}/{1}', parameters('org'), 'fic')", parameters) == "acme/fic"
+    assert evaluate("toLower('ABC')") == "abc"
+    assert isinstance(evaluate("parameters('noDefault')", parameters), Unknown)
+    assert isinstance(evaluate("concat('repo:', resourceId('x', 'y'))"), Unknown)
+    assert isinstance(evaluate("concat('a'"), Unknown)
+
+
+def test_classic_fic_star_is_literal(scan_files):
+    result = scan_files({"fic.json": '{"name": "x", "issuer": "https://token.actions.githubusercontent.com", '
+                                     '"subject": "repo:acme/*", "audiences": ["api://AzureADTokenExchange"]}'})
+    assert result.findings == []

@@ -1,0 +1,102 @@
+"""GCP: members, pool joins across files, CEL conditions, and unknowns staying quiet."""
+
+from __future__ import annotations
+
+import pytest
+
+from trustlint.gcp import parse_member, pool_keys_of_member
+
+from .conftest import brief
+
+POOL = "principalSet://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github"
+
+
+@pytest.mark.parametrize("member,expected", [
+    (POOL + "/*", ("all", None)),
+    (POOL + "/attribute.repository/acme/app", ("attribute", "repository=acme/app")),
+    ("principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/github/subject/repo:acme/app:ref:refs/heads/main",
+     ("subject", "repo:acme/app:ref:refs/heads/main")),
+    (POOL + "/group/admins", ("group", "admins")),
+    ("principalSet://iam.googleapis.com/locations/global/workforcePools/staff/*", None),
+    ("serviceAccount:acme.svc.id.goog[ns/ksa]", None),
+])
+def test_parse_member(member, expected):
+    parsed = parse_member(member)
+    assert (parsed[0], parsed[2]) == expected if expected else parsed is None
+
+
+def test_pool_keys_from_literal_and_reference():
+    assert pool_keys_of_member(POOL + "/*") == {"id:github"}
+    member = "principalSet://iam.googleapis.com/\u27e8google_iam_workload_identity_pool.gh.name\u27e9/*"
+    assert pool_keys_of_member(member, "infra") == {"tf:infra:google_iam_workload_identity_pool.gh"}
+
+
+PROVIDER_TF = '''
+resource "google_iam_workload_identity_pool" "gh" {
+  workload_identity_pool_id = "github"
+}
+resource "google_iam_workload_identity_pool_provider" "gh" {
+  workload_identity_pool_id          = google_iam_workload_identity_pool.gh.workload_identity_pool_id
+  workload_identity_pool_provider_id = "gh"
+  attribute_mapping = {
+    "google.subject"       = "assertion.sub"
+    "attribute.repository" = "assertion.repository"
+  }
+  attribute_condition = CONDITION
+  oidc {
+    issuer_uri = "https://token.actions.githubusercontent.com"
+  }
+}
+'''
+
+
+def grant(member: str) -> str:
+    return f'''
+resource "google_service_account_iam_member" "ci" {{
+  service_account_id = "projects/p/serviceAccounts/ci@p.iam.gserviceaccount.com"
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "{member}"
+}}
+'''
+
+
+@pytest.mark.parametrize("condition,member,expected", [
+    ('"assertion.repository_owner == \'acme\'"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", [("TL001", "high")]),
+    ('"assertion.repository_owner == \'acme\'"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/attribute.repository/acme/app", []),
+    ('"assertion.repository.startsWith(\'acme\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", [("TL001", "critical")]),
+    ('"assertion.ref == \'refs/heads/main\'"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", [("TL001", "critical")]),
+    ('"assertion.repository in [\'acme/a\', \'acme/b\']"', "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/github/*", []),
+])
+def test_conditions_and_members_are_judged_together(scan_files, condition, member, expected):
+    result = scan_files({"wif.tf": PROVIDER_TF.replace("CONDITION", condition), "grants.tf": grant(member)})
+    assert [(r, s) for r, _, _, _, _, s in brief(result)] == expected
+
+
+def test_no_condition_and_pool_wide_grant_is_missing_subject(scan_files):
+    provider = PROVIDER_TF.replace("  attribute_condition = CONDITION\n", "")
+    result = scan_files({"wif.tf": provider + grant("principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*")})
+    assert [(r, p, line, s) for r, p, line, _, _, s in brief(result)] == [("TL002", "wif.tf", 5, "critical")]
+
+
+def test_condition_with_unknown_function_is_tl000_at_the_condition(scan_files):
+    provider = PROVIDER_TF.replace("CONDITION", '"assertion.sub.frobnicate() == 1"')
+    result = scan_files({"wif.tf": provider + grant("principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*")})
+    assert [(r, line, col) for r, _, line, col, _, _ in brief(result)] == [("TL000", 12, 25)]
+    assert "frobnicate" in result.findings[0].message
+
+
+def test_condition_from_a_variable_without_default_is_unknown_and_quiet(scan_files):
+    provider = PROVIDER_TF.replace("CONDITION", "var.condition") + 'variable "condition" { type = string }\n'
+    result = scan_files({"wif.tf": provider + grant("principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*")})
+    assert result.findings == []
+
+
+def test_gcloud_provider_and_policy_files_are_joined(scan_files):
+    result = scan_files({
+        "gcloud/provider.yaml": "attributeCondition: assertion.repository_owner\n  == 'acme'\nattributeMapping:\n  google.subject: assertion.sub\n"
+                                "name: projects/1/locations/global/workloadIdentityPools/github/providers/gh\n"
+                                "oidc:\n  issuerUri: https://token.actions.githubusercontent.com\nstate: ACTIVE\n",
+        "gcloud/ci-policy.json": '{"bindings": [{"members": ["' + POOL + '/*"], "role": "roles/iam.workloadIdentityUser"}], "etag": "x", "version": 1}\n',
+    })
+    assert [(r, p, line, a, s) for r, p, line, _, a, s in brief(result)] == [
+        ("TL001", "gcloud/provider.yaml", 1, "ci-policy.json", "high")]
