@@ -65,7 +65,7 @@ def test_bad_example_fires_its_rule_at_its_line(rule, example, scan_files):
 @pytest.mark.parametrize("rule,example", list(_example_cases("good")))
 def test_good_example_is_clean(rule, example, scan_files):
     result = scan_files({example["file"]: example["code"]})
-    assert [(f.rule_id, f.message) for f in result.findings] == []
+    assert [(f.rule_id, f.message) for f in result.findings if f.gating] == []
 
 
 def test_facts_of_the_examples_match_the_published_schema(monkeypatch):

@@ -24,6 +24,14 @@ exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config error,
             3 internal error (the gate fails closed)
 """
 SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "never")
+FORMATS = ("text", "json", "sarif", "github", "markdown")
+
+
+def _also(text: str) -> tuple[str, str]:
+    fmt, _, path = text.partition("=")
+    if fmt not in FORMATS or not path:
+        raise argparse.ArgumentTypeError(f"expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}")
+    return fmt, path
 
 
 def _csv(text: str) -> list[str]:
@@ -41,9 +49,28 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     scan = commands.add_parser("scan", help="scan files or directories", epilog=EXAMPLES,
                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
-    scan.add_argument("--format", choices=("text", "json", "sarif"), default="text", help="output format (default: text)")
+    _add_scan_options(scan)
+    scan.add_argument("--format", choices=FORMATS, default="text",
+                      help="output format (default: text; github = workflow annotations, markdown = a summary)")
     scan.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE instead of standard output")
+    scan.add_argument("--also", action="append", default=[], metavar="FORMAT=FILE", type=_also,
+                      help="also write another format to a file, e.g. --also sarif=trustlint.sarif (repeatable)")
+    scan.add_argument("--baseline", metavar="FILE", help="report and fail only on findings not in this baseline")
+    scan.add_argument("--changed-since", metavar="REF", help="report only on files changed since this git ref")
+    scan.add_argument("--no-color", action="store_true", help="never colour text output (NO_COLOR is honoured too)")
+    baseline = commands.add_parser("baseline", help="write a baseline of the current findings",
+                                   description="Accept today's findings: later scans with --baseline FILE fail only on new ones.")
+    _add_scan_options(baseline)
+    baseline.add_argument("--output", "-o", metavar="FILE", default=".trustlint-baseline.json",
+                          help="where to write it (default: .trustlint-baseline.json)")
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR")
+    rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown prints the README table")
+    return parser
+
+
+def _add_scan_options(scan) -> None:
+    scan.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or directories (default: .)")
     scan.add_argument("--select", type=_csv, default=[], metavar="IDS", help="only these rule ids (comma-separated, prefixes allowed)")
     scan.add_argument("--ignore", type=_csv, default=[], metavar="IDS", help="skip these rule ids (comma-separated)")
     scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, default=None,
@@ -53,11 +80,6 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR (repeatable)")
     scan.add_argument("--max-session-duration", type=int, default=None, metavar="SECONDS",
                       help="TL005 threshold in seconds (default: 3600)")
-    scan.add_argument("--no-color", action="store_true", help="never colour text output (NO_COLOR is honoured too)")
-    rules = commands.add_parser("rules", help="list the rules")
-    rules.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR")
-    rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown prints the README table")
-    return parser
 
 
 def _write(text: str, output: str | None) -> None:
@@ -68,43 +90,77 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.write(text)
 
 
-def _scan(args) -> int:
-    from .config import load_config
-    from .discovery import find_root
+def _options(args, config: dict, config_path: str | None):
     from .facts import Settings
-    from .reporters import get_reporter
-    from .reporters.text_report import use_colour
-    from .scan import ScanOptions, run_scan
+    from .gate import load_baseline
+    from .scan import ScanOptions
     from .tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
 
-    missing = [p for p in args.paths if not os.path.lexists(p)]
-    if missing:
-        print(f"trustlint: error: no such file or directory: {missing[0]}", file=sys.stderr)
-        return 2
-    config, _ = load_config(find_root(args.paths), args.config)
     max_session = args.max_session_duration or config.get("max_session_duration", 3600)
-    if max_session <= 0:
-        print("trustlint: error: --max-session-duration must be positive", file=sys.stderr)
-        return 2
     tiers = config.get("tiers", {})
-    options = ScanOptions(
+    baseline_path = getattr(args, "baseline", None) or config.get("baseline")
+    return ScanOptions(
         paths=args.paths,
         select=args.select or [s.upper() for s in config.get("select", [])],
         ignore=args.ignore or [s.upper() for s in config.get("ignore", [])],
         rule_dirs=config.get("rules", []) + args.rules,
         exclude=config.get("exclude", []),
+        suppress=config.get("suppress", []),
+        config_path=os.path.relpath(config_path) if config_path else "",
+        baseline=load_baseline(baseline_path) if baseline_path and getattr(args, "command", "") == "scan" else None,
+        changed_since=getattr(args, "changed_since", None),
+        severity=config.get("severity", {}),
         settings=Settings(
             max_session_seconds=max_session,
             tiers=TierPatterns(tiers.get("production", DEFAULT_PRODUCTION), tiers.get("non_production", DEFAULT_NON_PRODUCTION)),
         ),
     )
+
+
+def _prepare(args):
+    from .config import load_config
+    from .discovery import find_root
+
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if missing:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    if args.max_session_duration is not None and args.max_session_duration <= 0:
+        raise UsageError("--max-session-duration must be positive")
+    config, config_path = load_config(find_root(args.paths), args.config)
+    return config, _options(args, config, config_path)
+
+
+def _scan(args) -> int:
+    from .reporters import get_reporter
+    from .reporters.text_report import use_colour
+    from .scan import run_scan
+
+    config, options = _prepare(args)
     result = run_scan(options)
     colour = args.format == "text" and not args.output and not args.no_color and use_colour(sys.stdout)
     _write(get_reporter(args.format).render(result, colour=colour), args.output)
+    for fmt, path in args.also:
+        _write(get_reporter(fmt).render(result, colour=False), path)
     fail_on = args.fail_on or config.get("fail_on", "low")
     if fail_on == "never":
         return 0
-    return 1 if any(f.at_least(fail_on) for f in result.findings) else 0
+    return 1 if any(f.gating and f.at_least(fail_on) for f in result.findings) else 0
+
+
+def _baseline(args) -> int:
+    from .gate import write_baseline
+    from .scan import run_scan
+
+    _, options = _prepare(args)
+    result = run_scan(options)
+    _write(write_baseline(result.findings), args.output)
+    count = sum(1 for f in result.findings if f.gating)
+    print(f"trustlint: wrote {count} findings to {args.output}", file=sys.stderr)
+    return 0
+
+
+class UsageError(Exception):
+    pass
 
 
 def rules_table(rules) -> str:
@@ -133,11 +189,16 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from .config import ConfigError
+    from .gate import BaselineError
     from .rules import RuleError
 
+    commands = {"scan": _scan, "baseline": _baseline, "rules": _list_rules}
     try:
-        return _scan(args) if args.command == "scan" else _list_rules(args)
-    except (RuleError, ConfigError) as exc:
+        return commands[args.command](args)
+    except UsageError as exc:
+        print(f"trustlint: error: {exc}", file=sys.stderr)
+        return 2
+    except (RuleError, ConfigError, BaselineError) as exc:
         print(f"trustlint: configuration error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

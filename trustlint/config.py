@@ -33,7 +33,20 @@ def _read(path: str) -> dict:
             data = yaml.safe_load(handle)
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return data if data is not None else {}
+    return _dates_as_text(data) if data is not None else {}
+
+
+def _dates_as_text(value):
+    """YAML reads `expires: 2027-01-31` as a date; the schema (and TOML users) see text."""
+    import datetime
+
+    if isinstance(value, dict):
+        return {k: _dates_as_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return value
 
 
 def find_config(root: str) -> str | None:
@@ -71,4 +84,6 @@ def load_config(root: str, explicit: str | None = None) -> tuple[dict, str | Non
             raise ConfigError(f"{path}: field tiers/{key}: invalid regular expression: {exc}") from None
     base = os.path.dirname(os.path.abspath(path))
     data["rules"] = [os.path.join(base, d) for d in data.get("rules", [])]
+    if "baseline" in data:
+        data["baseline"] = os.path.join(base, data["baseline"])
     return data, path

@@ -108,8 +108,20 @@ def _excluded(rel: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(rel, p.rstrip("/") + "/*") for p in patterns)
 
 
+def _with_module_context(paths: list[str]) -> list[str]:
+    """A .tf file given alone (pre-commit passes changed files) is read with the other .tf
+    files of its directory: variables and locals live there."""
+    out = list(paths)
+    for path in paths:
+        if path.endswith(".tf") and os.path.isfile(path):
+            directory = os.path.dirname(path) or "."
+            out.extend(os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".tf"))
+    return out
+
+
 def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, exclude: list[str] = ()) -> Discovered:
     discovered = Discovered()
+    paths = _with_module_context(paths)
     real_root = os.path.realpath(root)
     seen: set[str] = set()
     tf_dirs: dict[str, list[tuple[SourceFile, bool]]] = {}

@@ -25,6 +25,8 @@ def lookup(scope: dict, dotted: str):
 def render(template: str, scope: dict) -> str:
     def replace(match: re.Match) -> str:
         value = lookup(scope, match.group(1))
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
         return "" if value is None else str(value)
 
     return _PLACEHOLDER.sub(replace, template)

@@ -328,6 +328,14 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
             "resource_type": public.resource_type, "path": public.location.path,
             "actions": public.actions, "location": location_fact(public.location),
         })
+    for suppression in model.suppressions:
+        if suppression.problem:
+            facts.append({
+                "kind": "suppression", "address": "", "path": suppression.path,
+                "rules": list(suppression.rules), "reason": suppression.reason, "problem": suppression.problem,
+                "location": {"path": suppression.path, "line": suppression.line, "column": suppression.column,
+                             "end_line": suppression.line, "end_column": suppression.end_column},
+            })
     for problem in model.problems:
         facts.append({
             "kind": "problem", "address": problem.address, "path": problem.location.path,

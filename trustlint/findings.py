@@ -29,6 +29,14 @@ class Finding:
     fix: str = ""
     value: str = ""  # the offending value, part of the fingerprint
     related: tuple[Related, ...] = field(default_factory=tuple)
+    suppression: str | None = None  # the justification, when an inline or configured suppression applies
+    suppression_kind: str = ""  # inSource | external
+    baseline: str = ""  # "unchanged" when the finding is in the baseline, "new" when a baseline is in use
+
+    @property
+    def gating(self) -> bool:
+        """Does this finding count for the exit code?"""
+        return self.suppression is None and self.baseline != "unchanged"
 
     @property
     def fingerprint(self) -> str:

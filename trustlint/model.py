@@ -160,6 +160,7 @@ class ScanModel:
     # Halves of GCP trusts, joined across files once everything is read (gcp.join).
     gcp_providers: list = field(default_factory=list)
     gcp_grants: list = field(default_factory=list)
+    suppressions: list = field(default_factory=list)  # gate.Suppression, from comments and configuration
 
     def extend(self, other: "ScanModel") -> None:
         self.trusts.extend(other.trusts)

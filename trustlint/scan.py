@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import datetime
+import os
+from dataclasses import dataclass, field, replace
 
 from .discovery import DEFAULT_MAX_BYTES, discover, find_root
 from .facts import Settings, scan_facts
@@ -14,6 +16,12 @@ from .source import FILE_START
 @dataclass
 class ScanOptions:
     paths: list[str] = field(default_factory=lambda: ["."])
+    suppress: list[dict] = field(default_factory=list)  # configured suppressions
+    config_path: str = ""
+    baseline: set[str] | None = None  # fingerprints of accepted findings
+    changed_since: str | None = None
+    severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override
+    today: datetime.date = field(default_factory=datetime.date.today)
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     rule_dirs: list[str] = field(default_factory=list)
@@ -33,8 +41,15 @@ class ScanResult:
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     from .parsers import parse_file
 
+    from .gate import configured_problems, parse_suppressions
+
     discovered = discover(options.paths, root, options.max_bytes, options.exclude)
     model = ScanModel(problems=list(discovered.problems))
+    sources = [source for _, source in discovered.files] + [s for group in discovered.context.values() for s in group]
+    for source in sources:
+        if "trustlint" in source.text:
+            model.suppressions.extend(parse_suppressions(source.path, source.text, options.today))
+    model.suppressions.extend(configured_problems(options.suppress, options.today, options.config_path))
     if discovered.context:
         from .parsers.terraform import scan_module
 
@@ -72,4 +87,32 @@ def run_scan(options: ScanOptions) -> ScanResult:
     facts = scan_facts(model, options.settings)
     findings = Engine(active).run(facts) if facts else []
     findings = [f for f in findings if _selected(f.rule_id, options)]
+    if options.severity:
+        findings = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in findings]
+    findings = _gate(findings, model, options, root)
     return ScanResult(sort_findings(findings), rules, count, root)
+
+
+def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:
+    """Only these files are reported on: the files named (pre-commit), those changed since a ref."""
+    only = None
+    if options.paths and all(os.path.isfile(p) for p in options.paths):
+        only = {os.path.relpath(os.path.realpath(p), os.path.realpath(root)).replace(os.sep, "/") for p in options.paths}
+    if options.changed_since:
+        from .gate import changed_files
+
+        changed = changed_files(root, options.changed_since)
+        only = changed if only is None else only & changed
+    return only
+
+
+def _gate(findings: list[Finding], model: ScanModel, options: ScanOptions, root: str) -> list[Finding]:
+    from .gate import apply_baseline, apply_suppressions
+
+    findings = apply_suppressions(findings, model.suppressions, options.suppress, options.today)
+    only = _reported_paths(options, root)
+    if only is not None:
+        findings = [f for f in findings if f.path in only]
+    if options.baseline is not None:
+        findings = apply_baseline(findings, options.baseline)
+    return findings

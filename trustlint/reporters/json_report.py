@@ -21,6 +21,9 @@ def finding_dict(finding) -> dict:
         "fix": finding.fix,
         "fingerprint": finding.fingerprint,
         "related": [{"path": r.path, **r.span.to_dict(), "label": r.label} for r in finding.related],
+        "suppressed": finding.suppression is not None,
+        "suppression": {"kind": finding.suppression_kind, "justification": finding.suppression} if finding.suppression is not None else None,
+        "baseline": finding.baseline or None,
     }
 
 
@@ -31,6 +34,8 @@ def render(result, colour: bool = False) -> str:
         "summary": {
             "files_scanned": result.files_scanned,
             "findings": len(result.findings),
+            "gating": sum(1 for f in result.findings if f.gating),
+            "suppressed": sum(1 for f in result.findings if f.suppression is not None),
         },
         "findings": [finding_dict(f) for f in result.findings],
     }

@@ -52,7 +52,7 @@ def _location(path: str, span, address: str | None = None) -> dict:
     return location
 
 
-def _result(finding, rule_index: dict) -> dict:
+def _result(finding, rule_index: dict, with_suppressions: bool) -> dict:
     result = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index.get(finding.rule_id, 0),
@@ -62,6 +62,11 @@ def _result(finding, rule_index: dict) -> dict:
         "partialFingerprints": {"trustlintFinding/v1": finding.fingerprint},
         "properties": {"severity": finding.severity, "security-severity": _SECURITY_SEVERITY[finding.severity]},
     }
+    if with_suppressions:  # SARIF: every result of the run has `suppressions`, or none does
+        result["suppressions"] = [] if finding.suppression is None else [
+            {"kind": finding.suppression_kind or "inSource", "justification": finding.suppression}]
+    if finding.baseline:
+        result["baselineState"] = finding.baseline
     if finding.related:
         # GitHub links a related location only when the message embeds it as [text](id).
         links = ", ".join(f"[{r.label}]({i + 1})" for i, r in enumerate(finding.related))
@@ -77,6 +82,7 @@ def render(result, colour: bool = False) -> str:
     rules = sorted(result.rules, key=lambda r: r.id)
     known = {r.id for r in rules}
     rule_index = {r.id: i for i, r in enumerate(rules)}
+    suppressed = any(f.suppression is not None for f in result.findings)
     document = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -89,7 +95,7 @@ def render(result, colour: bool = False) -> str:
                 "rules": [_rule(r) for r in rules],
             }},
             "columnKind": "unicodeCodePoints",
-            "results": [_result(f, rule_index) for f in result.findings if f.rule_id in known],
+            "results": [_result(f, rule_index, suppressed) for f in result.findings if f.rule_id in known],
         }],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -67,6 +67,14 @@ def _snippet(finding, lines: list[str], colour: bool) -> list[str]:
     return out
 
 
+def _hidden(findings) -> str:
+    suppressed = sum(1 for f in findings if f.suppression is not None)
+    baselined = sum(1 for f in findings if f.suppression is None and f.baseline == "unchanged")
+    parts = [f"{suppressed} suppressed" if suppressed else "", f"{baselined} in the baseline" if baselined else ""]
+    parts = [p for p in parts if p]
+    return f" ({', '.join(parts)} not shown)" if parts else ""
+
+
 def use_colour(stream) -> bool:
     if os.environ.get("NO_COLOR"):
         return False
@@ -78,7 +86,8 @@ def use_colour(stream) -> bool:
 def render(result, colour: bool = False) -> str:
     cache: dict = {}
     out: list[str] = []
-    for finding in result.findings:
+    shown = [f for f in result.findings if f.gating]
+    for finding in shown:
         severity = finding.severity
         label = f"{finding.rule_id} [{severity}] {finding.rule_name}"
         if colour:
@@ -90,10 +99,11 @@ def render(result, colour: bool = False) -> str:
         if finding.fix:
             out.append(f"  fix: {escape_control(finding.fix)}")
         out.append("")
-    counts = Counter(f.severity for f in result.findings)
-    if result.findings:
+    counts = Counter(f.severity for f in shown)
+    hidden = _hidden(result.findings)
+    if shown:
         breakdown = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
-        out.append(f"{len(result.findings)} finding{'s' if len(result.findings) != 1 else ''} ({breakdown}) in {result.files_scanned} files scanned.")
+        out.append(f"{len(shown)} finding{'s' if len(shown) != 1 else ''} ({breakdown}) in {result.files_scanned} files scanned{hidden}.")
     else:
-        out.append(f"No findings in {result.files_scanned} files scanned.")
+        out.append(f"No findings in {result.files_scanned} files scanned{hidden}.")
     return "\n".join(out) + "\n"

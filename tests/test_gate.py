@@ -1,0 +1,147 @@
+"""The pre-merge gate: suppressions, baselines, changed files, annotations."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+
+from trustlint.cli import main
+from trustlint.reporters.github_report import escape_data, escape_property
+
+from .test_cli import WILDCARD_TRUST, repo  # noqa: F401 - fixture
+
+KEY = 'resource "aws_iam_access_key" "ci" {\n  user = "ci"\n}\n'
+
+
+def scan_json(capsys, *args) -> tuple[int, dict]:
+    code = main(["scan", "--format", "json", *args])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_suppression_above_the_line_with_reason_suppresses(repo, capsys):
+    (repo / "keys.tf").write_text('# trustlint:ignore[TL006] reason="vendor without OIDC" expires=2999-01-01\n' + KEY)
+    code, report = scan_json(capsys)
+    assert code == 0
+    (finding,) = report["findings"]
+    assert finding["rule_id"] == "TL006" and finding["suppressed"]
+    assert finding["suppression"] == {"kind": "inSource", "justification": "vendor without OIDC"}
+
+
+def test_trailing_suppression_and_other_rules_still_reported(repo, capsys):
+    (repo / "iam.tf").write_text(WILDCARD_TRUST.replace(
+        '"repo:acme/*" }', '"repo:acme/*" } # trustlint:ignore[TL003] reason="not this one"'))
+    code, report = scan_json(capsys)
+    assert code == 1
+    assert [(f["rule_id"], f["suppressed"]) for f in report["findings"]] == [("TL001", False)]
+
+
+@pytest.mark.parametrize("comment,problem", [
+    ("# trustlint:ignore[TL006] reason=\"migration\" expires=2020-01-31", "expired on 2020-01-31"),
+    ("# trustlint:ignore[TL006]", "gives no reason"),
+    ("# trustlint:ignore[TL006] reason=\"x\" expires=soon", "not a date"),
+])
+def test_invalid_suppression_does_not_suppress_and_is_reported(repo, capsys, comment, problem):
+    (repo / "keys.tf").write_text(comment + "\n" + KEY)
+    code, report = scan_json(capsys)
+    assert code == 1
+    found = sorted((f["rule_id"], f["line"], f["suppressed"]) for f in report["findings"])
+    assert found == [("TL006", 2, False), ("TL009", 1, False)]
+    assert problem in next(f["message"] for f in report["findings"] if f["rule_id"] == "TL009")
+
+
+def test_json_files_are_suppressed_from_the_configuration(repo, capsys):
+    (repo / "policies").mkdir()
+    (repo / "policies" / "public.json").write_text('{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}\n')
+    (repo / ".trustlint.yaml").write_text(
+        "suppress:\n  - {path: 'policies/*.json', rule: TL007, resource: public.json, reason: 'demo account', expires: 2999-12-31}\n")
+    code, report = scan_json(capsys)
+    assert code == 0 and report["findings"][0]["suppression"]["kind"] == "external"
+    (repo / ".trustlint.yaml").write_text(
+        "suppress:\n  - {path: 'policies/*.json', rule: TL007, reason: 'demo account', expires: 2001-01-01}\n")
+    code, report = scan_json(capsys)
+    assert code == 1
+    assert sorted(f["rule_id"] for f in report["findings"]) == ["TL007", "TL009"]
+
+
+def test_suppressed_findings_stay_in_sarif_with_justification(repo):
+    (repo / "keys.tf").write_text('# trustlint:ignore[TL006] reason="vendor"\n' + KEY + WILDCARD_TRUST)
+    assert main(["scan", "--format", "sarif", "--output", "out.sarif"]) == 1
+    results = json.loads((repo / "out.sarif").read_text())["runs"][0]["results"]
+    assert sorted((r["ruleId"], len(r["suppressions"])) for r in results) == [("TL001", 0), ("TL006", 1)]
+    assert [r["suppressions"][0]["justification"] for r in results if r["suppressions"]] == ["vendor"]
+
+
+def test_baseline_fails_only_on_new_findings_and_survives_moved_lines(repo, capsys):
+    (repo / "iam.tf").write_text(WILDCARD_TRUST)
+    assert main(["baseline", "--output", "baseline.json"]) == 0
+    assert json.loads((repo / "baseline.json").read_text())["findings"][0]["rule"] == "TL001"
+    (repo / "iam.tf").write_text("# moved down\n\n\n" + WILDCARD_TRUST)
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    assert code == 0 and [f["baseline"] for f in report["findings"]] == ["unchanged"]
+    (repo / "keys.tf").write_text(KEY)
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    assert code == 1
+    assert sorted((f["rule_id"], f["baseline"]) for f in report["findings"]) == [("TL001", "unchanged"), ("TL006", "new")]
+
+
+def test_bad_baseline_file_is_a_configuration_error(repo, capsys):
+    (repo / "baseline.json").write_text("{}")
+    assert main(["scan", "--baseline", "baseline.json"]) == 2
+    assert "not a trustlint baseline" in capsys.readouterr().err
+
+
+def git(repo, *args):
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@e", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@e", "HOME": str(repo), "PATH": "/usr/bin:/bin"})
+
+
+def test_changed_since_reports_only_changed_files(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "old.tf").write_text(KEY)
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "old")
+    (tmp_path / "new.tf").write_text(WILDCARD_TRUST)
+    code, report = scan_json(capsys, "--changed-since", "HEAD")
+    assert [f["path"] for f in report["findings"]] == ["new.tf"]
+    assert main(["scan", "--changed-since", "no-such-ref"]) == 2
+
+
+def test_single_file_reads_its_module_directory_but_reports_only_itself(repo, capsys):
+    (repo / "variables.tf").write_text('variable "org" { default = "acme" }\n' + KEY)
+    (repo / "iam.tf").write_text(WILDCARD_TRUST.replace('"repo:acme/*"', '"repo:${var.org}/*"'))
+    code, report = scan_json(capsys, "iam.tf")
+    assert [(f["rule_id"], f["path"]) for f in report["findings"]] == [("TL001", "iam.tf")]
+    assert "any repository of acme" in report["findings"][0]["message"]
+
+
+def test_annotations_escape_workflow_commands():
+    assert escape_data("50%\r\n::set-env name=x::y") == "50%25%0D%0A::set-env name=x::y"
+    assert escape_property("a,b:c%") == "a%2Cb%3Ac%25"
+
+
+def test_github_format_cannot_be_injected(repo, capsys):
+    (repo / "keys,a:b.tf").write_text(KEY.replace('"ci"', '"ci\\n::add-mask::x\\r%0A"'))
+    assert main(["scan", "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and out.startswith("::error file=keys%2Ca%3Ab.tf,line=1,")
+    assert "ci%0A::add-mask::x\\x0d%250A" in out  # LF escaped for GitHub, CR shown as \\x0d
+
+
+def test_markdown_summary_and_also(repo, capsys):
+    (repo / "iam.tf").write_text(WILDCARD_TRUST)
+    assert main(["scan", "--format", "markdown", "--also", "sarif=x.sarif", "--also", "json=x.json"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("## trustlint") and "| high | TL001 wildcard-subject | `iam.tf:10` |" in out
+    assert json.loads((repo / "x.sarif").read_text())["version"] == "2.1.0"
+    assert json.loads((repo / "x.json").read_text())["summary"]["gating"] == 1
+
+
+def test_severity_override_from_config(repo, capsys):
+    (repo / "iam.tf").write_text(WILDCARD_TRUST)
+    (repo / ".trustlint.yaml").write_text("severity: {TL001: low}\nfail_on: medium\n")
+    code, report = scan_json(capsys)
+    assert code == 0 and report["findings"][0]["severity"] == "low"

@@ -1,0 +1,174 @@
+"""The pre-merge gate around findings: inline and configured suppressions (with a mandatory
+reason and an optional expiry), baselines of accepted findings, and reporting limited to
+some files (pre-commit's changed files, --changed-since)."""
+
+from __future__ import annotations
+
+import datetime
+import fnmatch
+import json
+import os
+import re
+import subprocess
+from dataclasses import dataclass, replace
+
+from .findings import Finding
+from .source import Span
+
+# `# trustlint:ignore[TL001,TL004] reason="legacy org-wide role" expires=2027-01-31`
+# (also after `//` in HCL). The comment covers its own line and the next code line.
+_MARKER = re.compile(r"(?:#|//)\s*trustlint\s*:\s*ignore\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$", re.IGNORECASE)
+_REASON = re.compile(r"""reason\s*=\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<w>[^\s]+))""", re.IGNORECASE)
+_EXPIRES = re.compile(r"expires\s*=\s*(?P<date>\S+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    path: str
+    line: int  # the comment's line
+    covers: tuple[int, ...]  # lines whose findings it suppresses
+    rules: tuple[str, ...]
+    reason: str
+    expires: datetime.date | None
+    problem: str = ""  # why it does not suppress (no reason, expired, bad date)
+    column: int = 1
+    end_column: int = 2
+
+
+def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppression]:
+    lines = text.split("\n")
+    found = []
+    for index, line in enumerate(lines):
+        match = _MARKER.search(line)
+        if not match:
+            continue
+        rules = tuple(r.strip().upper() for r in match.group("ids").split(",") if r.strip())
+        rest = match.group("rest")
+        reason_match = _REASON.search(rest)
+        reason = next((g for g in (reason_match.groupdict().values() if reason_match else []) if g), "").strip()
+        expires = None
+        problem = ""
+        expires_match = _EXPIRES.search(rest)
+        if expires_match:
+            try:
+                expires = datetime.date.fromisoformat(expires_match.group("date"))
+            except ValueError:
+                problem = f"expiry {expires_match.group('date')!r} is not a date (YYYY-MM-DD)"
+        if not reason:
+            problem = problem or 'it gives no reason (reason="…" is required)'
+        elif expires is not None and expires < today:
+            problem = f"it expired on {expires.isoformat()}"
+        if not rules:
+            problem = problem or "it names no rule id"
+        covers = [index + 1]
+        if not line[: match.start()].strip():  # a comment line: it also covers the next code line
+            following = index + 1
+            while following < len(lines) and _is_comment(lines[following]):
+                following += 1
+            covers.append(following + 1)
+        found.append(Suppression(path, index + 1, tuple(covers), rules, reason, expires, problem,
+                                 match.start() + 1, len(line) + 1))
+    return found
+
+
+def _is_comment(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(("#", "//"))
+
+
+def _covers(suppression: Suppression, finding: Finding) -> bool:
+    return (suppression.path == finding.path and finding.span.line in suppression.covers
+            and any(finding.rule_id.startswith(r) for r in suppression.rules))
+
+
+def apply_suppressions(findings: list[Finding], suppressions: list[Suppression], entries: list[dict],
+                       today: datetime.date) -> list[Finding]:
+    """Mark findings covered by a valid suppression comment or configuration entry."""
+    valid = [s for s in suppressions if not s.problem]
+    active = [e for e in entries if not _expired(e.get("expires"), today)]
+    out = []
+    for finding in findings:
+        comment = next((s for s in valid if _covers(s, finding)), None)
+        if comment is not None:
+            finding = replace(finding, suppression=comment.reason, suppression_kind="inSource")
+        else:
+            entry = next((e for e in active if _entry_covers(e, finding)), None)
+            if entry is not None:
+                finding = replace(finding, suppression=entry["reason"], suppression_kind="external")
+        out.append(finding)
+    return out
+
+
+def _entry_covers(entry: dict, finding: Finding) -> bool:
+    return (fnmatch.fnmatch(finding.path, entry["path"]) and finding.rule_id.startswith(entry["rule"].upper())
+            and entry.get("resource", finding.address) == finding.address)
+
+
+def configured_problems(entries: list[dict], today: datetime.date, config_path: str) -> list[Suppression]:
+    """Expired configuration entries, as suppressions that do not apply (reported by TL009)."""
+    return [
+        Suppression(config_path, 1, (), (entry["rule"].upper(),), entry["reason"], None,
+                    f"the configured suppression for {entry['path']} expired on {entry['expires']}")
+        for entry in entries if _expired(entry.get("expires"), today)
+    ]
+
+
+def _expired(value, today: datetime.date) -> bool:
+    if value is None:
+        return False
+    try:
+        date = value if isinstance(value, datetime.date) else datetime.date.fromisoformat(str(value))
+    except ValueError:
+        return True
+    return date < today
+
+
+# -- baselines ----------------------------------------------------------------------------------
+
+BASELINE_VERSION = 1
+
+
+def write_baseline(findings: list[Finding]) -> str:
+    entries = sorted(
+        ({"fingerprint": f.fingerprint, "rule": f.rule_id, "path": f.path, "resource": f.address} for f in findings if f.gating),
+        key=lambda e: (e["path"], e["rule"], e["resource"], e["fingerprint"]),
+    )
+    return json.dumps({"version": BASELINE_VERSION, "tool": "trustlint", "findings": entries}, indent=2) + "\n"
+
+
+class BaselineError(Exception):
+    pass
+
+
+def load_baseline(path: str) -> set[str]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+        return {entry["fingerprint"] for entry in data["findings"]}
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BaselineError(f"{path}: not a trustlint baseline ({exc})") from None
+
+
+def apply_baseline(findings: list[Finding], fingerprints: set[str]) -> list[Finding]:
+    return [replace(f, baseline="unchanged" if f.fingerprint in fingerprints else "new") for f in findings]
+
+
+# -- reporting only some files -------------------------------------------------------------------
+
+def changed_files(root: str, ref: str) -> set[str]:
+    """Repo-relative paths changed since REF (committed, staged, unstaged and untracked)."""
+    commands = [
+        ["git", "diff", "--name-only", f"{ref}...HEAD", "--"],
+        ["git", "diff", "--name-only", "HEAD", "--"],
+        ["git", "ls-files", "--others", "--exclude-standard"],
+    ]
+    changed: set[str] = set()
+    for command in commands:
+        try:
+            result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=30, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            raise BaselineError(f"--changed-since: cannot run git: {exc}") from None
+        if result.returncode != 0:
+            raise BaselineError(f"--changed-since {ref}: {result.stderr.strip() or 'git failed'}")
+        changed.update(line.strip() for line in result.stdout.splitlines() if line.strip())
+    return changed
