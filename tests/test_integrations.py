@@ -135,3 +135,15 @@ def test_pre_commit_hook_fails_on_a_bad_change_and_passes_on_a_good_one(tmp_path
     good = subprocess.run([pre_commit, "try-repo", str(REPO_ROOT), "trustlint", "--files", "iam.tf"],
                           cwd=repo, capture_output=True, text=True, env=env, timeout=600)
     assert good.returncode == 0, good.stdout + good.stderr
+
+
+def test_readme_snippets_are_the_tested_ones():
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert (REPO_ROOT / "docs" / "trustlint-workflow.yml").read_text() in readme
+    hooks = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    config = yaml.safe_load(readme.split("# .pre-commit-config.yaml\n", 1)[1].split("```", 1)[0])
+    assert config["repos"][0]["hooks"][0]["id"] == hooks[0]["id"] == "trustlint"
+    workflow = yaml.safe_load((REPO_ROOT / "docs" / "trustlint-workflow.yml").read_text())
+    step = workflow["jobs"]["trustlint"]["steps"][1]
+    assert set(step["with"]) <= set(ACTION["inputs"])
+    assert workflow["jobs"]["trustlint"]["permissions"]["security-events"] == "write"
