@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from .errors import AnalysisError
 from .glob import glob_match, has_wildcard
 from .source import SourceFile, Span
-from .values import Node, Unknown, text_of
+from .values import Node, Template, Unknown, text_of
 
 _STRING_OPERATORS = {
     "stringequals": ("equals", True, False),
@@ -122,8 +122,10 @@ def read_statements(policy: Node) -> list[Statement]:
         raise AnalysisError(f"Statement is not known statically ({raw.value.expr})", raw.span)
     statements = []
     for item in raw.as_list():
+        if isinstance(item.value, (Unknown, Template)):
+            continue  # a statement known only after apply cannot be judged: never a finding
         if not isinstance(item.value, dict):
-            continue  # an unknown statement (a variable) cannot be judged; it is noted elsewhere
+            raise AnalysisError("a Statement must be an object (or a list of objects)", item.span)
         statements.append(_read_statement(item))
     return statements
 
