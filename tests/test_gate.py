@@ -128,7 +128,7 @@ def test_github_format_cannot_be_injected(repo, capsys):
     assert main(["scan", "--format", "github"]) == 1
     out = capsys.readouterr().out
     assert out.count("\n") == 1 and out.startswith("::error file=keys%2Ca%3Ab.tf,line=1,")
-    assert "ci%0A::add-mask::x\\x0d%250A" in out  # LF escaped for GitHub, CR shown as \\x0d
+    assert "ci\\n::add-mask::x\\x0d%250A" in out  # LF and CR shown escaped: one line, no command
 
 
 def test_markdown_summary_and_also(repo, capsys):

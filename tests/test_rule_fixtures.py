@@ -40,6 +40,7 @@ def _describe(findings, prefix: str) -> list[dict]:
                 "severity": f.severity,
             }
             for f in findings
+            if f.gating  # a suppressed finding is not reported
         ),
         key=lambda d: (d["path"], d["line"], d["column"], d["rule"]),
     )

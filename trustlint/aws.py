@@ -114,41 +114,61 @@ def build_role(role: RoleInput, providers: dict[str, ProviderInput], model: Scan
         model.problems.append(Problem(Location(role.path, exc.span), f"{role.address}: {exc.message}", role.address))
         return
     groups: dict[str, _Group] = {}
+    denies = [s for s in statements if s.effect.lower() == "deny"]
     for statement in statements:
         if statement.effect.lower() != "allow":
             continue
         for kind, node in iam.principal_entries(statement):
-            if kind == "*" or (kind == "aws" and text_of(node) == "*"):
-                _check_public(role, statement, node, policy_path, model)
+            anyone = kind == "*" or (kind == "aws" and text_of(node) == "*")
+            if anyone and iam.action_matches(statement, "sts:AssumeRole") is True:
+                _check_public(role, statement, node, denies, policy_path, model)
+            web_identity = iam.action_matches(statement, WEB_IDENTITY) is True
+            if not web_identity or not (kind == "federated" or anyone):
                 continue
-            if kind != "federated" or iam.action_matches(statement, WEB_IDENTITY) is not True:
-                continue
-            url, provider = resolve_issuer(node, providers)
+            url, provider = resolve_issuer(node, providers) if kind == "federated" else (None, None)
             key = normalise_issuer(url) if url else None
             if key is None:
                 key = _issuer_from_keys([statement]) or text_of(node) or "?"
             known = key if "." in key and "\u27e8" not in key else None
             group = groups.setdefault(key, _Group(key, normalise_issuer(url) if url else known, node, provider))
             group.statements.append(statement)
-    denies = [s for s in statements if s.effect.lower() == "deny"]
     for group in groups.values():
         model.trusts.append(_trust(role, group, denies, policy_path))
 
 
-def _check_public(role: RoleInput, statement: iam.Statement, node: Node, path: str, model: ScanModel) -> None:
-    actions = [text_of(a) or "" for a in statement.actions]
-    if statement.actions and not any(a.lower().startswith(("sts:assumerole", "sts:*", "*")) for a in actions):
-        return
+def _check_public(role: RoleInput, statement: iam.Statement, node: Node, denies: list, path: str, model: ScanModel) -> None:
+    """Principal "*" for sts:AssumeRole is public unless a condition pins the caller: a
+    positive one on the Allow, or a negated one on a Deny that covers everyone."""
     if statement.unknown_condition or any(_pins_caller(clause) for clause in statement.clauses):
         return
+    for deny in denies:
+        covers_everyone = any(kind == "*" or text_of(n) == "*" for kind, n in iam.principal_entries(deny))
+        if covers_everyone and iam.action_matches(deny, "sts:AssumeRole") is not False and any(
+                _pins_caller(clause, negated=True) for clause in deny.clauses):
+            return
+    actions = [text_of(a) or "" for a in statement.actions] or ["NotAction"]
     model.public.append(PublicTrust("aws", role.address, role.resource_type, Location(path, node.span), actions))
 
 
-def _pins_caller(clause: iam.Clause) -> bool:
-    """A positive condition on a caller-identifying key whose values name a specific
-    organisation / account (`o-*` or `arn:aws:iam::*:role/*` pin nothing)."""
+def _deny_covers(deny: iam.Statement, group: _Group) -> bool:
+    """Does a Deny's Principal / NotPrincipal include this group's federated provider?"""
+    if deny.not_principal is not None:
+        excluded = [n for _, n in iam.principal_entries(iam.Statement("Deny", deny.span, deny.not_principal, None, [], []))]
+        return not any(text_of(n) == text_of(group.principal_node) or n.value == group.principal_node.value for n in excluded)
+    for kind, node in iam.principal_entries(deny):
+        if kind == "*" or text_of(node) == "*":
+            return True
+        if kind == "federated" and (text_of(node) == text_of(group.principal_node) or node.value == group.principal_node.value):
+            return True
+    return False
+
+
+def _pins_caller(clause: iam.Clause, negated: bool = False) -> bool:
+    """A condition on a caller-identifying key whose values name a specific organisation /
+    account (`o-*` or `arn:aws:iam::*:role/*` pin nothing): positive on an Allow, negated
+    (StringNotEquals) on a Deny."""
     key = clause.key.lower()
-    if key not in _CALLER_PINNING_KEYS or not clause.positive or clause.vacuous_when_missing:
+    if key not in _CALLER_PINNING_KEYS or clause.positive == negated or clause.vacuous_when_missing:
         return False
     for value in clause.texts():
         pinned = value
@@ -205,13 +225,25 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
                 outcome = None
         return outcome, results
 
+    def denied(deny: iam.Statement, claims: dict) -> bool:
+        """A Deny blocks a token only when it certainly applies: its principal covers this
+        provider, and every condition holds whatever values the caller chooses. A Deny that
+        trustlint cannot evaluate does not hide the Allow's breadth (fail closed)."""
+        if iam.action_matches(deny, WEB_IDENTITY) is False or not _deny_covers(deny, group):
+            return False
+        if deny.unknown_condition:
+            return False
+        for clause in deny.clauses:
+            request = request_value(clause.key, claims)
+            if request is iam.FREE:
+                return False  # the caller picks a value that avoids the Deny
+            if iam.evaluate_clause(clause, request).value is not True:
+                return False
+        return True
+
     def admits(claims: dict) -> Admission:
-        for deny in denies:
-            if iam.action_matches(deny, WEB_IDENTITY) is False:
-                continue
-            verdict, _ = evaluate(deny, claims)
-            if verdict is not False:
-                return Admission(False)
+        if any(denied(deny, claims) for deny in denies):
+            return Admission(False)
         for statement in group.statements:
             verdict, results = evaluate(statement, claims)
             if verdict is True:

@@ -83,11 +83,15 @@ def _add_scan_options(scan) -> None:
 
 
 def _write(text: str, output: str | None) -> None:
+    # File names from disk can hold undecodable bytes (surrogates): never crash on them.
+    data = text.encode("utf-8", "backslashreplace")
     if output:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+        with open(output, "wb") as handle:
+            handle.write(data)
     else:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
 
 
 def _options(args, config: dict, config_path: str | None):

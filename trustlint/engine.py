@@ -53,7 +53,11 @@ class Engine:
             applicable = [r for r in self.rules if r.applies_to == kind]
             if not applicable:
                 continue
-            cel_fact = celpy.json_to_cel(fact)
+            try:
+                cel_fact = celpy.json_to_cel(fact)
+            except (ValueError, OverflowError, TypeError) as exc:
+                findings.append(self._rule_failure(applicable[0], fact, AnalysisError(f"facts cannot be evaluated ({exc})")))
+                continue
             for rule in applicable:
                 try:
                     findings.extend(self._apply(rule, fact, cel_fact))

@@ -97,7 +97,7 @@ def _probe_fact(probed: _Probed, trust: TrustRelationship, tiers: TierPatterns) 
         "description": probed.probe.description,
         "breadth": probed.probe.breadth,
         "tier": probe_tier(probed.probe, tiers),
-        "exact": admission.exact,
+        "exact": admission.exact and not probed.probe.shared_subject,
         "within_grain": admission.grain,
         "constrained": blamed is not None,
         "matched_value": matched,
@@ -253,7 +253,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "wildcard": _widest([p for p in broad if p["constrained"]]),
         "unconstrained": _widest([p for p in broad if not p["constrained"]]),
         "session": {
-            "max_seconds": session if session is not None else -1,
+            "max_seconds": max(-1, min(session, _MAX_SECONDS)) if session is not None else -1,
             "threshold": settings.max_session_seconds,
             "location": location_fact(trust.session_location),
         },
@@ -295,7 +295,11 @@ def add_shared_subject_facts(trust_fact_list: list[dict]) -> None:
                 })
 
 
+_MAX_SECONDS = 10**12  # beyond any real lifetime; keeps facts within CEL's 64-bit integers
+
+
 def _session_fact(provider: str, address: str, what: str, seconds: int, location: Location, settings: Settings) -> dict:
+    seconds = max(-1, min(int(seconds), _MAX_SECONDS))
     return {
         "kind": "session", "provider": provider, "address": address, "path": location.path,
         "what": what, "seconds": seconds, "threshold": settings.max_session_seconds,

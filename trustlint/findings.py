@@ -42,7 +42,7 @@ class Finding:
     def fingerprint(self) -> str:
         """Stable identity across runs: rule, file, resource and offending value, never lines."""
         material = "\x1f".join([self.rule_id, self.path, self.address, self.value or self.message])
-        return hashlib.sha256(material.encode("utf-8")).hexdigest()[:32]
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:
         return (self.path, self.span.line, self.span.column, self.rule_id, self.address, self.message)

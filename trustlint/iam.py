@@ -136,7 +136,13 @@ def _read_statement(node: Node) -> Statement:
     def get(name: str) -> Node | None:
         return keys[name][1] if name in keys else None
 
-    effect = text_of(get("effect")) or "Allow"
+    effect_node = get("effect")
+    effect = text_of(effect_node) if effect_node is not None else "Allow"
+    if effect is None or effect.lower() not in ("allow", "deny"):
+        if effect_node is not None and not effect_node.is_known:
+            effect = "Unknown"  # decided at deploy time: neither grants nor blocks here
+        else:
+            raise AnalysisError("Effect must be \"Allow\" or \"Deny\"", effect_node.span if effect_node is not None else node.span)
     statement = Statement(
         effect=effect,
         span=node.span,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .glob import literal_prefix
 
@@ -32,6 +32,9 @@ class Probe:
     description: str = ""
     breadth: str = LEGIT
     tier: str = "unknown"
+    # The sub does not identify the repository (a custom template such as job_workflow_ref
+    # alone): an exact match on it names many workloads, not this one.
+    shared_subject: bool = False
 
     @property
     def subject(self) -> str:
@@ -49,7 +52,9 @@ def probes_for(platform: str, subject_values: dict[str, list[str]]) -> list[Prob
     probes = builder(subject_values)
     unique: dict[tuple, Probe] = {}
     for probe in probes:
-        unique.setdefault((probe.subject, probe.claims.get("environment")), probe)
+        # Same token, same probe (a named branch can equal the main-branch probe); custom
+        # sub templates make different workloads share a sub, so all claims count.
+        unique.setdefault(tuple(sorted(probe.claims.items())), probe)
     return list(unique.values())
 
 
@@ -91,6 +96,8 @@ def _github_anchors(values: dict[str, list[str]]) -> tuple[list[_GitHubRepo], li
         repo_id = None
         if name is not None:
             name, repo_id = _split_id(_clean(name))
+        if not owner and name:
+            owner = f"{PROBE}-victim"  # repo:*/app: any account's repository named app
         if not owner or "/" in owner:
             return
         if name is not None and (not name or "/" in name):
@@ -106,11 +113,15 @@ def _github_anchors(values: dict[str, list[str]]) -> tuple[list[_GitHubRepo], li
             owner, _, rest = head.partition("/")
             name, _, tail = rest.partition(":")
             add(owner, name if name else None)
-            if tail and template is None and not tail.startswith(_GITHUB_CONTEXT_KEYS) and not tail.startswith("*"):
+            if template is None and not tail and not value.endswith("*"):
+                template = ["repo"]  # a template of the repository alone: every job gets this sub
+            elif tail and template is None and not tail.startswith(_GITHUB_CONTEXT_KEYS) and not tail.startswith("*"):
                 template = ["repo"] + _template_keys(tail)
             _collect_context(tail, environments, branches)
         else:
             keys = _template_keys(value)
+            if keys and len(value.split(":")) > 2 * len(keys):
+                keys.append("context")  # "repository_owner_id:1001:*": the default tail follows
             if keys and template is None:
                 template = keys
             pairs = _pairs(value)
@@ -125,12 +136,19 @@ def _github_anchors(values: dict[str, list[str]]) -> tuple[list[_GitHubRepo], li
         add(owner, name or None)
     for value in values.get("repository_owner", []):
         add(value, None)
+    for value in values.get("repository_owner_id", []):
+        if value.isdigit():
+            add(f"owner-id-{value}@{value}", None)
+    for value in values.get("repository_id", []):
+        if value.isdigit():
+            owner_ids = [v for v in values.get("repository_owner_id", []) if v.isdigit()] or ["1"]
+            add(f"owner-id-{owner_ids[0]}@{owner_ids[0]}", f"repo-id-{value}@{value}")
     for value in values.get("environment", []):
         if "*" not in value:
             environments.append(value)
     for value in values.get("ref", []):
-        if value.startswith("refs/heads/") and "*" not in value:
-            branches.append(value[len("refs/heads/"):])
+        if value.startswith("refs/heads/") and _clean(value) != "refs/heads/":
+            branches.append(_clean(value)[len("refs/heads/"):])
     named = [r for r in repos if r.name]
     owners_only = [r for r in repos if not r.name and not any(n.owner == r.owner for n in named)]
     return (named + owners_only)[:_MAX_ANCHORS], environments[:_MAX_ANCHORS], branches[:_MAX_ANCHORS], template
@@ -142,8 +160,8 @@ def _collect_context(tail: str, environments: list[str], branches: list[str]) ->
         if env and "*" not in env and "?" not in env:
             environments.append(env)
     elif tail.startswith("ref:refs/heads/"):
-        branch = tail[len("ref:refs/heads/"):]
-        if branch and "*" not in branch and "?" not in branch:
+        branch = _clean(tail[len("ref:refs/heads/"):])  # main* anchors on main
+        if branch:
             branches.append(branch)
 
 
@@ -229,6 +247,7 @@ def _chosen_by_caller(values: dict[str, list[str]]) -> dict:
     chosen = {}
     for claim in ("job_workflow_ref", "workflow"):
         literal = [v for v in values.get(claim, []) if v == _clean(v)]
+        literal += [_pairs(v)[claim] for v in values.get("sub", []) if claim in _pairs(v) and _pairs(v)[claim] == _clean(_pairs(v)[claim])]
         if literal:
             chosen[claim] = literal[0]
     return chosen
@@ -258,6 +277,8 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             for branch in branches:
                 probes.append(Probe("named-branch", token(repo, name, ref=f"refs/heads/{branch}"),
                                     f"branch {branch} of {full}", LEGIT))
+                probes.append(Probe("prefix-branch", token(repo, name, ref=f"refs/heads/{branch}-{PROBE}"),
+                                    f"a branch of {full} whose name starts with {branch}", SAME_WORKLOAD, "non-production"))
             for env in environments:
                 probes.append(Probe("named-environment", token(repo, name, environment=env),
                                     f"environment {env} of {full}", LEGIT))
@@ -289,10 +310,15 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             Probe("other-repo", token(repo, f"{PROBE}-repo"), f"any repository of {repo.owner}", SAME_TENANT),
             Probe("fork", token(_GitHubRepo(f"{PROBE}-fork", None), fork_name),
                   "a fork, or a same-named repository in another account", OTHER_TENANT),
-            Probe("similar-owner", token(_GitHubRepo(f"{repo.owner}x", None), fork_name),
-                  f"an account named {repo.owner} plus one character", OTHER_TENANT),
-            Probe("prefix-owner", token(_GitHubRepo(f"{repo.owner}-{PROBE}", None), fork_name),
-                  f"an account whose name starts with {repo.owner}", OTHER_TENANT),
+        ]
+        if not repo.owner.startswith(PROBE):  # owner-name variants of a made-up owner mean nothing
+            probes += [
+                Probe("similar-owner", token(_GitHubRepo(f"{repo.owner}x", None), fork_name),
+                      f"an account named {repo.owner} plus one character", OTHER_TENANT),
+                Probe("prefix-owner", token(_GitHubRepo(f"{repo.owner}-{PROBE}", None), fork_name),
+                      f"an account whose name starts with {repo.owner}", OTHER_TENANT),
+            ]
+        probes += [
             Probe("other-org-tag", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo", ref=f"refs/tags/{PROBE}-tag"),
                   "tags of any repository of any GitHub account", OTHER_TENANT),
             Probe("other-org-environment", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo", environment="production"),
@@ -300,12 +326,14 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             Probe("other-org", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo"),
                   "any repository of any GitHub account", OTHER_TENANT),
         ]
+    if template is not None and not {"repo", "repository", "repository_id"} & set(template):
+        probes = [replace(p, shared_subject=True) for p in probes]
     return probes
 
 
 # -- GitLab -----------------------------------------------------------------------------------
 
-_GITLAB_SUB = re.compile(r"^project_path:(?P<path>[^:]+)(?::ref_type:(?P<type>[^:]+))?(?::ref:(?P<ref>.*))?$")
+_GITLAB_SUB = re.compile(r"^project_path:(?P<path>[^:]+)")
 
 
 def _gitlab_token(path: str, ref: str = "main", ref_type: str = "branch", protected: bool = True) -> dict:
@@ -385,8 +413,10 @@ def _tfc_probes(values: dict[str, list[str]]) -> list[Probe]:
                 anchors.append((org, None, None))
             continue
         org, project, ws = match.group("org"), match.group("project"), match.group("ws")
-        if "*" in org or "?" in org:
-            continue
+        if org != _clean(org):
+            org = _clean(org)  # organization:acme*: anchor on acme, the prefix probe catches it
+            if not org:
+                continue
         project = project if "*" not in project and "?" not in project else None
         ws = ws if ws and "*" not in ws and "?" not in ws else None
         anchors.append((org, project, ws if project else None))
@@ -402,7 +432,7 @@ def _tfc_probes(values: dict[str, list[str]]) -> list[Probe]:
         probes += [
             Probe("other-workspace", _tfc_token(org, p, f"{PROBE}-workspace"), f"any workspace of project {p} in {org}", SAME_TENANT),
             Probe("other-project", _tfc_token(org, f"{PROBE}-project", f"{PROBE}-workspace"), f"any workspace of organization {org}", SAME_TENANT),
-            Probe("prefix-org", _tfc_token(f"{org}-{PROBE}", p, f"{PROBE}-workspace"), f"an organization whose name starts with {org}", OTHER_TENANT),
+            Probe("prefix-org", _tfc_token(f"{org}-{PROBE}", p, ws or f"{PROBE}-workspace"), f"an organization whose name starts with {org}", OTHER_TENANT),
         ]
     probes.append(Probe("other-org", _tfc_token(f"{PROBE}-org", f"{PROBE}-project", f"{PROBE}-workspace"), "any HCP Terraform organization", OTHER_TENANT))
     return probes
@@ -415,9 +445,9 @@ def _k8s_probes(values: dict[str, list[str]]) -> list[Probe]:
     for value in values.get("sub", []):
         parts = value.split(":")
         if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"]:
-            ns, sa = parts[2], parts[3]
-            if "*" not in ns and "?" not in ns:
-                anchors.append((ns, sa if "*" not in sa and "?" not in sa else None))
+            ns, sa = _clean(parts[2]) if parts[2] != _clean(parts[2]) else parts[2], parts[3]
+            sa = sa if sa == _clean(sa) else (_clean(sa) or None)
+            anchors.append((ns or f"{PROBE}-victim", sa))
 
     def token(ns, sa):
         return {"sub": f"system:serviceaccount:{ns}:{sa}"}
@@ -427,6 +457,11 @@ def _k8s_probes(values: dict[str, list[str]]) -> list[Probe]:
         if sa:
             probes.append(Probe("service-account", token(ns, sa), f"service account {ns}/{sa}", LEGIT))
         probes.append(Probe("other-service-account", token(ns, f"{PROBE}-sa"), f"any service account in namespace {ns}", SAME_TENANT))
+        if sa:
+            probes.append(Probe("same-name-other-namespace", token(f"{ns}-{PROBE}", sa),
+                                f"service account {sa} in another namespace", SAME_TENANT))
+            probes.append(Probe("prefix-service-account", token(ns, f"{sa}-{PROBE}"),
+                                f"a service account in {ns} whose name starts with {sa}", SAME_TENANT))
     probes.append(Probe("other-namespace", token(f"{PROBE}-ns", f"{PROBE}-sa"), "any service account in any namespace of the cluster", SAME_TENANT))
     return probes
 

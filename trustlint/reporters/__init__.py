@@ -8,13 +8,15 @@ REPORTERS = ("text", "json", "sarif")
 
 # C0/C1 control characters and bidirectional overrides: a scanned file must not be able to
 # move the cursor, recolour a terminal or reorder what a reviewer reads.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f]")
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\ud800-\udfff]")
 
 
 def escape_control(text: str) -> str:
     """Make text from scanned files safe to print: control characters become \\xNN / \\uNNNN."""
     def replace(match: re.Match) -> str:
         code = ord(match.group(0))
+        if code == 0x0A:
+            return "\\n"  # one finding stays one line: nothing can start a new (command) line
         return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
     return _UNSAFE.sub(replace, text)

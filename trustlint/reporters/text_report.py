@@ -59,9 +59,12 @@ def _snippet(finding, lines: list[str], colour: bool) -> list[str]:
         gutter = f"{number:>{width}} {marker}| "
         out.append(f"  {_DIM + gutter + _RESET if colour else gutter}{text}")
         if number == span.line:
-            start = span.column
-            end = span.end_column if span.end_line == span.line else len(lines[number - 1]) + 1
-            underline = " " * (start - 1) + "^" * max(1, end - start)
+            original = lines[number - 1].rstrip("\r")
+            end = span.end_column if span.end_line == span.line else len(original) + 1
+            # Columns count characters; the shown line has tabs expanded, so measure it so.
+            start = len(escape_control(original[: span.column - 1].expandtabs(4))) + 1
+            width = len(escape_control(original[span.column - 1 : end - 1].expandtabs(4)))
+            underline = " " * (start - 1) + "^" * max(1, width)
             pad = " " * (width + 1) + "  | "
             out.append(f"  {pad}{_COLOURS['high'] + underline + _RESET if colour else underline}")
     return out
@@ -93,6 +96,8 @@ def render(result, colour: bool = False) -> str:
         if colour:
             label = f"{_COLOURS[severity]}{_BOLD}{label}{_RESET}"
         location = escape_control(f"{finding.path}:{finding.span.line}:{finding.span.column}")
+        if location.startswith(":"):
+            location = "./" + location  # a line starting with '::' would be a workflow command
         out.append(f"{location}: {label}")
         out.append(f"  {escape_control(finding.message)}")
         out.extend(_snippet(finding, _read_lines(result.root, finding.path, cache), colour))
