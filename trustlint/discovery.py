@@ -23,7 +23,10 @@ RELEVANT = re.compile(
     rb"workload_identity_pool|workloadIdentityPool|google_service_account_key|external_account|"
     rb"federated_identity_credential|federatedIdentityCredentials|AzureADTokenExchange|"
     rb"azuread_application_password|azuread_service_principal_password|azuread_application_certificate|"
-    rb"azuread_service_principal_certificate|claimsMatchingExpression",
+    rb"azuread_service_principal_certificate|claimsMatchingExpression|"
+    # Issuers: a file that names one is about federation, whatever its shape.
+    rb"token\.actions\.githubusercontent\.com|\.oic\.prod-aks\.|app\.terraform\.io|oidc\.eks\.|"
+    rb"vstoken\.dev\.azure\.com|oidc\.circleci\.com",
     re.IGNORECASE,
 )
 

@@ -128,6 +128,29 @@ class _Expressions:
         return Unknown(f"{name}(...)", f"{name}() is evaluated at deployment")
 
 
+def _nested_expressions(properties: Node, inner: Node, outer: _Expressions) -> _Expressions:
+    """ARM evaluates a nested template's expressions in the parent's scope unless
+    expressionEvaluationOptions.scope is "inner"; then its parameters take the values the
+    deployment passes (evaluated in the parent), else their own defaults."""
+    options = properties.get("expressionEvaluationOptions")
+    scope = (options.get("scope").value if options is not None and options.get("scope") is not None else "outer")
+    if str(scope).lower() != "inner":
+        return outer
+    passed = properties.get("parameters")
+    declared = inner.get("parameters")
+    merged: dict[str, Node] = {}
+    for name, declaration in declared.items() if declared is not None else []:
+        value = passed.get(name) if passed is not None else None
+        given = value.get("value") if value is not None else None
+        if given is not None:
+            resolved = outer.value(given)
+            literal = resolved.placeholder() if isinstance(resolved, Unknown) else resolved
+            merged[name] = Node({"defaultValue": Node(literal, given.span)}, declaration.span)
+        else:
+            merged[name] = declaration
+    return _Expressions(Node(merged, declared.span if declared is not None else inner.span), inner.get("variables"))
+
+
 def _text(value) -> str | None:
     if isinstance(value, Unknown):
         return value.placeholder()
@@ -153,9 +176,11 @@ def scan_arm(document: Node, source: SourceFile) -> list[FicInput]:
     return fics
 
 
-def _walk(container: Node, expressions: _Expressions, source: SourceFile, parent_name, fics: list, depth: int) -> None:
+def _walk(container: Node, expressions: _Expressions, source: SourceFile, parent_name, fics: list, depth: int,
+          identity_tags: dict | None = None) -> None:
     if depth > _MAX_DEPTH:
         return
+    identity_tags = {} if identity_tags is None else identity_tags
     for symbolic, resource in _resources(container):
         if not isinstance(resource.value, dict):
             continue
@@ -163,20 +188,23 @@ def _walk(container: Node, expressions: _Expressions, source: SourceFile, parent
         name = _text(expressions.value(resource.get("name") or Node("", resource.span))) or ""
         full_kind = kind if "/" in kind and kind.count("/") >= 2 or parent_name is None else f"{IDENTITY_TYPE}/{kind}"
         if kind == IDENTITY_TYPE or kind.endswith("/userassignedidentities"):
-            _walk(resource, expressions, source, name, fics, depth + 1)
+            tags = expressions.value(resource.get("tags")) if resource.get("tags") is not None else {}
+            identity_tags[name] = [str(v) for k, v in (tags.items() if isinstance(tags, dict) else [])
+                                   if k.lower() in ("env", "environment", "stage", "tier") and isinstance(v, str)]
+            _walk(resource, expressions, source, name, fics, depth + 1, identity_tags)
         elif full_kind == FIC_TYPE or kind == "federatedidentitycredentials":
-            fic = _fic(resource, name, parent_name, symbolic, expressions, source)
+            fic = _fic(resource, name, parent_name, symbolic, expressions, source, identity_tags)
             if fic is not None:
                 fics.append(fic)
         elif kind == "microsoft.resources/deployments":
-            template = resource.get("properties")
-            inner = template.get("template") if template is not None else None
+            properties = resource.get("properties")
+            inner = properties.get("template") if properties is not None else None
             if inner is not None and isinstance(inner.value, dict):
-                nested = _Expressions(inner.get("parameters"), inner.get("variables"))
-                _walk(inner, nested, source, None, fics, depth + 1)
+                _walk(inner, _nested_expressions(properties, inner, expressions), source, None, fics, depth + 1, identity_tags)
 
 
-def _fic(resource: Node, name: str, parent_name, symbolic, expressions: _Expressions, source: SourceFile) -> FicInput | None:
+def _fic(resource: Node, name: str, parent_name, symbolic, expressions: _Expressions, source: SourceFile,
+         identity_tags: dict) -> FicInput | None:
     properties = resource.get("properties")
     if properties is None or not isinstance(properties.value, dict):
         return None
@@ -205,10 +233,12 @@ def _fic(resource: Node, name: str, parent_name, symbolic, expressions: _Express
         issuer_span=issuer.span,
         subject=_text(expressions.value(subject)) if subject is not None else None,
         subject_span=subject.span if subject is not None else None,
-        audiences=[(_text(a) or "", audiences.span) for a in (audience_values if isinstance(audience_values, list) else [])],
+        audiences=[(_text(a) or "", node.span) for a, node in zip(
+            audience_values if isinstance(audience_values, list) else [],
+            audiences.value if audiences is not None and isinstance(audiences.value, list) else [audiences] * 99)],
         expression=_text(expressions.value(expression)) if expression is not None else None,
         expression_span=expression.span if expression is not None else None,
-        names=[parent_name],
+        names=[parent_name, *identity_tags.get(parent_name, [])],
     )
 
 

@@ -91,6 +91,10 @@ def _parent_names(parent: str, module: Module, ev: Evaluator) -> list[str]:
         tags = block_ev.attribute(block, "tags")
         if tags is not None and isinstance(tags.value, dict):
             names.extend(text_of(v) or "" for k, v in tags.items() if k.lower() in _ENV_TAG_KEYS)
+        elif tags is not None and isinstance(tags.value, list):  # azuread_application: a list of strings
+            names.extend(text_of(t) or "" for t in tags.value)
+    elif "/" in parent:
+        names.append(parent.rsplit("/", 1)[-1])  # a literal resource id: its last segment is the name
     for other in module.resources.values():
         if other.labels[0] != "azurerm_role_assignment":
             continue
@@ -100,6 +104,10 @@ def _parent_names(parent: str, module: Module, ev: Evaluator) -> list[str]:
             scope = other_ev.attribute(other, "scope")
             if scope is not None:
                 names.append(text_of(scope) or "")
+                target = module.resources.get(scope.value.address) if isinstance(scope.value, Ref) else None
+                name = other_ev.with_source(target.source).attribute(target, "name") if target is not None else None
+                if name is not None:
+                    names.append(text_of(name) or "")
     return [n for n in names if n]
 
 
