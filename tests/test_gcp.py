@@ -94,9 +94,19 @@ def test_condition_from_a_variable_without_default_is_unknown_and_quiet(scan_fil
 def test_gcloud_provider_and_policy_files_are_joined(scan_files):
     result = scan_files({
         "gcloud/provider.yaml": "attributeCondition: assertion.repository_owner\n  == 'acme'\nattributeMapping:\n  google.subject: assertion.sub\n"
-                                "name: projects/1/locations/global/workloadIdentityPools/github/providers/gh\n"
+                                "name: projects/123/locations/global/workloadIdentityPools/github/providers/gh\n"
                                 "oidc:\n  issuerUri: https://token.actions.githubusercontent.com\nstate: ACTIVE\n",
         "gcloud/ci-policy.json": '{"bindings": [{"members": ["' + POOL + '/*"], "role": "roles/iam.workloadIdentityUser"}], "etag": "x", "version": 1}\n',
     })
     assert [(r, p, line, a, s) for r, p, line, _, a, s in brief(result)] == [
         ("TL001", "gcloud/provider.yaml", 1, "ci-policy.json", "high")]
+
+
+def test_pools_of_different_projects_are_not_joined(scan_files):
+    result = scan_files({
+        "provider.yaml": "attributeCondition: assertion.repository_owner == 'acme'\nattributeMapping:\n  google.subject: assertion.sub\n"
+                         "name: projects/999/locations/global/workloadIdentityPools/github/providers/gh\n"
+                         "oidc:\n  issuerUri: https://token.actions.githubusercontent.com\nstate: ACTIVE\n",
+        "ci-policy.json": '{"bindings": [{"members": ["' + POOL + '/*"], "role": "roles/iam.workloadIdentityUser"}]}\n',
+    })
+    assert result.findings == []

@@ -95,3 +95,14 @@ def test_control_characters_from_files_are_escaped_in_text(scan_files):
     result = scan_files({"iam.tf": WILDCARD_TRUST.replace("repo:acme/*", "repo:acme/\x1b[31m*")})
     text = text_report.render(result)
     assert "\x1b" not in text and "\\x1b" in text
+
+
+def test_underline_is_aligned_with_tabs_and_gutter(scan_files):
+    from trustlint.reporters import text_report
+
+    result = scan_files({"iam.tf": WILDCARD_TRUST.replace("        StringLike", "\t\tStringLike")})
+    lines = text_report.render(result).splitlines()
+    code = next(l for l in lines if ">|" in l)
+    underline = lines[lines.index(code) + 1]
+    assert underline.index("|") == code.index("|")
+    assert code[underline.index("^"):].startswith('"repo:acme/*"')

@@ -77,8 +77,7 @@ class Expression:
         try:
             self.program = env.program(env.compile(_rewrite(text)), functions={"extract": _extract})
         except celpy.CELParseError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else "syntax error"
-            raise AnalysisError(f"{what} is not valid CEL: {first}", span) from None
+            raise AnalysisError(f"{what} is not valid CEL: {_parse_problem(exc, text)}", span) from None
         except Exception as exc:  # noqa: BLE001 - cel-python raises assorted errors on odd input
             raise AnalysisError(f"{what} cannot be compiled: {type(exc).__name__}", span) from None
 
@@ -111,6 +110,17 @@ class Expression:
         if "no such member" in text or "no such key" in text:
             return Missing(text)
         return AnalysisError(f"{self.what} cannot be evaluated ({text[:120]})", self.span)
+
+
+def _parse_problem(exc, text: str) -> str:
+    """Where and what: cel-python's message is the source line with a caret under it."""
+    lines = str(exc).splitlines()
+    caret = next((line for line in lines if line.strip() == "^"), None)
+    column = caret.index("^") if caret else None
+    if column is not None and column <= len(text):
+        near = text[column : column + 20] or "the end"
+        return f"unexpected input at character {column + 1} (near {near!r})"
+    return "syntax error"
 
 
 def _plain(value):

@@ -49,6 +49,26 @@ class _Probed:
     admission: Admission
 
 
+def _advice(trust: TrustRelationship, suggestion: str) -> dict:
+    """How to fix subject and audience problems, in the cloud's own terms."""
+    issuer = trust.issuer.url or "the issuer"
+    if trust.provider == "gcp":
+        return {
+            "subject": f"grant to principalSet://…/attribute.repository/OWNER/REPO (or principal://…/subject/{suggestion}) "
+                       "and pin the repository in attribute_condition",
+            "audience": "leave allowed_audiences empty (the provider's own name is the default) or list only that name",
+        }
+    if trust.provider == "azure":
+        return {
+            "subject": f"use a classic federated credential with subject {suggestion}, or a flexible expression using eq",
+            "audience": "use the audience api://AzureADTokenExchange",
+        }
+    return {
+        "subject": f"use StringEquals on {issuer}:sub with the exact subject, e.g. {suggestion}",
+        "audience": f"add StringEquals on {issuer}:aud (e.g. sts.amazonaws.com), or keep the OIDC provider's client_id_list to that one audience",
+    }
+
+
 _SUBJECT_TEMPLATES = {
     "github-actions": "repo:OWNER/REPO:environment:production",
     "gitlab": "project_path:GROUP/PROJECT:ref_type:branch:ref:main",
@@ -238,8 +258,10 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "path": trust.location.path,
         "location": location_fact(trust.location),
         "principal": {"kind": trust.principal_kind, "name": trust.principal_name or ""},
-        "issuer": {"url": trust.issuer.url or "", "platform": trust.issuer.platform},
+        "issuer": {"url": trust.issuer.url or "", "platform": trust.issuer.platform,
+                   "name": trust.issuer.url or "an issuer trustlint cannot name statically"},
         "suggested_subject": suggestion,
+        "advice": _advice(trust, suggestion),
         "tier": tier,
         "tier_reason": tier_reason,
         "tier_label": _tier_label(tier, trust.principal_kind),

@@ -27,7 +27,7 @@ from .source import Span
 GRANTING_ROLES = {"roles/iam.workloadidentityuser", "roles/iam.serviceaccounttokencreator", "roles/iam.serviceaccountopenidtokencreator"}
 # Attribute values that pin one repository / project / workspace (GCP's documented grain).
 _WORKLOAD_CLAIMS = ("sub", "repository", "repository_id", "project_path", "project_id", "terraform_full_workspace",
-                    "terraform_workspace_id", "job_workflow_ref")
+                    "terraform_workspace_id")
 _MEMBER = re.compile(
     r"^(?P<kind>principal|principalSet)://iam\.googleapis\.com/(?P<pool>.+?/workloadIdentityPools/[^/]+|\u27e8[^\u27e9]+\u27e9)"
     r"/(?P<rest>.*)$"
@@ -48,6 +48,7 @@ class GcpProvider:
     audiences: list[tuple[str, Span]] | None
     kind: str = "oidc"  # oidc | aws | saml | x509
     disabled: bool = False
+    project_number: str | None = None  # when the provider's own name gives it (gcloud exports)
 
 
 @dataclass
@@ -62,6 +63,11 @@ class GcpGrant:
     principal_name: str | None
     names: list[str] = field(default_factory=list)
     member_path: str = ""
+
+
+def _project_number(text: str | None) -> str | None:
+    match = re.search(r"projects/(\d+)/locations/", text or "")
+    return match.group(1) if match else None
 
 
 def parse_member(member: str) -> tuple[str, str, str | None] | None:
@@ -171,7 +177,8 @@ def join(providers: list[GcpProvider], grants: list[GcpGrant], model: ScanModel)
         for provider in providers:
             if provider.disabled or provider.kind != "oidc":
                 continue
-            if grant.pool_keys & provider.pool_keys:
+            numbers = {_project_number(grant.member), provider.project_number} - {None}
+            if grant.pool_keys & provider.pool_keys and len(numbers) <= 1:
                 trust = _trust(provider, grant, model)
                 if trust is not None:
                     model.trusts.append(trust)
@@ -221,7 +228,7 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
         provider="gcp",
         address=grant.address,
         resource_type=grant.resource_type,
-        principal_kind="service-account" if grant.principal_name else "resource",
+        principal_kind="service-account" if grant.role.lower() in GRANTING_ROLES else "resource",
         principal_name=grant.principal_name,
         location=grant.location,
         issuer=Issuer(provider.issuer_url, platform_of(provider.issuer_url), provider.issuer_location),
@@ -266,17 +273,22 @@ def _admits(claims, mapping, condition, kind, selector, member_constraint, condi
     assertion.setdefault("aud", "")
     google: dict = {}
     attribute: dict = {}
-    try:
-        for target, program in mapping.items():
+    for target, program in mapping.items():
+        try:
             value = program.evaluate(assertion)
-            if target.startswith("google."):
-                google[target[len("google."):]] = value
-            elif target.startswith("attribute."):
-                attribute[target[len("attribute."):]] = value
+        except Missing:
+            continue  # a claim this token lacks: the attribute is simply not set
+        if target.startswith("google."):
+            google[target[len("google."):]] = value
+        elif target.startswith("attribute."):
+            attribute[target[len("attribute."):]] = value
+    if "subject" not in google:
+        return Admission(False)  # GCP requires google.subject
+    try:
         if condition is not None and condition.evaluate(assertion, google, attribute) is not True:
             return Admission(False)
     except Missing:
-        return Admission(False)
+        return Admission(False)  # a condition that cannot be evaluated rejects the token
     statement = provider.location
     if kind == "all":
         if condition is None:

@@ -221,6 +221,15 @@ def _github_token(repo: _GitHubRepo, name: str, *, ref: str = "refs/heads/main",
         "actor_id": "424242",
         "runner_environment": "github-hosted",
         "repository_visibility": "private",
+        "run_id": "9000000001",
+        "run_number": "42",
+        "run_attempt": "1",
+        "sha": "0" * 40,
+        "workflow_sha": "0" * 40,
+        "job_workflow_sha": "0" * 40,
+        "head_ref": "",
+        "base_ref": "",
+        "iss": "https://token.actions.githubusercontent.com",
     }
     if environment is not None:
         claims["environment"] = environment
@@ -243,9 +252,10 @@ def _github_token(repo: _GitHubRepo, name: str, *, ref: str = "refs/heads/main",
 
 def _chosen_by_caller(values: dict[str, list[str]]) -> dict:
     """Claims any repository can make its token carry: calling the pinned reusable workflow
-    sets job_workflow_ref to it; a workflow's name is whatever its author writes."""
+    sets job_workflow_ref to it; a workflow's name is whatever its author writes; a named
+    person (actor) runs workflows in every repository they can push to, their own included."""
     chosen = {}
-    for claim in ("job_workflow_ref", "workflow"):
+    for claim in ("job_workflow_ref", "workflow", "actor", "actor_id"):
         literal = [v for v in values.get(claim, []) if v == _clean(v)]
         literal += [_pairs(v)[claim] for v in values.get("sub", []) if claim in _pairs(v) and _pairs(v)[claim] == _clean(_pairs(v)[claim])]
         if literal:
@@ -336,9 +346,17 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
 _GITLAB_SUB = re.compile(r"^project_path:(?P<path>[^:]+)")
 
 
-def _gitlab_token(path: str, ref: str = "main", ref_type: str = "branch", protected: bool = True) -> dict:
+def _gitlab_token(path: str, ref: str = "main", ref_type: str = "branch", protected: bool = True,
+                  namespace_id: str | None = None) -> dict:
     namespace = path.rsplit("/", 1)[0] if "/" in path else path
     return {
+        "project_id": _stable_id(path),
+        "namespace_id": namespace_id or _stable_id(namespace),
+        "user_login": f"{PROBE}-user",
+        "user_id": "424242",
+        "pipeline_id": "9000000001",
+        "job_id": "9000000002",
+        "sha": "0" * 40,
         "sub": f"project_path:{path}:ref_type:{ref_type}:ref:{ref}",
         "project_path": path,
         "namespace_path": namespace,
@@ -362,9 +380,17 @@ def _gitlab_probes(values: dict[str, list[str]]) -> list[Probe]:
             paths.append(path)
         elif "/" in literal:
             groups.append(literal.rsplit("/", 1)[0])
+        elif literal:
+            groups.append(literal)  # project_path.startsWith('acme'): a group prefix
     for value in values.get("namespace_path", []):
-        if "*" not in value:
-            groups.append(value)
+        if _clean(value):
+            groups.append(_clean(value))
+    group_ids = {}
+    for value in values.get("namespace_id", []):
+        if value.isdigit():
+            group = f"group-id-{value}"
+            groups.append(group)
+            group_ids[group] = value
     probes: list[Probe] = []
     for path in list(dict.fromkeys(paths))[:_MAX_ANCHORS]:
         group, _, name = path.rpartition("/")
@@ -378,8 +404,9 @@ def _gitlab_probes(values: dict[str, list[str]]) -> list[Probe]:
         ]
         groups.append(group)
     for group in list(dict.fromkeys(groups))[:_MAX_ANCHORS] or [f"{PROBE}-victim"]:
+        group_id = group_ids.get(group)
         probes += [
-            Probe("other-project", _gitlab_token(f"{group}/{PROBE}-project"), f"any project of {group}", SAME_TENANT),
+            Probe("other-project", _gitlab_token(f"{group}/{PROBE}-project", namespace_id=group_id), f"any project of {group}", SAME_TENANT),
             Probe("subgroup-project", _gitlab_token(f"{group}/{PROBE}-sub/{PROBE}-project"), f"any project in a subgroup of {group}", SAME_TENANT),
             Probe("prefix-group", _gitlab_token(f"{group}-{PROBE}/{PROBE}-project"), f"a group whose path starts with {group}", OTHER_TENANT),
         ]
@@ -405,6 +432,11 @@ def _tfc_token(org: str, project: str, workspace: str, phase: str = "apply") -> 
 
 def _tfc_probes(values: dict[str, list[str]]) -> list[Probe]:
     anchors: list[tuple[str, str | None, str | None]] = []
+    for org in values.get("terraform_organization_name", []):
+        project = next(iter(values.get("terraform_project_name", [])), None)
+        workspace = next(iter(values.get("terraform_workspace_name", [])), None)
+        if _clean(org):
+            anchors.append((_clean(org), project, workspace if project else None))
     for value in values.get("sub", []):
         match = _TFC_SUB.match(value)
         if not match:

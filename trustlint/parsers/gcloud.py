@@ -75,6 +75,7 @@ def _provider(document: Node, source: SourceFile, match: re.Match) -> GcpProvide
         audiences=[(text_of(a) or "", a.span) for a in audiences.as_list()] if audiences is not None and audiences.value else None,
         kind=kind,
         disabled=state != "ACTIVE" or (disabled is not None and disabled.value is True),
+        project_number=(re.search(r"projects/(\d+)/", text_of(document.get("name")) or "") or [None, None])[1],
     )
 
 

@@ -63,9 +63,9 @@ def _snippet(finding, lines: list[str], colour: bool) -> list[str]:
             end = span.end_column if span.end_line == span.line else len(original) + 1
             # Columns count characters; the shown line has tabs expanded, so measure it so.
             start = len(escape_control(original[: span.column - 1].expandtabs(4))) + 1
-            width = len(escape_control(original[span.column - 1 : end - 1].expandtabs(4)))
-            underline = " " * (start - 1) + "^" * max(1, width)
-            pad = " " * (width + 1) + "  | "
+            length = len(escape_control(original[span.column - 1 : end - 1].expandtabs(4)))
+            underline = " " * (start - 1) + "^" * max(1, length)
+            pad = " " * (width + 2) + "| "
             out.append(f"  {pad}{_COLOURS['high'] + underline + _RESET if colour else underline}")
     return out
 
