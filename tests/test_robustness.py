@@ -106,3 +106,72 @@ def test_underline_is_aligned_with_tabs_and_gutter(scan_files):
     underline = lines[lines.index(code) + 1]
     assert underline.index("|") == code.index("|")
     assert code[underline.index("^"):].startswith('"repo:acme/*"')
+
+
+def test_no_network_access_during_a_scan(scan_files, monkeypatch):
+    import socket
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("trustlint tried to open a network connection")
+
+    monkeypatch.setattr(socket, "socket", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    result = scan_files({"iam.tf": WILDCARD_TRUST, "p.yaml": "attributeCondition: assertion.sub == 'x'\nname: projects/1/locations/global/workloadIdentityPools/p/providers/x\noidc: {issuerUri: https://token.actions.githubusercontent.com}\n"})
+    assert [f.rule_id for f in result.findings] == ["TL001"]
+
+
+def test_output_is_byte_identical_whatever_the_creation_order(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from trustlint.reporters import json_report, sarif_report
+    from trustlint.scan import ScanOptions, run_scan
+
+    from .conftest import REPO_ROOT
+
+    outputs = []
+    for order in (1, -1):
+        root = tmp_path / f"copy{order}"
+        root.mkdir()
+        (root / ".git").mkdir()
+        files = sorted((REPO_ROOT / "examples").rglob("*"), key=str)[::order]
+        for source in files:
+            target = root / "examples" / source.relative_to(REPO_ROOT / "examples")
+            if source.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+        monkeypatch.chdir(root)
+        result = run_scan(ScanOptions(paths=["examples"]))
+        outputs.append((json_report.render(result), sarif_report.render(result)))
+    assert outputs[0] == outputs[1]
+    assert json.loads(outputs[0][0])["summary"]["findings"] > 10
+
+
+def test_unreadable_file_is_reported(scan_files, tmp_path, monkeypatch):
+    import builtins
+
+    import trustlint.discovery
+
+    (tmp_path / "secret.tf").write_text(WILDCARD_TRUST)
+
+    def guarded_open(path, *args, **kwargs):
+        if str(path).endswith("secret.tf"):
+            raise PermissionError(13, "Permission denied")
+        return builtins.open(path, *args, **kwargs)
+
+    monkeypatch.setattr(trustlint.discovery, "open", guarded_open, raising=False)
+    result = scan_files({})
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "secret.tf")]
+    assert "Permission denied" in result.findings[0].message
+
+
+def test_symlink_loops_are_not_followed(scan_files, tmp_path):
+    import os
+
+    (tmp_path / "infra").mkdir()
+    os.symlink(tmp_path / "infra", tmp_path / "infra" / "loop")
+    result = scan_files({"infra/iam.tf": WILDCARD_TRUST})
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL001", "infra/iam.tf")]

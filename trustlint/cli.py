@@ -80,6 +80,8 @@ def _add_scan_options(scan) -> None:
     scan.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR (repeatable)")
     scan.add_argument("--max-session-duration", type=int, default=None, metavar="SECONDS",
                       help="TL005 threshold in seconds (default: 3600)")
+    scan.add_argument("--max-file-size", type=int, default=None, metavar="BYTES",
+                      help="larger files are not analysed and reported as TL000 (default: 5242880)")
 
 
 def _write(text: str, output: str | None) -> None:
@@ -95,6 +97,7 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _options(args, config: dict, config_path: str | None):
+    from .discovery import DEFAULT_MAX_BYTES
     from .facts import Settings
     from .gate import load_baseline
     from .scan import ScanOptions
@@ -114,6 +117,7 @@ def _options(args, config: dict, config_path: str | None):
         baseline=load_baseline(baseline_path) if baseline_path and getattr(args, "command", "") == "scan" else None,
         changed_since=getattr(args, "changed_since", None),
         severity=config.get("severity", {}),
+        max_bytes=args.max_file_size or config.get("max_file_size", DEFAULT_MAX_BYTES),
         settings=Settings(
             max_session_seconds=max_session,
             tiers=TierPatterns(tiers.get("production", DEFAULT_PRODUCTION), tiers.get("non_production", DEFAULT_NON_PRODUCTION)),
@@ -130,6 +134,8 @@ def _prepare(args):
         raise UsageError(f"no such file or directory: {missing[0]}")
     if args.max_session_duration is not None and args.max_session_duration <= 0:
         raise UsageError("--max-session-duration must be positive")
+    if args.max_file_size is not None and args.max_file_size <= 0:
+        raise UsageError("--max-file-size must be positive")
     config, config_path = load_config(find_root(args.paths), args.config)
     return config, _options(args, config, config_path)
 
