@@ -40,7 +40,8 @@ def test_messages_only_reference_facts_of_their_kind():
     for rule in RULES:
         for text in (rule.message, rule.fix):
             for path in re.findall(r"\{([a-z_.]+)\}", text):
-                assert path.split(".")[0] in (rule.applies_to, "item"), (rule.id, path)
+                allowed = ("item",) if len(rule.kinds) > 1 else (*rule.kinds, "item")
+                assert path.split(".")[0] in allowed, (rule.id, path)
 
 
 def test_readme_rule_table_is_generated_from_the_rule_files():
@@ -55,16 +56,28 @@ def _example_cases(kind: str):
             yield pytest.param(rule, example, id=f"{rule.id}-{kind}-{index}")
 
 
+def _scan_example(example: dict, scan_files):
+    """Write an example (and its context files) and scan it as the CLI would configure it."""
+    import yaml
+
+    from trustlint.facts import Settings
+
+    files = {example["file"]: example["code"]}
+    files.update({c["file"]: c["code"] for c in example.get("context", [])})
+    config = yaml.safe_load(files.get(".trustlint.yaml", "")) or {}
+    return scan_files(files, settings=Settings(repository=config.get("repository")))
+
+
 @pytest.mark.parametrize("rule,example", list(_example_cases("bad")))
 def test_bad_example_fires_its_rule_at_its_line(rule, example, scan_files):
-    result = scan_files({example["file"]: example["code"]})
-    hits = [(f.rule_id, f.span.line) for f in result.findings if f.rule_id == rule.id]
+    result = _scan_example(example, scan_files)
+    hits = [(f.rule_id, f.span.line) for f in result.findings if f.rule_id == rule.id and f.path == example["file"]]
     assert hits == [(rule.id, example["line"])], [(f.rule_id, f.span.line, f.message) for f in result.findings]
 
 
 @pytest.mark.parametrize("rule,example", list(_example_cases("good")))
 def test_good_example_is_clean(rule, example, scan_files):
-    result = scan_files({example["file"]: example["code"]})
+    result = _scan_example(example, scan_files)
     assert [(f.rule_id, f.message) for f in result.findings if f.gating] == []
 
 

@@ -97,8 +97,9 @@ def _write(text: str, output: str | None) -> None:
 
 
 def _options(args, config: dict, config_path: str | None):
-    from .discovery import DEFAULT_MAX_BYTES
+    from .discovery import DEFAULT_MAX_BYTES, find_root
     from .facts import Settings
+    from .workflows import repository_of
     from .gate import load_baseline
     from .scan import ScanOptions
     from .tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
@@ -119,6 +120,7 @@ def _options(args, config: dict, config_path: str | None):
         severity=config.get("severity", {}),
         max_bytes=args.max_file_size or config.get("max_file_size", DEFAULT_MAX_BYTES),
         settings=Settings(
+            repository=repository_of(find_root(args.paths), config.get("repository")),
             max_session_seconds=max_session,
             tiers=TierPatterns(tiers.get("production", DEFAULT_PRODUCTION), tiers.get("non_production", DEFAULT_NON_PRODUCTION)),
         ),

@@ -26,7 +26,10 @@ RELEVANT = re.compile(
     rb"azuread_service_principal_certificate|claimsMatchingExpression|"
     # Issuers: a file that names one is about federation, whatever its shape.
     rb"token\.actions\.githubusercontent\.com|\.oic\.prod-aks\.|app\.terraform\.io|oidc\.eks\.|"
-    rb"vstoken\.dev\.azure\.com|oidc\.circleci\.com",
+    rb"vstoken\.dev\.azure\.com|oidc\.circleci\.com|"
+    # CI side: jobs that log in to a cloud, hold id-token permissions or pass static keys.
+    rb"id-token|id_tokens|configure-aws-credentials|google-github-actions/auth|azure/login|"
+    rb"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|GOOGLE_CREDENTIALS|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|credentials_json",
     re.IGNORECASE,
 )
 

@@ -50,7 +50,7 @@ class Engine:
         findings: list[Finding] = []
         for fact in facts:
             kind = fact["kind"]
-            applicable = [r for r in self.rules if r.applies_to == kind]
+            applicable = [r for r in self.rules if kind in r.kinds]
             if not applicable:
                 continue
             try:
@@ -71,7 +71,7 @@ class Engine:
         kind = fact["kind"]
         items = [None]
         if rule.for_each:
-            items = lookup({kind: fact}, rule.for_each) or []
+            items = lookup({kind: fact}, rule.for_each) or lookup(fact, rule.for_each) or []
         out = []
         for item in items:
             scope = {kind: fact}
@@ -97,16 +97,16 @@ class Engine:
                 address=str(lookup(scope, rule.address) or fact.get("address", "")) if rule.address else fact.get("address", ""),
                 fix=render(rule.fix, scope),
                 value=str(lookup(scope, rule.value) or "") if rule.value else "",
-                related=self._related(fact, location),
+                related=self._related(fact, location, lookup(scope, rule.related) if rule.related else None),
             ))
         return out
 
-    def _related(self, fact: dict, primary: dict | None) -> tuple:
+    def _related(self, fact: dict, primary: dict | None, extra: list | None = None) -> tuple:
         related = []
         header = fact.get("location")
         if header:
             related.append((header, "resource"))
-        related.extend((r, r["label"]) for r in fact.get("related", []))
+        related.extend((r, r["label"]) for r in [*fact.get("related", []), *(extra or [])])
         out, seen = [], set()
         for location, label in related:
             key = (location["path"], location["line"], location["column"])

@@ -19,6 +19,7 @@ FACTS_VERSION = 1
 class Settings:
     max_session_seconds: int = 3600
     tiers: TierPatterns = DEFAULT_TIERS
+    repository: str | None = None  # owner/name of the scanned repository, for workflow subjects
 
 
 def location_fact(location: Location | None) -> dict | None:
@@ -215,6 +216,7 @@ def _tier(trust: TrustRelationship, settings: Settings) -> tuple[str, str]:
 def _cross_environment(trust_tier: str, probes: list[dict]) -> list[dict]:
     items = []
     non_production = [p for p in probes if p["tier"] == "non-production"]
+    # (address and tier label are added by trust_facts: TL004 reads only the item)
     if trust_tier == "production" and non_production:
         first = non_production[0]
         items.append({
@@ -279,7 +281,8 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
             "threshold": settings.max_session_seconds,
             "location": location_fact(trust.session_location),
         },
-        "cross_environment": _cross_environment(tier, admitted),
+        "cross_environment": [dict(item, address=trust.address, tier_label=_tier_label(tier, trust.principal_kind))
+                              for item in _cross_environment(tier, admitted)],
         "related": [dict(location_fact(r), label=r.label) for r in trust.related],
     }
 
@@ -310,6 +313,8 @@ def add_shared_subject_facts(trust_fact_list: list[dict]) -> None:
         for facts, probe in pairs:
             if facts["tier"] == "production" and not facts["cross_environment"]:
                 facts["cross_environment"].append({
+                    "address": facts["address"],
+                    "tier_label": facts["tier_label"],
                     "kind": "shared-subject",
                     "probe": probe,
                     "location": probe["location"],
@@ -334,18 +339,27 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
     trusts = [trust_facts(t, settings) for t in model.trusts]
     add_shared_subject_facts(trusts)
     facts = list(trusts)
+    if model.workloads:
+        from .workflows import workload_facts
+
+        facts.extend(workload_facts(model, trusts, settings.tiers, settings.repository))
+    else:
+        for fact in trusts:
+            fact["usage"] = {"jobs": [], "needed_subjects": [], "broader": False, "example": "", "location": fact["location"],
+                             "related": []}
     for trust, fact in zip(model.trusts, trusts):
         if trust.max_session_seconds is not None:
             facts.append(_session_fact(trust.provider, trust.address, "federated sessions", trust.max_session_seconds,
                                        trust.session_location or trust.location, settings))
     for lifetime in model.lifetimes:
-        facts.append(_session_fact(lifetime.provider, lifetime.address, "impersonated access tokens", lifetime.seconds,
+        facts.append(_session_fact(lifetime.provider, lifetime.address, lifetime.what, lifetime.seconds,
                                    lifetime.location, settings))
     for credential in model.credentials:
         facts.append({
             "kind": "credential", "provider": credential.provider, "address": credential.address,
             "resource_type": credential.resource_type, "path": credential.location.path,
-            "credential": {"type": credential.kind, "owner": credential.owner or ""},
+            "credential": {"type": credential.kind, "owner": credential.owner or "",
+                           "use": credential.usage or f"creates a long-lived {credential.kind} for {credential.owner or 'an unnamed owner'}"},
             "location": location_fact(credential.location),
         })
     for public in model.public:

@@ -116,6 +116,7 @@ class StaticCredential:
     owner: str | None
     location: Location
     names: list[str] = field(default_factory=list)
+    usage: str = ""  # how it is used, when not created (a CI job passing a key): for messages
 
 
 @dataclass
@@ -148,6 +149,41 @@ class Lifetime:
     resource_type: str
     seconds: int
     location: Location
+    what: str = "impersonated access tokens"
+
+
+@dataclass
+class CredentialUse:
+    """A CI step or job that obtains cloud credentials (or a GitLab ID token)."""
+
+    cloud: str  # aws | gcp | azure | unknown
+    action: str  # e.g. aws-actions/configure-aws-credentials, id_tokens
+    location: Location  # the step
+    federated: bool  # asks for an OIDC token (role-to-assume, workload_identity_provider, client-id, id_tokens)
+    target: str | None = None  # role ARN, GCP provider, Azure client id
+    target_location: Location | None = None
+    service_account: str | None = None  # GCP
+    audience: str | None = None  # as written (None: the action's default)
+    audience_location: Location | None = None
+
+
+@dataclass
+class Workload:
+    """A CI job that requests cloud credentials, or could (it holds id-token: write)."""
+
+    platform: str  # github-actions | gitlab
+    path: str
+    job_id: str
+    location: Location  # the job's key
+    triggers: dict  # event -> filters (branches/tags lists), as far as known
+    trigger_location: Location | None
+    environment: str | None = None
+    environment_location: Location | None = None
+    id_token: str = "none"  # write | none
+    id_token_level: str = ""  # workflow | job
+    id_token_location: Location | None = None
+    credentials: list[CredentialUse] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -161,6 +197,7 @@ class ScanModel:
     gcp_providers: list = field(default_factory=list)
     gcp_grants: list = field(default_factory=list)
     suppressions: list = field(default_factory=list)  # gate.Suppression, from comments and configuration
+    workloads: list[Workload] = field(default_factory=list)
 
     def extend(self, other: "ScanModel") -> None:
         self.trusts.extend(other.trusts)
@@ -170,3 +207,4 @@ class ScanModel:
         self.lifetimes.extend(other.lifetimes)
         self.gcp_providers.extend(other.gcp_providers)
         self.gcp_grants.extend(other.gcp_grants)
+        self.workloads.extend(other.workloads)

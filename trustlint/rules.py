@@ -25,7 +25,7 @@ class Rule:
     id: str
     name: str
     summary: str
-    applies_to: str
+    applies_to: str | list
     when: str
     severity: str
     location: str
@@ -37,9 +37,14 @@ class Rule:
     for_each: str | None = None
     value: str | None = None
     address: str | None = None
+    related: str | None = None
     severity_cases: list = field(default_factory=list)
     tags: list = field(default_factory=list)
     programs: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(self.applies_to) if isinstance(self.applies_to, list) else (self.applies_to,)
 
 
 def builtin_rules_dir() -> Path:

@@ -18,7 +18,12 @@ def _parse_yaml(source: SourceFile) -> ScanModel:
 
 
 def _parse_document(document, source: SourceFile) -> ScanModel:
-    from . import arm, cloudformation, gcloud
+    from . import arm, cloudformation, gcloud, github_workflow, gitlab_ci
+
+    if github_workflow.is_workflow(document, source.path):
+        return github_workflow.scan_workflow(document, source)
+    if gitlab_ci.is_gitlab_ci(document, source.path):
+        return gitlab_ci.scan_gitlab_ci(document, source)
 
     if cloudformation.is_template(document):
         return cloudformation.scan_template(document, source)

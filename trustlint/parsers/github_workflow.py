@@ -1,0 +1,210 @@
+"""GitHub Actions workflows and composite actions: the jobs that obtain cloud credentials.
+
+Reads triggers, environments, `permissions` (id-token), and the steps that log in:
+aws-actions/configure-aws-credentials, google-github-actions/auth, azure/login, and CLI
+calls such as `aws sts assume-role-with-web-identity`; static keys passed as inputs or
+environment variables become StaticCredentials, requested lifetimes Lifetimes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..model import CredentialUse, Lifetime, Location, ScanModel, StaticCredential, Workload
+from ..source import SourceFile, Span
+from ..values import Node, text_of
+
+# The login actions and what they take.
+_ACTIONS = {
+    "aws-actions/configure-aws-credentials": "aws",
+    "google-github-actions/auth": "gcp",
+    "azure/login": "azure",
+}
+_STATIC_INPUTS = {
+    "aws": ("aws-access-key-id", "aws-secret-access-key"),
+    "gcp": ("credentials_json",),
+    "azure": ("creds", "client-secret"),
+}
+_STATIC_ENV = {
+    "AWS_ACCESS_KEY_ID": "aws", "AWS_SECRET_ACCESS_KEY": "aws",
+    "GOOGLE_CREDENTIALS": "gcp", "GOOGLE_APPLICATION_CREDENTIALS_JSON": "gcp", "GCP_SA_KEY": "gcp",
+    "ARM_CLIENT_SECRET": "azure", "AZURE_CLIENT_SECRET": "azure", "AZURE_CREDENTIALS": "azure",
+}
+_CLI_WEB_IDENTITY = re.compile(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOKEN_FILE|ACTIONS_ID_TOKEN_REQUEST")
+_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h)?\s*$")
+
+
+def is_workflow(document: Node, path: str) -> bool:
+    if not isinstance(document.value, dict):
+        return False
+    if "/.github/workflows/" in f"/{path}" and "jobs" in document.value:
+        return True
+    runs = document.get("runs")
+    return path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml") and runs is not None and text_of(runs.get("using")) == "composite"
+
+
+def _span(node: Node | None, fallback: Span) -> Span:
+    return node.span if node is not None else fallback
+
+
+def _header(node: Node, source: SourceFile) -> Span:
+    key = node.key_span or node.span
+    return Span(key.line, key.column, key.line, key.end_column)
+
+
+def _id_token(permissions: Node | None) -> tuple[str | None, Node | None]:
+    """('write'|'none', node) from a permissions block; None when it says nothing of id-token."""
+    if permissions is None:
+        return None, None
+    if isinstance(permissions.value, str):
+        return ("write" if permissions.value == "write-all" else "none"), permissions
+    if isinstance(permissions.value, dict):
+        node = permissions.get("id-token")
+        if node is not None:
+            return ("write" if text_of(node) == "write" else "none"), node
+        return "none", permissions  # listing permissions without id-token removes it
+    return None, None
+
+
+def _triggers(document: Node) -> tuple[dict, Node | None]:
+    on = document.get("on") or document.get("true")
+    if on is None:
+        return {}, None
+    if isinstance(on.value, str):
+        return {on.value: {}}, on
+    if isinstance(on.value, list):
+        return {text_of(e) or "": {} for e in on.value}, on
+    triggers = {}
+    for event, spec in on.items():
+        filters = {}
+        if isinstance(spec.value, dict):
+            for key in ("branches", "branches-ignore", "tags", "tags-ignore", "types"):
+                value = spec.get(key)
+                if value is not None:
+                    filters[key] = [text_of(v) or "" for v in value.as_list()]
+        triggers[event] = filters
+    return triggers, on
+
+
+def scan_workflow(document: Node, source: SourceFile) -> ScanModel:
+    model = ScanModel()
+    path = source.path
+    triggers, on_node = _triggers(document)
+    workflow_token, workflow_token_node = _id_token(document.get("permissions"))
+    workflow_env = document.get("env")
+    jobs = document.get("jobs")
+    if jobs is None:  # a composite action: one pseudo-job made of its steps
+        runs = document.get("runs")
+        jobs = Node({"action": Node({"steps": runs.get("steps") or Node([], runs.span)}, runs.span, runs.key_span)}, runs.span)
+    for job_id, job in jobs.items():
+        if not isinstance(job.value, dict):
+            continue
+        job_token, job_token_node = _id_token(job.get("permissions"))
+        token, token_node, level = (job_token, job_token_node, "job") if job_token is not None else (
+            workflow_token or "none", workflow_token_node, "workflow")
+        environment = job.get("environment")
+        if environment is not None and isinstance(environment.value, dict):
+            environment = environment.get("name")
+        workload = Workload(
+            platform="github-actions",
+            path=path,
+            job_id=job_id,
+            location=Location(path, _header(job, source)),
+            triggers=triggers,
+            trigger_location=Location(path, _header(on_node, source)) if on_node is not None else None,
+            environment=text_of(environment) if environment is not None else None,
+            environment_location=Location(path, environment.span) if environment is not None else None,
+            id_token=token or "none",
+            id_token_level=level if token_node is not None else "",
+            id_token_location=Location(path, token_node.span) if token_node is not None else None,
+            names=[job_id, text_of(job.get("name")) or ""],
+        )
+        first = len(model.credentials)
+        _read_steps(job, workload, source, model, [workflow_env, job.get("env")])
+        _mark_fallbacks(workload, model, first)
+        model.workloads.append(workload)
+    return model
+
+
+def _read_steps(job: Node, workload: Workload, source: SourceFile, model: ScanModel, envs: list) -> None:
+    path = source.path
+    steps = job.get("steps")
+    for env in envs:
+        _static_env(env, workload, path, model)
+    for index, step in enumerate(steps.as_list() if steps is not None and isinstance(steps.value, list) else []):
+        if not isinstance(step.value, dict):
+            continue
+        _static_env(step.get("env"), workload, path, model)
+        uses = text_of(step.get("uses")) or ""
+        action = uses.split("@", 1)[0].lower()
+        cloud = _ACTIONS.get(action)
+        if cloud is not None:
+            _login_step(step, cloud, action, workload, path, model)
+        run = text_of(step.get("run")) or ""
+        if _CLI_WEB_IDENTITY.search(run):
+            workload.credentials.append(CredentialUse("aws" if "assume-role" in run else "unknown", "run",
+                                                      Location(path, step.span), True))
+
+
+def _static_env(env: Node | None, workload: Workload, path: str, model: ScanModel) -> None:
+    for name, value in env.items() if env is not None and isinstance(env.value, dict) else []:
+        cloud = _STATIC_ENV.get(name.upper())
+        text = text_of(value) or ""
+        if cloud is not None and text.strip():
+            _static(model, workload, cloud, name, Location(path, value.key_span or value.span), text)
+
+
+def _static(model: ScanModel, workload: Workload, cloud: str, name: str, location: Location, text: str) -> None:
+    source = "a secret" if "secrets." in text else ("a variable" if "vars." in text else "a literal value")
+    kind = {"aws": "AWS access key", "gcp": "GCP service account key", "azure": "Azure client secret"}[cloud]
+    model.credentials.append(StaticCredential(cloud, workload.job_id, "workflow-job", kind, f"{name} from {source}",
+                                              location, names=[workload.path],
+                                              usage=f"passes a long-lived {kind} ({name} from {source})"))
+
+
+def _mark_fallbacks(workload: Workload, model: ScanModel, first: int) -> None:
+    """Keys kept beside an OIDC login of the same cloud are the 'just in case' fallback."""
+    federated = {c.cloud for c in workload.credentials if c.federated}
+    for credential in model.credentials[first:]:
+        if credential.provider in federated:
+            credential.usage += ", kept as a fallback beside its OIDC login"
+
+
+def _login_step(step: Node, cloud: str, action: str, workload: Workload, path: str, model: ScanModel) -> None:
+    inputs = step.get("with")
+    get = (lambda key: inputs.get(key)) if inputs is not None and isinstance(inputs.value, dict) else (lambda key: None)
+    for name in _STATIC_INPUTS[cloud]:
+        node = get(name)
+        if node is not None and (text_of(node) or "").strip():
+            _static(model, workload, cloud, name, Location(path, node.key_span or node.span), text_of(node) or "")
+    target_node = {"aws": get("role-to-assume"), "gcp": get("workload_identity_provider"), "azure": get("client-id")}[cloud]
+    federated = target_node is not None and (cloud != "aws" or get("aws-access-key-id") is None or get("web-identity-token-file") is not None)
+    if cloud == "aws" and target_node is not None and get("aws-access-key-id") is not None:
+        federated = False  # role chaining from static keys
+    audience = get("audience")
+    account = get("service_account")
+    use = CredentialUse(
+        cloud=cloud,
+        action=action,
+        location=Location(path, step.span),
+        federated=federated,
+        target=text_of(target_node) if target_node is not None else None,
+        target_location=Location(path, target_node.span) if target_node is not None else None,
+        service_account=text_of(account) if account is not None else None,
+        audience=text_of(audience) if audience is not None else None,
+        audience_location=Location(path, audience.span) if audience is not None else None,
+    )
+    workload.credentials.append(use)
+    lifetime = get("role-duration-seconds") if cloud == "aws" else get("access_token_lifetime") if cloud == "gcp" else None
+    seconds = _seconds(text_of(lifetime)) if lifetime is not None else None
+    if seconds is not None:
+        what = "role sessions" if cloud == "aws" else "access tokens"
+        model.lifetimes.append(Lifetime(cloud, workload.job_id, "workflow-job", seconds, Location(path, lifetime.span),
+                                        what=f"requested {what}"))
+
+
+def _seconds(text: str | None) -> int | None:
+    match = _DURATION.match(text or "")
+    if not match:
+        return None
+    return int(match.group(1)) * {"s": 1, None: 1, "m": 60, "h": 3600}[match.group(2)]

@@ -1,0 +1,230 @@
+"""The CI side: facts about jobs that obtain cloud credentials, and the join with the trusts
+they assume when both are in the scan.
+
+A job's possible tokens follow from its triggers and environment (GitHub's sub: an
+environment wins; else pull_request; else the pushed ref); `pull_request_target` and
+`workflow_run` run with the base repository's credentials on behalf of forks.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections import defaultdict
+
+from .model import ScanModel, Workload
+from .probes import _github_token, _GitHubRepo
+from .tiers import TierPatterns
+
+# Triggers that put someone else's code or input in reach of the job's credentials.
+UNTRUSTED_TRIGGERS = {
+    "pull_request_target": "pull_request_target (fork pull requests run with the base repository's credentials)",
+    "workflow_run": "workflow_run (started by workflows that forks can trigger)",
+    "issue_comment": "issue_comment (anyone who can comment starts it)",
+    "pull_request_review": "pull_request_review", "pull_request_review_comment": "pull_request_review_comment",
+    "discussion": "discussion", "discussion_comment": "discussion_comment",
+}
+NON_PRODUCTION_TRIGGERS = {"pull_request": "pull requests", "merge_request": "merge request pipelines"}
+DEFAULT_BRANCHES = ("main", "master")
+EXPECTED_AUDIENCE = {"aws": "sts.amazonaws.com", "azure": "api://AzureADTokenExchange"}
+
+
+def repository_of(root: str, configured: str | None = None) -> str | None:
+    """owner/name of the scanned repository: from the configuration, else the origin remote."""
+    if configured:
+        return configured
+    config = configparser.ConfigParser(strict=False)
+    try:
+        config.read(os.path.join(root, ".git", "config"), encoding="utf-8")
+        url = config.get('remote "origin"', "url", fallback="")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    match = re.search(r"github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$", url)
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def _risky_triggers(workload: Workload) -> list[str]:
+    reasons = [UNTRUSTED_TRIGGERS[e] for e in sorted(workload.triggers) if e in UNTRUSTED_TRIGGERS]
+    reasons += [NON_PRODUCTION_TRIGGERS[e] for e in sorted(workload.triggers) if e in NON_PRODUCTION_TRIGGERS]
+    push = workload.triggers.get("push")
+    if push is not None and "tags" not in push:
+        branches = push.get("branches")
+        if not branches:
+            reasons.append("pushes to any branch")
+        else:
+            other = [b for b in branches if b not in DEFAULT_BRANCHES and not b.startswith(("release", "v"))]
+            if other:
+                reasons.append(f"pushes to branches {', '.join(other)}")
+    return reasons
+
+
+def job_tokens(workload: Workload, repository: str) -> list[dict]:
+    """The GitHub token claims a job can hold (default sub template)."""
+    owner, _, name = repository.partition("/")
+    repo = _GitHubRepo(owner, name)
+
+    def token(**kw):
+        return _github_token(repo, name, immutable=False, template=None, **kw)
+
+    if workload.environment and "${{" not in workload.environment:
+        return [token(environment=workload.environment)]
+    tokens = []
+    for event, filters in workload.triggers.items():
+        if event in ("pull_request",):
+            tokens.append(token(event="pull_request"))
+        elif event in ("push",):
+            for branch in filters.get("branches") or ["main", "tl-probe-branch"]:
+                tokens.append(token(ref=f"refs/heads/{branch.replace('*', 'x')}"))
+            for tag in filters.get("tags") or []:
+                tokens.append(token(ref=f"refs/tags/{tag.replace('*', 'x')}"))
+        else:  # schedule, workflow_dispatch, pull_request_target, workflow_run: the default branch
+            tokens.append(token(ref="refs/heads/main", event=event))
+    return tokens
+
+
+def _role_name(arn: str | None) -> str | None:
+    if not arn or ":role/" not in arn:
+        return None
+    return arn.rsplit("/", 1)[-1]
+
+
+def _joined(use, trusts) -> list:
+    """Trusts in the scan that a credential step assumes."""
+    if use.cloud == "aws":
+        name = _role_name(use.target)
+        return [t for t in trusts if t.provider == "aws" and name and t.principal_name == name]
+    if use.cloud == "gcp" and use.service_account:
+        account = use.service_account.split("@", 1)[0]
+        return [t for t in trusts if t.provider == "gcp" and t.principal_name == account]
+    return []
+
+
+def _audience_problem(use, joined) -> dict | None:
+    if use.audience is None or use.audience_location is None or "${{" in use.audience:
+        return None
+    if use.cloud == "gcp":
+        provider = (use.target or "").lstrip("/")
+        if provider and provider in use.audience:
+            return None
+        allowed = {v for t in joined for c in t.audience for v in c.values}
+        if use.audience in allowed:
+            return None
+        expected = f"//iam.googleapis.com/{provider}" if provider else "the workload identity provider's name"
+    else:
+        expected = EXPECTED_AUDIENCE.get(use.cloud)
+        enforced = {a for t in joined for a in (t.enforced_audiences or [])}
+        if expected is None or use.audience == expected or use.audience in enforced:
+            return None
+    return {"actual": use.audience, "expected": expected, "cloud": use.cloud,
+            "location": _loc(use.audience_location)}
+
+
+def _loc(location) -> dict:
+    from .facts import location_fact
+
+    return location_fact(location)
+
+
+def workload_facts(model: ScanModel, trust_facts: list[dict], tiers: TierPatterns, repository: str | None) -> list[dict]:
+    """Facts for every job with credentials (TL004, TL011, TL013) and every workflow (TL010);
+    adds workflow usage to the trusts the jobs assume (TL012)."""
+    facts_by_trust = {id(t): f for t, f in zip(model.trusts, trust_facts)}
+    usage: dict[int, list] = defaultdict(list)
+    facts = []
+    for workload in model.workloads:
+        fact = _workload_fact(workload, model, facts_by_trust, usage, tiers, repository)
+        if fact is not None:
+            facts.append(fact)
+    for trust in model.trusts:
+        _trust_usage(facts_by_trust[id(trust)], trust, usage.get(id(trust), []), repository)
+    facts.extend(_workflow_facts(model.workloads))
+    return facts
+
+
+def _workload_fact(workload, model, facts_by_trust, usage, tiers, repository) -> dict | None:
+    federated = [c for c in workload.credentials if c.federated]
+    env_tier = tiers.tier_of(workload.environment) if workload.environment else "unknown"
+    targets, mismatches, unsatisfiable = [], [], []
+    tier = env_tier
+    for use in federated:
+        joined = _joined(use, model.trusts)
+        target_tier = tiers.tier_of(use.target or "")
+        for trust in joined:
+            usage[id(trust)].append(workload)
+            joined_tier = facts_by_trust[id(trust)]["tier"]
+            target_tier = joined_tier if joined_tier != "unknown" else target_tier
+            if repository and workload.platform == "github-actions":
+                tokens = job_tokens(workload, repository)
+                if tokens and not any(trust.admits(t).admitted for t in tokens):
+                    unsatisfiable.append({
+                        "trust": trust.address, "target": use.target or "",
+                        "subjects": ", ".join(sorted({t["sub"] for t in tokens})),
+                        "location": _loc(use.target_location or use.location),
+                        "related": [dict(_loc(trust.location), label=f"trust {trust.address}")],
+                    })
+        if target_tier == "production":
+            tier = "production"
+        targets.append({"cloud": use.cloud, "target": use.target or "", "action": use.action,
+                        "joined": [t.address for t in joined], "location": _loc(use.location)})
+        problem = _audience_problem(use, joined)
+        if problem:
+            mismatches.append(problem)
+    risky = _risky_triggers(workload)
+    cross = []
+    if federated and tier == "production" and risky:
+        label = f"the production job {workload.job_id}"
+        cross.append({"kind": "untrusted-trigger", "address": workload.job_id, "tier_label": label,
+                      "detail": "; ".join(risky), "location": _loc(federated[0].location)})
+    return {
+        "kind": "workload",
+        "platform": workload.platform,
+        "address": workload.job_id,
+        "path": workload.path,
+        "location": _loc(workload.location),
+        "triggers": sorted(workload.triggers),
+        "risky_triggers": risky,
+        "environment": workload.environment or "",
+        "tier": tier,
+        "requests_credentials": bool(workload.credentials),
+        "credentials": targets,
+        "id_token": {"granted": workload.id_token == "write", "level": workload.id_token_level},
+        "audience_mismatches": mismatches,
+        "unsatisfiable": unsatisfiable,
+        "cross_environment": cross,
+    }
+
+
+def _trust_usage(fact: dict, trust, workloads: list, repository: str | None) -> None:
+    """What the jobs assuming a trust actually need, against what it admits (TL012)."""
+    needed = sorted({t["sub"] for w in workloads for t in job_tokens(w, repository)}) if repository and workloads and all(
+        w.platform == "github-actions" for w in workloads) else []
+    extra = [p for p in fact["admitted"] if p["subject"] not in needed and not p["exact"] and not p["within_grain"]]
+    fact["usage"] = {
+        "jobs": sorted({f"{w.path}:{w.job_id}" for w in workloads}),
+        "needed_subjects": needed,
+        "broader": bool(needed) and bool(extra) and all(s.count(":") >= 3 for s in needed),
+        "example": extra[-1]["description"] if extra else "",
+        "location": extra[-1]["location"] if extra else fact["location"],
+        "related": [dict(_loc(c.target_location or c.location), label=f"job {w.job_id}")
+                    for w in workloads for c in w.credentials if c.federated],
+    }
+
+
+def _workflow_facts(workloads: list[Workload]) -> list[dict]:
+    """Workflows granting id-token: write to every job, some of which never log in (TL010)."""
+    by_path: dict[str, list[Workload]] = defaultdict(list)
+    for workload in workloads:
+        if workload.platform == "github-actions":
+            by_path[workload.path].append(workload)
+    facts = []
+    for path, jobs in sorted(by_path.items()):
+        granted = [j for j in jobs if j.id_token == "write" and j.id_token_level == "workflow"]
+        idle = [j.job_id for j in granted if not j.credentials]
+        if not granted:
+            continue
+        facts.append({
+            "kind": "workflow", "address": path, "path": path,
+            "idle_jobs": idle, "location": _loc(granted[0].id_token_location),
+        })
+    return facts
