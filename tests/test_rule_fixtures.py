@@ -23,7 +23,10 @@ def _cases(kind: str) -> list[Path]:
 
 
 def _scan(case: Path):
-    result = run_scan(ScanOptions(paths=[str(case)]))
+    from trustlint.facts import Settings
+
+    config = yaml.safe_load((case / ".trustlint.yaml").read_text()) if (case / ".trustlint.yaml").exists() else {}
+    result = run_scan(ScanOptions(paths=[str(case)], settings=Settings(repository=config.get("repository"))))
     prefix = os.path.relpath(case, result.root).replace(os.sep, "/") + "/"
     return result, prefix
 
