@@ -182,8 +182,28 @@ def _pins_caller(clause: iam.Clause, negated: bool = False) -> bool:
     return bool(clause.values)
 
 
+_SUBJECT_SHAPES = (("system:serviceaccount:", "kubernetes"), ("repo:", "github-actions"),
+                   ("project_path:", "gitlab"), ("organization:", "terraform-cloud"))
+
+
+def _platform(url: str | None, statements: list[iam.Statement]) -> str:
+    """The issuer's platform; when the issuer is not known statically (a module output), the
+    shape of the subjects it is asked for tells it."""
+    platform = platform_of(url)
+    if platform != "unknown" or url:
+        return platform
+    for statement in statements:
+        for clause in statement.clauses:
+            if clause.key.lower().endswith(":sub"):
+                for text in clause.texts():
+                    for prefix, shape in _SUBJECT_SHAPES:
+                        if text.startswith(prefix):
+                            return shape
+    return platform
+
+
 def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: str) -> TrustRelationship:
-    platform = platform_of(group.url)
+    platform = _platform(group.url, group.statements)
     subject_names = subject_claims(platform)
     extra_keys = AWS_EXTRA_KEYS.get(platform, set())
     issuer_key = group.issuer_key.lower()

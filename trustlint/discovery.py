@@ -29,7 +29,10 @@ RELEVANT = re.compile(
     rb"vstoken\.dev\.azure\.com|oidc\.circleci\.com|"
     # CI side: jobs that log in to a cloud, hold id-token permissions or pass static keys.
     rb"id-token|id_tokens|configure-aws-credentials|google-github-actions/auth|azure/login|"
-    rb"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|GOOGLE_CREDENTIALS|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|credentials_json",
+    rb"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|GOOGLE_CREDENTIALS|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|credentials_json|"
+    # Terraform module calls: local ones (the trust may live in the module) and the
+    # registry modules modelled by their inputs.
+    rb"source\s*=\s*\"\.\.?/|iam-github-oidc-role|iam-role-for-service-accounts|oidc-github|gh-oidc",
     re.IGNORECASE,
 )
 

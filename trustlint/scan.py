@@ -21,6 +21,8 @@ class ScanOptions:
     baseline: set[str] | None = None  # fingerprints of accepted findings
     changed_since: str | None = None
     severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override
+    variable_files: list[str] = field(default_factory=list)  # --var-file, repo-relative
+    variables: dict[str, str] = field(default_factory=dict)  # --var NAME=VALUE
     today: datetime.date = field(default_factory=datetime.date.today)
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
@@ -51,13 +53,13 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
             model.suppressions.extend(parse_suppressions(source.path, source.text, options.today))
     model.suppressions.extend(configured_problems(options.suppress, options.today, options.config_path))
     if discovered.context:
-        from .parsers.terraform import scan_module
+        from .parsers.terraform import scan_configuration
 
-        for directory, sources in discovered.context.items():
-            try:
-                model.extend(scan_module(sources, root))
-            except RecursionError:
-                model.problems.append(Problem(Location(sources[0].path, FILE_START), "configuration nested too deeply"))
+        try:
+            model.extend(scan_configuration(discovered.context, root, options.variable_files, options.variables))
+        except RecursionError:
+            first = next(iter(discovered.context.values()))[0]
+            model.problems.append(Problem(Location(first.path, FILE_START), "configuration nested too deeply"))
     consumed = {s.path for t in model.trusts for s in t.statements}
     for kind, source in discovered.files:
         if source.path in consumed:

@@ -1,11 +1,12 @@
-"""Terraform (HCL) AWS resources: roles, trust policies, OIDC providers and access keys.
-
-Files are read per module directory, because variables and locals used by a trust are
-often declared in another file of the same directory.
+"""Terraform (HCL): roles, trust policies, OIDC providers, access keys, and the GCP and
+Azure resources, read as Terraform would evaluate them: per module directory (variables,
+locals, terraform.tfvars and *.auto.tfvars), per count/for_each instance, and through local
+module calls, whose findings are addressed `module.NAME.type.name` and name the call site.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
 
 from ..aws import ProviderInput, RoleInput, build_role
@@ -13,56 +14,242 @@ from ..azure import build_trusts
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
 from ..source import SourceFile
-from ..values import Node, Ref, Template, Unknown, text_of
-from .hcl import Block, parse_hcl, tree_span
-from .terraform_eval import Evaluator, Module
+from ..values import Node, Ref, Unknown, text_of
+from .hcl import Block, parse_hcl
 from .terraform_azure import is_azure_resource, read_azure
+from .terraform_eval import Evaluator, Module, plain
 from .terraform_gcp import is_gcp_resource, read_gcp
+from .terraform_modules import registry_module
 
 _ENV_TAG_KEYS = ("env", "environment", "stage", "tier", "account", "workspace")
+_MAX_MODULE_DEPTH = 5
+_MAX_INSTANCES = 200
+
+
+class Configuration:
+    """All Terraform directories of a scan, parsed once."""
+
+    def __init__(self, root: str, variable_files: list[str] = (), variables: dict[str, str] | None = None):
+        self.root = root
+        self.directories: dict[str, list[Block]] = {}
+        self.model = ScanModel()
+        self.variable_files = list(variable_files)
+        self.variables = variables or {}
+
+    def blocks(self, directory: str, sources: list[SourceFile] | None = None) -> list[Block]:
+        if directory not in self.directories:
+            if sources is None:
+                sources = _read_directory(self.root, directory, self.model)
+            blocks: list[Block] = []
+            for source in sources:
+                try:
+                    blocks.extend(parse_hcl(source))
+                except AnalysisError as exc:
+                    self.model.problems.append(Problem(Location(source.path, exc.span), exc.message))
+            self.directories[directory] = blocks
+        return self.directories[directory]
+
+
+def _read_directory(root: str, directory: str, model: ScanModel) -> list[SourceFile]:
+    full = os.path.join(root, directory)
+    sources = []
+    try:
+        names = sorted(n for n in os.listdir(full) if n.endswith(".tf"))
+    except OSError:
+        return []
+    for name in names:
+        path = os.path.join(full, name)
+        try:
+            if os.path.getsize(path) > 5 * 1024 * 1024:
+                continue
+            with open(path, encoding="utf-8-sig") as handle:
+                sources.append(SourceFile(posixpath.join(directory, name) if directory else name, handle.read()))
+        except (OSError, UnicodeDecodeError):
+            continue
+    return sources
+
+
+def scan_configuration(context: dict[str, list[SourceFile]], root: str, variable_files: list[str] = (),
+                       variables: dict[str, str] | None = None) -> ScanModel:
+    """Analyse every root module directory; directories called as local modules are read
+    through their calls (with the inputs the caller gives), not on their own."""
+    configuration = Configuration(root, variable_files, variables)
+    for directory, sources in context.items():
+        configuration.blocks(directory, sources)
+    called = {target for directory in context for target in _local_calls(directory, configuration.blocks(directory))}
+    for directory in sorted(context):
+        if directory in called:
+            continue
+        blocks = configuration.blocks(directory)
+        if blocks:
+            values = _tfvars(root, directory, configuration)
+            _analyse(Module(blocks), blocks, values, "", [], configuration, 0)
+    return configuration.model
 
 
 def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
-    """Analyse the .tf files of one directory together."""
-    model = ScanModel()
-    blocks: list[Block] = []
-    for source in sources:
+    """Analyse the .tf files of one directory (kept for callers that have just one)."""
+    directory = posixpath.dirname(sources[0].path) if sources else ""
+    return scan_configuration({directory: sources}, root)
+
+
+def _local_calls(directory: str, blocks: list[Block]) -> list[str]:
+    targets = []
+    for block in blocks:
+        if block.type != "module" or "source" not in block.attributes:
+            continue
+        source = _literal(block, "source")
+        if source and source.startswith(("./", "../")):
+            targets.append(posixpath.normpath(posixpath.join(directory, source)))
+    return targets
+
+
+def _literal(block: Block, name: str) -> str | None:
+    node = Evaluator(Module([]), block.source).attribute(block, name)
+    return node.value if node is not None and isinstance(node.value, str) else None
+
+
+def _tfvars(root: str, directory: str, configuration: Configuration) -> dict[str, Node]:
+    """terraform.tfvars, *.auto.tfvars (in Terraform's order), then --var-file and --var."""
+    full = os.path.join(root, directory)
+    try:
+        names = sorted(os.listdir(full))
+    except OSError:
+        names = []
+    files = [posixpath.join(directory, n) for n in names if n == "terraform.tfvars"]
+    files += [posixpath.join(directory, n) for n in names if n.endswith(".auto.tfvars")]
+    files += configuration.variable_files
+    values: dict[str, Node] = {}
+    for path in files:
         try:
-            blocks.extend(parse_hcl(source))
+            with open(os.path.join(root, path), encoding="utf-8-sig") as handle:
+                source = SourceFile(path.replace(os.sep, "/"), handle.read())
+            for block_attributes in [_top_attributes(source)]:
+                evaluator = Evaluator(Module([]), source, root=root)
+                for name, attribute in block_attributes.items():
+                    values[name] = evaluator.eval(attribute.expr)
+        except (OSError, UnicodeDecodeError) as exc:
+            configuration.model.problems.append(Problem(Location(path, _start()), f"cannot read variables file: {exc}"))
         except AnalysisError as exc:
-            model.problems.append(Problem(Location(source.path, exc.span), exc.message))
-    if not blocks:
-        return model
-    module = Module(blocks)
-    evaluator = Evaluator(module, blocks[0].source, root=root)
+            configuration.model.problems.append(Problem(Location(path, exc.span), exc.message))
+    for name, text in configuration.variables.items():
+        values[name] = Node(text, _start(), origin=["--var"])
+    return values
+
+
+def _start():
+    from ..source import FILE_START
+
+    return FILE_START
+
+
+def _top_attributes(source: SourceFile) -> dict:
+    import hcl2
+    from lark.exceptions import LarkError
+
+    from .hcl import _read_body
+
+    try:
+        tree = hcl2.parses_to_tree(source.text)
+    except LarkError as exc:
+        from .hcl import _lark_error
+
+        raise _lark_error(exc) from None
+    attributes, _ = _read_body(tree.children[0], source)
+    return attributes
+
+
+def _instances(block: Block, ev: Evaluator) -> list[tuple[str, Evaluator]]:
+    """(address suffix, evaluator) per instance of a count/for_each block; one instance with
+    each/count unknown when the collection is not known statically; none when count is 0."""
+    if "for_each" in block.attributes:
+        collection = ev.attribute(block, "for_each")
+        if collection is not None and isinstance(collection.value, dict):
+            pairs = sorted(collection.value.items())
+        elif collection is not None and isinstance(collection.value, list) and all(
+                isinstance(i.value, str) for i in collection.value):
+            pairs = sorted((i.value, i) for i in collection.value)
+        else:
+            return [("", ev)]
+        out = []
+        for key, value in pairs[:_MAX_INSTANCES]:
+            each = Node({"key": Node(key, value.span), "value": value}, value.span)
+            out.append((f'["{key}"]', ev.with_instance({"each": each})))
+        return out
+    if "count" in block.attributes:
+        count = ev.attribute(block, "count")
+        if count is not None and isinstance(count.value, bool):
+            count = Node(int(count.value), count.span)
+        if count is not None and isinstance(count.value, int):
+            if count.value <= 0:
+                return []
+            if count.value == 1:
+                return [("[0]", ev.with_instance({"count": Node({"index": Node(0, count.span)}, count.span)}))]
+            return [(f"[{i}]", ev.with_instance({"count": Node({"index": Node(i, count.span)}, count.span)}))
+                    for i in range(min(count.value, _MAX_INSTANCES))]
+    return [("", ev)]
+
+
+def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefix: str, call_sites: list[Location],
+             configuration: Configuration, depth: int) -> None:
+    model = configuration.model
+    evaluator = Evaluator(module, blocks[0].source, values, root=configuration.root)
     providers = _providers(module, evaluator)
     fics: list = []
     for address, block in module.resources.items():
-        ev = evaluator.with_source(block.source)
-        if not_created(block, ev):
+        if block.type != "resource":
             continue
-        try:
-            if block.type == "resource" and block.labels[0] == "aws_iam_role":
-                build_role(_role(address, block, ev, module), providers, model)
-            elif block.type == "resource" and block.labels[0] == "aws_iam_access_key":
-                model.credentials.append(_access_key(address, block, ev, module))
-            elif block.type == "resource" and is_gcp_resource(block):
-                read_gcp(address, block, ev, module, model)
-            elif block.type == "resource" and is_azure_resource(block):
-                read_azure(address, block, ev, module, fics, model.credentials)
-        except AnalysisError as exc:
-            model.problems.append(Problem(Location(block.source.path, exc.span), f"{address}: {exc.message}", address))
-        except RecursionError:
-            model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: expression too deeply nested", address))
+        for suffix, ev in _instances(block, evaluator.with_source(block.source)):
+            first_trust = len(model.trusts)
+            _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model)
+            for trust in model.trusts[first_trust:]:
+                trust.related.extend(call_sites)
     if fics:
+        first_trust = len(model.trusts)
         build_trusts(fics, model)
-    return model
+        for trust in model.trusts[first_trust:]:
+            trust.related.extend(call_sites)
+    for block in blocks:
+        if block.type == "module" and block.labels:
+            _call(block, evaluator.with_source(block.source), prefix, call_sites, configuration, depth)
 
 
-def not_created(block: Block, ev: Evaluator) -> bool:
-    """True when `count` is known to be 0 (e.g. `var.create ? 1 : 0` with create = false)."""
-    count = ev.attribute(block, "count")
-    return count is not None and count.value in (0, False) and not isinstance(count.value, float)
+def _read_resource(address, block, ev, module, providers, fics, model) -> None:
+    try:
+        kind = block.labels[0]
+        if kind == "aws_iam_role":
+            build_role(_role(address, block, ev, module), providers, model)
+        elif kind == "aws_iam_access_key":
+            model.credentials.append(_access_key(address, block, ev, module))
+        elif is_gcp_resource(block):
+            read_gcp(address, block, ev, module, model)
+        elif is_azure_resource(block):
+            read_azure(address, block, ev, module, fics, model.credentials)
+    except AnalysisError as exc:
+        model.problems.append(Problem(Location(block.source.path, exc.span), f"{address}: {exc.message}", address))
+    except RecursionError:
+        model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: expression too deeply nested", address))
+
+
+def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], configuration: Configuration, depth: int) -> None:
+    """A module call: local sources are read with the inputs given; well-known registry
+    modules are modelled by their inputs (terraform_modules.py)."""
+    source = ev.attribute(block, "source")
+    source_text = source.value if source is not None and isinstance(source.value, str) else ""
+    name = block.labels[0]
+    for suffix, instance_ev in _instances(block, ev):
+        address = f"{prefix}module.{name}{suffix}"
+        site = Location(block.source.path, block.header, f"module call {address}")
+        inputs = {attr: instance_ev.attribute(block, attr) for attr in block.attributes
+                  if attr not in ("source", "version", "count", "for_each", "providers", "depends_on")}
+        if source_text.startswith(("./", "../")) and depth < _MAX_MODULE_DEPTH:
+            directory = posixpath.normpath(posixpath.join(posixpath.dirname(block.source.path), source_text))
+            blocks = configuration.blocks(directory)
+            if blocks:
+                _analyse(Module(blocks), blocks, {k: v for k, v in inputs.items() if v is not None},
+                         address + ".", [*call_sites, site], configuration, depth + 1)
+        else:
+            registry_module(source_text, address, block, inputs, [*call_sites, site], configuration.model)
 
 
 def _providers(module: Module, evaluator: Evaluator) -> dict[str, ProviderInput]:

@@ -100,6 +100,7 @@ class Evaluator:
     def __init__(self, module: Module, source: SourceFile, variable_values: dict | None = None, root: str | None = None):
         self.module = module
         self.root = root  # repository root: file() never reads outside it
+        self.instance: dict[str, Node] = {}  # each.* / count.* of the resource instance being read
         self.source = source
         self.variable_values = variable_values or {}
         self._locals_cache: dict[str, Node] = {}
@@ -119,6 +120,15 @@ class Evaluator:
         other = Evaluator(self.module, source, self.variable_values, self.root)
         other._locals_cache = self._locals_cache
         other._locals_active = self._locals_active
+        other.instance = self.instance
+        return other
+
+    def with_instance(self, instance: dict[str, Node]) -> "Evaluator":
+        """The same evaluator inside one instance of a count/for_each resource or module."""
+        other = Evaluator(self.module, self.source, self.variable_values, self.root)
+        other._locals_cache = self._locals_cache
+        other._locals_active = self._locals_active
+        other.instance = instance
         return other
 
     def eval(self, tree, bindings: dict | None = None) -> Node:
@@ -389,6 +399,8 @@ class Evaluator:
         if root == "path" and steps and steps[0][1] in ("module", "root", "cwd"):
             directory = posixpath.dirname(self.source.path) or "."
             return Node(directory, span, origin=[f"path.{steps[0][1]}"])
+        if root in self.instance:
+            return self._apply_steps(self.instance[root], steps, tree, bindings)
         if root in ("each", "count", "self", "path", "terraform", "module"):
             return Node(Unknown(expr_text, f"{root}.* is not evaluated yet"), span)
         names = [s[1] for s in steps if s[0] == "attr"]

@@ -1,0 +1,148 @@
+"""Terraform as Terraform evaluates it: tfvars, count/for_each instances, local modules
+(addressed module.NAME.type.name, naming the call site) and well-known registry modules."""
+
+from __future__ import annotations
+
+from .conftest import brief
+
+ROLE_MODULE = '''
+variable "name" {}
+variable "subjects" { type = list(string) }
+variable "max_session" { default = 3600 }
+
+resource "aws_iam_role" "this" {
+  name                 = var.name
+  max_session_duration = var.max_session
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = var.subjects }
+      }
+    }]
+  })
+}
+'''
+
+
+def test_tfvars_set_variables(scan_files):
+    result = scan_files({
+        "main.tf": 'variable "subject" { type = string }\n' + ROLE_MODULE.replace("var.subjects", "[var.subject]")
+        .replace('variable "subjects" { type = list(string) }', '').replace('variable "name" {}', 'variable "name" { default = "ci" }'),
+        "terraform.tfvars": 'subject = "repo:acme/*"\n',
+    })
+    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "aws_iam_role.this")]
+
+
+def test_for_each_instances_are_addressed_by_key(scan_files):
+    result = scan_files({"main.tf": '''
+locals {
+  deployers = {
+    web = "repo:acme/web:environment:production"
+    api = "repo:acme/api:*"
+  }
+}
+resource "aws_iam_role" "deploy" {
+  for_each = local.deployers
+  name     = "deploy-${each.key}"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = each.value }
+      }
+    }]
+  })
+}
+'''})
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(result)] == [("TL001", 5, 'aws_iam_role.deploy["api"]')]
+
+
+def test_count_instances(scan_files):
+    result = scan_files({"main.tf": 'resource "aws_iam_user" "u" { name = "u" }\n'
+                                    'resource "aws_iam_access_key" "k" {\n  count = 2\n  user = aws_iam_user.u.name\n}\n'})
+    assert [a for _, _, _, _, a, _ in brief(result)] == ["aws_iam_access_key.k[0]", "aws_iam_access_key.k[1]"]
+
+
+def test_local_module_inputs_flow_in_and_findings_name_the_call_site(scan_files):
+    result = scan_files({
+        "modules/gha-role/main.tf": ROLE_MODULE,
+        "envs/main.tf": '''
+module "deploy" {
+  source      = "../modules/gha-role"
+  name        = "deploy"
+  subjects    = ["repo:acme/*"]
+  max_session = 43200
+}
+''',
+    })
+    found = [(r, p, line, a) for r, p, line, _, a, _ in brief(result)]
+    assert ("TL001", "modules/gha-role/main.tf", 16, "module.deploy.aws_iam_role.this") in found
+    assert ("TL005", "modules/gha-role/main.tf", 8, "module.deploy.aws_iam_role.this") in found
+    # The module directory is not judged on its own (with unknown inputs) as well.
+    assert all(a.startswith("module.deploy.") for *_, a in found)
+    tl001 = next(f for f in result.findings if f.rule_id == "TL001")
+    assert any(r.label.startswith("module call module.deploy") and r.path == "envs/main.tf" for r in tl001.related)
+
+
+def test_registry_github_oidc_role_module(scan_files):
+    result = scan_files({"main.tf": '''
+module "github_oidc_role" {
+  source  = "terraform-aws-modules/iam/aws//modules/iam-github-oidc-role"
+  version = "~> 5.0"
+  name     = "gha-deploy"
+  subjects = ["acme/app:ref:refs/heads/main", "acme/*"]
+  max_session_duration = 43200
+}
+'''})
+    found = [(r, line, a, s) for r, _, line, _, a, s in brief(result)]
+    assert ("TL001", 6, "module.github_oidc_role.aws_iam_role.this", "high") in found
+    assert ("TL005", 7, "module.github_oidc_role.aws_iam_role.this", "high") in found
+
+
+def test_registry_irsa_module(scan_files):
+    result = scan_files({"main.tf": '''
+module "irsa" {
+  source    = "terraform-aws-modules/iam/aws//modules/iam-role-for-service-accounts-eks"
+  role_name = "payments"
+  assume_role_condition_test = "StringLike"
+  oidc_providers = {
+    main = {
+      provider_arn               = module.eks.oidc_provider_arn
+      namespace_service_accounts = ["payments:*"]
+    }
+  }
+}
+'''})
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(result)] == [("TL001", 9, "module.irsa.aws_iam_role.this")]
+
+
+def test_registry_unfunco_and_gh_oidc_modules(scan_files):
+    result = scan_files({"main.tf": '''
+module "oidc_github" {
+  source              = "unfunco/oidc-github/aws"
+  github_repositories = ["acme/infra"]
+}
+module "gh_oidc" {
+  source      = "terraform-google-modules/github-actions-runners/google//modules/gh-oidc"
+  project_id  = "acme-ci"
+  pool_id     = "github"
+  provider_id = "github"
+  attribute_condition = "assertion.repository_owner == 'acme'"
+  sa_mapping = {
+    deployer = {
+      sa_name   = "projects/acme-ci/serviceAccounts/deployer@acme-ci.iam.gserviceaccount.com"
+      attribute = "*"
+    }
+  }
+}
+'''})
+    found = [(r, a, s) for r, _, _, _, a, s in brief(result)]
+    assert ("TL001", "module.oidc_github.aws_iam_role.this", "medium") in found  # repo:acme/infra:* any ref
+    assert ("TL001", 'module.gh_oidc.google_service_account_iam_member.wif["deployer"]', "high") in found

@@ -1,0 +1,168 @@
+"""Widely used registry modules, modelled by their inputs (registry sources cannot be
+fetched offline). Each builds the trust the module would create, located at the inputs that
+shape it in the calling configuration:
+
+- terraform-aws-modules/iam//modules/iam-github-oidc-role: `subjects`, `audience`,
+  `provider_url`, `max_session_duration`;
+- terraform-aws-modules/iam//modules/iam-role-for-service-accounts(-eks): `oidc_providers`
+  with `namespace_service_accounts`, `assume_role_condition_test`;
+- unfunco/oidc-github: `github_repositories`, `max_session_duration`;
+- terraform-google-modules/github-actions-runners//modules/gh-oidc: `attribute_condition`,
+  `attribute_mapping`, `allowed_audiences`, `sa_mapping`.
+"""
+
+from __future__ import annotations
+
+from ..aws import RoleInput, build_role
+from ..gcp import GcpGrant, GcpProvider
+from ..model import Location, ScanModel
+from ..source import Span
+from ..values import Node, text_of
+from .hcl import Block
+
+GITHUB = "token.actions.githubusercontent.com"
+_GH_OIDC_MAPPING = {
+    "google.subject": "assertion.sub",
+    "attribute.actor": "assertion.actor",
+    "attribute.aud": "assertion.aud",
+    "attribute.repository": "assertion.repository",
+}
+
+
+def registry_module(source: str, address: str, block: Block, inputs: dict, call_sites: list[Location], model: ScanModel) -> None:
+    lowered = source.lower()
+    if "iam-github-oidc-role" in lowered:
+        _github_oidc_role(address, block, inputs, call_sites, model)
+    elif "iam-role-for-service-accounts" in lowered:
+        _irsa_role(address, block, inputs, call_sites, model)
+    elif "oidc-github" in lowered and "unfunco" in lowered:
+        _unfunco(address, block, inputs, call_sites, model)
+    elif "gh-oidc" in lowered:
+        _gh_oidc(address, block, inputs, call_sites, model)
+
+
+def _text(node: Node | None, default: str) -> str:
+    return text_of(node) if node is not None and node.is_known and text_of(node) else default
+
+
+def _list(node: Node | None) -> list[Node]:
+    return node.value if node is not None and isinstance(node.value, list) else []
+
+
+def _statement(block: Block, issuer: str, principal: str, conditions: dict, span: Span) -> Node:
+    def n(value):
+        return Node(value, span)
+
+    condition = Node({test: Node(keys, span) for test, keys in conditions.items()}, span)
+    return Node({
+        "Effect": n("Allow"),
+        "Action": n("sts:AssumeRoleWithWebIdentity"),
+        "Principal": Node({"Federated": n(principal)}, span),
+        "Condition": condition,
+    }, span)
+
+
+def _role(address: str, block: Block, inputs: dict, statements: list[Node], call_sites, model: ScanModel, name_input: str) -> None:
+    policy = Node({"Statement": Node(statements, block.span)}, block.span)
+    name = inputs.get(name_input)
+    first = len(model.trusts)
+    build_role(RoleInput(
+        address=f"{address}.aws_iam_role.this",
+        resource_type="aws_iam_role",
+        path=block.source.path,
+        header=block.header,
+        name=text_of(name) if name is not None else None,
+        policy=policy,
+        max_session=inputs.get("max_session_duration"),
+        names=[block.labels[0], text_of(name) or "" if name is not None else ""],
+    ), {}, model)
+    for trust in model.trusts[first:]:
+        trust.related.extend(call_sites[:-1])
+
+
+def _github_oidc_role(address, block, inputs, call_sites, model) -> None:
+    subjects = _list(inputs.get("subjects"))
+    if not subjects:
+        return
+    provider = _text(inputs.get("provider_url"), GITHUB).removeprefix("https://")
+    audience = inputs.get("audience") or Node("sts.amazonaws.com", block.header)
+    values = [Node(s.value if str(s.value).startswith("repo:") else f"repo:{text_of(s)}", s.span) if s.is_known else s
+              for s in subjects]
+    conditions = {
+        "StringEquals": {f"{provider}:aud": audience},
+        "StringLike": {f"{provider}:sub": Node(values, inputs["subjects"].span)},
+    }
+    statement = _statement(block, provider, f"arn:aws:iam::\u27e8account\u27e9:oidc-provider/{provider}", conditions, block.span)
+    _role(address, block, inputs, [statement], call_sites, model, "name")
+
+
+def _irsa_role(address, block, inputs, call_sites, model) -> None:
+    providers = inputs.get("oidc_providers")
+    if providers is None or not isinstance(providers.value, dict):
+        return
+    test = _text(inputs.get("assume_role_condition_test"), "StringEquals")
+    statements = []
+    for _, entry in providers.items():
+        if not isinstance(entry.value, dict):
+            continue
+        arn = entry.get("provider_arn")
+        accounts = entry.get("namespace_service_accounts")
+        if arn is None or accounts is None or not isinstance(accounts.value, list):
+            continue
+        issuer = (text_of(arn) or "").split("oidc-provider/", 1)[-1]
+        subjects = Node([Node(f"system:serviceaccount:{text_of(a)}", a.span) for a in accounts.value], accounts.span)
+        conditions = {test: {f"{issuer}:sub": subjects, f"{issuer}:aud": Node("sts.amazonaws.com", block.header)}}
+        statements.append(_statement(block, issuer, text_of(arn) or "", conditions, entry.span))
+    if statements:
+        _role(address, block, inputs, statements, call_sites, model, "role_name")
+
+
+def _unfunco(address, block, inputs, call_sites, model) -> None:
+    repositories = _list(inputs.get("github_repositories"))
+    if not repositories:
+        return
+    values = []
+    for repo in repositories:
+        text = text_of(repo) or ""
+        values.append(Node(f"repo:{text}" + ("" if ":" in text else ":*"), repo.span) if repo.is_known else repo)
+    conditions = {
+        "StringEquals": {f"{GITHUB}:aud": Node("sts.amazonaws.com", block.header)},
+        "StringLike": {f"{GITHUB}:sub": Node(values, inputs["github_repositories"].span)},
+    }
+    statement = _statement(block, GITHUB, f"arn:aws:iam::\u27e8account\u27e9:oidc-provider/{GITHUB}", conditions, block.span)
+    _role(address, block, inputs, [statement], call_sites, model, "iam_role_name")
+
+
+def _gh_oidc(address, block, inputs, call_sites, model) -> None:
+    mapping_node = inputs.get("attribute_mapping")
+    if mapping_node is not None and not isinstance(mapping_node.value, dict):
+        return
+    mapping = ({k: (text_of(v) or "", v.span) for k, v in mapping_node.items()} if mapping_node is not None
+               else {k: (v, block.header) for k, v in _GH_OIDC_MAPPING.items()})
+    condition = inputs.get("attribute_condition")
+    if condition is not None and not isinstance(condition.value, str):
+        return  # from a variable: unknown, never a finding
+    audiences = inputs.get("allowed_audiences")
+    key = f"module:{address}"
+    location = Location(block.source.path, block.header)
+    issuer = inputs.get("issuer_uri")
+    model.gcp_providers.append(GcpProvider(
+        pool_keys={key}, address=f"{address}.google_iam_workload_identity_pool_provider.main", resource_type="gh-oidc",
+        location=location, issuer_url=_text(issuer, f"https://{GITHUB}"),
+        issuer_location=Location(block.source.path, issuer.span) if issuer is not None else None,
+        mapping=mapping, condition=(condition.value, condition.span) if condition is not None else None,
+        audiences=[(text_of(a) or "", a.span) for a in _list(audiences)] or None,
+    ))
+    sa_mapping = inputs.get("sa_mapping")
+    for name, entry in sa_mapping.items() if sa_mapping is not None and isinstance(sa_mapping.value, dict) else []:
+        attribute = entry.get("attribute") if isinstance(entry.value, dict) else None
+        account = entry.get("sa_name") if isinstance(entry.value, dict) else None
+        if attribute is None or not attribute.is_known:
+            continue
+        member = f"principalSet://iam.googleapis.com/\u27e8{address}.pool_name\u27e9/{text_of(attribute)}"
+        account_text = (text_of(account) or name).rsplit("/", 1)[-1].split("@")[0]
+        model.gcp_grants.append(GcpGrant(
+            member=member, member_span=attribute.span, pool_keys={key}, role="roles/iam.workloadIdentityUser",
+            address=f'{address}.google_service_account_iam_member.wif["{name}"]', resource_type="gh-oidc sa_mapping",
+            location=location, principal_name=account_text, names=[name, account_text], member_path=block.source.path,
+        ))
