@@ -279,7 +279,8 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
     unchecked = [
         Location(path, s.span) for s in group.statements
         if not s.unknown_condition and not any(
-            claim_of(c) in AUDIENCE_CLAIMS and c.positive and not c.vacuous_when_missing for c in s.clauses)
+            # aud is in every OIDC token, so ForAllValues on it checks it; IfExists does too
+            claim_of(c) in AUDIENCE_CLAIMS and c.positive for c in s.clauses)
     ]
     return TrustRelationship(
         provider="aws",

@@ -139,7 +139,7 @@ def _widest(probes: list[dict]) -> dict:
 
 
 def _audience(trust: TrustRelationship) -> dict:
-    positive = [c for c in trust.audience if c.positive and not c.vacuous_when_missing]
+    positive = [c for c in trust.audience if c.positive]  # aud is always present: ForAllValues checks it
     values = [v for c in positive for v in c.values]
     # Only a Like operator makes "*" a wildcard; StringEquals "*" is a literal asterisk.
     wildcard = [c for c in positive if "like" in c.operator.lower() and any(v.strip("*?") == "" for v in c.values)]

@@ -48,8 +48,8 @@ def _clean(value: str) -> str:
 
 def probes_for(platform: str, subject_values: dict[str, list[str]]) -> list[Probe]:
     """Probes for a platform, anchored on the subject values the trust pins (claim -> values)."""
-    builder = _BUILDERS.get(platform, _generic_probes)
-    probes = builder(subject_values)
+    builder = _BUILDERS.get(platform)
+    probes = builder(subject_values) if builder else _generic_probes(subject_values, platform)
     unique: dict[tuple, Probe] = {}
     for probe in probes:
         # Same token, same probe (a named branch can equal the main-branch probe); custom
@@ -500,9 +500,16 @@ def _k8s_probes(values: dict[str, list[str]]) -> list[Probe]:
 
 # -- anything else -------------------------------------------------------------------------------
 
-def _generic_probes(values: dict[str, list[str]]) -> list[Probe]:
-    probes = [Probe("named-subject", {"sub": v}, f"subject {v}", LEGIT) for v in values.get("sub", []) if "*" not in v and "?" not in v]
-    probes.append(Probe("any-subject", {"sub": f"{PROBE}-subject"}, "any identity the issuer can mint a token for", OTHER_TENANT))
+# Issuers that belong to one organisation (CircleCI, Bitbucket, Azure DevOps: the org is in
+# the issuer URL): "any identity of the issuer" is that organisation, not everyone.
+_PER_TENANT_ISSUERS = {"circleci", "bitbucket", "azure-devops"}
+
+
+def _generic_probes(values: dict[str, list[str]], platform: str = "unknown") -> list[Probe]:
+    probes = [Probe("named-subject", {"sub": v}, f"subject {v}", LEGIT) for v in values.get("sub", []) if v == _clean(v)]
+    breadth = SAME_TENANT if platform in _PER_TENANT_ISSUERS else OTHER_TENANT
+    what = "any project of the organisation the issuer belongs to" if breadth == SAME_TENANT else "any identity the issuer can mint a token for"
+    probes.append(Probe("any-subject", {"sub": f"{PROBE}-subject"}, what, breadth))
     return probes[: _MAX_ANCHORS + 1]
 
 

@@ -240,6 +240,15 @@ def _one(evaluator, args, span):
     return None
 
 
+def _coalescelist(evaluator, args, span):
+    for arg in args:
+        if not isinstance(arg.value, list):
+            return None
+        if arg.value:
+            return arg
+    return args[-1] if args else None
+
+
 def _setunion(evaluator, args, span):
     merged = _concat(evaluator, args, span)
     return _toset(evaluator, [merged], span) if merged is not None else None
@@ -267,6 +276,7 @@ FUNCTIONS = {
     "replace": _pure(_replace),
     "one": _one,
     "setunion": _setunion,
+    "coalescelist": _coalescelist,
     "substr": _pure(lambda s, offset, length: s[offset:] if length < 0 else s[offset : offset + length]),
     "startswith": _pure(lambda s, p: s.startswith(p)),
     "trimspace": _pure(lambda s: s.strip()),
