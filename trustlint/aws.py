@@ -106,6 +106,8 @@ def build_role(role: RoleInput, providers: dict[str, ProviderInput], model: Scan
     if role.policy is None:
         return
     if isinstance(role.policy.value, (Unknown, Template)):
+        model.unknowns.append((Location(role.path, role.policy.span), text_of(role.policy) or "",
+                               f"{role.address}: trust policy not known statically"))
         return  # a policy known only after apply: nothing to judge, and never a finding
     try:
         document, policy_path = iam.policy_from_node(role.policy, role.path)
@@ -134,6 +136,22 @@ def build_role(role: RoleInput, providers: dict[str, ProviderInput], model: Scan
             group.statements.append(statement)
     for group in groups.values():
         model.trusts.append(_trust(role, group, denies, policy_path))
+    _note_unknowns(document, policy_path, role.address, model)
+
+
+def _note_unknowns(node: Node, path: str, address: str, model: ScanModel) -> None:
+    """Every value of the policy that stayed unknown, for --explain-unknowns."""
+    value = node.value
+    if isinstance(value, dict):
+        for child in value.values():
+            _note_unknowns(child, path, address, model)
+    elif isinstance(value, list):
+        for child in value:
+            _note_unknowns(child, path, address, model)
+    elif isinstance(value, (Unknown, Template)):
+        parts = [value] if isinstance(value, Unknown) else [p for p in value.parts if isinstance(p, Unknown)]
+        for part in parts:
+            model.unknowns.append((Location(path, node.span), part.expr, f"{address}: {part.reason}"))
 
 
 def _check_public(role: RoleInput, statement: iam.Statement, node: Node, denies: list, path: str, model: ScanModel) -> None:

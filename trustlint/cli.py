@@ -27,6 +27,13 @@ SEVERITY_CHOICES = ("info", "low", "medium", "high", "critical", "never")
 FORMATS = ("text", "json", "sarif", "github", "markdown")
 
 
+def _variable(text: str) -> tuple[str, str]:
+    name, separator, value = text.partition("=")
+    if not separator or not name.strip():
+        raise argparse.ArgumentTypeError("expected NAME=VALUE")
+    return name.strip(), value
+
+
 def _also(text: str) -> tuple[str, str]:
     fmt, _, path = text.partition("=")
     if fmt not in FORMATS or not path:
@@ -58,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--baseline", metavar="FILE", help="report and fail only on findings not in this baseline")
     scan.add_argument("--changed-since", metavar="REF", help="report only on files changed since this git ref")
     scan.add_argument("--no-color", action="store_true", help="never colour text output (NO_COLOR is honoured too)")
+    scan.add_argument("--explain-unknowns", action="store_true",
+                      help="list (on standard error) the values trustlint could not know statically, and why")
     baseline = commands.add_parser("baseline", help="write a baseline of the current findings",
                                    description="Accept today's findings: later scans with --baseline FILE fail only on new ones.")
     _add_scan_options(baseline)
@@ -80,6 +89,10 @@ def _add_scan_options(scan) -> None:
     scan.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR (repeatable)")
     scan.add_argument("--max-session-duration", type=int, default=None, metavar="SECONDS",
                       help="TL005 threshold in seconds (default: 3600)")
+    scan.add_argument("--var-file", action="append", default=[], metavar="FILE",
+                      help="Terraform variable definitions (.tfvars) to evaluate with (repeatable)")
+    scan.add_argument("--var", action="append", default=[], metavar="NAME=VALUE", type=_variable,
+                      help="a Terraform variable value (repeatable)")
     scan.add_argument("--max-file-size", type=int, default=None, metavar="BYTES",
                       help="larger files are not analysed and reported as TL000 (default: 5242880)")
 
@@ -119,6 +132,8 @@ def _options(args, config: dict, config_path: str | None):
         changed_since=getattr(args, "changed_since", None),
         severity=config.get("severity", {}),
         max_bytes=args.max_file_size or config.get("max_file_size", DEFAULT_MAX_BYTES),
+        variable_files=[os.path.relpath(os.path.realpath(f), find_root(args.paths)) for f in args.var_file],
+        variables=dict(args.var),
         settings=Settings(
             repository=repository_of(find_root(args.paths), config.get("repository")),
             max_session_seconds=max_session,
@@ -153,10 +168,20 @@ def _scan(args) -> int:
     _write(get_reporter(args.format).render(result, colour=colour), args.output)
     for fmt, path in args.also:
         _write(get_reporter(fmt).render(result, colour=False), path)
+    if args.explain_unknowns:
+        _explain(result.unknowns)
     fail_on = args.fail_on or config.get("fail_on", "low")
     if fail_on == "never":
         return 0
     return 1 if any(f.gating and f.at_least(fail_on) for f in result.findings) else 0
+
+
+def _explain(unknowns: list) -> None:
+    from .reporters import escape_control
+
+    lines = [f"{path}:{line}:{column}: unknown {expr!r}: {reason}" for path, line, column, expr, reason in unknowns]
+    text = "\n".join(escape_control(l) for l in lines) or "nothing stayed unknown"
+    print(f"trustlint: values not known statically (never treated as wildcards):\n{text}", file=sys.stderr)
 
 
 def _baseline(args) -> int:

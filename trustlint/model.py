@@ -198,6 +198,7 @@ class ScanModel:
     gcp_grants: list = field(default_factory=list)
     suppressions: list = field(default_factory=list)  # gate.Suppression, from comments and configuration
     workloads: list[Workload] = field(default_factory=list)
+    unknowns: list = field(default_factory=list)  # (Location, expression, reason): for --explain-unknowns
 
     def extend(self, other: "ScanModel") -> None:
         self.trusts.extend(other.trusts)
@@ -208,3 +209,4 @@ class ScanModel:
         self.gcp_providers.extend(other.gcp_providers)
         self.gcp_grants.extend(other.gcp_grants)
         self.workloads.extend(other.workloads)
+        self.unknowns.extend(other.unknowns)

@@ -38,6 +38,7 @@ class ScanResult:
     rules: list
     files_scanned: int
     root: str
+    unknowns: list = field(default_factory=list)  # (Location, expression, reason)
 
 
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
@@ -92,7 +93,8 @@ def run_scan(options: ScanOptions) -> ScanResult:
     if options.severity:
         findings = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in findings]
     findings = _gate(findings, model, options, root)
-    return ScanResult(sort_findings(findings), rules, count, root)
+    unknowns = sorted({(u[0].path, u[0].span.line, u[0].span.column, u[1], u[2]) for u in model.unknowns})
+    return ScanResult(sort_findings(findings), rules, count, root, unknowns)
 
 
 def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:

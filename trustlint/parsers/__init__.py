@@ -18,7 +18,10 @@ def _parse_yaml(source: SourceFile) -> ScanModel:
 
 
 def _parse_document(document, source: SourceFile) -> ScanModel:
-    from . import arm, cloudformation, gcloud, github_workflow, gitlab_ci
+    from . import arm, cloudformation, gcloud, github_workflow, gitlab_ci, terraform_plan
+
+    if terraform_plan.is_plan(document):
+        return terraform_plan.scan_plan(document, source)
 
     if github_workflow.is_workflow(document, source.path):
         return github_workflow.scan_workflow(document, source)
