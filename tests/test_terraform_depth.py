@@ -146,3 +146,24 @@ module "gh_oidc" {
     found = [(r, a, s) for r, _, _, _, a, s in brief(result)]
     assert ("TL001", "module.oidc_github.aws_iam_role.this", "medium") in found  # repo:acme/infra:* any ref
     assert ("TL001", 'module.gh_oidc.google_service_account_iam_member.wif["deployer"]', "high") in found
+
+
+def test_terraform_show_json_plan(scan_files):
+    from .conftest import REPO_ROOT
+
+    plan = (REPO_ROOT / "tests" / "data" / "terraform-plan.json").read_text()
+    result = scan_files({"plan.json": plan})
+    found = [(r, a) for r, _, _, _, a, _ in brief(result)]
+    assert sorted(found) == [("TL001", 'module.deploy.aws_iam_role.this["web"]'), ("TL006", "module.deploy.aws_iam_access_key.legacy")]
+    assert result.findings[0].path == "plan.json"
+
+
+def test_var_file_and_var_options(scan_files, tmp_path):
+    from trustlint.cli import main
+
+    scan_files({"main.tf": 'variable "subject" {}\n' + ROLE_MODULE.replace("var.subjects", "[var.subject]")
+                .replace('variable "subjects" { type = list(string) }', '').replace('variable "name" {}', 'variable "name" { default = "ci" }'),
+                "prod.tfvars": 'subject = "repo:acme/*"\n'})
+    assert main(["scan", "main.tf"]) == 0
+    assert main(["scan", "--var-file", "prod.tfvars", "main.tf"]) == 1
+    assert main(["scan", "--var", "subject=repo:acme/app:environment:production", "main.tf"]) == 0
