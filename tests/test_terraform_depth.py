@@ -167,3 +167,65 @@ def test_var_file_and_var_options(scan_files, tmp_path):
     assert main(["scan", "main.tf"]) == 0
     assert main(["scan", "--var-file", "prod.tfvars", "main.tf"]) == 1
     assert main(["scan", "--var", "subject=repo:acme/app:environment:production", "main.tf"]) == 0
+
+
+TEMPLATE = '''{
+  "Statement": [{
+    "Effect": "Allow",
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Principal": {"Federated": "arn:aws:iam::${account}:oidc-provider/token.actions.githubusercontent.com"},
+    "Condition": {
+      "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+      "StringLike": {"token.actions.githubusercontent.com:sub": "repo:${org}/${repo}"}
+    }
+  }]
+}
+'''
+
+
+def test_templatefile_renders_with_its_variables_and_points_into_the_template(scan_files):
+    main = '''
+variable "account" {}
+variable "env" { default = "production" }
+resource "aws_iam_role" "ci" {
+  assume_role_policy = templatefile("${path.module}/trust.json.tpl", {
+    org  = "acme"
+    repo = var.env == "production" ? "app:environment:production" : "app:*"
+  })
+}
+'''
+    result = scan_files({"main.tf": main, "trust.json.tpl": TEMPLATE})
+    assert result.findings == []  # the conditional picked the exact production subject
+    result = scan_files({"main.tf": main.replace('default = "production"', 'default = "staging"'), "trust.json.tpl": TEMPLATE})
+    assert [(r, p, line) for r, p, line, _, _, _ in brief(result)] == [("TL001", "trust.json.tpl", 8)]
+
+
+def test_source_policy_documents_compose(scan_files):
+    result = scan_files({"main.tf": '''
+data "aws_iam_policy_document" "base" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:acme/*"]
+    }
+  }
+}
+data "aws_iam_policy_document" "trust" {
+  source_policy_documents = [data.aws_iam_policy_document.base.json]
+}
+resource "aws_iam_role" "ci" {
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+'''})
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(result)] == [("TL001", 17, "aws_iam_role.ci")]

@@ -317,11 +317,13 @@ class Evaluator:
             source_offset += len(line) + 1
         text = "".join(rendered)
         embedded = EmbeddedSource(self.source.path, text, base=self.source, segments=tuple(segments))
-        node = Node(text, tree_span(tree), origin=["heredoc"])
+        node = Node(text, tree_span(tree) if tree is not None else Span(1, 1, 1, 1), origin=["heredoc"])
         node.embedded = embedded
         return node
 
     def _embedded_expression(self, text: str, tree, bindings) -> Node:
+        if tree is None:
+            tree = _NoTree()
         import hcl2
         from lark.exceptions import LarkError
 
@@ -531,6 +533,14 @@ class Evaluator:
                 return self.unknown(tree, "argument expansion of an unknown list")
             args.extend(last.value)
         return call_function(self, name, args, tree)
+
+
+class _NoTree:
+    """Stands for a template's position when it comes from another file (templatefile)."""
+
+    class meta:  # noqa: N801 - mimics lark's Tree.meta
+        empty = False
+        line = column = end_line = end_column = 1
 
 
 def _attr_name(get_attr) -> str:

@@ -200,8 +200,24 @@ def _values(evaluator, args, span):
     return None
 
 
+def _templatefile(evaluator, args, span):
+    """templatefile(path, vars): the file rendered as a template, `${...}` evaluated with vars."""
+    if len(args) != 2 or not isinstance(args[1].value, dict):
+        return None
+    raw = _file(evaluator, args[:1], span)
+    if raw is None:
+        return None
+    from .terraform_eval import Evaluator
+
+    template = Evaluator(evaluator.module, raw.embedded, evaluator.variable_values, evaluator.root)
+    lines = raw.value.split("\n")
+    node = template._render_heredoc(lines, 0, 0, None, dict(args[1].value))
+    node.span = span
+    return node
+
+
 def _file(evaluator, args, span):
-    """file()/templatefile() of a file inside the configuration's own directory tree."""
+    """file() of a file inside the configuration's own directory tree."""
     if not args or not isinstance(args[0].value, str):
         return None
     # Terraform resolves relative paths from the module directory (path.module), which the
@@ -271,6 +287,7 @@ FUNCTIONS = {
     "distinct": _toset,
     "values": _values,
     "file": _file,
+    "templatefile": _templatefile,
     "lower": _pure(lambda s: s.lower()),
     "upper": _pure(lambda s: s.upper()),
     "replace": _pure(_replace),
