@@ -14,7 +14,7 @@ from trustlint.rules import builtin_rules_dir, load_rules
 
 from .conftest import REPO_ROOT
 
-RULES = load_rules()
+RULES = load_rules(validate_builtin=True)
 PUBLIC_IDS = {
     "TL000": "analysis-error", "TL001": "wildcard-subject", "TL002": "missing-subject",
     "TL003": "missing-audience", "TL004": "cross-environment-trust",

@@ -35,8 +35,8 @@ def _environment():
 
         from .rules import cel_environment
 
-        # cel-python shares its parser between environments; the compiled runner's must
-        # exist first or its later compilations fail ('checked_exception').
+        # cel-python shares one parser between environments (built for the compiled runner's
+        # tree class); it must exist first or later compilations fail ('checked_exception').
         cel_environment()
         _ENVIRONMENT = celpy.Environment()
     return _ENVIRONMENT

@@ -40,9 +40,7 @@ def _span(location: dict | None) -> Span:
 
 class Engine:
     def __init__(self, rules: list[Rule]):
-        self.rules = rules
-        for rule in rules:
-            compile_rule(rule)
+        self.rules = rules  # compiled on first use: a scan pays only for the kinds it meets
 
     def run(self, facts: list[dict]) -> list[Finding]:
         import celpy
@@ -60,6 +58,7 @@ class Engine:
                 continue
             for rule in applicable:
                 try:
+                    compile_rule(rule)
                     findings.extend(self._apply(rule, fact, cel_fact))
                 except AnalysisError as exc:
                     findings.append(self._rule_failure(rule, fact, exc))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -61,12 +62,16 @@ def _schema() -> dict:
 
 
 def load_rule_file(path: Path, validator) -> Rule:
+    """Read one rule file; `validator` None skips the schema check (built-in rules, which the
+    test suite validates, so a scan does not pay for jsonschema)."""
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
+    if validator is None:
+        return Rule(path=str(path), **data)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         error = errors[0]
@@ -75,22 +80,25 @@ def load_rule_file(path: Path, validator) -> Rule:
     return Rule(path=str(path), **data)
 
 
-def load_rules(extra_dirs: list[str] = ()) -> list[Rule]:
+def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> list[Rule]:
     """Built-in rules plus any user rule directories, sorted by id; ids must be unique."""
-    import jsonschema
+    validator = None
+    if extra_dirs or validate_builtin:
+        import jsonschema
 
-    validator = jsonschema.Draft202012Validator(_schema())
+        validator = jsonschema.Draft202012Validator(_schema())
     files = sorted(builtin_rules_dir().glob("*.yaml"))
+    builtin_count = len(files)
     for directory in extra_dirs:
         folder = Path(directory)
         if not folder.is_dir():
             raise RuleError(f"{directory}: rules directory not found")
         files.extend(sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")))
-    builtin_count = len(list(builtin_rules_dir().glob("*.yaml")))
     rules: dict[str, Rule] = {}
     for index, path in enumerate(files):
-        rule = load_rule_file(path, validator)
-        if index >= builtin_count:
+        user = index >= builtin_count
+        rule = load_rule_file(path, validator if user or validate_builtin else None)
+        if user:
             compile_rule(rule)  # user rules: a CEL error is a configuration error up front
         if rule.id in rules:
             raise RuleError(f"{path}: field id: {rule.id} is already defined by {rules[rule.id].path}")
@@ -102,13 +110,54 @@ _ENVIRONMENT = None
 
 
 def cel_environment():
-    """One CEL environment per process (building it costs ~0.3 s)."""
+    """One CEL environment per process. Building cel-python's Lark parser costs ~0.4 s, so
+    its analysed grammar is cached (Lark's own cache) in a private per-user directory."""
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
         import celpy
 
+        _prepare_cel_parser(celpy.CompiledRunner.tree_node_class)
         _ENVIRONMENT = celpy.Environment(runner_class=celpy.CompiledRunner)
     return _ENVIRONMENT
+
+
+def cache_dir() -> Path | None:
+    """~/.cache/trustlint (or $XDG_CACHE_HOME/trustlint), created private; None when
+    TRUSTLINT_NO_CACHE is set or it cannot be made safely."""
+    if os.environ.get("TRUSTLINT_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(base) / "trustlint"
+    try:
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = path.stat()
+        if info.st_uid != os.getuid() or info.st_mode & 0o077:
+            return None  # someone else could plant a cache file: do not load it
+    except OSError:
+        return None
+    return path
+
+
+def _prepare_cel_parser(tree_class) -> None:
+    import re
+
+    import celpy
+    import lark
+    from celpy import celparser
+
+    if celparser.CELParser.CEL_PARSER is not None:
+        return
+    directory = cache_dir()
+    options = {}
+    if directory is not None:
+        version = f"{getattr(celpy, '__version__', '0')}-{lark.__version__}"
+        options["cache"] = str(directory / f"cel-grammar-{version}.lark")
+    grammar = (Path(celparser.__file__).parent / "cel.lark").read_text()
+    celparser.CELParser.CEL_PARSER = lark.Lark(
+        grammar, parser="lalr", start="expr", debug=True, g_regex_flags=re.M,
+        lexer_callbacks={"IDENT": celparser.CELParser.ambiguous_literals}, propagate_positions=True,
+        maybe_placeholders=False, priority="invert", tree_class=tree_class, **options,
+    )
 
 
 def compile_rule(rule: Rule) -> None:
