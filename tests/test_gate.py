@@ -145,3 +145,17 @@ def test_severity_override_from_config(repo, capsys):
     (repo / ".trustlint.yaml").write_text("severity: {TL001: low}\nfail_on: medium\n")
     code, report = scan_json(capsys)
     assert code == 0 and report["findings"][0]["severity"] == "low"
+
+
+def test_each_static_key_of_a_job_has_its_own_fingerprint(repo, capsys):
+    workflow = repo / ".github" / "workflows"
+    workflow.mkdir(parents=True)
+    (workflow / "sync.yml").write_text(
+        "on: push\njobs:\n  mirror:\n    runs-on: ubuntu-latest\n    env:\n"
+        "      AWS_ACCESS_KEY_ID: ${{ secrets.KEY_ID }}\n    steps:\n      - run: ./sync.sh\n")
+    assert main(["baseline", "--output", "baseline.json"]) == 0
+    text = (workflow / "sync.yml").read_text().replace("      - run: ./sync.sh", "      - run: ./sync.sh\n        env:\n          AWS_SECRET_ACCESS_KEY: hardcoded")
+    (workflow / "sync.yml").write_text(text)
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    assert code == 1
+    assert sorted(f["baseline"] for f in report["findings"]) == ["new", "unchanged"]

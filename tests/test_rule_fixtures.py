@@ -39,7 +39,7 @@ def _describe(findings, prefix: str) -> list[dict]:
                 "path": f.path[len(prefix):] if f.path.startswith(prefix) else f.path,
                 "line": f.span.line,
                 "column": f.span.column,
-                "resource": f.address,
+                "resource": f.address[len(prefix):] if f.address.startswith(prefix) else f.address,
                 "severity": f.severity,
             }
             for f in findings

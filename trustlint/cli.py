@@ -85,7 +85,8 @@ def _add_scan_options(scan) -> None:
     scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, default=None,
                       help="exit 1 when a finding has at least this severity (default: low; 'never' always exits 0)")
     scan.add_argument("--config", metavar="FILE",
-                      help="configuration file (default: .trustlint.yaml or [tool.trustlint] in pyproject.toml at the repository root)")
+                      help="configuration file (default: the .trustlint.yaml or [tool.trustlint] in pyproject.toml nearest to "
+                           "the scanned paths, up to the repository root)")
     scan.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR (repeatable)")
     scan.add_argument("--max-session-duration", type=int, default=None, metavar="SECONDS",
                       help="TL005 threshold in seconds (default: 3600)")
@@ -153,7 +154,8 @@ def _prepare(args):
         raise UsageError("--max-session-duration must be positive")
     if args.max_file_size is not None and args.max_file_size <= 0:
         raise UsageError("--max-file-size must be positive")
-    config, config_path = load_config(find_root(args.paths), args.config)
+    start = os.path.commonpath([os.path.abspath(p) for p in args.paths])
+    config, config_path = load_config(find_root(args.paths), args.config, start if os.path.isdir(start) else os.path.dirname(start))
     return config, _options(args, config, config_path)
 
 

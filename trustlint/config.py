@@ -49,12 +49,12 @@ def _dates_as_text(value):
     return value
 
 
-def find_config(root: str) -> str | None:
+def _config_in(directory: str) -> str | None:
     for name in CONFIG_FILES:
-        path = os.path.join(root, name)
+        path = os.path.join(directory, name)
         if os.path.isfile(path):
             return path
-    pyproject = os.path.join(root, "pyproject.toml")
+    pyproject = os.path.join(directory, "pyproject.toml")
     if os.path.isfile(pyproject):
         with open(pyproject, "rb") as handle:
             if b"[tool.trustlint]" in handle.read():
@@ -62,9 +62,26 @@ def find_config(root: str) -> str | None:
     return None
 
 
-def load_config(root: str, explicit: str | None = None) -> tuple[dict, str | None]:
+def find_config(root: str, start: str | None = None) -> str | None:
+    """The configuration nearest to the scanned directory, looking up to the repository root
+    (a monorepo's subproject can carry its own)."""
+    directory = os.path.realpath(start or root)
+    top = os.path.realpath(root)
+    if not (directory == top or directory.startswith(top + os.sep)):
+        directory = top
+    while True:
+        found = _config_in(directory)
+        if found or directory == top:
+            return found
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            return None
+        directory = parent
+
+
+def load_config(root: str, explicit: str | None = None, start: str | None = None) -> tuple[dict, str | None]:
     """The validated configuration and the file it came from ({} and None when there is none)."""
-    path = explicit or find_config(root)
+    path = explicit or find_config(root, start)
     if path is None:
         return {}, None
     if explicit and not os.path.isfile(explicit):

@@ -163,6 +163,7 @@ class CredentialUse:
     target: str | None = None  # role ARN, GCP provider, Azure client id
     target_location: Location | None = None
     service_account: str | None = None  # GCP
+    provider: str | None = None  # GCP workload identity provider
     audience: str | None = None  # as written (None: the action's default)
     audience_location: Location | None = None
 
@@ -184,6 +185,7 @@ class Workload:
     id_token_location: Location | None = None
     credentials: list[CredentialUse] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
+    may_use_oidc: bool = True  # a step that might mint tokens (any action but a known-safe one)
 
 
 @dataclass

@@ -13,6 +13,7 @@ import os
 import re
 from collections import defaultdict
 
+from .glob import glob_match
 from .model import ScanModel, Workload
 from .probes import _github_token, _GitHubRepo
 from .tiers import TierPatterns
@@ -59,27 +60,42 @@ def _risky_triggers(workload: Workload) -> list[str]:
     return reasons
 
 
+def job_subjects(workload: Workload, repository: str) -> list[str] | None:
+    """The sub claims a GitHub job can present, as patterns (`*` where its triggers allow any
+    value); None when they depend on expressions trustlint cannot evaluate."""
+    prefix = f"repo:{repository}"
+    if workload.environment:
+        if "${{" in workload.environment:
+            return None
+        return [f"{prefix}:environment:{workload.environment}"]
+    subjects = []
+    for event, filters in sorted(workload.triggers.items()):
+        if event == "pull_request":
+            subjects.append(f"{prefix}:pull_request")
+        elif event == "push":
+            branches, tags = filters.get("branches"), filters.get("tags")
+            if branches or not tags:
+                subjects += [f"{prefix}:ref:refs/heads/{b}" for b in branches or ["*"]]
+            subjects += [f"{prefix}:ref:refs/tags/{t}" for t in tags or []]
+        else:  # schedule, workflow_dispatch, pull_request_target, workflow_run: the default branch
+            subjects.append(f"{prefix}:ref:refs/heads/main")
+    return sorted(set(subjects))
+
+
 def job_tokens(workload: Workload, repository: str) -> list[dict]:
-    """The GitHub token claims a job can hold (default sub template)."""
+    """Concrete tokens for the job's subjects (a `*` stands for one made-up name)."""
     owner, _, name = repository.partition("/")
     repo = _GitHubRepo(owner, name)
-
-    def token(**kw):
-        return _github_token(repo, name, immutable=False, template=None, **kw)
-
-    if workload.environment and "${{" not in workload.environment:
-        return [token(environment=workload.environment)]
     tokens = []
-    for event, filters in workload.triggers.items():
-        if event in ("pull_request",):
-            tokens.append(token(event="pull_request"))
-        elif event in ("push",):
-            for branch in filters.get("branches") or ["main", "tl-probe-branch"]:
-                tokens.append(token(ref=f"refs/heads/{branch.replace('*', 'x')}"))
-            for tag in filters.get("tags") or []:
-                tokens.append(token(ref=f"refs/tags/{tag.replace('*', 'x')}"))
-        else:  # schedule, workflow_dispatch, pull_request_target, workflow_run: the default branch
-            tokens.append(token(ref="refs/heads/main", event=event))
+    for subject in job_subjects(workload, repository) or []:
+        tail = subject[len(f"repo:{repository}:"):].replace("*", "tl-probe")
+        if tail.startswith("environment:"):
+            claims = _github_token(repo, name, immutable=False, template=None, environment=tail[len("environment:"):])
+        elif tail == "pull_request":
+            claims = _github_token(repo, name, immutable=False, template=None, event="pull_request")
+        else:
+            claims = _github_token(repo, name, immutable=False, template=None, ref=tail[len("ref:"):])
+        tokens.append(claims)
     return tokens
 
 
@@ -101,20 +117,23 @@ def _joined(use, trusts) -> list:
 
 
 def _audience_problem(use, joined) -> dict | None:
-    if use.audience is None or use.audience_location is None or "${{" in use.audience:
+    if use.audience is None or use.audience_location is None or "${{" in use.audience or use.action == "id_tokens":
+        return None  # GitLab has no default: the audience is whatever the trust accepts
+    accepted = {v for t in joined for c in t.audience for v in c.values}
+    accepted |= {a for t in joined for a in (t.enforced_audiences or [])}
+    if use.audience in accepted:
         return None
     if use.cloud == "gcp":
-        provider = (use.target or "").lstrip("/")
-        if provider and provider in use.audience:
+        provider = (use.provider or "").strip().lstrip("/")
+        if not provider or "${{" in provider:
             return None
-        allowed = {v for t in joined for c in t.audience for v in c.values}
-        if use.audience in allowed:
+        names = {f"//iam.googleapis.com/{provider}", f"https://iam.googleapis.com/{provider}"}
+        if use.audience in names:
             return None
-        expected = f"//iam.googleapis.com/{provider}" if provider else "the workload identity provider's name"
+        expected = f"//iam.googleapis.com/{provider}"
     else:
         expected = EXPECTED_AUDIENCE.get(use.cloud)
-        enforced = {a for t in joined for a in (t.enforced_audiences or [])}
-        if expected is None or use.audience == expected or use.audience in enforced:
+        if expected is None or use.audience == expected:
             return None
     return {"actual": use.audience, "expected": expected, "cloud": use.cloud,
             "location": _loc(use.audience_location)}
@@ -158,8 +177,8 @@ def _workload_fact(workload, model, facts_by_trust, usage, tiers, repository) ->
                 tokens = job_tokens(workload, repository)
                 if tokens and not any(trust.admits(t).admitted for t in tokens):
                     unsatisfiable.append({
-                        "trust": trust.address, "target": use.target or "",
-                        "subjects": ", ".join(sorted({t["sub"] for t in tokens})),
+                        "trust": trust.address, "target": use.service_account or use.target or "",
+                        "subjects": ", ".join(job_subjects(workload, repository) or []),
                         "location": _loc(use.target_location or use.location),
                         "related": [dict(_loc(trust.location), label=f"trust {trust.address}")],
                     })
@@ -197,13 +216,16 @@ def _workload_fact(workload, model, facts_by_trust, usage, tiers, repository) ->
 
 def _trust_usage(fact: dict, trust, workloads: list, repository: str | None) -> None:
     """What the jobs assuming a trust actually need, against what it admits (TL012)."""
-    needed = sorted({t["sub"] for w in workloads for t in job_tokens(w, repository)}) if repository and workloads and all(
-        w.platform == "github-actions" for w in workloads) else []
-    extra = [p for p in fact["admitted"] if p["subject"] not in needed and not p["exact"] and not p["within_grain"]]
+    needed: list[str] = []
+    if repository and workloads and all(w.platform == "github-actions" for w in workloads):
+        per_job = [job_subjects(w, repository) for w in workloads]
+        needed = [] if any(s is None for s in per_job) else sorted({s for subjects in per_job for s in subjects})
+    extra = [p for p in fact["admitted"] if not any(glob_match(n, p["subject"]) for n in needed)
+             and not p["exact"] and not p["within_grain"]]
     fact["usage"] = {
         "jobs": sorted({f"{w.path}:{w.job_id}" for w in workloads}),
         "needed_subjects": needed,
-        "broader": bool(needed) and bool(extra) and all(s.count(":") >= 3 for s in needed),
+        "broader": bool(needed) and bool(extra),
         "example": extra[-1]["description"] if extra else "",
         "location": extra[-1]["location"] if extra else fact["location"],
         "related": [dict(_loc(c.target_location or c.location), label=f"job {w.job_id}")
@@ -220,7 +242,7 @@ def _workflow_facts(workloads: list[Workload]) -> list[dict]:
     facts = []
     for path, jobs in sorted(by_path.items()):
         granted = [j for j in jobs if j.id_token == "write" and j.id_token_level == "workflow"]
-        idle = [j.job_id for j in granted if not j.credentials]
+        idle = [j.job_id for j in granted if not j.credentials and not j.may_use_oidc]
         if not granted:
             continue
         facts.append({

@@ -122,8 +122,31 @@ def scan_workflow(document: Node, source: SourceFile) -> ScanModel:
         first = len(model.credentials)
         _read_steps(job, workload, source, model, [workflow_env, job.get("env")])
         _mark_fallbacks(workload, model, first)
+        workload.may_use_oidc = bool(workload.credentials) or _may_use_oidc(job)
         model.workloads.append(workload)
     return model
+
+
+# Steps that cannot mint OIDC tokens; anything else (a local or third-party action, a
+# reusable workflow, PyPI trusted publishing, signing) might, so its job needs id-token.
+_NO_OIDC_ACTIONS = ("actions/checkout", "actions/setup-", "actions/cache", "actions/upload-artifact",
+                    "actions/download-artifact", "actions/github-script", "actions/labeler", "actions/stale")
+_OIDC_IN_RUN = re.compile(r"ACTIONS_ID_TOKEN|id-token|--provenance|cosign|sigstore|oidc", re.IGNORECASE)
+
+
+def _may_use_oidc(job: Node) -> bool:
+    if job.get("uses") is not None:
+        return True  # a reusable workflow
+    steps = job.get("steps")
+    for step in steps.as_list() if steps is not None and isinstance(steps.value, list) else []:
+        if not isinstance(step.value, dict):
+            continue
+        uses = (text_of(step.get("uses")) or "").lower()
+        if uses and not uses.startswith(_NO_OIDC_ACTIONS):
+            return True
+        if _OIDC_IN_RUN.search(text_of(step.get("run")) or ""):
+            return True
+    return False
 
 
 def _read_steps(job: Node, workload: Workload, source: SourceFile, model: ScanModel, envs: list) -> None:
@@ -154,8 +177,22 @@ def _static_env(env: Node | None, workload: Workload, path: str, model: ScanMode
             _static(model, workload, cloud, name, Location(path, value.key_span or value.span), text)
 
 
+def _origin(text: str) -> str | None:
+    """Where a value comes from, in words; None for an earlier step's output (short-lived
+    credentials handed on, not a stored key)."""
+    if "steps." in text and ".outputs." in text:
+        return None
+    for marker, words in (("secrets.", "a secret"), ("vars.", "a variable"), ("inputs.", "an input"),
+                          ("env.", "an environment value"), ("needs.", "another job's output")):
+        if marker in text:
+            return words
+    return "an expression" if "${{" in text else "a literal value"
+
+
 def _static(model: ScanModel, workload: Workload, cloud: str, name: str, location: Location, text: str) -> None:
-    source = "a secret" if "secrets." in text else ("a variable" if "vars." in text else "a literal value")
+    source = _origin(text)
+    if source is None:
+        return
     kind = {"aws": "AWS access key", "gcp": "GCP service account key", "azure": "Azure client secret"}[cloud]
     model.credentials.append(StaticCredential(cloud, workload.job_id, "workflow-job", kind, f"{name} from {source}",
                                               location, names=[workload.path],
@@ -183,6 +220,8 @@ def _login_step(step: Node, cloud: str, action: str, workload: Workload, path: s
         federated = False  # role chaining from static keys
     audience = get("audience")
     account = get("service_account")
+    if cloud == "gcp" and account is not None:
+        target_node = account  # the service account is what the job assumes
     use = CredentialUse(
         cloud=cloud,
         action=action,
@@ -191,6 +230,7 @@ def _login_step(step: Node, cloud: str, action: str, workload: Workload, path: s
         target=text_of(target_node) if target_node is not None else None,
         target_location=Location(path, target_node.span) if target_node is not None else None,
         service_account=text_of(account) if account is not None else None,
+        provider=text_of(get("workload_identity_provider")) if cloud == "gcp" else None,
         audience=text_of(audience) if audience is not None else None,
         audience_location=Location(path, audience.span) if audience is not None else None,
     )

@@ -46,8 +46,10 @@ def _triggers(job: Node) -> dict:
     if "merge_request" in rules:
         triggers["merge_request"] = {}
     branches = re.findall(r"\$CI_COMMIT_(?:BRANCH|REF_NAME)\s*==\s*[\"']([^\"']+)[\"']", rules)
-    if "$CI_DEFAULT_BRANCH" in rules:
+    if re.search(r"==\s*\$CI_DEFAULT_BRANCH|\$CI_DEFAULT_BRANCH\s*==", rules):
         branches.append("main")
+    if "!=" in rules and "$CI_COMMIT" in rules:
+        branches = []  # "every branch but …": any branch can run it
     if "$CI_COMMIT_TAG" in rules or "tags" in _text(job.get("only")).split():
         triggers["tag"] = {}
     if branches:
@@ -57,13 +59,33 @@ def _triggers(job: Node) -> dict:
     return triggers
 
 
+def _inherit(job: Node, document: Node, default: Node | None, depth: int = 0) -> Node:
+    """The job with what it inherits: `default:` keywords, then `extends:` templates
+    (`.hidden` jobs), the job's own keys winning, as GitLab merges them (one level deep)."""
+    merged: dict = {}
+    if default is not None and isinstance(default.value, dict) and depth == 0:
+        merged.update({k: v for k, v in default.items() if k in ("id_tokens", "before_script", "variables")})
+    extends = job.get("extends")
+    for name in [text_of(e) for e in extends.as_list()] if extends is not None and depth < 5 else []:
+        base = document.get(name or "")
+        if base is not None and isinstance(base.value, dict):
+            merged.update(_inherit(base, document, None, depth + 1).value)
+    for key, value in job.items():
+        if key == "variables" and isinstance(value.value, dict) and isinstance(merged.get(key), Node) and isinstance(merged[key].value, dict):
+            value = Node({**merged[key].value, **value.value}, value.span, value.key_span)
+        merged[key] = value
+    return Node(merged, job.span, job.key_span)
+
+
 def scan_gitlab_ci(document: Node, source: SourceFile) -> ScanModel:
     model = ScanModel()
     path = source.path
     global_variables = document.get("variables")
+    default = document.get("default")
     for job_id, job in document.items():
         if job_id in _RESERVED or job_id.startswith(".") or not isinstance(job.value, dict):
             continue
+        job = _inherit(job, document, default)
         tokens = job.get("id_tokens")
         environment = job.get("environment")
         if environment is not None and isinstance(environment.value, dict):
