@@ -24,6 +24,14 @@ def scan_files(tmp_path, monkeypatch):
     return run
 
 
+@pytest.fixture
+def repo(tmp_path, monkeypatch):
+    """An empty repository (its own root) as the working directory."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 def brief(result) -> list[tuple]:
     """(rule, path, line, column, address, severity) of every finding, in report order."""
     return [(f.rule_id, f.path, f.span.line, f.span.column, f.address, f.severity) for f in result.findings]

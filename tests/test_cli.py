@@ -17,13 +17,6 @@ CLEAN_TRUST = WILDCARD_TRUST.replace('StringLike   = { "token.actions.githubuser
                                      'StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/app:environment:production" }')
 
 
-@pytest.fixture
-def repo(tmp_path, monkeypatch):
-    (tmp_path / ".git").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def test_findings_exit_1_and_clean_exits_0(repo, capsys):
     (repo / "bad.tf").write_text(WILDCARD_TRUST)
     assert main(["scan", "bad.tf"]) == 1

@@ -10,7 +10,7 @@ import pytest
 from trustlint.cli import main
 from trustlint.reporters.github_report import escape_data, escape_property
 
-from .test_cli import WILDCARD_TRUST, repo  # noqa: F401 - fixture
+from .test_cli import WILDCARD_TRUST
 
 KEY = 'resource "aws_iam_access_key" "ci" {\n  user = "ci"\n}\n'
 

@@ -356,6 +356,3 @@ def _admission(statement, results, path, claim_of, subject_names) -> Admission:
         vacuous=vacuous,
     )
 
-
-def audience_is_wildcard(values: list[str]) -> bool:
-    return any(has_wildcard(v) and re.fullmatch(r"[*?]+", v) for v in values)

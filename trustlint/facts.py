@@ -12,9 +12,6 @@ from .model import Admission, Constraint, Location, ScanModel, TrustRelationship
 from .probes import BREADTHS, LEGIT, Probe, probes_for
 from .tiers import DEFAULT_TIERS, TierPatterns
 
-FACTS_VERSION = 1
-
-
 @dataclass
 class Settings:
     max_session_seconds: int = 3600

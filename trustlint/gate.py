@@ -7,13 +7,11 @@ from __future__ import annotations
 import datetime
 import fnmatch
 import json
-import os
 import re
 import subprocess
 from dataclasses import dataclass, replace
 
 from .findings import Finding
-from .source import Span
 
 # `# trustlint:ignore[TL001,TL004] reason="legacy org-wide role" expires=2027-01-31`
 # (also after `//` in HCL). The comment covers its own line and the next code line.

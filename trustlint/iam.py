@@ -13,7 +13,6 @@ Results are three-valued: True, False, or None when trustlint cannot know (an un
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 from .errors import AnalysisError
@@ -269,6 +268,3 @@ def principal_entries(statement: Statement) -> list[tuple[str, Node]]:
             entries.append((kind.lower(), value))
     return entries
 
-
-def dumps_values(clause: Clause) -> str:
-    return json.dumps(clause.texts())

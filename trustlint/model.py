@@ -13,23 +13,6 @@ from typing import Callable
 
 from .source import Span
 
-PROVIDERS = ("aws", "gcp", "azure")
-PLATFORMS = (
-    "github-actions",
-    "gitlab",
-    "terraform-cloud",
-    "kubernetes",
-    "circleci",
-    "bitbucket",
-    "buildkite",
-    "azure-devops",
-    "cognito",
-    "google",
-    "unknown",
-)
-TIERS = ("production", "non-production", "unknown")
-
-
 @dataclass(frozen=True)
 class Location:
     path: str

@@ -51,9 +51,6 @@ AWS_EXTRA_KEYS = {
     },
 }
 
-# The audience each cloud expects tokens to carry by default.
-AWS_DEFAULT_AUDIENCE = "sts.amazonaws.com"
-
 
 def normalise_issuer(url: str) -> str:
     """Issuer without scheme or trailing slash: the form AWS uses in condition keys."""

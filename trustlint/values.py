@@ -36,9 +36,6 @@ class Template:
     def render(self) -> str:
         return "".join(p if isinstance(p, str) else p.placeholder() for p in self.parts)
 
-    def literal_parts(self) -> list[str]:
-        return [p for p in self.parts if isinstance(p, str)]
-
 
 @dataclass(frozen=True)
 class Ref(Unknown):
@@ -104,14 +101,3 @@ def text_of(node: Node | None) -> str | None:
         return str(value)
     return None
 
-
-def to_plain(node: Node) -> Any:
-    """Strip spans: nested plain Python values (unknowns rendered as placeholders)."""
-    value = node.value
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_plain(v) for v in value]
-    if isinstance(value, (Unknown, Template)):
-        return text_of(node)
-    return value

@@ -1,5 +1,5 @@
 """Parsers: one module per input format. `parse_file` dispatches a discovered file by format;
-Terraform is read per module directory by terraform.scan_module."""
+Terraform is read per configuration by terraform.scan_configuration."""
 
 from __future__ import annotations
 

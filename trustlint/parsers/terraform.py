@@ -17,7 +17,7 @@ from ..source import SourceFile
 from ..values import Node, Ref, Unknown, text_of
 from .hcl import Block, parse_hcl
 from .terraform_azure import is_azure_resource, read_azure
-from .terraform_eval import Evaluator, Module, plain
+from .terraform_eval import Evaluator, Module
 from .terraform_gcp import is_gcp_resource, read_gcp
 from .terraform_modules import registry_module
 
@@ -85,12 +85,6 @@ def scan_configuration(context: dict[str, list[SourceFile]], root: str, variable
             values = _tfvars(root, directory, configuration)
             _analyse(Module(blocks), blocks, values, "", [], configuration, 0)
     return configuration.model
-
-
-def scan_module(sources: list[SourceFile], root: str) -> ScanModel:
-    """Analyse the .tf files of one directory (kept for callers that have just one)."""
-    directory = posixpath.dirname(sources[0].path) if sources else ""
-    return scan_configuration({directory: sources}, root)
 
 
 def _local_calls(directory: str, blocks: list[Block]) -> list[str]:

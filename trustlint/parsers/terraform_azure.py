@@ -7,7 +7,7 @@ import posixpath
 
 from ..azure import FicInput
 from ..model import Location, StaticCredential
-from ..values import Node, Ref, text_of
+from ..values import Ref, text_of
 from .hcl import Block
 from .terraform_eval import Evaluator, Module
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 
-from ..source import SourceFile, Span
+from ..source import SourceFile
 from ..values import Node, Template, Unknown, text_of
 from .terraform_eval import from_plain, is_fully_known, plain
 

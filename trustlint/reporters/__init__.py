@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-REPORTERS = ("text", "json", "sarif")
-
 # C0/C1 control characters and bidirectional overrides: a scanned file must not be able to
 # move the cursor, recolour a terminal or reorder what a reviewer reads.
 _UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\ud800-\udfff]")
