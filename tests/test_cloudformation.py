@@ -137,3 +137,25 @@ def test_operator_block_that_is_an_intrinsic_is_unknown_not_missing(scan_files):
               StringEquals: !GetAtt ConditionJson.Value
 """
     assert scan_files({"t.yaml": template}).findings == []
+
+
+def test_cdk_provider_client_id_list(scan_files):
+    template = HEADER + """Resources:
+  Provider:
+    Type: Custom::AWSCDKOpenIdConnectProvider
+    Properties:
+      Url: https://token.actions.githubusercontent.com
+      ClientIDList: [sts.amazonaws.com]
+  Role:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal: {Federated: {Ref: Provider}}
+            Condition:
+              StringEquals:
+                token.actions.githubusercontent.com:sub: repo:acme/app:environment:production
+"""
+    assert scan_files({"t.yaml": template}).findings == []

@@ -168,3 +168,29 @@ def test_evaluator_agrees_with_oracle(generated, request):
     claims = {k: v for k, v in request.items() if v is not None}
     expected = all(oracle_clause(op, pats, request[key]) for op, key, pats in generated)
     assert model.trusts[0].admits(claims).admitted == expected
+
+
+def test_google_aud_names_the_service_account_not_a_caller_choice(scan_files):
+    pinned = scan_files({"trust.json": '{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "accounts.google.com"}, '
+                                       '"Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": '
+                                       '{"accounts.google.com:aud": "112233445566778899001"}}}]}'})
+    assert pinned.findings == []
+    open_trust = scan_files({"trust.json": '{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "accounts.google.com"}, '
+                                           '"Action": "sts:AssumeRoleWithWebIdentity"}]}'})
+    assert "TL002" in [f.rule_id for f in open_trust.findings]
+
+
+def test_per_claim_key_match_is_named_in_the_message(scan_files):
+    result = scan_files({"trust.json": '{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "' + PROVIDER + '"}, '
+                                       '"Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": '
+                                       '{"' + ISSUER + ':repository_owner": "acme", "' + ISSUER + ':aud": "sts.amazonaws.com"}}}]}'})
+    (finding,) = result.findings
+    assert finding.rule_id == "TL001" and "through StringEquals repository_owner acme" in finding.message
+
+
+def test_policy_read_through_file_is_not_scanned_twice(scan_files):
+    result = scan_files({
+        "main.tf": 'resource "aws_iam_role" "r" {\n  assume_role_policy = file("public.json")\n}\n',
+        "public.json": '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}\n',
+    })
+    assert [(f.rule_id, f.path, f.address) for f in result.findings] == [("TL007", "public.json", "aws_iam_role.r")]

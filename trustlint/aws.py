@@ -33,6 +33,9 @@ _CALLER_PINNING_KEYS = {
     "aws:userid", "aws:username", "aws:principalservicename", "aws:sourceowner",
 }
 _PLACEHOLDER_REF = re.compile(r"^\u27e8([A-Za-z0-9_.\-\[\]\"]+?)\.(?:arn|id|Arn|Ref)\u27e9$")
+# Platforms whose jobs choose their token's audience; elsewhere (Google: aud is the service
+# account's id, Cognito: the identity pool, CircleCI: the organisation) it names the caller.
+CALLER_CHOSEN_AUDIENCE = {"github-actions", "gitlab", "terraform-cloud", "kubernetes", "buildkite", "azure-devops", "unknown"}
 _FREE_KEYS = {"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"}
 
 
@@ -222,7 +225,7 @@ def _platform(url: str | None, statements: list[iam.Statement]) -> str:
 
 def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: str) -> TrustRelationship:
     platform = _platform(group.url, group.statements)
-    subject_names = subject_claims(platform)
+    subject_names = subject_claims(platform) | (set() if platform in CALLER_CHOSEN_AUDIENCE else {"aud"})
     extra_keys = AWS_EXTRA_KEYS.get(platform, set())
     issuer_key = group.issuer_key.lower()
 
@@ -230,9 +233,9 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         lowered = key.lower()
         prefix, _, claim = lowered.rpartition(":")
         if prefix == issuer_key or ("\u27e8" in prefix):
-            if claim in AUDIENCE_CLAIMS:
+            if claim in AUDIENCE_CLAIMS and platform in CALLER_CHOSEN_AUDIENCE:
                 return iam.FREE  # the token's holder picks its audience
-            if claim == "sub" or claim in extra_keys:
+            if claim == "sub" or claim in extra_keys or claim in AUDIENCE_CLAIMS:
                 return [claims[claim]] if claim in claims else iam.ABSENT
             return iam.ABSENT
         if "." in prefix:

@@ -106,6 +106,8 @@ def _probe_fact(probed: _Probed, trust: TrustRelationship, tiers: TierPatterns) 
     if blamed is not None:
         location = _value_location(blamed, admission.blamed_value)
         matched = blamed.values[admission.blamed_value] if admission.blamed_value is not None else ""
+        if blamed.claim != "sub" and blamed.key != blamed.claim and matched:
+            matched = f"{blamed.claim} {matched}"  # a per-claim key: say which claim
     else:
         location = location_fact(admission.statement or trust.location)
         matched = ""

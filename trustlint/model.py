@@ -184,6 +184,7 @@ class ScanModel:
     suppressions: list = field(default_factory=list)  # gate.Suppression, from comments and configuration
     workloads: list[Workload] = field(default_factory=list)
     unknowns: list = field(default_factory=list)  # (Location, expression, reason): for --explain-unknowns
+    consumed_files: set = field(default_factory=set)  # files read through file()/templatefile()
 
     def extend(self, other: "ScanModel") -> None:
         self.trusts.extend(other.trusts)
@@ -195,3 +196,4 @@ class ScanModel:
         self.gcp_grants.extend(other.gcp_grants)
         self.workloads.extend(other.workloads)
         self.unknowns.extend(other.unknowns)
+        self.consumed_files |= other.consumed_files

@@ -61,7 +61,7 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
         except RecursionError:
             first = next(iter(discovered.context.values()))[0]
             model.problems.append(Problem(Location(first.path, FILE_START), "configuration nested too deeply"))
-    consumed = {s.path for t in model.trusts for s in t.statements}
+    consumed = {s.path for t in model.trusts for s in t.statements} | model.consumed_files
     for kind, source in discovered.files:
         if source.path in consumed:
             continue  # a policy file already read through the role that uses it (file())

@@ -316,7 +316,7 @@ def _header(resource: Node, source: SourceFile) -> Span:
 
 def _provider(logical_id: str, properties: Node, header: Span, source: SourceFile) -> ProviderInput:
     url = properties.get("Url")
-    ids = properties.get("ClientIdList") or properties.get("ClientIDs")
+    ids = properties.get("ClientIdList") or properties.get("ClientIDList") or properties.get("ClientIDs")
     client_ids = None
     if ids is not None and isinstance(ids.value, list):
         client_ids = [text_of(i) or "" for i in ids.value]
@@ -371,7 +371,11 @@ def scan_policy_file(document: Node, source: SourceFile) -> ScanModel:
 
 def is_trust_policy(document: Node) -> bool:
     """A JSON document that looks like an IAM trust policy: statements with Principals."""
-    statements = document.get("Statement")
+    if not isinstance(document.value, dict):
+        return False
+    keys = {k.lower(): v for k, v in document.value.items()}
+    statements = keys.get("statement")
     if statements is None:
         return False
-    return any(isinstance(s.value, dict) and ("Principal" in s.value or "NotPrincipal" in s.value) for s in statements.as_list())
+    return any(isinstance(s.value, dict) and {"principal", "notprincipal"} & {k.lower() for k in s.value}
+               for s in statements.as_list())

@@ -188,6 +188,7 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
              configuration: Configuration, depth: int) -> None:
     model = configuration.model
     evaluator = Evaluator(module, blocks[0].source, values, root=configuration.root)
+    evaluator.files_read = model.consumed_files
     providers = _providers(module, evaluator)
     fics: list = []
     for address, block in module.resources.items():

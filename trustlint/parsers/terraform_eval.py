@@ -101,6 +101,7 @@ class Evaluator:
         self.module = module
         self.root = root  # repository root: file() never reads outside it
         self.instance: dict[str, Node] = {}  # each.* / count.* of the resource instance being read
+        self.files_read: set[str] = set()  # file()/templatefile() reads, shared by derived evaluators
         self.source = source
         self.variable_values = variable_values or {}
         self._locals_cache: dict[str, Node] = {}
@@ -121,6 +122,7 @@ class Evaluator:
         other._locals_cache = self._locals_cache
         other._locals_active = self._locals_active
         other.instance = self.instance
+        other.files_read = self.files_read
         return other
 
     def with_instance(self, instance: dict[str, Node]) -> "Evaluator":
@@ -129,6 +131,7 @@ class Evaluator:
         other._locals_cache = self._locals_cache
         other._locals_active = self._locals_active
         other.instance = instance
+        other.files_read = self.files_read
         return other
 
     def eval(self, tree, bindings: dict | None = None) -> Node:

@@ -236,6 +236,7 @@ def _file(evaluator, args, span):
         return None
     with open(full, encoding="utf-8", errors="strict") as handle:
         text = handle.read()
+    evaluator.files_read.add(path.replace(os.sep, "/"))
     node = Node(text, span, origin=[f"file {path}"])
     node.embedded = SourceFile(path.replace(os.sep, "/"), text)
     return node
