@@ -183,3 +183,12 @@ def test_readme_tour_matches_the_real_output():
 def test_missing_path_is_a_usage_error(repo, capsys):
     assert main(["scan", "no-such-dir"]) == 2
     assert "no such file or directory: no-such-dir" in capsys.readouterr().err
+
+
+def test_session_limits_per_tier(repo, capsys):
+    (repo / "iam.tf").write_text(LONG_SESSION_TRUST.replace('name = "ci"', 'name = "ci-staging"'))
+    (repo / ".trustlint.yaml").write_text("max_session_duration: {default: 3600, non_production: 7200}\n")
+    assert main(["scan"]) == 0
+    (repo / "iam.tf").write_text(LONG_SESSION_TRUST.replace('name = "ci"', 'name = "ci-prod"'))
+    assert main(["scan"]) == 1
+    assert "TL005" in capsys.readouterr().out

@@ -60,12 +60,12 @@ def _scan_example(example: dict, scan_files):
     """Write an example (and its context files) and scan it as the CLI would configure it."""
     import yaml
 
-    from trustlint.facts import Settings
+    from trustlint.cli import settings_from
 
     files = {example["file"]: example["code"]}
     files.update({c["file"]: c["code"] for c in example.get("context", [])})
     config = yaml.safe_load(files.get(".trustlint.yaml", "")) or {}
-    return scan_files(files, settings=Settings(repository=config.get("repository")))
+    return scan_files(files, settings=settings_from(config, "."))
 
 
 @pytest.mark.parametrize("rule,example", list(_example_cases("bad")))

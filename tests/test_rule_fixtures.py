@@ -23,10 +23,10 @@ def _cases(kind: str) -> list[Path]:
 
 
 def _scan(case: Path):
-    from trustlint.facts import Settings
+    from trustlint.cli import settings_from
 
     config = yaml.safe_load((case / ".trustlint.yaml").read_text()) if (case / ".trustlint.yaml").exists() else {}
-    result = run_scan(ScanOptions(paths=[str(case)], settings=Settings(repository=config.get("repository"))))
+    result = run_scan(ScanOptions(paths=[str(case)], settings=settings_from(config, str(case))))
     prefix = os.path.relpath(case, result.root).replace(os.sep, "/") + "/"
     return result, prefix
 

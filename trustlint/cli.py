@@ -110,16 +110,32 @@ def _write(text: str, output: str | None) -> None:
         sys.stdout.flush()
 
 
+def settings_from(config: dict, root: str, max_session_override: int | None = None):
+    """The analysis settings a configuration asks for (the command line may override the limit)."""
+    from .facts import Settings
+    from .tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
+    from .workflows import repository_of
+
+    configured = config.get("max_session_duration", 3600)
+    by_tier = configured if isinstance(configured, dict) else {}
+    default = by_tier.get("default", 3600) if by_tier else configured
+    tiers = config.get("tiers", {})
+    return Settings(
+        max_session_seconds=max_session_override or default,
+        session_by_tier={} if max_session_override else {
+            t.replace("_", "-"): v for t, v in by_tier.items() if t != "default"},
+        trusted_issuers=config.get("trusted_issuers", []),
+        repository=repository_of(root, config.get("repository")),
+        tiers=TierPatterns(tiers.get("production", DEFAULT_PRODUCTION), tiers.get("non_production", DEFAULT_NON_PRODUCTION)),
+    )
+
+
 def _options(args, config: dict, config_path: str | None):
     from .discovery import DEFAULT_MAX_BYTES, find_root
-    from .facts import Settings
-    from .workflows import repository_of
     from .gate import load_baseline
     from .scan import ScanOptions
-    from .tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
 
-    max_session = args.max_session_duration or config.get("max_session_duration", 3600)
-    tiers = config.get("tiers", {})
+    root = find_root(args.paths)
     baseline_path = getattr(args, "baseline", None) or config.get("baseline")
     return ScanOptions(
         paths=args.paths,
@@ -133,13 +149,9 @@ def _options(args, config: dict, config_path: str | None):
         changed_since=getattr(args, "changed_since", None),
         severity=config.get("severity", {}),
         max_bytes=args.max_file_size or config.get("max_file_size", DEFAULT_MAX_BYTES),
-        variable_files=[os.path.relpath(os.path.realpath(f), find_root(args.paths)) for f in args.var_file],
+        variable_files=[os.path.relpath(os.path.realpath(f), root) for f in args.var_file],
         variables=dict(args.var),
-        settings=Settings(
-            repository=repository_of(find_root(args.paths), config.get("repository")),
-            max_session_seconds=max_session,
-            tiers=TierPatterns(tiers.get("production", DEFAULT_PRODUCTION), tiers.get("non_production", DEFAULT_NON_PRODUCTION)),
-        ),
+        settings=settings_from(config, root, args.max_session_duration),
     )
 
 

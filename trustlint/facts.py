@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .glob import has_wildcard
 from .model import Admission, Constraint, Location, ScanModel, TrustRelationship
@@ -17,6 +17,18 @@ class Settings:
     max_session_seconds: int = 3600
     tiers: TierPatterns = DEFAULT_TIERS
     repository: str | None = None  # owner/name of the scanned repository, for workflow subjects
+    session_by_tier: dict = field(default_factory=dict)  # tier -> limit in seconds (overrides the default)
+    trusted_issuers: list = field(default_factory=list)  # issuer URLs the organisation accepts; empty: any
+
+    def session_limit(self, tier: str) -> int:
+        return self.session_by_tier.get(tier, self.max_session_seconds)
+
+    def issuer_trusted(self, url: str | None) -> bool:
+        if not self.trusted_issuers or not url:
+            return True  # nothing configured, or unknown: never a finding by itself
+        from .platforms import normalise_issuer
+
+        return normalise_issuer(url) in {normalise_issuer(i) for i in self.trusted_issuers}
 
 
 def location_fact(location: Location | None) -> dict | None:
@@ -260,7 +272,9 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "location": location_fact(trust.location),
         "principal": {"kind": trust.principal_kind, "name": trust.principal_name or ""},
         "issuer": {"url": trust.issuer.url or "", "platform": trust.issuer.platform,
-                   "name": trust.issuer.url or "an issuer trustlint cannot name statically"},
+                   "name": trust.issuer.url or "an issuer trustlint cannot name statically",
+                   "trusted": settings.issuer_trusted(trust.issuer.url),
+                   "location": location_fact(trust.issuer.location or trust.location)},
         "suggested_subject": suggestion,
         "advice": _advice(trust, suggestion),
         "tier": tier,
@@ -277,7 +291,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "unconstrained": _widest([p for p in broad if not p["constrained"]]),
         "session": {
             "max_seconds": max(-1, min(session, _MAX_SECONDS)) if session is not None else -1,
-            "threshold": settings.max_session_seconds,
+            "threshold": settings.session_limit(tier),
             "location": location_fact(trust.session_location),
         },
         "cross_environment": [dict(item, address=trust.address, tier_label=_tier_label(tier, trust.principal_kind))
@@ -324,11 +338,12 @@ def add_shared_subject_facts(trust_fact_list: list[dict]) -> None:
 _MAX_SECONDS = 10**12  # beyond any real lifetime; keeps facts within CEL's 64-bit integers
 
 
-def _session_fact(provider: str, address: str, what: str, seconds: int, location: Location, settings: Settings) -> dict:
+def _session_fact(provider: str, address: str, what: str, seconds: int, location: Location, settings: Settings,
+                  tier: str = "unknown") -> dict:
     seconds = max(-1, min(int(seconds), _MAX_SECONDS))
     return {
-        "kind": "session", "provider": provider, "address": address, "path": location.path,
-        "what": what, "seconds": seconds, "threshold": settings.max_session_seconds,
+        "kind": "session", "provider": provider, "address": address, "path": location.path, "tier": tier,
+        "what": what, "seconds": seconds, "threshold": settings.session_limit(tier),
         "location": location_fact(location),
     }
 
@@ -349,7 +364,7 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
     for trust, fact in zip(model.trusts, trusts):
         if trust.max_session_seconds is not None:
             facts.append(_session_fact(trust.provider, trust.address, "federated sessions", trust.max_session_seconds,
-                                       trust.session_location or trust.location, settings))
+                                       trust.session_location or trust.location, settings, fact["tier"]))
     for lifetime in model.lifetimes:
         facts.append(_session_fact(lifetime.provider, lifetime.address, lifetime.what, lifetime.seconds,
                                    lifetime.location, settings))
