@@ -229,3 +229,55 @@ resource "aws_iam_role" "ci" {
 }
 '''})
     assert [(r, line, a) for r, _, line, _, a, _ in brief(result)] == [("TL001", 17, "aws_iam_role.ci")]
+
+
+def test_override_policy_documents_replace_statements_by_sid(scan_files):
+    base = '''
+data "aws_iam_policy_document" "base" {
+  statement {
+    sid     = "GitHub"
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["SUBJECT"]
+    }
+  }
+}
+'''
+    main = base.replace('"base"', '"wide"').replace("SUBJECT", "repo:acme/*") + base.replace("SUBJECT", "repo:acme/app:environment:production") + '''
+data "aws_iam_policy_document" "trust" {
+  source_policy_documents   = [data.aws_iam_policy_document.wide.json]
+  override_policy_documents = [data.aws_iam_policy_document.base.json]
+}
+resource "aws_iam_role" "ci" {
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+'''
+    assert scan_files({"main.tf": main}).findings == []  # the exact statement replaced the wildcard one
+
+
+def test_auto_tfvars_and_explain_unknowns(scan_files, capsys):
+    from trustlint.cli import main
+
+    scan_files({
+        "main.tf": 'variable "subject" {}\nvariable "name" {}\n' + ROLE_MODULE.replace("var.subjects", "[var.subject]")
+        .replace('variable "subjects" { type = list(string) }', '').replace('variable "name" {}', ''),
+        "ci.auto.tfvars": 'subject = "repo:acme/app:pull_request"\n',
+    })
+    assert main(["scan", "--explain-unknowns"]) == 0  # the auto.tfvars value is exact
+    err = capsys.readouterr().err
+    assert "unknown 'var.name'" not in err  # names are not part of the trust policy
+    (__import__("pathlib").Path("ci.auto.tfvars")).unlink()
+    assert main(["scan", "--explain-unknowns"]) == 0
+    err = capsys.readouterr().err
+    assert "main.tf:" in err and "unknown 'var.subject': aws_iam_role.this: input variable without a default" in err

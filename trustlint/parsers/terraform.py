@@ -324,7 +324,22 @@ def policy_document(block: Block, ev: Evaluator, module: Module, depth: int = 0)
             statements.append(_statement(child, ev))
         elif child.type == "dynamic" and child.labels[:1] == ["statement"]:
             statements.extend(_dynamic(child, ev, _statement))
+    if depth < 5:
+        overrides = ev.attribute(block, "override_policy_documents") or ev.attribute(block, "override_json")
+        for item in overrides.as_list() if overrides is not None else []:
+            for statement in _statements_of(item, ev, module, depth):
+                _override(statements, statement)
     return Node({"Version": Node("2012-10-17", block.header), "Statement": Node(statements, block.span)}, block.span)
+
+
+def _override(statements: list[Node], statement: Node) -> None:
+    """override_policy_documents: a statement replaces the one with the same Sid, else it is added."""
+    sid = text_of(statement.get("Sid")) if isinstance(statement.value, dict) else None
+    for index, existing in enumerate(statements):
+        if sid and isinstance(existing.value, dict) and text_of(existing.get("Sid")) == sid:
+            statements[index] = statement
+            return
+    statements.append(statement)
 
 
 def _statements_of(item: Node, ev: Evaluator, module: Module, depth: int) -> list[Node]:
