@@ -55,3 +55,39 @@ def test_classic_fic_star_is_literal(scan_files):
     result = scan_files({"fic.json": '{"name": "x", "issuer": "https://token.actions.githubusercontent.com", '
                                      '"subject": "repo:acme/*", "audiences": ["api://AzureADTokenExchange"]}'})
     assert result.findings == []
+
+
+def test_arm_nested_deployment_passing_arrays_does_not_crash(scan_files):
+    template = """{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {"credentials": {"type": "array", "defaultValue": [{"name": "pr", "subject": "repo:acme/app:pull_request"}]}},
+  "resources": [{
+    "type": "Microsoft.Resources/deployments",
+    "apiVersion": "2022-09-01",
+    "name": "identity",
+    "properties": {
+      "expressionEvaluationOptions": {"scope": "inner"},
+      "mode": "Incremental",
+      "parameters": {"federatedCredentials": {"value": "[parameters('credentials')]"}},
+      "template": {
+        "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+        "contentVersion": "1.0.0.0",
+        "parameters": {"federatedCredentials": {"type": "array"}},
+        "resources": [{
+          "type": "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials",
+          "apiVersion": "2023-01-31",
+          "name": "[format('id-web-prod/{0}', parameters('federatedCredentials')[0].name)]",
+          "properties": {
+            "issuer": "https://token.actions.githubusercontent.com",
+            "subject": "[parameters('federatedCredentials')[0].subject]",
+            "audiences": ["api://AzureADTokenExchange"]
+          }
+        }]
+      }
+    }
+  }]
+}
+"""
+    result = scan_files({"azuredeploy.json": template})
+    assert [(f.rule_id, f.address) for f in result.findings] == [("TL004", "id-web-prod/pr")]

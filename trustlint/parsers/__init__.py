@@ -62,4 +62,11 @@ def parse_file(kind: str, source: SourceFile) -> ScanModel:
         model.problems.append(Problem(Location(source.path, exc.span), exc.message))
     except RecursionError:
         model.problems.append(Problem(Location(source.path, FILE_START), "document nested too deeply to analyse"))
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the scan nor pass silently
+        model.problems.append(Problem(Location(source.path, FILE_START), internal_error(exc)))
     return model
+
+
+def internal_error(exc: Exception) -> str:
+    return (f"trustlint could not analyse this file (internal error {type(exc).__name__}: {str(exc)[:120]}); "
+            "the finding stands for whatever it holds - please report it")

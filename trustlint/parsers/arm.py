@@ -144,11 +144,21 @@ def _nested_expressions(properties: Node, inner: Node, outer: _Expressions) -> _
         given = value.get("value") if value is not None else None
         if given is not None:
             resolved = outer.value(given)
-            literal = resolved.placeholder() if isinstance(resolved, Unknown) else resolved
-            merged[name] = Node({"defaultValue": Node(literal, given.span)}, declaration.span)
+            merged[name] = Node({"defaultValue": _as_node(resolved, given.span)}, declaration.span)
         else:
             merged[name] = declaration
     return _Expressions(Node(merged, declared.span if declared is not None else inner.span), inner.get("variables"))
+
+
+def _as_node(value, span: Span) -> Node:
+    """An evaluated value back as located Nodes (unknown parts stay unknown placeholders)."""
+    if isinstance(value, Unknown):
+        return Node(value.placeholder(), span)
+    if isinstance(value, dict):
+        return Node({k: _as_node(v, span) for k, v in value.items()}, span)
+    if isinstance(value, list):
+        return Node([_as_node(v, span) for v in value], span)
+    return Node(value, span)
 
 
 def _text(value) -> str | None:

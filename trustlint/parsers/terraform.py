@@ -224,6 +224,10 @@ def _read_resource(address, block, ev, module, providers, fics, model) -> None:
         model.problems.append(Problem(Location(block.source.path, exc.span), f"{address}: {exc.message}", address))
     except RecursionError:
         model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: expression too deeply nested", address))
+    except Exception as exc:  # noqa: BLE001 - one resource's bug must not stop the scan
+        from . import internal_error
+
+        model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: {internal_error(exc)}", address))
 
 
 def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], configuration: Configuration, depth: int) -> None:
