@@ -194,3 +194,13 @@ def test_policy_read_through_file_is_not_scanned_twice(scan_files):
         "public.json": '{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}\n',
     })
     assert [(f.rule_id, f.path, f.address) for f in result.findings] == [("TL007", "public.json", "aws_iam_role.r")]
+
+
+def test_circleci_org_audience_without_project_admits_any_project_of_the_org(scan_files):
+    issuer = "oidc.circleci.com/org/0b1a2c3d-4e5f-6789-abcd-ef0123456789"
+    trust = ('{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/' + issuer + '"}, '
+             '"Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": {"' + issuer + ':aud": '
+             '"0b1a2c3d-4e5f-6789-abcd-ef0123456789"}}}]}')
+    result = scan_files({"trust.json": trust})
+    # The organisation pin is a coarse subject condition, like repository_owner on GitHub.
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "high")]

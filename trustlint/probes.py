@@ -509,7 +509,11 @@ def _generic_probes(values: dict[str, list[str]], platform: str = "unknown") -> 
     probes = [Probe("named-subject", {"sub": v}, f"subject {v}", LEGIT) for v in values.get("sub", []) if v == _clean(v)]
     breadth = SAME_TENANT if platform in _PER_TENANT_ISSUERS else OTHER_TENANT
     what = "any project of the organisation the issuer belongs to" if breadth == SAME_TENANT else "any identity the issuer can mint a token for"
-    probes.append(Probe("any-subject", {"sub": f"{PROBE}-subject"}, what, breadth))
+    claims = {"sub": f"{PROBE}-subject"}
+    pinned_audience = [v for v in values.get("aud", []) if v == _clean(v)]
+    if breadth == SAME_TENANT and pinned_audience:
+        claims["aud"] = pinned_audience[0]  # the organisation's id: every project's token carries it
+    probes.append(Probe("any-subject", claims, what, breadth))
     return probes[: _MAX_ANCHORS + 1]
 
 
