@@ -204,3 +204,13 @@ def test_circleci_org_audience_without_project_admits_any_project_of_the_org(sca
     result = scan_files({"trust.json": trust})
     # The organisation pin is a coarse subject condition, like repository_owner on GitHub.
     assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "high")]
+
+
+def test_vacuous_forallvalues_is_called_out(scan_files):
+    result = scan_files({"trust.json": '{"Statement": [{"Effect": "Allow", "Principal": {"Federated": "' + PROVIDER + '"}, '
+                                       '"Action": "sts:AssumeRoleWithWebIdentity", "Condition": {'
+                                       '"StringEquals": {"' + ISSUER + ':aud": "sts.amazonaws.com"}, '
+                                       '"ForAllValues:StringEquals": {"' + ISSUER + ':environment": "production"}}}]}'})
+    (finding,) = result.findings
+    assert finding.rule_id == "TL002"
+    assert f"ForAllValues:StringEquals on {ISSUER}:environment passed only because the token lacks that claim" in finding.message

@@ -147,3 +147,14 @@ def test_readme_snippets_are_the_tested_ones():
     step = workflow["jobs"]["trustlint"]["steps"][1]
     assert set(step["with"]) <= set(ACTION["inputs"])
     assert workflow["jobs"]["trustlint"]["permissions"]["security-events"] == "write"
+
+
+def test_action_text_format_and_bad_format(tmp_path):
+    work = tmp_path / "repo"
+    work.mkdir()
+    (work / ".git").mkdir()
+    (work / "iam.tf").write_text(WILDCARD_TRUST)
+    (scan, verdict), outputs, _ = run_action(work, tmp_path, format="text")
+    assert "TL001 [high] wildcard-subject" in scan.stdout and "::error" not in scan.stdout
+    (scan, _), _, _ = run_action(work, tmp_path, format="xml")
+    assert scan.returncode == 2

@@ -135,6 +135,8 @@ def _probe_fact(probed: _Probed, trust: TrustRelationship, tiers: TierPatterns) 
         "matched_value": matched,
         "matched_operator": blamed.operator if blamed is not None else "",
         "vacuous": [f"{c.operator} on {c.key}" for c in admission.vacuous],
+        "note": (f"; {', '.join(f'{c.operator} on {c.key}' for c in admission.vacuous)} passed only because the token "
+                 "lacks that claim (ForAllValues and IfExists are true for a missing key)") if admission.vacuous else "",
         "location": location,
     }
 
