@@ -211,6 +211,7 @@ def test_vacuous_forallvalues_is_called_out(scan_files):
                                        '"Action": "sts:AssumeRoleWithWebIdentity", "Condition": {'
                                        '"StringEquals": {"' + ISSUER + ':aud": "sts.amazonaws.com"}, '
                                        '"ForAllValues:StringEquals": {"' + ISSUER + ':environment": "production"}}}]}'})
-    (finding,) = result.findings
-    assert finding.rule_id == "TL002"
-    assert f"ForAllValues:StringEquals on {ISSUER}:environment passed only because the token lacks that claim" in finding.message
+    by_rule = {f.rule_id: f for f in result.findings}
+    assert f"ForAllValues:StringEquals on {ISSUER}:environment passed only because the token lacks that claim" in by_rule["TL002"].message
+    # and any account's "production" environment matches the environment pin itself
+    assert by_rule["TL001"].severity == "critical"
