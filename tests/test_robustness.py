@@ -89,6 +89,34 @@ def test_symlink_leaving_the_repository_is_not_followed(scan_files, tmp_path_fac
     assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "escape.tf")]
 
 
+def test_symlink_named_as_an_argument_is_reported_not_skipped(scan_files, tmp_path_factory):
+    # pre-commit and users pass single files: a link out of the repository must not pass silently.
+    outside = tmp_path_factory.mktemp("outside") / "secret.tf"
+    outside.write_text(WILDCARD_TRUST)
+    scan_files({})
+    os.symlink(outside, "escape.tf")
+    from trustlint.scan import ScanOptions, run_scan
+
+    result = run_scan(ScanOptions(paths=["escape.tf"]))
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "escape.tf")]
+    assert "symbolic link" in result.findings[0].message
+
+
+def test_snippets_never_read_through_a_symlink(scan_files, tmp_path_factory):
+    # A link to a secret file (e.g. /proc/self/environ) must not print its content in a snippet.
+    from trustlint.reporters import text_report
+
+    secret = tmp_path_factory.mktemp("outside") / "environ"
+    secret.write_text("AWS_SECRET_ACCESS_KEY=hunter2-very-secret\n")
+    scan_files({})
+    os.symlink(secret, "creds.yaml")
+    from trustlint.scan import ScanOptions, run_scan
+
+    result = run_scan(ScanOptions(paths=["."]))
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "creds.yaml")]
+    assert "hunter2" not in text_report.render(result)
+
+
 def test_control_characters_from_files_are_escaped_in_text(scan_files):
     from trustlint.reporters import text_report
 

@@ -45,6 +45,13 @@ class Discovered:
     count: int = 0
 
 
+def where_named(path: str) -> str:
+    """The absolute path as named: a link given as an argument stays where it is, not where
+    it points (so a link out of the repository is reported, not silently dropped)."""
+    absolute = os.path.abspath(path)
+    return os.path.join(os.path.realpath(os.path.dirname(absolute)), os.path.basename(absolute))
+
+
 def find_root(paths: list[str]) -> str:
     """The repository root: the nearest ancestor of the working directory holding .git,
     provided every scanned path lies inside it; otherwise the scanned paths' common folder."""
@@ -59,7 +66,7 @@ def find_root(paths: list[str]) -> str:
         if parent == probe:
             break
         probe = parent
-    targets = [os.path.realpath(p) for p in paths]
+    targets = [where_named(p) for p in paths]
     if all(t == root or t.startswith(root + os.sep) for t in targets):
         return root
     common = os.path.commonpath(targets)

@@ -101,7 +101,9 @@ def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:
     """Only these files are reported on: the files named (pre-commit), those changed since a ref."""
     only = None
     if options.paths and all(os.path.isfile(p) for p in options.paths):
-        only = {os.path.relpath(os.path.realpath(p), os.path.realpath(root)).replace(os.sep, "/") for p in options.paths}
+        from .discovery import where_named
+
+        only = {os.path.relpath(where_named(p), os.path.realpath(root)).replace(os.sep, "/") for p in options.paths}
     if options.changed_since:
         from .gate import changed_files
 

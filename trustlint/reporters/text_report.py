@@ -34,12 +34,19 @@ def _highlight(lines: list[str], path: str) -> list[str]:
 
 
 def _read_lines(root: str, path: str, cache: dict) -> list[str]:
+    """The file's lines for a snippet: only a regular file inside the repository, never
+    through a symbolic link (a link to /proc/self/environ must not print the environment)."""
     if path not in cache:
+        cache[path] = []
+        full = os.path.join(root, path)
+        real_root = os.path.realpath(root)
         try:
-            with open(os.path.join(root, path), encoding="utf-8-sig", errors="replace") as handle:
-                cache[path] = handle.read().split("\n")
+            inside = os.path.realpath(full).startswith(real_root + os.sep)
+            if inside and not os.path.islink(full) and os.path.isfile(full) and os.path.getsize(full) <= 5 * 1024 * 1024:
+                with open(full, encoding="utf-8-sig", errors="replace") as handle:
+                    cache[path] = handle.read().split("\n")
         except OSError:
-            cache[path] = []
+            pass
     return cache[path]
 
 
