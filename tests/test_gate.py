@@ -41,6 +41,12 @@ def test_trailing_suppression_and_other_rules_still_reported(repo, capsys):
     ("# trustlint:ignore[TL006] reason=\"migration\" expires=2020-01-31", "expired on 2020-01-31"),
     ("# trustlint:ignore[TL006]", "gives no reason"),
     ("# trustlint:ignore[TL006] reason=\"x\" expires=soon", "not a date"),
+    ("# trustlint:ignore reason=\"everything\"", "names no rule ids"),
+    ("# trustlint:ignore[*] reason=\"everything\"", "not a rule id"),
+    ("# trustlint:ignore[TL] reason=\"prefix\"", "not a rule id"),
+    ("# trustlint:ignore[TL006 reason=\"unclosed\"", "names no rule ids"),
+    ("# trustlint:ignore[] reason=\"empty\"", "names no rule ids"),
+    ("# trustlint:ignore[TL006] reason=\"typo\" expire=2020-01-01", "unknown key 'expire'"),
 ])
 def test_invalid_suppression_does_not_suppress_and_is_reported(repo, capsys, comment, problem):
     (repo / "keys.tf").write_text(comment + "\n" + KEY)
@@ -84,6 +90,14 @@ def test_baseline_fails_only_on_new_findings_and_survives_moved_lines(repo, caps
     code, report = scan_json(capsys, "--baseline", "baseline.json")
     assert code == 1
     assert sorted((f["rule_id"], f["baseline"]) for f in report["findings"]) == [("TL001", "unchanged"), ("TL006", "new")]
+
+
+def test_a_baselined_analysis_error_still_fails_the_gate(repo, capsys):
+    # While a file cannot be read, every later change to it goes unjudged: TL000 is never "unchanged".
+    (repo / "broken.tf").write_text('resource "aws_iam_role" "r" {\n  assume_role_policy = <<EOF\n')
+    assert main(["baseline", "--output", "baseline.json"]) == 0
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    assert code == 1 and [(f["rule_id"], f["baseline"]) for f in report["findings"]] == [("TL000", "new")]
 
 
 def test_bad_baseline_file_is_a_configuration_error(repo, capsys):

@@ -15,9 +15,11 @@ from .findings import Finding
 
 # `# trustlint:ignore[TL001,TL004] reason="legacy org-wide role" expires=2027-01-31`
 # (also after `//` in HCL). The comment covers its own line and the next code line.
-_MARKER = re.compile(r"(?:#|//)\s*trustlint\s*:\s*ignore\s*\[(?P<ids>[^\]]*)\](?P<rest>.*)$", re.IGNORECASE)
-_REASON = re.compile(r"""reason\s*=\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<w>[^\s]+))""", re.IGNORECASE)
-_EXPIRES = re.compile(r"expires\s*=\s*(?P<date>\S+)", re.IGNORECASE)
+_MARKER = re.compile(r"(?:#|//)\s*trustlint\s*:\s*ignore(?P<tail>.*)$", re.IGNORECASE)
+_IDS = re.compile(r"\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
+_RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
+_KEY = re.compile(r"""(?P<key>[A-Za-z_-]+)\s*=\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<w>\S+))""")
+_KEYS = ("reason", "expires")
 
 
 @dataclass(frozen=True)
@@ -40,24 +42,18 @@ def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppr
         match = _MARKER.search(line)
         if not match:
             continue
-        rules = tuple(r.strip().upper() for r in match.group("ids").split(",") if r.strip())
-        rest = match.group("rest")
-        reason_match = _REASON.search(rest)
-        reason = next((g for g in (reason_match.groupdict().values() if reason_match else []) if g), "").strip()
+        rules, values, problem = _parse_marker(match.group("tail"))
+        reason = values.get("reason", "").strip()
         expires = None
-        problem = ""
-        expires_match = _EXPIRES.search(rest)
-        if expires_match:
+        if "expires" in values:
             try:
-                expires = datetime.date.fromisoformat(expires_match.group("date"))
+                expires = datetime.date.fromisoformat(values["expires"])
             except ValueError:
-                problem = f"expiry {expires_match.group('date')!r} is not a date (YYYY-MM-DD)"
+                problem = problem or f"expiry {values['expires']!r} is not a date (YYYY-MM-DD)"
         if not reason:
             problem = problem or 'it gives no reason (reason="…" is required)'
         elif expires is not None and expires < today:
-            problem = f"it expired on {expires.isoformat()}"
-        if not rules:
-            problem = problem or "it names no rule id"
+            problem = problem or f"it expired on {expires.isoformat()}"
         covers = [index + 1]
         if not line[: match.start()].strip():  # a comment line: it also covers the next code line
             following = index + 1
@@ -69,6 +65,30 @@ def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppr
     return found
 
 
+def _parse_marker(tail: str) -> tuple[tuple[str, ...], dict[str, str], str]:
+    """(rule ids, key=value pairs, problem) of what follows `trustlint:ignore`. Anything a
+    reader could take for a suppression but that is not exact is a problem, never a silent
+    blanket or a silently ignored key (a typo such as `expire=` must not drop the expiry)."""
+    ids_match = _IDS.match(tail.lstrip()) if tail.lstrip().startswith("[") else None
+    if ids_match is None:
+        return (), {}, "it names no rule ids (write trustlint:ignore[TL001] reason=\"…\")"
+    rules = tuple(r.strip().upper() for r in ids_match.group("ids").split(",") if r.strip())
+    problem = ""
+    if not rules:
+        problem = "it names no rule ids (write trustlint:ignore[TL001] reason=\"…\")"
+    bad = [r for r in rules if not _RULE_ID.match(r)]
+    if bad:
+        problem = problem or f"{', '.join(bad)} is not a rule id (give each id in full, such as TL001; no wildcards)"
+    values: dict[str, str] = {}
+    for key_match in _KEY.finditer(ids_match.group("rest")):
+        key = key_match.group("key").lower()
+        if key not in _KEYS:
+            problem = problem or f"unknown key {key_match.group('key')!r} (only reason= and expires= are read)"
+            continue
+        values[key] = next((g for g in (key_match.group("q"), key_match.group("s"), key_match.group("w")) if g is not None), "")
+    return rules, values, problem
+
+
 def _is_comment(line: str) -> bool:
     stripped = line.strip()
     return stripped.startswith(("#", "//"))
@@ -76,7 +96,7 @@ def _is_comment(line: str) -> bool:
 
 def _covers(suppression: Suppression, finding: Finding) -> bool:
     return (suppression.path == finding.path and finding.span.line in suppression.covers
-            and any(finding.rule_id.startswith(r) for r in suppression.rules))
+            and finding.rule_id in suppression.rules)
 
 
 def apply_suppressions(findings: list[Finding], suppressions: list[Suppression], entries: list[dict],
@@ -148,7 +168,10 @@ def load_baseline(path: str) -> set[str]:
 
 
 def apply_baseline(findings: list[Finding], fingerprints: set[str]) -> list[Finding]:
-    return [replace(f, baseline="unchanged" if f.fingerprint in fingerprints else "new") for f in findings]
+    """Mark findings already in the baseline. An analysis error (TL000) is never "unchanged":
+    while a file cannot be read, every later change to it would go unjudged."""
+    return [replace(f, baseline="unchanged" if f.rule_id != "TL000" and f.fingerprint in fingerprints else "new")
+            for f in findings]
 
 
 # -- reporting only some files -------------------------------------------------------------------
@@ -167,6 +190,7 @@ def changed_files(root: str, ref: str) -> set[str]:
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise BaselineError(f"--changed-since: cannot run git: {exc}") from None
         if result.returncode != 0:
-            raise BaselineError(f"--changed-since {ref}: {result.stderr.strip() or 'git failed'}")
+            first_line = (result.stderr.strip() or "git failed").splitlines()[0]
+            raise BaselineError(f"--changed-since {ref}: {first_line}")
         changed.update(line.strip() for line in result.stdout.splitlines() if line.strip())
     return changed
