@@ -281,3 +281,68 @@ def test_auto_tfvars_and_explain_unknowns(scan_files, capsys):
     assert main(["scan", "--explain-unknowns"]) == 0
     err = capsys.readouterr().err
     assert "main.tf:" in err and "unknown 'var.subject': aws_iam_role.this: input variable without a default" in err
+
+
+WILDCARD_ROLE = ROLE_MODULE.replace('variable "name" {}', 'variable "name" { default = "ci" }').replace(
+    'variable "subjects" { type = list(string) }', 'variable "subjects" { default = ["repo:acme/*"] }')
+
+
+def test_an_unevaluable_count_is_judged_as_unknown_not_a_crash(scan_files):
+    # RE2's \p{L} is not Python re syntax: the count is unknown, the role is still judged.
+    role = WILDCARD_ROLE.replace('resource "aws_iam_role" "this" {', 'resource "aws_iam_role" "this" {\n  count = local.slug == "" ? 0 : 1')
+    result = scan_files({"main.tf": 'locals { slug = replace(lower("Deploy Role"), "/[^\\\\p{L}]+/", "-") }\n' + role})
+    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "aws_iam_role.this")]
+
+
+def test_an_absurd_count_is_tl000_there_and_the_scan_goes_on(scan_files):
+    deep = "(" * 120 + "1" + ")" * 120
+    role = WILDCARD_ROLE.replace('resource "aws_iam_role" "this" {', f'resource "aws_iam_role" "this" {{\n  count = {deep}')
+    result = scan_files({"main.tf": role, "other/main.tf": WILDCARD_ROLE})
+    assert sorted((r, p) for r, p, _, _, _, _ in brief(result)) == [
+        ("TL000", "main.tf"), ("TL001", "main.tf"), ("TL001", "other/main.tf")]
+
+
+def test_a_module_calling_itself_is_reported_once_and_finishes(scan_files):
+    call = 'module "again" {\n  source   = "./"\n  for_each = toset(["a", "b", "c", "d", "e", "f", "g", "h"])\n}\n'
+    result = scan_files({"infra/main.tf": call + WILDCARD_ROLE})
+    found = sorted((r, p, line, a) for r, p, line, _, a, _ in brief(result))
+    assert found == [("TL000", "infra/main.tf", 1, ""), ("TL001", "infra/main.tf", 20, "aws_iam_role.this")]
+
+
+def test_module_sources_outside_the_repository_are_not_read(scan_files, tmp_path_factory):
+    outside = tmp_path_factory.mktemp("elsewhere")
+    (outside / "main.tf").write_text(WILDCARD_ROLE)
+    result = scan_files({"live/main.tf": f'module "leak" {{\n  source = "./linked"\n}}\nmodule "up" {{\n  source = "../../{outside.name}"\n}}\n'})
+    import os
+
+    os.symlink(outside, "live/linked")
+    from trustlint.scan import ScanOptions, run_scan
+
+    result = run_scan(ScanOptions(paths=["."]))
+    assert brief(result) == []
+    assert any("outside the repository" in reason for _, _, _, _, reason in result.unknowns)
+
+
+def test_two_roots_calling_one_module_are_two_findings_and_a_new_root_is_new(scan_files, capsys):
+    import json
+
+    from trustlint.cli import main
+
+    call = 'module "ci" {\n  source   = "../modules/role"\n  name     = "ci"\n  subjects = ["repo:acme/*"]\n}\n'
+    result = scan_files({"modules/role/main.tf": ROLE_MODULE, "staging/main.tf": call, "prod/main.tf": call})
+    callers = sorted(r.path for f in result.findings if f.rule_id == "TL001" for r in f.related if r.label.startswith("module call"))
+    assert callers == ["prod/main.tf", "staging/main.tf"]
+    assert main(["baseline", "--output", "baseline.json"]) == 0
+    with open("qa.tf", "w") as handle:
+        handle.write(call.replace("../modules", "./modules"))
+    assert main(["scan", "--format", "json", "--baseline", "baseline.json"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert sorted(f["baseline"] for f in report["findings"] if f["rule_id"] == "TL001") == ["new", "unchanged", "unchanged"]
+
+
+def test_formatlist_repeats_a_single_string_on_every_row(scan_files):
+    role = ROLE_MODULE.replace('variable "name" {}', 'variable "name" { default = "ci" }').replace(
+        'variable "subjects" { type = list(string) }', '').replace(
+        "var.subjects", 'formatlist("repo:%s/%s:ref:refs/heads/main", "acme", ["web", "api"])')
+    result = scan_files({"main.tf": role})
+    assert brief(result) == []

@@ -40,8 +40,11 @@ class Finding:
 
     @property
     def fingerprint(self) -> str:
-        """Stable identity across runs: rule, file, resource and offending value, never lines."""
-        material = "\x1f".join([self.rule_id, self.path, self.address, self.value or self.message])
+        """Stable identity across runs: rule, file, resource and offending value, never lines;
+        for a shared module, also the root module calling it (two roots, two findings)."""
+        caller = next((r.path for r in self.related if r.label.startswith("module call ")), "")
+        material = "\x1f".join([self.rule_id, self.path, self.address, self.value or self.message]
+                                + ([caller] if caller else []))
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:

@@ -24,6 +24,7 @@ from .terraform_modules import registry_module
 _ENV_TAG_KEYS = ("env", "environment", "stage", "tier", "account", "workspace")
 _MAX_MODULE_DEPTH = 5
 _MAX_INSTANCES = 200
+_MAX_MODULE_INSTANCES = 1000  # module instances analysed per scan: for_each fan-out multiplies per level
 
 
 class Configuration:
@@ -35,6 +36,7 @@ class Configuration:
         self.model = ScanModel()
         self.variable_files = list(variable_files)
         self.variables = variables or {}
+        self.module_instances = 0
 
     def blocks(self, directory: str, sources: list[SourceFile] | None = None) -> list[Block]:
         if directory not in self.directories:
@@ -50,9 +52,18 @@ class Configuration:
         return self.directories[directory]
 
 
+def inside_repository(root: str, directory: str) -> bool:
+    """A module directory trustlint may read: inside the repository, not reached through a link."""
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(os.path.join(root, directory))
+    return not directory.startswith("..") and (real == real_root or real.startswith(real_root + os.sep))
+
+
 def _read_directory(root: str, directory: str, model: ScanModel) -> list[SourceFile]:
     full = os.path.join(root, directory)
     sources = []
+    if not inside_repository(root, directory):
+        return []
     try:
         names = sorted(n for n in os.listdir(full) if n.endswith(".tf"))
     except OSError:
@@ -60,7 +71,7 @@ def _read_directory(root: str, directory: str, model: ScanModel) -> list[SourceF
     for name in names:
         path = os.path.join(full, name)
         try:
-            if os.path.getsize(path) > 5 * 1024 * 1024:
+            if os.path.islink(path) or os.path.getsize(path) > 5 * 1024 * 1024:
                 continue
             with open(path, encoding="utf-8-sig") as handle:
                 sources.append(SourceFile(posixpath.join(directory, name) if directory else name, handle.read()))
@@ -94,7 +105,10 @@ def _local_calls(directory: str, blocks: list[Block]) -> list[str]:
             continue
         source = _literal(block, "source")
         if source and source.startswith(("./", "../")):
-            targets.append(posixpath.normpath(posixpath.join(directory, source)))
+            target = posixpath.normpath(posixpath.join(directory, source))
+            target = "" if target == "." else target
+            if target != directory:  # a module calling itself is still analysed (and the cycle reported)
+                targets.append(target)
     return targets
 
 
@@ -153,9 +167,20 @@ def _top_attributes(source: SourceFile) -> dict:
     return attributes
 
 
-def _instances(block: Block, ev: Evaluator) -> list[tuple[str, Evaluator]]:
+def _instances(block: Block, ev: Evaluator, model: ScanModel) -> list[tuple[str, Evaluator]]:
     """(address suffix, evaluator) per instance of a count/for_each block; one instance with
-    each/count unknown when the collection is not known statically; none when count is 0."""
+    each/count unknown when the collection is not known statically or cannot be evaluated
+    (reported); none when count is 0."""
+    try:
+        return _evaluated_instances(block, ev)
+    except (AnalysisError, RecursionError) as exc:
+        span = exc.span if isinstance(exc, AnalysisError) else block.header
+        message = exc.message if isinstance(exc, AnalysisError) else "expression too deeply nested"
+        model.problems.append(Problem(Location(block.source.path, span), f"count/for_each of {'.'.join(block.labels)}: {message}"))
+        return [("", ev)]
+
+
+def _evaluated_instances(block: Block, ev: Evaluator) -> list[tuple[str, Evaluator]]:
     if "for_each" in block.attributes:
         collection = ev.attribute(block, "for_each")
         if collection is not None and isinstance(collection.value, dict):
@@ -189,12 +214,15 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
     model = configuration.model
     evaluator = Evaluator(module, blocks[0].source, values, root=configuration.root)
     evaluator.files_read = model.consumed_files
-    providers = _providers(module, evaluator)
+    try:
+        providers = _providers(module, evaluator)
+    except (AnalysisError, RecursionError):
+        providers = {}  # each provider resource is judged (and its error reported) on its own
     fics: list = []
     for address, block in module.resources.items():
         if block.type != "resource":
             continue
-        for suffix, ev in _instances(block, evaluator.with_source(block.source)):
+        for suffix, ev in _instances(block, evaluator.with_source(block.source), model):
             first_trust = len(model.trusts)
             _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model)
             for trust in model.trusts[first_trust:]:
@@ -206,7 +234,12 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
             trust.related.extend(call_sites)
     for block in blocks:
         if block.type == "module" and block.labels:
-            _call(block, evaluator.with_source(block.source), prefix, call_sites, configuration, depth)
+            try:
+                _call(block, evaluator.with_source(block.source), prefix, call_sites, configuration, depth)
+            except (AnalysisError, RecursionError) as exc:
+                span = exc.span if isinstance(exc, AnalysisError) else block.header
+                message = exc.message if isinstance(exc, AnalysisError) else "expression too deeply nested"
+                model.problems.append(Problem(Location(block.source.path, span), f"{prefix}module.{block.labels[0]}: {message}"))
 
 
 def _read_resource(address, block, ev, module, providers, fics, model) -> None:
@@ -236,19 +269,45 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
     source = ev.attribute(block, "source")
     source_text = source.value if source is not None and isinstance(source.value, str) else ""
     name = block.labels[0]
-    for suffix, instance_ev in _instances(block, ev):
+    model = configuration.model
+    local = source_text.startswith(("./", "../"))
+    directory = posixpath.normpath(posixpath.join(posixpath.dirname(block.source.path), source_text)) if local else ""
+    directory = "" if directory == "." else directory  # the root directory is "", as in the scan's context
+    if local and not _may_read_module(block, directory, source_text, call_sites, configuration):
+        return
+    for suffix, instance_ev in _instances(block, ev, model):
         address = f"{prefix}module.{name}{suffix}"
         site = Location(block.source.path, block.header, f"module call {address}")
+        configuration.module_instances += 1
+        if configuration.module_instances > _MAX_MODULE_INSTANCES:
+            if configuration.module_instances == _MAX_MODULE_INSTANCES + 1:
+                model.problems.append(Problem(site, f"more than {_MAX_MODULE_INSTANCES} module instances; the rest are not analysed"))
+            return
         inputs = {attr: instance_ev.attribute(block, attr) for attr in block.attributes
                   if attr not in ("source", "version", "count", "for_each", "providers", "depends_on")}
-        if source_text.startswith(("./", "../")) and depth < _MAX_MODULE_DEPTH:
-            directory = posixpath.normpath(posixpath.join(posixpath.dirname(block.source.path), source_text))
+        if local and depth < _MAX_MODULE_DEPTH:
             blocks = configuration.blocks(directory)
             if blocks:
                 _analyse(Module(blocks), blocks, {k: v for k, v in inputs.items() if v is not None},
                          address + ".", [*call_sites, site], configuration, depth + 1)
         else:
             registry_module(source_text, address, block, inputs, [*call_sites, site], configuration.model)
+
+
+def _may_read_module(block: Block, directory: str, source_text: str, call_sites: list[Location],
+                     configuration: Configuration) -> bool:
+    """A local module is read unless it lies outside the repository (never read files there)
+    or calls itself, directly or through other modules (Terraform rejects such a cycle)."""
+    if not inside_repository(configuration.root, directory):
+        configuration.model.unknowns.append((Location(block.source.path, block.header), f"source = {source_text!r}",
+                                             "module source is outside the repository; not read"))
+        return False
+    callers = {posixpath.dirname(site.path) for site in call_sites} | {posixpath.dirname(block.source.path)}
+    if directory in callers:
+        configuration.model.problems.append(Problem(Location(block.source.path, block.header),
+                                                    f"module.{block.labels[0]} calls its own module ({source_text}); Terraform rejects this cycle"))
+        return False
+    return True
 
 
 def _providers(module: Module, evaluator: Evaluator) -> dict[str, ProviderInput]:

@@ -645,7 +645,8 @@ def call_function(evaluator: Evaluator, name: str, args: list[Node], tree) -> No
         return evaluator.unknown(tree, f"function {name}() is not evaluated")
     try:
         result = function(evaluator, args, tree_span(tree))
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError, json.JSONDecodeError, OverflowError):
+    except (TypeError, ValueError, KeyError, IndexError, AttributeError, json.JSONDecodeError, OverflowError, re.error):
+        # re.error: RE2 syntax that Python re lacks, such as \p{L}
         return evaluator.unknown(tree, f"{name}() could not be evaluated statically")
     if result is None:
         return evaluator.unknown(tree, f"{name}() depends on an unknown value")

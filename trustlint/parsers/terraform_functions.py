@@ -271,6 +271,16 @@ def _setunion(evaluator, args, span):
     return _toset(evaluator, [merged], span) if merged is not None else None
 
 
+def _formatlist_rows(args: tuple) -> list[list]:
+    """formatlist repeats a non-list argument on every row (it is not zipped character by
+    character); lists must all have the same length."""
+    lengths = {len(a) for a in args if isinstance(a, list)}
+    if len(lengths) > 1:
+        raise ValueError("formatlist: lists of different lengths")
+    count = lengths.pop() if lengths else 1
+    return [[a[i] if isinstance(a, list) else a for a in args] for i in range(count)]
+
+
 FUNCTIONS = {
     "format": _format,
     "join": _join,
@@ -309,6 +319,6 @@ FUNCTIONS = {
     "contains": _pure(lambda items, v: v in items),
     "tostring": _pure(lambda v: v if isinstance(v, str) else json.dumps(v)),
     "tonumber": _pure(lambda v: float(v) if "." in str(v) else int(v)),
-    "formatlist": _pure(lambda spec, *lists: [spec.replace("%s", "{}").format(*row) for row in zip(*lists)]),
+    "formatlist": _pure(lambda spec, *args: [spec.replace("%s", "{}").format(*row) for row in _formatlist_rows(args)]),
     "compact": _pure(lambda items: [i for i in items if i not in ("", None)]),
 }
