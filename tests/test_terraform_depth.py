@@ -346,3 +346,62 @@ def test_formatlist_repeats_a_single_string_on_every_row(scan_files):
         "var.subjects", 'formatlist("repo:%s/%s:ref:refs/heads/main", "acme", ["web", "api"])')
     result = scan_files({"main.tf": role})
     assert brief(result) == []
+
+
+def test_try_does_not_take_the_fallback_for_a_value_unknown_statically(scan_files):
+    # Terraform would not take the fallback when var.settings is merely unknown: no TL001 from it.
+    role = ROLE_MODULE.replace('variable "name" {}', 'variable "name" { default = "ci" }').replace(
+        'variable "subjects" { type = list(string) }', 'variable "settings" {}').replace(
+        "var.subjects", 'try(var.settings.subjects, ["repo:acme/*"])')
+    assert brief(scan_files({"main.tf": role})) == []
+
+
+def test_try_takes_the_fallback_when_the_attribute_does_not_exist(scan_files):
+    role = ROLE_MODULE.replace('variable "name" {}', 'variable "name" { default = "ci" }').replace(
+        'variable "subjects" { type = list(string) }', 'variable "settings" { default = { other = 1 } }').replace(
+        "var.subjects", 'try(var.settings.subjects, ["repo:acme/*"])')
+    assert [r for r, *_ in brief(scan_files({"main.tf": role}))] == ["TL001"]
+
+
+HEREDOC_ROLE = '''
+resource "aws_iam_role" "ci" {
+  for_each = toset(["api", "web"])
+  name     = "ci-${each.key}"
+  assume_role_policy = <<-EOF
+    {
+      "Statement": [{
+        "Effect": "Allow",
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},
+        "Condition": {
+          "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+          "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/${each.key}:*"}
+        }
+      }]
+    }
+  EOF
+}
+'''
+
+
+def test_heredoc_interpolation_sees_the_instance(scan_files):
+    result = scan_files({"main.tf": HEREDOC_ROLE})
+    messages = sorted(f.message for f in result.findings)
+    assert [f.address for f in result.findings] == ['aws_iam_role.ci["api"]', 'aws_iam_role.ci["web"]']
+    assert "repo:acme/api:" in messages[0] and "repo:acme/web:" in messages[1] and "each.key" not in "".join(messages)
+
+
+def test_heredoc_template_directives_are_unknown_not_invalid_json(scan_files):
+    directive = HEREDOC_ROLE.replace('"repo:acme/${each.key}:*"', '[%{ for r in ["a", "b"] ~}"repo:acme/${r}:*",%{ endfor ~}"x"]')
+    result = scan_files({"main.tf": directive})
+    assert brief(result) == []
+    assert any("template directive" in reason for *_, reason in result.unknowns)
+
+
+def test_tfvars_json_sets_variables(scan_files):
+    role = ROLE_MODULE.replace('variable "name" {}', 'variable "name" { default = "ci" }').replace(
+        'variable "subjects" { type = list(string) }', 'variable "subjects" { default = ["repo:acme/*"] }')
+    result = scan_files({"main.tf": role, "terraform.tfvars.json": '{"subjects": ["repo:acme/api:environment:production"]}'})
+    assert brief(result) == []
+    result = scan_files({"prod.auto.tfvars.json": '{"subjects": ["repo:acme/*"]}'})
+    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "aws_iam_role.this")]

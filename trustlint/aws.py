@@ -104,13 +104,18 @@ def _issuer_from_keys(statements: list[iam.Statement]) -> str | None:
     return None
 
 
+def _why(node) -> str:
+    reason = getattr(node.value, "reason", "")
+    return f" ({reason})" if reason and reason != "not known before apply" else ""
+
+
 def build_role(role: RoleInput, providers: dict[str, ProviderInput], model: ScanModel) -> None:
     """Add the trust relationships (and public trusts) of one IAM role to the model."""
     if role.policy is None:
         return
     if isinstance(role.policy.value, (Unknown, Template)):
         model.unknowns.append((Location(role.path, role.policy.span), text_of(role.policy) or "",
-                               f"{role.address}: trust policy not known statically"))
+                               f"{role.address}: trust policy not known statically" + _why(role.policy)))
         return  # a policy known only after apply: nothing to judge, and never a finding
     try:
         document, policy_path = iam.policy_from_node(role.policy, role.path)

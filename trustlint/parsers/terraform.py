@@ -118,24 +118,26 @@ def _literal(block: Block, name: str) -> str | None:
 
 
 def _tfvars(root: str, directory: str, configuration: Configuration) -> dict[str, Node]:
-    """terraform.tfvars, *.auto.tfvars (in Terraform's order), then --var-file and --var."""
+    """terraform.tfvars(.json), *.auto.tfvars(.json) (in Terraform's order), then --var-file and --var."""
     full = os.path.join(root, directory)
     try:
         names = sorted(os.listdir(full))
     except OSError:
         names = []
-    files = [posixpath.join(directory, n) for n in names if n == "terraform.tfvars"]
-    files += [posixpath.join(directory, n) for n in names if n.endswith(".auto.tfvars")]
+    files = [posixpath.join(directory, n) for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    files += [posixpath.join(directory, n) for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json"))]
     files += configuration.variable_files
     values: dict[str, Node] = {}
     for path in files:
         try:
             with open(os.path.join(root, path), encoding="utf-8-sig") as handle:
                 source = SourceFile(path.replace(os.sep, "/"), handle.read())
-            for block_attributes in [_top_attributes(source)]:
-                evaluator = Evaluator(Module([]), source, root=root)
-                for name, attribute in block_attributes.items():
-                    values[name] = evaluator.eval(attribute.expr)
+            if path.endswith(".json"):
+                values.update(_json_variables(source))
+                continue
+            evaluator = Evaluator(Module([]), source, root=root)
+            for name, attribute in _top_attributes(source).items():
+                values[name] = evaluator.eval(attribute.expr)
         except (OSError, UnicodeDecodeError) as exc:
             configuration.model.problems.append(Problem(Location(path, _start()), f"cannot read variables file: {exc}"))
         except AnalysisError as exc:
@@ -143,6 +145,15 @@ def _tfvars(root: str, directory: str, configuration: Configuration) -> dict[str
     for name, text in configuration.variables.items():
         values[name] = Node(text, _start(), origin=["--var"])
     return values
+
+
+def _json_variables(source: SourceFile) -> dict[str, Node]:
+    from .jsonpos import load_json
+
+    document = load_json(source)
+    if not isinstance(document.value, dict):
+        raise AnalysisError("a .tfvars.json file must hold one JSON object", document.span)
+    return dict(document.value)
 
 
 def _start():

@@ -319,6 +319,11 @@ class Evaluator:
             length += 1
             source_offset += len(line) + 1
         text = "".join(rendered)
+        if _TEMPLATE_DIRECTIVE.search(text):
+            # %{ for }/%{ if } directives are not evaluated: the document is unknown, which is
+            # explained (--explain-unknowns), rather than judged as the invalid JSON it reads as.
+            span = tree_span(tree) if tree is not None else Span(1, 1, 1, 1)
+            return Node(Unknown("<<heredoc", "template directive (%{ for } / %{ if }) not evaluated"), span)
         embedded = EmbeddedSource(self.source.path, text, base=self.source, segments=tuple(segments))
         node = Node(text, tree_span(tree) if tree is not None else Span(1, 1, 1, 1), origin=["heredoc"])
         node.embedded = embedded
@@ -335,8 +340,9 @@ class Evaluator:
             expr = [c for c in attribute if hasattr(c, "data") and c.data == "attribute"][0].children[2]
         except (LarkError, IndexError, RecursionError):
             return Node(Unknown(text.strip(), "unparsable interpolation"), tree_span(tree))
-        inner = Evaluator(self.module, SourceFile(self.source.path, "x = " + text.strip()), self.variable_values, self.root)
-        inner._locals_cache = self._locals_cache
+        # Same module, locals, each/count instance and file() budget; only the source differs.
+        inner = self.with_source(SourceFile(self.source.path, "x = " + text.strip()))
+        inner._depth = self._depth
         node = inner.eval(expr, bindings)
         if isinstance(node.value, Unknown):
             return Node(Unknown(text.strip(), node.value.reason), tree_span(tree))
@@ -472,8 +478,11 @@ class Evaluator:
                 key = self.eval(arg, bindings)
                 picked = _index(node, key)
                 if picked is None:
-                    return self.unknown(tree, "index not known statically")
+                    missing = isinstance(node.value, (dict, list)) and key.is_known
+                    return self.unknown(tree, NO_SUCH_ELEMENT if missing else "index not known statically")
                 node = picked
+            elif kind == "attr" and isinstance(node.value, dict):
+                return self.unknown(tree, NO_SUCH_ELEMENT)
             else:
                 return self.unknown(tree, "attribute not known statically")
         return node
@@ -593,6 +602,9 @@ def _template_node(parts: list, span: Span) -> Node:
     return Node(Template(tuple(merged)), span)
 
 
+_TEMPLATE_DIRECTIVE = re.compile(r"(?<!%)%\{~?\s*(?:for|if|else|endfor|endif)\b")
+
+
 def _split_template(text: str, start: int):
     """Split template text into (piece, source_offset, is_literal), finding `${…}` with brace depth."""
     position = 0
@@ -634,6 +646,11 @@ _BINARY = {
     "&&": lambda a, b: a and b,
     "||": lambda a, b: a or b,
 }
+
+
+# A known object or list without the attribute, key or index asked for: an error in
+# Terraform, which try() skips (an unknown value it does not skip).
+NO_SUCH_ELEMENT = "no such attribute, key or index"
 
 
 def call_function(evaluator: Evaluator, name: str, args: list[Node], tree) -> Node:

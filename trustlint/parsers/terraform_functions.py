@@ -170,9 +170,16 @@ def _coalesce(evaluator, args, span):
 
 
 def _try(evaluator, args, span):
+    """The first argument that is not an error. An argument not known statically is not an
+    error: Terraform would not take the fallback, so neither may we (unknown, not the default)."""
+    from .terraform_eval import NO_SUCH_ELEMENT
+
     for arg in args:
+        if isinstance(arg.value, Unknown) and arg.value.reason == NO_SUCH_ELEMENT:
+            continue
         if arg.is_known or isinstance(arg.value, Template):
             return arg
+        return None
     return None
 
 
