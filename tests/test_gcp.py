@@ -110,3 +110,18 @@ def test_pools_of_different_projects_are_not_joined(scan_files):
         "ci-policy.json": '{"bindings": [{"members": ["' + POOL + '/*"], "role": "roles/iam.workloadIdentityUser"}]}\n',
     })
     assert result.findings == []
+
+
+def test_a_terraform_pool_is_not_joined_to_a_gcloud_export_of_another_project(scan_files):
+    # "github" is everyone's pool id: the Terraform pool (project number unknown) must not
+    # borrow the pool-wide member of an unrelated project's exported policy.
+    result = scan_files({
+        "infra/wif.tf": PROVIDER_TF.replace("CONDITION", '"assertion.repository_owner == \'acme\'"'),
+        "exports/ci-policy.json": '{"bindings": [{"members": ["' + POOL + '/*"], "role": "roles/iam.workloadIdentityUser"}]}\n',
+    })
+    assert result.findings == []
+
+
+def test_a_terraform_pool_joins_its_own_bindings_literal_member(scan_files):
+    result = scan_files({"infra/wif.tf": PROVIDER_TF.replace("CONDITION", '"assertion.repository_owner == \'acme\'"') + grant(POOL + "/*")})
+    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "google_service_account_iam_member.ci")]

@@ -171,14 +171,28 @@ def _constraint(claim: str, operator: str, text: str, span: Span, path: str) -> 
     return Constraint(claim, claim, operator, [text], [span], Location(path, span))
 
 
+def _same_project(provider: GcpProvider, grant: GcpGrant) -> bool:
+    """Pool ids such as "github" repeat across projects: a pool and a member join when their
+    project numbers are equal, or, where one is not known, when both come from the same kind
+    of source (a Terraform configuration's pool and its binding; never a Terraform pool and a
+    gcloud export of some other project)."""
+    numbers = {_project_number(grant.member), provider.project_number}
+    if None not in numbers:
+        return len(numbers) == 1
+    return _origin(provider.resource_type) == _origin(grant.resource_type)
+
+
+def _origin(resource_type: str) -> str:
+    return "gcloud" if resource_type.startswith("gcloud-") else "terraform"
+
+
 def join(providers: list[GcpProvider], grants: list[GcpGrant], model: ScanModel) -> None:
     """Pair each grant with the providers of its pool and add the trusts to the model."""
     for grant in grants:
         for provider in providers:
             if provider.disabled or provider.kind != "oidc":
                 continue
-            numbers = {_project_number(grant.member), provider.project_number} - {None}
-            if grant.pool_keys & provider.pool_keys and len(numbers) <= 1:
+            if grant.pool_keys & provider.pool_keys and _same_project(provider, grant):
                 trust = _trust(provider, grant, model)
                 if trust is not None:
                     model.trusts.append(trust)
