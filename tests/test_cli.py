@@ -192,3 +192,21 @@ def test_session_limits_per_tier(repo, capsys):
     (repo / "iam.tf").write_text(LONG_SESSION_TRUST.replace('name = "ci"', 'name = "ci-prod"'))
     assert main(["scan"]) == 1
     assert "TL005" in capsys.readouterr().out
+
+
+def test_select_or_ignore_naming_no_rule_is_a_usage_error(repo, capsys):
+    from trustlint.cli import main
+
+    (repo / "iam.tf").write_text(WILDCARD_TRUST)
+    assert main(["scan", "--select", "TL0001"]) == 2
+    assert "matches no rule id" in capsys.readouterr().err
+    assert main(["scan", "--ignore", "TL999"]) == 2
+    assert main(["scan", "--select", "TL00", "--format", "json"]) == 1  # a prefix that matches is fine
+
+
+def test_missing_var_file_is_a_usage_error(repo, capsys):
+    from trustlint.cli import main
+
+    (repo / "iam.tf").write_text(WILDCARD_TRUST)
+    assert main(["scan", "--var-file", "nope.tfvars"]) == 2
+    assert "--var-file nope.tfvars: no such file" in capsys.readouterr().err

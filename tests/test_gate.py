@@ -145,6 +145,21 @@ def test_github_format_cannot_be_injected(repo, capsys):
     assert "ci\\n::add-mask::x\\x0d%250A" in out  # LF and CR shown escaped: one line, no command
 
 
+def test_github_file_property_escapes_bidi_and_escape_characters(repo, capsys):
+    (repo / "keys\u202e\x1b.tf").write_text(KEY)
+    assert main(["scan", "--format", "github"]) == 1
+    out = capsys.readouterr().out
+    assert "\u202e" not in out and "\x1b" not in out and "file=keys\\u202e\\x1b.tf" in out
+
+
+def test_markdown_escapes_backticks_and_marks_a_missing_resource(repo, capsys):
+    (repo / "a`b.tf").write_text(KEY)
+    (repo / "broken.json").write_text('{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"')
+    assert main(["scan", "--format", "markdown"]) == 1
+    out = capsys.readouterr().out
+    assert "| ``a`b.tf:1`` | `aws_iam_access_key.ci` |" in out and "| `broken.json:1` | - |" in out
+
+
 def test_markdown_summary_and_also(repo, capsys):
     (repo / "iam.tf").write_text(WILDCARD_TRUST)
     assert main(["scan", "--format", "markdown", "--also", "sarif=x.sarif", "--also", "json=x.json"]) == 1

@@ -166,6 +166,9 @@ def _prepare(args):
         raise UsageError("--max-session-duration must be positive")
     if args.max_file_size is not None and args.max_file_size <= 0:
         raise UsageError("--max-file-size must be positive")
+    for var_file in args.var_file:
+        if not os.path.isfile(var_file):
+            raise UsageError(f"--var-file {var_file}: no such file")
     start = os.path.commonpath([os.path.abspath(p) for p in args.paths])
     config, config_path = load_config(find_root(args.paths), args.config, start if os.path.isdir(start) else os.path.dirname(start))
     return config, _options(args, config, config_path)
@@ -206,7 +209,7 @@ def _baseline(args) -> int:
     result = run_scan(options)
     _write(write_baseline(result.findings), args.output)
     count = sum(1 for f in result.findings if f.gating)
-    print(f"trustlint: wrote {count} findings to {args.output}", file=sys.stderr)
+    print(f"trustlint: wrote {count} finding{'' if count == 1 else 's'} to {args.output}", file=sys.stderr)
     return 0
 
 

@@ -79,6 +79,16 @@ def _selected(rule_id: str, options: ScanOptions) -> bool:
     return not any(rule_id.startswith(i) for i in options.ignore)
 
 
+def _check_selection(options: ScanOptions, rules: list) -> None:
+    """A select/ignore entry naming no rule is a typo that would silently skip or keep rules."""
+    from .rules import RuleError
+
+    for kind, entries in (("select", options.select), ("ignore", options.ignore)):
+        for entry in entries:
+            if not any(r.id.startswith(entry) for r in rules):
+                raise RuleError(f"{kind}: {entry!r} matches no rule id (see `trustlint rules`)")
+
+
 def run_scan(options: ScanOptions) -> ScanResult:
     from .engine import Engine
     from .rules import load_rules
@@ -86,6 +96,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     root = find_root(options.paths)
     model, count = build_model(options, root)
     rules = load_rules(options.rule_dirs)
+    _check_selection(options, rules)
     active = [r for r in rules if _selected(r.id, options)]
     facts = scan_facts(model, options.settings)
     findings = Engine(active).run(facts) if facts else []

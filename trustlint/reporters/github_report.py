@@ -25,7 +25,7 @@ def render(result, colour: bool = False) -> str:
             continue
         span = finding.span
         properties = ",".join([
-            f"file={escape_property(finding.path)}",
+            f"file={escape_property(escape_control(finding.path))}",  # a hostile file name (bidi, ESC) too
             f"line={span.line}",
             f"endLine={max(span.end_line, span.line)}",
             f"col={span.column}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from ..findings import SEVERITIES
@@ -9,8 +10,21 @@ from ..findings import SEVERITIES
 _LIMIT = 200  # rows; GitHub caps a step summary at 1 MiB
 
 
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
 def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("\r", " ").replace("<", "&lt;")
+
+
+def _code(text: str) -> str:
+    """An inline code span that survives backticks in the text (a longer fence); "-" when empty."""
+    if not text:
+        return "-"
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{_cell(padded)}{fence}"
 
 
 def render(result, colour: bool = False) -> str:
@@ -18,14 +32,14 @@ def render(result, colour: bool = False) -> str:
     counts = Counter(f.severity for f in gating)
     out = ["## trustlint", ""]
     if not gating:
-        out.append(f"No findings in {result.files_scanned} files scanned.")
+        out.append(f"No findings in {_files(result.files_scanned)} scanned.")
     else:
         breakdown = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
-        out += [f"**{len(gating)} findings** ({breakdown}) in {result.files_scanned} files scanned.", "",
+        out += [f"**{len(gating)} finding{'s' if len(gating) != 1 else ''}** ({breakdown}) in {_files(result.files_scanned)} scanned.", "",
                 "| severity | rule | location | resource | finding |", "|---|---|---|---|---|"]
         for finding in gating[:_LIMIT]:
-            out.append(f"| {finding.severity} | {finding.rule_id} {finding.rule_name} | `{_cell(finding.path)}:{finding.span.line}` "
-                       f"| `{_cell(finding.address)}` | {_cell(finding.message)} |")
+            out.append(f"| {finding.severity} | {finding.rule_id} {finding.rule_name} | {_code(f'{finding.path}:{finding.span.line}')} "
+                       f"| {_code(finding.address)} | {_cell(finding.message)} |")
         if len(gating) > _LIMIT:
             out.append(f"\n… and {len(gating) - _LIMIT} more (see the SARIF or JSON report).")
     hidden = len(result.findings) - len(gating)

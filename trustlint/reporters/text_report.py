@@ -14,6 +14,9 @@ _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _CONTEXT = 1
 
 
+def _files(count: int) -> str:
+    return f"{count} file" if count == 1 else f"{count} files"
+
 def _lexer_for(path: str):
     from pygments.lexers import JsonLexer, TerraformLexer, YamlLexer
 
@@ -115,7 +118,7 @@ def render(result, colour: bool = False) -> str:
     hidden = _hidden(result.findings)
     if shown:
         breakdown = ", ".join(f"{counts[s]} {s}" for s in reversed(SEVERITIES) if counts[s])
-        out.append(f"{len(shown)} finding{'s' if len(shown) != 1 else ''} ({breakdown}) in {result.files_scanned} files scanned{hidden}.")
+        out.append(f"{len(shown)} finding{'s' if len(shown) != 1 else ''} ({breakdown}) in {_files(result.files_scanned)} scanned{hidden}.")
     else:
-        out.append(f"No findings in {result.files_scanned} files scanned{hidden}.")
+        out.append(f"No findings in {_files(result.files_scanned)} scanned{hidden}.")
     return "\n".join(out) + "\n"
