@@ -210,3 +210,18 @@ def test_missing_var_file_is_a_usage_error(repo, capsys):
     (repo / "iam.tf").write_text(WILDCARD_TRUST)
     assert main(["scan", "--var-file", "nope.tfvars"]) == 2
     assert "--var-file nope.tfvars: no such file" in capsys.readouterr().err
+
+
+def test_rules_command_explains_a_rule_and_lists_configured_rule_directories(repo, capsys):
+    assert main(["rules", "tl007"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("TL007 public-trust (default severity critical)") and '"Principal": "*"' in out
+    assert main(["rules", "TL099"]) == 2
+    capsys.readouterr()
+    rules = repo / "my-rules"
+    rules.mkdir()
+    readme = (REPO_ROOT / "README.md").read_text()
+    (rules / "acme.yaml").write_text("id: ACME001" + readme.split("```yaml\nid: ACME001", 1)[1].split("```", 1)[0])
+    (repo / ".trustlint.yaml").write_text("rules: [my-rules]\n")
+    assert main(["rules"]) == 0
+    assert "ACME001" in capsys.readouterr().out

@@ -405,3 +405,22 @@ def test_tfvars_json_sets_variables(scan_files):
     assert brief(result) == []
     result = scan_files({"prod.auto.tfvars.json": '{"subjects": ["repo:acme/*"]}'})
     assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "aws_iam_role.this")]
+
+
+def test_text_output_names_the_module_call_behind_a_finding(scan_files):
+    from trustlint.reporters import text_report
+
+    call = 'module "ci" {\n  source   = "../modules/role"\n  name     = "ci"\n  subjects = ["repo:acme/*"]\n}\n'
+    result = scan_files({"modules/role/main.tf": ROLE_MODULE, "live/main.tf": call})
+    assert "  see: live/main.tf:1 (module call module.ci)\n" in text_report.render(result)
+
+
+def test_plan_reads_iam_policies_azure_secrets_and_flexible_credentials(scan_files):
+    # The plan reader finds what the HCL reader finds for these resource types.
+    from .conftest import REPO_ROOT
+
+    plan = (REPO_ROOT / "tests" / "data" / "terraform-plan-gcp-azure.json").read_text()
+    found = sorted((r, a) for r, _, _, _, a, _ in brief(scan_files({"plan.json": plan})))
+    assert ("TL002", "module.ci.google_service_account_iam_policy.p") in found
+    assert ("TL006", "module.ci.azuread_application_password.p") in found
+    assert ("TL001", "module.ci.azuread_application_flexible_federated_identity_credential.f") in found

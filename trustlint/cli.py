@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 
 from . import __version__
@@ -72,7 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scan_options(baseline)
     baseline.add_argument("--output", "-o", metavar="FILE", default=".trustlint-baseline.json",
                           help="where to write it (default: .trustlint-baseline.json)")
-    rules = commands.add_parser("rules", help="list the rules")
+    rules = commands.add_parser("rules", help="list the rules, or explain the ones named")
+    rules.add_argument("ids", nargs="*", metavar="ID", help="print these rules' documentation and examples (e.g. TL001)")
     rules.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR")
     rules.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown prints the README table")
     return parser
@@ -225,14 +227,36 @@ def rules_table(rules) -> str:
 
 
 def _list_rules(args) -> int:
+    from .config import load_config
+    from .discovery import find_root
     from .rules import load_rules
 
-    rules = load_rules(args.rules)
+    config, _ = load_config(find_root(["."]), None, os.getcwd())  # its rules: directories count too
+    rules = load_rules(config.get("rules", []) + args.rules)
+    if args.ids:
+        return _explain_rules(rules, [i.upper() for i in args.ids])
     if args.format == "markdown":
         sys.stdout.write(rules_table(rules))
         return 0
     for rule in rules:
         print(f"{rule.id}  {rule.name:<28} {rule.severity:<9} {rule.summary}")
+    return 0
+
+
+def _explain_rules(rules, ids: list[str]) -> int:
+    by_id = {r.id: r for r in rules}
+    unknown = [i for i in ids if i not in by_id]
+    if unknown:
+        raise UsageError(f"no such rule: {', '.join(unknown)} (see `trustlint rules`)")
+    for rule_id in ids:
+        rule = by_id[rule_id]
+        print(f"{rule.id} {rule.name} (default severity {rule.severity})\n\n{rule.summary}\n")
+        print(rule.docs.rstrip() + "\n")
+        print(f"Fix: {re.sub(r'[{][^}]+[}]', '…', rule.fix)}\n")  # per-finding advice is filled in at scan time
+        for kind in ("bad", "good"):
+            for example in rule.examples.get(kind, []):
+                print(f"{kind.capitalize()} example ({example.get('file', '')}):\n")
+                print("\n".join("    " + line for line in example.get("code", "").rstrip().split("\n")) + "\n")
     return 0
 
 

@@ -15,10 +15,8 @@ from ..model import Location, ScanModel, StaticCredential
 from ..source import SourceFile, Span
 from ..values import Node, text_of
 
-_FIC_PARENTS = {
-    "azurerm_federated_identity_credential": ("managed-identity", ("parent_id", "user_assigned_identity_id")),
-    "azuread_application_federated_identity_credential": ("application", ("application_id", "application_object_id")),
-}
+from .terraform_azure import FIC_TYPES as _FIC_PARENTS
+from .terraform_azure import SECRET_TYPES
 
 
 def is_plan(document: Node) -> bool:
@@ -79,6 +77,12 @@ def scan_plan(document: Node, source: SourceFile) -> ScanModel:
             model.gcp_providers.append(_gcp_provider(address, v, location))
         elif kind.startswith("google_") and kind.endswith(("_iam_member", "_iam_binding")):
             model.gcp_grants.extend(_gcp_grants(address, kind, v, location))
+        elif kind.startswith("google_") and kind.endswith("_iam_policy"):
+            model.gcp_grants.extend(_gcp_policy_grants(address, kind, v, location))
+        elif kind in SECRET_TYPES:
+            owner = next((text_of(v.get(k)) for k in ("application_id", "application_object_id", "service_principal_id")
+                          if v.get(k) is not None), None)
+            model.credentials.append(StaticCredential("azure", address, kind, SECRET_TYPES[kind], owner, location))
         elif kind in _FIC_PARENTS:
             fics.append(_fic(address, kind, v, location))
     if fics:
@@ -104,9 +108,9 @@ def _gcp_provider(address: str, v: Node, location: Location) -> GcpProvider:
     )
 
 
-def _gcp_grants(address: str, kind: str, v: Node, location: Location) -> list[GcpGrant]:
+def _gcp_grants(address: str, kind: str, v: Node, location: Location, members_key: str = "") -> list[GcpGrant]:
     role = text_of(v.get("role")) or ""
-    members = v.get("members") if kind.endswith("_binding") else v.get("member")
+    members = v.get(members_key or ("members" if kind.endswith("_binding") else "member"))
     sa_level = kind.startswith("google_service_account_iam")
     grants = []
     for member in members.as_list() if members is not None else []:
@@ -119,15 +123,42 @@ def _gcp_grants(address: str, kind: str, v: Node, location: Location) -> list[Gc
     return grants
 
 
+def _gcp_policy_grants(address: str, kind: str, v: Node, location: Location) -> list[GcpGrant]:
+    """An *_iam_policy's policy_data is a JSON string of bindings; each binding is a grant."""
+    import json
+
+    policy = v.get("policy_data")
+    try:
+        document = json.loads(policy.value) if policy is not None and isinstance(policy.value, str) else {}
+    except ValueError:
+        return []
+    grants = []
+    for binding in document.get("bindings", []) if isinstance(document, dict) else []:
+        if not isinstance(binding, dict) or binding.get("condition"):
+            continue  # conditional bindings are not modelled: unknown, no finding
+        members = Node([Node(m, policy.span) for m in binding.get("members", []) if isinstance(m, str)], policy.span)
+        grants.extend(_gcp_grants(address, kind, Node({"role": Node(binding.get("role", ""), policy.span), "members": members,
+                                                         "service_account_id": v.get("service_account_id") or Node(None, policy.span)},
+                                                        policy.span), location, members_key="members"))
+    return grants
+
+
 def _fic(address: str, kind: str, v: Node, location: Location) -> FicInput:
     parent_kind, parent_keys = _FIC_PARENTS[kind]
     parent = next((text_of(v.get(k)) for k in parent_keys if v.get(k) is not None), None) or address
     issuer, subject = v.get("issuer"), v.get("subject")
     audiences = v.get("audience") or v.get("audiences")
+    expression = v.get("claims_matching_expression")
+    if expression is not None and isinstance(expression.value, list):  # provider versions differ: string or [{value}]
+        expression = next(iter(expression.value), None)
+    if expression is not None and isinstance(expression.value, dict):
+        expression = expression.value.get("value")
     return FicInput(
         address=address, resource_type=kind, location=location, parent=parent, parent_kind=parent_kind,
         issuer=text_of(issuer), issuer_span=issuer.span if issuer is not None else None,
         subject=text_of(subject), subject_span=subject.span if subject is not None else None,
         audiences=[(text_of(a) or "", a.span) for a in audiences.as_list()] if audiences is not None else [],
+        expression=text_of(expression) if expression is not None else None,
+        expression_span=expression.span if expression is not None else None,
         names=[address, parent.rsplit("/", 1)[-1]],
     )

@@ -80,6 +80,19 @@ def _snippet(finding, lines: list[str], colour: bool) -> list[str]:
     return out
 
 
+_RELATED_SHOWN = 5
+
+
+def _related(finding) -> list[str]:
+    """The other places the finding depends on (the provider, a module call, a workflow job)."""
+    # The resource's own header in the same file is the snippet's neighbour: not repeated.
+    related = [r for r in finding.related if not (r.label == "resource" and r.path == finding.path)]
+    lines = [escape_control(f"  see: {r.path}:{r.span.line} ({r.label})") for r in related[:_RELATED_SHOWN]]
+    if len(related) > _RELATED_SHOWN:
+        lines.append(f"  see: … and {len(related) - _RELATED_SHOWN} more")
+    return lines
+
+
 def _hidden(findings) -> str:
     suppressed = sum(1 for f in findings if f.suppression is not None)
     baselined = sum(1 for f in findings if f.suppression is None and f.baseline == "unchanged")
@@ -111,6 +124,7 @@ def render(result, colour: bool = False) -> str:
         out.append(f"{location}: {label}")
         out.append(f"  {escape_control(finding.message)}")
         out.extend(_snippet(finding, _read_lines(result.root, finding.path, cache), colour))
+        out.extend(_related(finding))
         if finding.fix:
             out.append(f"  fix: {escape_control(finding.fix)}")
         out.append("")
