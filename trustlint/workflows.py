@@ -45,13 +45,39 @@ def repository_of(root: str, configured: str | None = None) -> str | None:
     return f"{match.group(1)}/{match.group(2)}" if match else None
 
 
+def _push_refs(filters: dict) -> tuple[list[str] | None, list[str] | None]:
+    """(branch patterns, tag patterns) a push trigger runs for, `*` for any; None for none.
+    GitHub: with only tag filters no branch push runs it, with only branch filters no tag
+    push does; `!pattern` entries exclude and are dropped here (over-approximation)."""
+    branches, tags = filters.get("branches"), filters.get("tags")
+    branch_filtered = branches is not None or filters.get("branches-ignore") is not None
+    tag_filtered = tags is not None or filters.get("tags-ignore") is not None
+    if not branch_filtered and not tag_filtered:
+        return ["*"], ["*"]
+    if branch_filtered:
+        branch_refs = [b for b in branches or [] if not b.startswith("!")] if branches is not None else ["*"]
+    else:
+        branch_refs = None
+    if tag_filtered:
+        tag_refs = [t for t in tags or [] if not t.startswith("!")] if tags is not None else ["*"]
+    else:
+        tag_refs = None
+    return branch_refs, tag_refs
+
+
+def _any_name(pattern: str) -> bool:
+    return pattern.strip("*") == "" or pattern in ("**/*", "*/**")
+
+
 def _risky_triggers(workload: Workload) -> list[str]:
     reasons = [UNTRUSTED_TRIGGERS[e] for e in sorted(workload.triggers) if e in UNTRUSTED_TRIGGERS]
     reasons += [NON_PRODUCTION_TRIGGERS[e] for e in sorted(workload.triggers) if e in NON_PRODUCTION_TRIGGERS]
     push = workload.triggers.get("push")
-    if push is not None and "tags" not in push:
-        branches = push.get("branches")
-        if not branches:
+    if push is not None:
+        branches, _ = _push_refs(push)
+        if branches is None:
+            pass  # tag pushes only
+        elif not branches or any(_any_name(b) for b in branches):
             reasons.append("pushes to any branch")
         else:
             other = [b for b in branches if b not in DEFAULT_BRANCHES and not b.startswith(("release", "v"))]
@@ -62,20 +88,22 @@ def _risky_triggers(workload: Workload) -> list[str]:
 
 def job_subjects(workload: Workload, repository: str) -> list[str] | None:
     """The sub claims a GitHub job can present, as patterns (`*` where its triggers allow any
-    value); None when they depend on expressions trustlint cannot evaluate."""
+    value); None when they depend on expressions trustlint cannot evaluate, or on a caller
+    (a reusable workflow, `on: workflow_call`, presents its caller's subject)."""
     prefix = f"repo:{repository}"
     if workload.environment:
         if "${{" in workload.environment:
             return None
         return [f"{prefix}:environment:{workload.environment}"]
+    if "workflow_call" in workload.triggers:
+        return None
     subjects = []
     for event, filters in sorted(workload.triggers.items()):
         if event == "pull_request":
             subjects.append(f"{prefix}:pull_request")
         elif event == "push":
-            branches, tags = filters.get("branches"), filters.get("tags")
-            if branches or not tags:
-                subjects += [f"{prefix}:ref:refs/heads/{b}" for b in branches or ["*"]]
+            branches, tags = _push_refs(filters)
+            subjects += [f"{prefix}:ref:refs/heads/{b}" for b in branches or []]
             subjects += [f"{prefix}:ref:refs/tags/{t}" for t in tags or []]
         else:  # schedule, workflow_dispatch, pull_request_target, workflow_run: the default branch
             subjects.append(f"{prefix}:ref:refs/heads/main")
@@ -87,7 +115,13 @@ def job_tokens(workload: Workload, repository: str) -> list[dict]:
     owner, _, name = repository.partition("/")
     repo = _GitHubRepo(owner, name)
     tokens = []
-    for subject in job_subjects(workload, repository) or []:
+    subjects = job_subjects(workload, repository) or []
+    # The default branch is unknown (main or master): a job that runs on it, or on any
+    # branch, presents both.
+    on_default = any(e not in ("push", "pull_request") for e in workload.triggers)
+    if subjects and (on_default or f"repo:{repository}:ref:refs/heads/*" in subjects):
+        subjects = subjects + [f"repo:{repository}:ref:refs/heads/{b}" for b in DEFAULT_BRANCHES]
+    for subject in dict.fromkeys(subjects):
         tail = subject[len(f"repo:{repository}:"):].replace("*", "tl-probe")
         if tail.startswith("environment:"):
             claims = _github_token(repo, name, immutable=False, template=None, environment=tail[len("environment:"):])

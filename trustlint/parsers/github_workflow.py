@@ -86,6 +86,60 @@ def _triggers(document: Node) -> tuple[dict, Node | None]:
     return triggers, on
 
 
+_IF_TERM = re.compile(
+    r"^\(*\s*(?:(github\.(?:ref|ref_name|event_name))\s*==\s*'([^']*)'|'([^']*)'\s*==\s*(github\.(?:ref|ref_name|event_name)))\s*\)*$")
+
+
+def _if_pins(expression: str | None) -> dict:
+    """What a job's `if:` plainly pins: {'github.ref': ..., 'github.event_name': ...}, read
+    only from a conjunction of exact equalities (anything with `||` or a negation pins
+    nothing; other conjuncts only narrow further and are ignored)."""
+    if not expression:
+        return {}
+    text = expression.strip()
+    if text.startswith("${{") and text.endswith("}}"):
+        text = text[3:-2].strip()
+    if "||" in text or re.search(r"!(?!=)", text) or "${{" in text:
+        return {}
+    pins: dict = {}
+    for term in text.split("&&"):
+        match = _IF_TERM.match(term.strip())
+        if not match:
+            continue
+        context, value = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+        if context == "github.ref_name":
+            context, value = "github.ref", f"refs/heads/{value}"
+        if context in pins and pins[context] != value:
+            return {"never": True}
+        pins[context] = value
+    return pins
+
+
+def restrict_triggers(triggers: dict, expression: str | None) -> dict:
+    """The workflow's triggers as far as a job's `if:` lets them start it: a pinned
+    `github.event_name` keeps that event only; a pinned `github.ref == 'refs/heads/X'` rules
+    out pull requests (their ref is refs/pull/N/merge) and narrows pushes to X. Events that
+    run on the default branch's ref (pull_request_target, workflow_run, comments) are kept."""
+    pins = _if_pins(expression)
+    if not pins:
+        return triggers
+    if pins.get("never"):
+        return {}
+    result = dict(triggers)
+    event = pins.get("github.event_name")
+    if event is not None:
+        result = {e: f for e, f in result.items() if e == event}
+    ref = pins.get("github.ref")
+    if ref is not None:
+        result.pop("pull_request", None)
+        if "push" in result:
+            if ref.startswith("refs/heads/"):
+                result["push"] = {"branches": [ref[len("refs/heads/"):]]}
+            elif ref.startswith("refs/tags/"):
+                result["push"] = {"tags": [ref[len("refs/tags/"):]]}
+    return result
+
+
 def scan_workflow(document: Node, source: SourceFile) -> ScanModel:
     model = ScanModel()
     path = source.path
@@ -110,7 +164,7 @@ def scan_workflow(document: Node, source: SourceFile) -> ScanModel:
             path=path,
             job_id=job_id,
             location=Location(path, _header(job, source)),
-            triggers=triggers,
+            triggers=restrict_triggers(triggers, text_of(job.get("if")) if job.get("if") is not None else None),
             trigger_location=Location(path, _header(on_node, source)) if on_node is not None else None,
             environment=text_of(environment) if environment is not None else None,
             environment_location=Location(path, environment.span) if environment is not None else None,
@@ -120,10 +174,18 @@ def scan_workflow(document: Node, source: SourceFile) -> ScanModel:
             names=[job_id, text_of(job.get("name")) or ""],
         )
         first = len(model.credentials)
-        _read_steps(job, workload, source, model, [workflow_env, job.get("env")])
+        _read_steps(job, workload, source, model, [job.get("env")])
         _mark_fallbacks(workload, model, first)
         workload.may_use_oidc = bool(workload.credentials) or _may_use_oidc(job)
         model.workloads.append(workload)
+    # A workflow-level env reaches every job, but it is one key in one place: reported once,
+    # at the env entry, with the workflow as its address.
+    env_workload = Workload(platform="github-actions", path=path, job_id=path,
+                            location=Location(path, Span(1, 1, 1, 1)), triggers=triggers, trigger_location=None)
+    first = len(model.credentials)
+    _static_env(workflow_env, env_workload, path, model)
+    env_workload.credentials = [c for w in model.workloads if w.path == path for c in w.credentials]
+    _mark_fallbacks(env_workload, model, first)
     return model
 
 
@@ -177,10 +239,38 @@ def _static_env(env: Node | None, workload: Workload, path: str, model: ScanMode
             _static(model, workload, cloud, name, Location(path, value.key_span or value.span), text)
 
 
+# Environment variables a login action exports with the short-lived session it obtained:
+# `${{ env.AWS_ACCESS_KEY_ID }}` hands that session on, it is no stored key.
+_SESSION_ENV = re.compile(r"\benv\.(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN)\b")
+# What a real key looks like when written literally (test doubles such as LocalStack's or
+# moto's `test`, `testing`, `dummy` do not).
+_REAL_AWS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
+_DUMMY = re.compile(r"^(test(ing)?|dummy|fake|foo(bar)?|bar|mock|localstack|minio(admin)?|example|changeme|"
+                    r"x+|none|null|secret|password|key|access[-_]?key|secret[-_]?key|admin|"
+                    r"AKIAIOSFODNN7EXAMPLE|wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)$", re.IGNORECASE)
+
+
+def looks_like_real_key(cloud: str, name: str, text: str) -> bool:
+    """Whether a literal value could be a real key. Real AWS key ids (AKIA/ASIA...) always
+    count; the well-known dummies of local emulators (LocalStack's and moto's `test`,
+    `testing`, `foobar`, `dummy`, `fake`, MinIO's `minioadmin`, AWS's documentation
+    example keys) and values too short to be any cloud's key (under 8 characters) do not.
+    Anything else written literally is reported: a key committed in plain text is worse
+    than one in a secret."""
+    value = text.strip().strip("'\"").strip()
+    if _REAL_AWS_KEY_ID.search(value):
+        return "EXAMPLE" not in value
+    if not value or _DUMMY.match(value) or len(value) < 8 or len(set(value)) == 1:
+        return False
+    return not value.startswith(("/", "./", "~/"))  # a path to a file is no key either
+
+
 def _origin(text: str) -> str | None:
-    """Where a value comes from, in words; None for an earlier step's output (short-lived
-    credentials handed on, not a stored key)."""
+    """Where a value comes from, in words; None for an earlier step's output or the session a
+    login exported (short-lived credentials handed on, not a stored key)."""
     if "steps." in text and ".outputs." in text:
+        return None
+    if _SESSION_ENV.search(text) and not re.search(r"secrets\.|vars\.|inputs\.|needs\.", text):
         return None
     for marker, words in (("secrets.", "a secret"), ("vars.", "a variable"), ("inputs.", "an input"),
                           ("env.", "an environment value"), ("needs.", "another job's output")):
@@ -193,6 +283,8 @@ def _static(model: ScanModel, workload: Workload, cloud: str, name: str, locatio
     source = _origin(text)
     if source is None:
         return
+    if source == "a literal value" and not looks_like_real_key(cloud, name, text):
+        return  # a test double (LocalStack's `test`) or a placeholder, not a key
     kind = {"aws": "AWS access key", "gcp": "GCP service account key", "azure": "Azure client secret"}[cloud]
     model.credentials.append(StaticCredential(cloud, workload.job_id, "workflow-job", kind, f"{name} from {source}",
                                               location, names=[workload.path],

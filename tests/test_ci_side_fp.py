@@ -1,0 +1,429 @@
+"""False positives of the CI-side analysis (GitHub Actions, GitLab CI) found in review, each
+with the clean input that must stay quiet and, where one is still deserved, the finding."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from trustlint.parsers.gitlab_ci import evaluate_rule_if
+from trustlint.scan import ScanOptions, run_scan
+
+REPOSITORY = "acme/shop"
+
+
+@pytest.fixture
+def scan(tmp_path, monkeypatch):
+    """Write {name: text} into a fresh repository named acme/shop and scan it; returns
+    (rule, path, line, address, message) of every finding."""
+
+    def run(files: dict[str, str]) -> list[tuple]:
+        from trustlint.cli import settings_from
+
+        (tmp_path / ".git").mkdir(exist_ok=True)
+        for name, text in files.items():
+            path = tmp_path / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(textwrap.dedent(text))
+        monkeypatch.chdir(tmp_path)
+        settings = settings_from({"repository": REPOSITORY}, str(tmp_path))
+        result = run_scan(ScanOptions(paths=["."], settings=settings))
+        return [(f.rule_id, f.path, f.span.line, f.address, f.message) for f in result.findings]
+
+    return run
+
+
+def rules(findings) -> list[str]:
+    return [f[0] for f in findings]
+
+
+def role_trust(name: str, subjects: list[str], account: str = "111111111111") -> str:
+    values = ", ".join(f'"{s}"' for s in subjects)
+    return f'''
+        resource "aws_iam_role" "r" {{
+          name = "{name}"
+          assume_role_policy = jsonencode({{
+            Version = "2012-10-17"
+            Statement = [{{
+              Effect    = "Allow"
+              Action    = "sts:AssumeRoleWithWebIdentity"
+              Principal = {{ Federated = "arn:aws:iam::{account}:oidc-provider/token.actions.githubusercontent.com" }}
+              Condition = {{
+                StringEquals = {{ "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }}
+                StringLike   = {{ "token.actions.githubusercontent.com:sub" = [{values}] }}
+              }}
+            }}]
+          }})
+        }}
+        '''
+
+
+def login_workflow(on: str, role: str, extra_job: str = "", environment: str = "") -> str:
+    return f"""\
+on:
+{textwrap.indent(textwrap.dedent(on).strip(), "  ")}
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+{environment}{extra_job}    permissions: {{id-token: write, contents: read}}
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::111111111111:role/{role}
+          aws-region: us-east-1
+"""
+
+
+# --- A. TL006 static credentials ------------------------------------------------------------
+
+@pytest.mark.parametrize("dummy", ["test", "testing", "foobar", "dummy", "fake", "localstack", "'test'", "12345",
+                                   "AKIAIOSFODNN7EXAMPLE"])
+def test_localstack_and_moto_dummy_keys_are_not_static_credentials(scan, dummy):
+    findings = scan({".github/workflows/test.yml": f"""\
+        on: [pull_request]
+        jobs:
+          integration:
+            runs-on: ubuntu-latest
+            services:
+              localstack:
+                image: localstack/localstack
+            env:
+              AWS_ACCESS_KEY_ID: {dummy}
+              AWS_SECRET_ACCESS_KEY: {dummy}
+              AWS_DEFAULT_REGION: us-east-1
+            steps:
+              - run: pytest
+              - uses: aws-actions/configure-aws-credentials@v4
+                with:
+                  aws-access-key-id: {dummy}
+                  aws-secret-access-key: {dummy}
+                  aws-region: us-east-1
+        """})
+    assert "TL006" not in rules(findings)
+
+
+def test_a_literal_key_that_looks_real_and_secret_references_are_still_reported(scan):
+    findings = scan({".github/workflows/test.yml": """\
+        on: [push]
+        jobs:
+          literal:
+            runs-on: ubuntu-latest
+            env:
+              AWS_ACCESS_KEY_ID: AKIA2E0A8F3B244C9986
+            steps: [{run: aws s3 ls}]
+          secret:
+            runs-on: ubuntu-latest
+            env:
+              AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}
+              AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}
+            steps: [{run: aws s3 ls}]
+        """})
+    static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
+    assert static == [(6, "literal"), (11, "secret"), (12, "secret")]
+
+
+def test_session_credentials_handed_on_after_an_oidc_login_are_not_static_keys(scan):
+    findings = scan({".github/workflows/publish.yml": """\
+        on: {push: {branches: [main]}}
+        jobs:
+          publish:
+            runs-on: ubuntu-latest
+            permissions: {id-token: write}
+            steps:
+              - uses: aws-actions/configure-aws-credentials@v4
+                id: creds
+                with:
+                  role-to-assume: arn:aws:iam::111111111111:role/publisher
+                  aws-region: us-east-1
+                  output-credentials: true
+              - run: docker run -e AWS_ACCESS_KEY_ID -e AWS_SECRET_ACCESS_KEY amazon/aws-cli s3 ls
+                env:
+                  AWS_ACCESS_KEY_ID: ${{ env.AWS_ACCESS_KEY_ID }}
+                  AWS_SECRET_ACCESS_KEY: ${{ env.AWS_SECRET_ACCESS_KEY }}
+              - run: ./other.sh
+                env:
+                  AWS_ACCESS_KEY_ID: ${{ steps.creds.outputs.aws-access-key-id }}
+              - run: ./legacy.sh
+                env:
+                  AWS_ACCESS_KEY_ID: ${{ env.LEGACY_KEY_ID }}
+        """})
+    # only the key from another environment variable (not the session the login exported) stays
+    assert [(f[0], f[2]) for f in findings if f[0] == "TL006"] == [("TL006", 22)]
+
+
+def test_a_workflow_level_static_key_is_reported_once_at_the_workflow(scan):
+    findings = scan({".github/workflows/nightly.yml": """\
+        on:
+          schedule:
+            - cron: "0 3 * * *"
+        env:
+          AWS_ACCESS_KEY_ID: ${{ secrets.AWS_ACCESS_KEY_ID }}
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps: [{run: echo a}]
+          b:
+            runs-on: ubuntu-latest
+            steps: [{run: echo b}]
+          c:
+            runs-on: ubuntu-latest
+            env:
+              AWS_SECRET_ACCESS_KEY: ${{ secrets.AWS_SECRET_ACCESS_KEY }}
+            steps: [{run: echo c}]
+        """})
+    static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
+    assert static == [(5, ".github/workflows/nightly.yml"), (16, "c")]
+
+
+def test_a_workflow_level_key_beside_an_oidc_login_is_called_a_fallback(scan):
+    findings = scan({".github/workflows/deploy.yml": """\
+        on: {push: {branches: [main]}}
+        env:
+          AWS_ACCESS_KEY_ID: ${{ secrets.OLD_KEY }}
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            permissions: {id-token: write}
+            steps:
+              - uses: aws-actions/configure-aws-credentials@v4
+                with:
+                  role-to-assume: arn:aws:iam::111111111111:role/deployer
+                  aws-region: us-east-1
+        """})
+    static = [f for f in findings if f[0] == "TL006"]
+    assert len(static) == 1 and "fallback" in static[0][4]
+
+
+def test_gitlab_federation_credential_config_path_and_dummy_keys_are_not_keys(scan):
+    findings = scan({".gitlab-ci.yml": """\
+        gcp_deploy:
+          id_tokens:
+            GCP_ID_TOKEN:
+              aud: https://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/gitlab/providers/gitlab
+          variables:
+            GOOGLE_APPLICATION_CREDENTIALS: $CI_BUILDS_DIR/.workload_identity.json
+          script:
+            - gcloud auth login --cred-file=$GOOGLE_APPLICATION_CREDENTIALS
+          rules:
+            - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+        integration:
+          services: [localstack/localstack]
+          variables:
+            AWS_ACCESS_KEY_ID: test
+            AWS_SECRET_ACCESS_KEY: {value: testing, description: moto}
+            GOOGLE_APPLICATION_CREDENTIALS: /tmp/fake-creds.json
+          script: [pytest]
+        legacy:
+          variables:
+            AWS_ACCESS_KEY_ID: $LEGACY_KEY_ID
+            AWS_SECRET_ACCESS_KEY: {value: $LEGACY_SECRET, description: old key}
+            GOOGLE_APPLICATION_CREDENTIALS: $GCP_SA_KEY_FILE
+          script: [./legacy.sh]
+        """})
+    static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
+    assert static == [(20, "legacy"), (21, "legacy"), (22, "legacy")]
+
+
+# --- B. GitHub trigger modelling (TL013, TL004) --------------------------------------------
+
+@pytest.mark.parametrize("on", ["push", "[push, pull_request]", "{push: {}}", "schedule: [{cron: '0 2 * * *'}]",
+                                "workflow_dispatch"])
+def test_jobs_that_run_on_the_default_branch_satisfy_a_trust_on_it(scan, on):
+    findings = scan({
+        ".github/workflows/ci.yml": login_workflow(on, "shop-ci"),
+        "infra/main.tf": role_trust("shop-ci", ["repo:acme/shop:ref:refs/heads/main"]),
+    })
+    assert "TL013" not in rules(findings)
+
+
+def test_the_default_branch_may_be_master(scan):
+    findings = scan({
+        ".github/workflows/nightly.yml": login_workflow("schedule: [{cron: '0 2 * * *'}]", "shop-nightly"),
+        "infra/main.tf": role_trust("shop-nightly", ["repo:acme/shop:ref:refs/heads/master"]),
+    })
+    assert "TL013" not in rules(findings)
+
+
+def test_a_trust_on_another_branch_is_still_unsatisfiable(scan):
+    findings = scan({
+        ".github/workflows/ci.yml": login_workflow("push: {branches: [develop]}", "shop-ci"),
+        "infra/main.tf": role_trust("shop-ci", ["repo:acme/shop:ref:refs/heads/main"]),
+    })
+    assert rules(findings) == ["TL013"]
+
+
+def test_an_explicit_main_branch_filter_does_not_stand_for_master(scan):
+    findings = scan({
+        ".github/workflows/ci.yml": login_workflow("push: {branches: [main]}", "shop-ci"),
+        "infra/main.tf": role_trust("shop-ci", ["repo:acme/shop:ref:refs/heads/master"]),
+    })
+    assert rules(findings) == ["TL013"]
+
+
+def test_a_reusable_workflow_takes_its_callers_subject(scan):
+    findings = scan({
+        ".github/workflows/develop.yml": """\
+            on: {push: {branches: [develop]}}
+            jobs:
+              call:
+                uses: ./.github/workflows/_deploy.yml
+                permissions: {id-token: write, contents: read}
+            """,
+        ".github/workflows/_deploy.yml": login_workflow("workflow_call: {inputs: {region: {type: string}}}", "shop-staging"),
+        "infra/main.tf": role_trust("shop-staging", ["repo:acme/shop:ref:refs/heads/develop"]),
+    })
+    assert "TL013" not in rules(findings)
+
+
+def test_tag_only_push_filters_do_not_run_on_branch_pushes(scan):
+    findings = scan({".github/workflows/release.yml": login_workflow(
+        "push: {tags-ignore: ['nightly-*']}", "prod-deploy", environment="    environment: production\n")})
+    assert "TL004" not in rules(findings)
+
+
+def test_tags_beside_an_any_branch_filter_do_not_hide_it(scan):
+    findings = scan({".github/workflows/release.yml": login_workflow(
+        "push: {branches: ['**'], tags: ['v*']}", "prod-deploy", environment="    environment: production\n")})
+    assert [(f[0], f[4].split(" is reachable from ")[-1]) for f in findings] == [("TL004", "pushes to any branch")]
+
+
+def test_branch_only_filters_with_exclusions_do_not_list_the_excluded(scan):
+    findings = scan({".github/workflows/release.yml": login_workflow(
+        "push: {branches: ['releases/**', '!releases/**-alpha']}", "prod-release")})
+    assert "TL004" not in rules(findings)
+
+
+@pytest.mark.parametrize("guard", [
+    "github.event_name == 'push' && github.ref == 'refs/heads/main'",
+    "${{ github.ref == 'refs/heads/main' }}",
+    "github.ref_name == 'main' && github.repository == 'acme/shop'",
+    "(github.event_name == 'push') && (github.ref == 'refs/heads/main')",
+])
+def test_a_job_if_that_pins_the_default_branch_is_not_reachable_from_pull_requests(scan, guard):
+    findings = scan({".github/workflows/ci.yml": login_workflow(
+        "[push, pull_request]", "shop-prod-deploy", extra_job=f"    if: \"{guard}\"\n")})
+    assert "TL004" not in rules(findings)
+
+
+@pytest.mark.parametrize("guard", [
+    "github.event_name == 'push' || github.ref == 'refs/heads/main'",
+    "!(github.ref == 'refs/heads/main')",
+    "github.ref != 'refs/heads/main'",
+    "github.event_name == 'pull_request'",
+])
+def test_a_job_if_that_does_not_pin_the_branch_changes_nothing(scan, guard):
+    findings = scan({".github/workflows/ci.yml": login_workflow(
+        "[push, pull_request]", "shop-prod-deploy", extra_job=f"    if: \"{guard}\"\n")})
+    assert rules(findings) == ["TL004"]
+
+
+def test_a_job_if_pin_narrows_the_subjects_too(scan):
+    findings = scan({
+        ".github/workflows/ci.yml": login_workflow(
+            "[push, pull_request]", "shop-ci", extra_job="    if: github.ref == 'refs/heads/main'\n"),
+        "infra/main.tf": role_trust("shop-ci", ["repo:acme/shop:ref:refs/heads/main"]),
+    })
+    assert "TL013" not in rules(findings) and "TL012" not in rules(findings)
+
+
+# --- C. GitLab rules, only/except, workflow:rules, locations -------------------------------
+
+def gitlab_job(reach: str, name: str = "deploy_prod", extends: bool = False) -> str:
+    body = "  extends: .aws_auth\n" if extends else (
+        "  id_tokens:\n    AWS_TOKEN:\n      aud: sts.amazonaws.com\n"
+        "  variables:\n    AWS_ROLE_ARN: arn:aws:iam::111111111111:role/prod-deploy\n")
+    return f"{name}:\n{body}  environment: production\n  script: [aws sts get-caller-identity]\n" + textwrap.indent(
+        textwrap.dedent(reach).strip(), "  ") + "\n"
+
+
+TEMPLATE = """\
+.aws_auth:
+  id_tokens:
+    AWS_TOKEN:
+      aud: sts.amazonaws.com
+  variables:
+    AWS_ROLE_ARN: arn:aws:iam::111111111111:role/prod-deploy
+"""
+
+
+@pytest.mark.parametrize("reach", [
+    """rules:
+         - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+           when: never
+         - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH
+           when: manual""",
+    """rules:
+         - if: '$CI_COMMIT_BRANCH == "main" && $CI_PIPELINE_SOURCE != "merge_request_event"'""",
+    "only: [main]",
+    "only: {refs: [main, '/^release-.*$/']}",
+    "except: [branches]",
+    "only: {refs: [tags]}",
+    """rules:
+         - if: $CI_PIPELINE_SOURCE == "schedule\"""",
+    """rules:
+         - if: $CI_COMMIT_REF_PROTECTED == "true\"""",
+    """rules:
+         - if: $CI_COMMIT_TAG""",
+])
+def test_gitlab_jobs_kept_off_merge_requests_and_other_branches(scan, reach):
+    findings = scan({".gitlab-ci.yml": gitlab_job(reach)})
+    assert "TL004" not in rules(findings)
+
+
+@pytest.mark.parametrize("reach, detail", [
+    ("""rules:
+          - if: $CI_PIPELINE_SOURCE == "merge_request_event\"""", "merge request pipelines"),
+    ("""rules:
+          - if: $CI_PIPELINE_SOURCE == "merge_request_event"
+          - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH""", "merge request pipelines"),
+    ("", "pushes to any branch"),
+    ("except: [tags]", "pushes to any branch"),
+    ("only: [branches]", "pushes to any branch"),
+    ("only: ['/^feature-.*$/']", "pushes to branches feature-*"),
+    ("""rules:
+          - if: $CI_COMMIT_BRANCH != $CI_DEFAULT_BRANCH""", "merge request pipelines; pushes to any branch"),
+    ("""rules:
+          - if: $CI_COMMIT_BRANCH == "develop\"""", "pushes to branches develop"),
+    ("""rules:
+          - if: $SOMETHING_UNKNOWN == "yes\"""", "merge request pipelines; pushes to any branch"),
+    ("""rules:
+          - !reference [.shared, rules]""", "merge request pipelines; pushes to any branch"),
+])
+def test_gitlab_jobs_still_reachable_are_reported(scan, reach, detail):
+    findings = scan({".gitlab-ci.yml": gitlab_job(reach)})
+    assert [(f[0], f[4].split(" is reachable from ")[-1]) for f in findings] == [("TL004", detail)]
+
+
+def test_gitlab_workflow_rules_limit_every_job(scan):
+    findings = scan({".gitlab-ci.yml": "workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n"
+                                       + gitlab_job("")})
+    assert findings == []
+    findings = scan({".gitlab-ci.yml": "workflow:\n  rules:\n    - if: $CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH\n"
+                                       "    - if: $CI_PIPELINE_SOURCE == 'merge_request_event'\n"
+                                       + gitlab_job("rules:\n  - if: $CI_COMMIT_BRANCH || $CI_MERGE_REQUEST_IID")})
+    assert [f[4].split(" is reachable from ")[-1] for f in findings] == ["merge request pipelines"]
+
+
+def test_gitlab_inherited_id_tokens_are_reported_at_the_job(scan):
+    text = TEMPLATE + "\n" + gitlab_job("rules:\n  - if: $CI_PIPELINE_SOURCE == 'merge_request_event'", extends=True) \
+        + "\n" + gitlab_job("rules:\n  - if: $CI_PIPELINE_SOURCE == 'merge_request_event'", name="other", extends=True)
+    findings = scan({".gitlab-ci.yml": text})
+    assert [(f[0], f[2], f[3]) for f in findings] == [("TL004", 8, "deploy_prod"), ("TL004", 15, "other")]
+
+
+@pytest.mark.parametrize("expression, variables, expected", [
+    ('$CI_PIPELINE_SOURCE == "merge_request_event"', {"CI_PIPELINE_SOURCE": "merge_request_event"}, True),
+    ('$CI_PIPELINE_SOURCE != "merge_request_event"', {"CI_PIPELINE_SOURCE": "push"}, True),
+    ("$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH", {"CI_COMMIT_BRANCH": None, "CI_DEFAULT_BRANCH": "main"}, False),
+    ("$CI_COMMIT_TAG", {"CI_COMMIT_TAG": None}, False),
+    ("$CI_COMMIT_TAG =~ /^v\\d+/", {"CI_COMMIT_TAG": "v1"}, True),
+    ("$CI_COMMIT_BRANCH == null", {"CI_COMMIT_BRANCH": None}, True),
+    ('$UNKNOWN == "x" && $CI_COMMIT_BRANCH == "main"', {"CI_COMMIT_BRANCH": "dev"}, False),
+    ('$UNKNOWN == "x" || $CI_COMMIT_BRANCH == "main"', {"CI_COMMIT_BRANCH": "dev"}, None),
+    ('($CI_COMMIT_BRANCH == "main" || $CI_COMMIT_TAG) && $CI_PIPELINE_SOURCE != "schedule"',
+     {"CI_COMMIT_BRANCH": "main", "CI_COMMIT_TAG": None, "CI_PIPELINE_SOURCE": "push"}, True),
+    ("this is not an expression", {}, None),
+])
+def test_gitlab_rule_expressions(expression, variables, expected):
+    assert evaluate_rule_if(expression, variables) is expected
