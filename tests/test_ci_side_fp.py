@@ -427,3 +427,72 @@ def test_gitlab_inherited_id_tokens_are_reported_at_the_job(scan):
 ])
 def test_gitlab_rule_expressions(expression, variables, expected):
     assert evaluate_rule_if(expression, variables) is expected
+
+
+def test_the_same_role_name_in_two_accounts_is_joined_per_account(scan):
+    # staging (111…) and production (222…) both name their role shop-deploy: each job is
+    # checked against its own account's trust only.
+    gh8 = {
+        ".github/workflows/deploy.yml": """\
+            on: {push: {branches: [main]}}
+            permissions: {contents: read}
+            jobs:
+              staging:
+                runs-on: ubuntu-latest
+                environment: staging
+                permissions: {id-token: write, contents: read}
+                steps:
+                  - uses: aws-actions/configure-aws-credentials@v4
+                    with: {role-to-assume: "arn:aws:iam::111111111111:role/shop-deploy", aws-region: us-east-1}
+              production:
+                runs-on: ubuntu-latest
+                environment: production
+                permissions: {id-token: write, contents: read}
+                steps:
+                  - uses: aws-actions/configure-aws-credentials@v4
+                    with: {role-to-assume: "arn:aws:iam::222222222222:role/shop-deploy", aws-region: us-east-1}
+            """,
+        "infra/modules/deploy-role/main.tf": """\
+            variable "environment" { type = string }
+            variable "account_id" { type = string }
+            resource "aws_iam_role" "this" {
+              name = "shop-deploy"
+              assume_role_policy = jsonencode({
+                Statement = [{
+                  Effect    = "Allow"
+                  Action    = "sts:AssumeRoleWithWebIdentity"
+                  Principal = { Federated = "arn:aws:iam::${var.account_id}:oidc-provider/token.actions.githubusercontent.com" }
+                  Condition = { StringEquals = {
+                    "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+                    "token.actions.githubusercontent.com:sub" = "repo:acme/shop:environment:${var.environment}"
+                  } }
+                }]
+              })
+            }
+            """,
+        "infra/staging/main.tf": 'module "r" {\n  source = "../modules/deploy-role"\n  environment = "staging"\n  account_id = "111111111111"\n}\n',
+        "infra/prod/main.tf": 'module "r" {\n  source = "../modules/deploy-role"\n  environment = "production"\n  account_id = "222222222222"\n}\n',
+    }
+    assert scan(gh8) == []
+    swapped = dict(gh8, **{"infra/prod/main.tf": gh8["infra/prod/main.tf"].replace("222222222222", "111111111111")})
+    # Both roles now live in 111…: the staging job is joined to both, and production's trust is not its own.
+    assert [(r, line, a) for r, _, line, a, _ in scan(swapped)] == [("TL013", 10, "staging")]
+
+
+def test_job_ids_are_names_as_written_even_when_yaml_reads_them_as_null_or_numbers(scan):
+    workflow = """\
+        on: push
+        permissions: {id-token: write}
+        jobs:
+          123:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: aws-actions/configure-aws-credentials@v4
+                with: {role-to-assume: "arn:aws:iam::111111111111:role/ci", aws-region: us-east-1}
+          null:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo
+        """
+    found = scan({".github/workflows/a.yml": workflow})
+    assert [(r, m.rsplit(": ", 1)[-1]) for r, _, _, _, m in found] == [("TL010", "null")]

@@ -109,6 +109,14 @@ def _why(node) -> str:
     return f" ({reason})" if reason and reason != "not known before apply" else ""
 
 
+_ACCOUNT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):")
+
+
+def _account_of(arn: str | None) -> str | None:
+    match = _ACCOUNT.match(arn or "")
+    return match.group(1) if match else None
+
+
 def build_role(role: RoleInput, providers: dict[str, ProviderInput], model: ScanModel) -> None:
     """Add the trust relationships (and public trusts) of one IAM role to the model."""
     if role.policy is None:
@@ -327,6 +335,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         enforced_audiences=provider.client_ids if provider else None,
         enforced_audience_location=(provider.client_ids_location or provider.location) if provider else None,
         audience_unchecked=unchecked,
+        account=_account_of(text_of(group.principal_node)),
     )
 
 

@@ -85,6 +85,7 @@ class TrustRelationship:
     # Where the audience check and the subject mapping live, when not on this resource
     # (a GCP provider shared by several grants), so their findings are reported once there.
     audience_address: str = ""
+    account: str | None = None  # the cloud account the principal lives in, when known (AWS: the OIDC provider's)
     audience_broad: list[Constraint] = field(default_factory=list)  # accepted audiences not specific to this relying party
     subject_mapping: Constraint | None = None  # GCP: google.subject's mapping
     related: list[Location] = field(default_factory=list)  # labelled parts elsewhere (GCP: provider, grant)

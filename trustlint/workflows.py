@@ -139,11 +139,18 @@ def _role_name(arn: str | None) -> str | None:
     return arn.rsplit("/", 1)[-1]
 
 
+def _account_of(arn: str | None) -> str | None:
+    match = re.match(r"^arn:aws[\w-]*:iam::(\d{12}):", arn or "")
+    return match.group(1) if match else None
+
+
 def _joined(use, trusts) -> list:
     """Trusts in the scan that a credential step assumes."""
     if use.cloud == "aws":
         name = _role_name(use.target)
-        return [t for t in trusts if t.provider == "aws" and name and t.principal_name == name]
+        account = _account_of(use.target)  # the same role name in two accounts is two roles
+        return [t for t in trusts if t.provider == "aws" and name and t.principal_name == name
+                and not (account and t.account and account != t.account)]
     if use.cloud == "gcp" and use.service_account:
         account = use.service_account.split("@", 1)[0]
         return [t for t in trusts if t.provider == "gcp" and t.principal_name == account]

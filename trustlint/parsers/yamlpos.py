@@ -81,11 +81,9 @@ class _Converter:
 
     def key(self, node: yaml.Node) -> str:
         if isinstance(node, yaml.ScalarNode):
-            value = self.scalar(node)
-            # YAML 1.1 reads the key `on` as true; GitHub workflows mean the word.
-            if value is True and node.value.lower() in ("on", "yes", "y"):
-                return node.value
-            return str(value) if not isinstance(value, str) else value
+            # Keys are names as written: YAML 1.1 would read `on` as true and `null` as None,
+            # but a workflow's `on:` and a job called `null` mean the words.
+            return node.value
         return str(self.convert(node).value)
 
 
