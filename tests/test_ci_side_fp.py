@@ -496,3 +496,45 @@ def test_job_ids_are_names_as_written_even_when_yaml_reads_them_as_null_or_numbe
         """
     found = scan({".github/workflows/a.yml": workflow})
     assert [(r, m.rsplit(": ", 1)[-1]) for r, _, _, _, m in found] == [("TL010", "null")]
+
+
+PROD_ROLE_PINNED_TO_MAIN = """\
+    resource "aws_iam_role" "prod_deploy" {
+      name = "shop-prod-deploy"
+      assume_role_policy = jsonencode({
+        Statement = [{
+          Effect    = "Allow"
+          Action    = "sts:AssumeRoleWithWebIdentity"
+          Principal = { Federated = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com" }
+          Condition = { StringEquals = {
+            "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+            "token.actions.githubusercontent.com:sub" = "repo:acme/shop:ref:refs/heads/main"
+          } }
+        }]
+      })
+    }
+    """
+PUSH_ANY_BRANCH_DEPLOY = """\
+    on: [push, pull_request]
+    jobs:
+      deploy:
+        runs-on: ubuntu-latest
+        permissions: {id-token: write}
+        steps:
+          - uses: aws-actions/configure-aws-credentials@v4
+            with: {role-to-assume: "arn:aws:iam::111111111111:role/shop-prod-deploy", aws-region: us-east-1}
+    """
+
+
+def test_a_production_job_on_any_branch_is_safe_when_its_joined_trust_admits_only_main(scan):
+    # Other branches and pull requests present other subjects: their login fails, no credentials.
+    assert scan({".github/workflows/ci.yml": PUSH_ANY_BRANCH_DEPLOY, "infra/main.tf": PROD_ROLE_PINNED_TO_MAIN}) == []
+
+
+def test_a_production_job_is_reported_for_the_runs_its_joined_trust_admits(scan):
+    wide = PROD_ROLE_PINNED_TO_MAIN.replace('"token.actions.githubusercontent.com:sub" = "repo:acme/shop:ref:refs/heads/main"',
+                                            '"token.actions.githubusercontent.com:sub" = "repo:acme/shop:ref:refs/heads/*"')
+    wide = wide.replace("StringEquals", "StringLike")
+    found = [(r, a, m) for r, _, _, a, m in scan({".github/workflows/ci.yml": PUSH_ANY_BRANCH_DEPLOY, "infra/main.tf": wide})
+             if r == "TL004" and a == "deploy"]
+    assert found == [("TL004", "deploy", "deploy (the production job deploy) is reachable from pushes to any branch")]

@@ -69,21 +69,43 @@ def _any_name(pattern: str) -> bool:
     return pattern.strip("*") == "" or pattern in ("**/*", "*/**")
 
 
-def _risky_triggers(workload: Workload) -> list[str]:
-    reasons = [UNTRUSTED_TRIGGERS[e] for e in sorted(workload.triggers) if e in UNTRUSTED_TRIGGERS]
-    reasons += [NON_PRODUCTION_TRIGGERS[e] for e in sorted(workload.triggers) if e in NON_PRODUCTION_TRIGGERS]
+def _risky_triggers(workload: Workload) -> list[tuple[str, list[dict] | None]]:
+    """(reason, probe) per trigger that can start a job with less than production review.
+    The probe is the token such a run presents (None when it looks like the default branch's,
+    as pull_request_target's does: then no trust can tell the runs apart)."""
+    reasons: list[tuple[str, list[dict] | None]] = [(UNTRUSTED_TRIGGERS[e], None) for e in sorted(workload.triggers) if e in UNTRUSTED_TRIGGERS]
+    reasons += [(NON_PRODUCTION_TRIGGERS[e], [{"event": e}] if e == "pull_request" else None)
+                for e in sorted(workload.triggers) if e in NON_PRODUCTION_TRIGGERS]
     push = workload.triggers.get("push")
     if push is not None:
         branches, _ = _push_refs(push)
         if branches is None:
             pass  # tag pushes only
         elif not branches or any(_any_name(b) for b in branches):
-            reasons.append("pushes to any branch")
+            reasons.append(("pushes to any branch", [{"ref": "refs/heads/tl-probe-branch"}]))
         else:
             other = [b for b in branches if b not in DEFAULT_BRANCHES and not b.startswith(("release", "v"))]
             if other:
-                reasons.append(f"pushes to branches {', '.join(other)}")
+                reasons.append((f"pushes to branches {', '.join(other)}",
+                                [{"ref": f"refs/heads/{b.replace('*', 'tl-probe')}"} for b in other]))
     return reasons
+
+
+def _admitted_risks(workload: Workload, risky: list[tuple[str, list[dict] | None]], joined: list, repository: str | None) -> list[str]:
+    """The risky triggers whose runs really get the credentials. When every login of a GitHub
+    job without an environment is joined to its trust, a run whose token no trust admits
+    fails at login: a push to another branch cannot reach a trust pinned to main."""
+    if not (repository and joined and workload.platform == "github-actions" and not workload.environment):
+        return [reason for reason, _ in risky]
+    owner, _, name = repository.partition("/")
+    repo = _GitHubRepo(owner, name)
+    kept = []
+    for reason, probes in risky:
+        tokens = [_github_token(repo, name, immutable=False, template=None, event=p.get("event", "push"),
+                                ref=p.get("ref", "refs/pull/1/merge")) for p in probes or []]
+        if probes is None or any(trust.admits(t).admitted for trust in joined for t in tokens):
+            kept.append(reason)
+    return kept
 
 
 def job_subjects(workload: Workload, repository: str) -> list[str] | None:
@@ -207,8 +229,13 @@ def _workload_fact(workload, model, facts_by_trust, usage, tiers, repository) ->
     env_tier = tiers.tier_of(workload.environment) if workload.environment else "unknown"
     targets, mismatches, unsatisfiable = [], [], []
     tier = env_tier
+    all_joined: list | None = []  # None once a login's trust is not in the scan
     for use in federated:
         joined = _joined(use, model.trusts)
+        if not joined:
+            all_joined = None
+        elif all_joined is not None:
+            all_joined.extend(joined)
         target_tier = tiers.tier_of(use.target or "")
         for trust in joined:
             usage[id(trust)].append(workload)
@@ -230,7 +257,7 @@ def _workload_fact(workload, model, facts_by_trust, usage, tiers, repository) ->
         problem = _audience_problem(use, joined)
         if problem:
             mismatches.append(problem)
-    risky = _risky_triggers(workload)
+    risky = _admitted_risks(workload, _risky_triggers(workload), all_joined or [], repository)
     cross = []
     if federated and tier == "production" and risky:
         label = f"the production job {workload.job_id}"
