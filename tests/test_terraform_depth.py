@@ -424,3 +424,14 @@ def test_plan_reads_iam_policies_azure_secrets_and_flexible_credentials(scan_fil
     assert ("TL002", "module.ci.google_service_account_iam_policy.p") in found
     assert ("TL006", "module.ci.azuread_application_password.p") in found
     assert ("TL001", "module.ci.azuread_application_flexible_federated_identity_credential.f") in found
+
+
+def test_template_strip_markers_parse_and_evaluate(scan_files):
+    role = WILDCARD_ROLE.replace('variable "subjects" { default = ["repo:acme/*"] }',
+                                 'variable "org" { default = "acme" }\nvariable "subjects" { default = ["repo:${~ var.org ~}/*"] }')
+    heredoc = HEREDOC_ROLE.replace('"repo:acme/${each.key}:*"', '"repo:acme/${~ each.key ~}:*"')
+    result = scan_files({"main.tf": role, "heredoc/main.tf": heredoc})
+    found = sorted((r, p, a) for r, p, _, _, a, _ in brief(result))
+    assert found == [("TL001", "heredoc/main.tf", 'aws_iam_role.ci["api"]'), ("TL001", "heredoc/main.tf", 'aws_iam_role.ci["web"]'),
+                     ("TL001", "main.tf", "aws_iam_role.this")]
+    assert all("each.key" not in f.message for f in result.findings)

@@ -7,6 +7,8 @@ evaluator (terraform_eval.py) and every block its header span for findings.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 
 from ..errors import AnalysisError
@@ -77,13 +79,22 @@ def _lark_error(exc) -> AnalysisError:
     return AnalysisError(f"invalid HCL: {what}", Span.point(max(line, 1), max(column, 1)))
 
 
+_STRIP_MARKER = re.compile(r"(?<=[$%]\{)~|~(?=\})")
+
+
+def _without_strip_markers(text: str) -> str:
+    """python-hcl2 rejects template strip markers (`${~ x ~}`, `%{~ if ~}`), which only trim
+    whitespace: blank them out, keeping every offset, so the file parses and spans stay true."""
+    return _STRIP_MARKER.sub(" ", text) if "~" in text else text
+
+
 def parse_hcl(source: SourceFile) -> list[Block]:
     """Parse an HCL file into its top-level blocks, or raise AnalysisError with a position."""
     import hcl2  # heavy (Lark grammar): imported only when an HCL file needs parsing
     from lark.exceptions import LarkError
 
     try:
-        tree = hcl2.parses_to_tree(source.text)
+        tree = hcl2.parses_to_tree(_without_strip_markers(source.text))
     except LarkError as exc:
         raise _lark_error(exc) from None
     except RecursionError:

@@ -335,6 +335,7 @@ class Evaluator:
         import hcl2
         from lark.exceptions import LarkError
 
+        text = text.strip().strip("~")  # strip markers (`${~ x ~}`) only trim whitespace
         try:
             attribute = hcl2.parses_to_tree("x = " + text.strip()).children[0].children
             expr = [c for c in attribute if hasattr(c, "data") and c.data == "attribute"][0].children[2]
