@@ -435,3 +435,27 @@ def test_template_strip_markers_parse_and_evaluate(scan_files):
     assert found == [("TL001", "heredoc/main.tf", 'aws_iam_role.ci["api"]'), ("TL001", "heredoc/main.tf", 'aws_iam_role.ci["web"]'),
                      ("TL001", "main.tf", "aws_iam_role.this")]
     assert all("each.key" not in f.message for f in result.findings)
+
+
+V6_ROLE = '''
+module "deploy" {
+  source  = "terraform-aws-modules/iam/aws//modules/iam-role"
+  version = "6.2.1"
+
+  name               = "deploy"
+  enable_github_oidc = true
+  SUBJECTS
+}
+'''
+
+
+def test_iam_role_v6_with_github_oidc_is_modelled(scan_files):
+    result = scan_files({"main.tf": V6_ROLE.replace("SUBJECTS", 'oidc_wildcard_subjects = ["acme/*"]')})
+    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "module.deploy.aws_iam_role.this")]
+    assert "repo:acme/*" in result.findings[0].message
+
+
+def test_iam_role_v6_with_exact_or_unknown_subjects_is_quiet(scan_files):
+    assert brief(scan_files({"main.tf": V6_ROLE.replace("SUBJECTS", 'oidc_subjects = ["acme/web:environment:production"]')})) == []
+    assert brief(scan_files({"main.tf": 'variable "subjects" {}\n' + V6_ROLE.replace("SUBJECTS", "oidc_subjects = var.subjects")})) == []
+    assert brief(scan_files({"main.tf": V6_ROLE.replace("enable_github_oidc = true", "").replace("SUBJECTS", "")})) == []

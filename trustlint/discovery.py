@@ -32,7 +32,7 @@ RELEVANT = re.compile(
     rb"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|GOOGLE_CREDENTIALS|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|credentials_json|"
     # Terraform module calls: local ones (the trust may live in the module) and the
     # registry modules modelled by their inputs.
-    rb"source\s*=\s*\"\.\.?/|iam-github-oidc-role|iam-role-for-service-accounts|oidc-github|gh-oidc",
+    rb"source\s*=\s*\"\.\.?/|iam-github-oidc-role|iam-role-for-service-accounts|oidc-github|gh-oidc|enable_github_oidc",
     re.IGNORECASE,
 )
 

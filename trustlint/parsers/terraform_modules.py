@@ -4,6 +4,8 @@ shape it in the calling configuration:
 
 - terraform-aws-modules/iam//modules/iam-github-oidc-role: `subjects`, `audience`,
   `provider_url`, `max_session_duration`;
+- terraform-aws-modules/iam//modules/iam-role (v6) with `enable_github_oidc`:
+  `oidc_subjects`, `oidc_wildcard_subjects`, `oidc_audiences`, `github_provider`;
 - terraform-aws-modules/iam//modules/iam-role-for-service-accounts(-eks): `oidc_providers`
   with `namespace_service_accounts`, `assume_role_condition_test`;
 - unfunco/oidc-github: `github_repositories`, `max_session_duration`;
@@ -12,6 +14,8 @@ shape it in the calling configuration:
 """
 
 from __future__ import annotations
+
+import re
 
 from ..aws import RoleInput, build_role
 from ..gcp import GcpGrant, GcpProvider
@@ -35,6 +39,8 @@ def registry_module(source: str, address: str, block: Block, inputs: dict, call_
         _github_oidc_role(address, block, inputs, call_sites, model)
     elif "iam-role-for-service-accounts" in lowered:
         _irsa_role(address, block, inputs, call_sites, model)
+    elif "terraform-aws-modules/iam" in lowered and re.search(r"//modules/iam-role(?:$|[?/])", lowered):
+        _iam_role_v6(address, block, inputs, call_sites, model)
     elif "oidc-github" in lowered and "unfunco" in lowered:
         _unfunco(address, block, inputs, call_sites, model)
     elif "gh-oidc" in lowered:
@@ -92,6 +98,36 @@ def _github_oidc_role(address, block, inputs, call_sites, model) -> None:
         "StringEquals": {f"{provider}:aud": audience},
         "StringLike": {f"{provider}:sub": Node(values, inputs["subjects"].span)},
     }
+    statement = _statement(block, provider, f"arn:aws:iam::\u27e8account\u27e9:oidc-provider/{provider}", conditions, block.span)
+    _role(address, block, inputs, [statement], call_sites, model, "name")
+
+
+def _repo_subjects(node: Node | None) -> Node | None:
+    """Subjects as the module writes them: `repo:` prepended when missing; an input that is
+    not a known list stays as it is (unknown, never read as "no subjects")."""
+    if node is None or not isinstance(node.value, list):
+        return node
+    return Node([Node(f"repo:{text_of(s).removeprefix('repo:')}", s.span) if s.is_known and isinstance(s.value, str) else s
+                 for s in node.value], node.span)
+
+
+def _iam_role_v6(address, block, inputs, call_sites, model) -> None:
+    """v6 merged the GitHub role into iam-role: `enable_github_oidc = true` adds a statement
+    with StringEquals on oidc_subjects and StringLike on oidc_wildcard_subjects."""
+    enabled = inputs.get("enable_github_oidc")
+    if enabled is None or enabled.value is not True:
+        return  # off, or not known statically: nothing the module would be known to create
+    provider = _text(inputs.get("github_provider"), GITHUB).removeprefix("https://")
+    audiences = inputs.get("oidc_audiences")
+    if audiences is None or (isinstance(audiences.value, list) and not audiences.value):
+        audiences = Node([Node("sts.amazonaws.com", block.header)], block.header)
+    issuer = Node([Node(f"https://{provider}", block.header)], block.header)
+    conditions: dict = {"ForAllValues:StringEquals": {f"{provider}:aud": audiences, f"{provider}:iss": issuer}}
+    exact, wildcard = _repo_subjects(inputs.get("oidc_subjects")), _repo_subjects(inputs.get("oidc_wildcard_subjects"))
+    if exact is not None and not (isinstance(exact.value, list) and not exact.value):
+        conditions["StringEquals"] = {f"{provider}:sub": exact}
+    if wildcard is not None and not (isinstance(wildcard.value, list) and not wildcard.value):
+        conditions["StringLike"] = {f"{provider}:sub": wildcard}
     statement = _statement(block, provider, f"arn:aws:iam::\u27e8account\u27e9:oidc-provider/{provider}", conditions, block.span)
     _role(address, block, inputs, [statement], call_sites, model, "name")
 
