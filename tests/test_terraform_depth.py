@@ -459,3 +459,14 @@ def test_iam_role_v6_with_exact_or_unknown_subjects_is_quiet(scan_files):
     assert brief(scan_files({"main.tf": V6_ROLE.replace("SUBJECTS", 'oidc_subjects = ["acme/web:environment:production"]')})) == []
     assert brief(scan_files({"main.tf": 'variable "subjects" {}\n' + V6_ROLE.replace("SUBJECTS", "oidc_subjects = var.subjects")})) == []
     assert brief(scan_files({"main.tf": V6_ROLE.replace("enable_github_oidc = true", "").replace("SUBJECTS", "")})) == []
+
+
+def test_a_role_picks_its_own_instance_of_a_for_each_policy_document(scan_files):
+    # data.aws_iam_policy_document.trust[each.value]: the document's own each, not the role's.
+    from .conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "tests" / "data" / "policy-document-for-each.tf").read_text()
+    result = scan_files({"main.tf": text})
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(result)] == [("TL001", 4, 'aws_iam_role.app["scratch"]')]
+    unknown = text.replace("trust[each.value].json", "trust[var.env].json").replace("locals {", 'variable "env" {}\nlocals {')
+    assert brief(scan_files({"main.tf": unknown})) == []  # which document is not known: unknown, explained

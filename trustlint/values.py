@@ -37,12 +37,16 @@ class Template:
         return "".join(p if isinstance(p, str) else p.placeholder() for p in self.parts)
 
 
+UNKNOWN_KEY = "\u27e8key\u27e9"
+
+
 @dataclass(frozen=True)
 class Ref(Unknown):
     """A reference to another resource's attribute (e.g. a provider's ARN)."""
 
     address: str = ""  # e.g. "aws_iam_openid_connect_provider.github" or a CFN logical id
     attribute: str = ""
+    key: object = None  # the instance picked (`x["k"]`, `x[0]`); UNKNOWN_KEY when not known
 
 
 @dataclass

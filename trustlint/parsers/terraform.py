@@ -14,7 +14,7 @@ from ..azure import build_trusts
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
 from ..source import SourceFile
-from ..values import Node, Ref, Unknown, text_of
+from ..values import UNKNOWN_KEY, Node, Ref, Unknown, text_of
 from .hcl import Block, parse_hcl
 from .terraform_azure import is_azure_resource, read_azure
 from .terraform_eval import Evaluator, Module
@@ -348,7 +348,11 @@ def _role(address: str, block: Block, ev: Evaluator, module: Module) -> RoleInpu
     if policy is not None and isinstance(policy.value, Ref) and policy.value.address.startswith("data.aws_iam_policy_document."):
         document = module.resources.get(policy.value.address)
         if document is not None and policy.value.attribute in ("json", "minified_json"):
-            policy = policy_document(document, ev.with_source(document.source), module)
+            document_ev = _picked_instance(document, policy.value.key, ev.with_source(document.source))
+            if document_ev is None:
+                policy = Node(Unknown(policy.value.expr, "the policy document instance it picks is not known statically"), policy.span)
+            else:
+                policy = policy_document(document, document_ev, module)
     names = [block.labels[1]]
     if name is not None:
         names.append(text_of(name) or "")
@@ -364,6 +368,21 @@ def _role(address: str, block: Block, ev: Evaluator, module: Module) -> RoleInpu
         max_session=ev.attribute(block, "max_session_duration"),
         names=[n for n in names if n],
     )
+
+
+def _picked_instance(block: Block, key, ev: Evaluator) -> Evaluator | None:
+    """The evaluator of the instance of a count/for_each data source that a reference picks
+    (its own each/count, not the referring resource's); None when that is not known."""
+    if "for_each" not in block.attributes and "count" not in block.attributes:
+        return ev
+    if key is None or key == UNKNOWN_KEY:
+        return None
+    wanted = f'["{key}"]' if isinstance(key, str) else f"[{key}]"
+    try:
+        instances = _evaluated_instances(block, ev)
+    except (AnalysisError, RecursionError):
+        return None
+    return next((instance for suffix, instance in instances if suffix == wanted), None)
 
 
 def _tag_names(tags: Node | None) -> list[str]:

@@ -14,7 +14,7 @@ import re
 
 from ..errors import AnalysisError
 from ..source import EmbeddedSource, SourceFile, Span
-from ..values import Node, Ref, Template, Unknown, at_use_site, text_of
+from ..values import UNKNOWN_KEY, Node, Ref, Template, Unknown, at_use_site, text_of
 from .hcl import Attribute, Block, tree_span
 
 _SKIP = {"new_line_or_comment"}
@@ -424,7 +424,15 @@ class Evaluator:
             attribute = ".".join(names[1:])
         else:
             return Node(Unknown(expr_text, f"unknown name {root!r}"), span)
-        return Node(Ref(expr_text, "resolved after apply", address, attribute), span)
+        return Node(Ref(expr_text, "resolved after apply", address, attribute, self._instance_key(root, steps, bindings)), span)
+
+    def _instance_key(self, root: str, steps: list, bindings: dict):
+        """The instance a reference picks: data.T.N[KEY] / T.N[KEY]; None when it picks none."""
+        position = 2 if root == "data" else 1
+        if len(steps) <= position or steps[position][0] != "index":
+            return None
+        key = self.eval(steps[position][1], bindings)
+        return key.value if key.is_known and isinstance(key.value, (str, int)) and not isinstance(key.value, bool) else UNKNOWN_KEY
 
     def _variable(self, name: str, span: Span) -> Node:
         if name in self.variable_values:
@@ -467,7 +475,8 @@ class Evaluator:
             if isinstance(node.value, Ref) and kind == "attr":
                 # local.provider.arn where local.provider = aws_iam_openid_connect_provider.x[0]
                 attribute = ".".join(a for a in (node.value.attribute, arg) if a)
-                node = Node(Ref(source_text(self.source, tree_span(tree)), node.value.reason, node.value.address, attribute), tree_span(tree))
+                node = Node(Ref(source_text(self.source, tree_span(tree)), node.value.reason, node.value.address, attribute,
+                                node.value.key), tree_span(tree))
                 continue
             if isinstance(node.value, Ref) and kind == "index":
                 continue
