@@ -19,6 +19,7 @@ from .test_sarif import WILDCARD_TRUST
     ("stack.yaml", "Resources:\n  R: {Type: AWS::IAM::Role\n  bad: : :\n", 3),
     ("trust.json", '{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",}]}', 1),
     ("stack.json", '{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": "x"}}}', 1),
+    ("stack.yaml", "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Description: \"a\x01b\"\n", 4),  # a control character
 ])
 def test_malformed_file_is_tl000_with_location_and_scan_goes_on(scan_files, name, text, line):
     result = scan_files({name: text, "other/iam.tf": WILDCARD_TRUST})

@@ -96,7 +96,15 @@ def load_yaml_documents(source: SourceFile) -> list[Node]:
         span = Span.point(mark.line + 1, mark.column + 1) if mark else Span.point(1, 1)
         problem = exc.problem or exc.context or "syntax error"
         raise AnalysisError(f"invalid YAML: {problem}", span) from None
-    except (yaml.YAMLError, RecursionError) as exc:
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow (a control character): say which and where.
+        line = source.text.count("\n", 0, exc.position) + 1
+        column = exc.position - (source.text.rfind("\n", 0, exc.position) + 1) + 1
+        code = exc.character if isinstance(exc.character, int) else ord(str(exc.character)[:1] or "\0")
+        raise AnalysisError(f"invalid YAML: character U+{code:04X} is not allowed", Span.point(line, column)) from None
+    except RecursionError:
+        raise AnalysisError("invalid YAML: nesting too deep") from None
+    except yaml.YAMLError as exc:
         raise AnalysisError(f"invalid YAML: {type(exc).__name__}") from None
     converter = _Converter()
     return [converter.convert(doc) for doc in documents if doc is not None]
