@@ -225,3 +225,20 @@ def test_rules_command_explains_a_rule_and_lists_configured_rule_directories(rep
     (repo / ".trustlint.yaml").write_text("rules: [my-rules]\n")
     assert main(["rules"]) == 0
     assert "ACME001" in capsys.readouterr().out
+
+
+def test_a_user_rule_that_runs_long_is_tl000_and_the_scan_finishes(repo, capsys, monkeypatch):
+    import trustlint.rules
+
+    monkeypatch.setattr(trustlint.rules, "RULE_TIME_LIMIT_SECONDS", 0.3)
+    rules = repo / "my-rules"
+    rules.mkdir()
+    big = "[" + ",".join(str(i) for i in range(150)) + "]"
+    slow = f"{big}.all(x, {big}.all(y, {big}.all(z, x + y + z >= 0)))"
+    (rules / "slow.yaml").write_text((REPO_ROOT / "rules" / "TL006-static-credential.yaml").read_text()
+                                     .replace("id: TL006", "id: ACME001").replace('when: "true"', f'when: "{slow}"'))
+    (repo / "keys.tf").write_text('resource "aws_iam_access_key" "ci" {\n  user = "ci"\n}\n')
+    assert main(["scan", "--rules", str(rules), "--format", "json"]) == 1
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert sorted(f["rule_id"] for f in findings) == ["TL000", "TL006"]
+    assert "took over" in next(f["message"] for f in findings if f["rule_id"] == "TL000")

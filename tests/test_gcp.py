@@ -125,3 +125,20 @@ def test_a_terraform_pool_is_not_joined_to_a_gcloud_export_of_another_project(sc
 def test_a_terraform_pool_joins_its_own_bindings_literal_member(scan_files):
     result = scan_files({"infra/wif.tf": PROVIDER_TF.replace("CONDITION", '"assertion.repository_owner == \'acme\'"') + grant(POOL + "/*")})
     assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "google_service_account_iam_member.ci")]
+
+
+def test_a_condition_that_runs_long_is_tl000_not_a_hang(scan_files, monkeypatch):
+    # A hostile file's CEL (nested comprehensions) is stopped by the per-expression time budget.
+    import time
+
+    import trustlint.cel
+
+    monkeypatch.setattr(trustlint.cel, "TIME_BUDGET_SECONDS", 0.3)
+    big = "[" + ",".join(str(i) for i in range(150)) + "]"
+    slow = f"{big}.all(x, {big}.all(y, {big}.all(z, x + y + z >= 0)))"
+    provider = PROVIDER_TF.replace("CONDITION", f'"{slow}"')
+    start = time.monotonic()
+    result = scan_files({"wif.tf": provider + grant("principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*")})
+    assert time.monotonic() - start < 10
+    assert [(r, line) for r, _, line, _, _, _ in brief(result)] == [("TL000", 12)]
+    assert "takes too long" in result.findings[0].message

@@ -18,6 +18,7 @@ logging.getLogger("Evaluator").setLevel(logging.CRITICAL)
 
 _STRING_OR_GOOGLE = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\bgoogle\s*\.")
 MAX_EXPRESSION = 4096  # GCP's own limit for attribute conditions
+TIME_BUDGET_SECONDS = 3.0  # per expression, over all the probe tokens it is evaluated on
 
 
 class Missing(Exception):
@@ -73,6 +74,9 @@ class Expression:
             raise AnalysisError(f"{what} is longer than {MAX_EXPRESSION} characters", span)
         import celpy
 
+        from .deadline import Budget
+
+        self.budget = Budget(TIME_BUDGET_SECONDS)
         env = _environment()
         try:
             self.program = env.program(env.compile(_rewrite(text)), functions={"extract": _extract})
@@ -91,8 +95,13 @@ class Expression:
             activation["google_"] = celpy.json_to_cel(google)
         if attribute is not None:
             activation["attribute"] = celpy.json_to_cel(attribute)
+        from .deadline import TimeLimitExceeded
+
         try:
-            result = self.program.evaluate(activation)
+            with self.budget.spend():
+                result = self.program.evaluate(activation)
+        except TimeLimitExceeded:
+            raise AnalysisError(f"{self.what} takes too long to evaluate (over {TIME_BUDGET_SECONDS:g} s); not judged", self.span) from None
         except celpy.CELEvalError as exc:
             raise self._classify(exc) from None
         except (TypeError, ValueError, RecursionError) as exc:

@@ -109,6 +109,7 @@ def pool_keys_of_member(member: str, module_scope: str = "") -> set[str]:
 _QUOTED = r"(?:'([^']*)'|\"([^\"]*)\")"
 _EQUALS = re.compile(r"(assertion|attribute|google)\.(\w+)\s*==\s*" + _QUOTED + "|" + _QUOTED + r"\s*==\s*(assertion|attribute|google)\.(\w+)")
 _STARTS = re.compile(r"(assertion|attribute|google)\.(\w+)\.startsWith\(\s*" + _QUOTED + r"\s*\)")
+_MATCHES = re.compile(r"(assertion|attribute|google)\.(\w+)\.matches\(\s*" + _QUOTED + r"\s*\)")
 _IN = re.compile(r"(assertion|attribute|google)\.(\w+)\s+in\s*\[([^\]]*)\]")
 
 
@@ -120,6 +121,17 @@ def _claim_of(scope: str, name: str, mapping: dict[str, tuple[str, Span]]) -> st
     expression = (mapping.get(target) or (_DEFAULT_MAPPING.get(target), None))[0]
     simple = re.fullmatch(r"\s*assertion\.(\w+)\s*", expression or "")
     return simple.group(1) if simple else None
+
+
+def _literal_prefix(pattern: str) -> str:
+    """The literal start of an anchored regular expression (`^repo:acme/.*` -> `repo:acme/`):
+    the workload a matches() condition names, to probe around."""
+    if not pattern.startswith("^"):
+        return ""
+    literal = re.match(r"(?:\\.|[^\\.^$*+?()\[\]{}|])*", pattern[1:]).group(0)
+    if re.match(r"[*+?{]", pattern[1 + len(literal):]):
+        literal = literal[:-1]  # the last character is quantified
+    return re.sub(r"\\(.)", r"\1", literal)
 
 
 def anchors(provider: GcpProvider, member: str) -> dict[str, list[str]]:
@@ -139,6 +151,10 @@ def anchors(provider: GcpProvider, member: str) -> dict[str, list[str]]:
             add(match.group(7), match.group(8), match.group(5) if match.group(5) is not None else match.group(6))
     for match in _STARTS.finditer(condition):
         add(match.group(1), match.group(2), (match.group(3) if match.group(3) is not None else match.group(4)) + "*")
+    for match in _MATCHES.finditer(condition):
+        prefix = _literal_prefix(match.group(3) if match.group(3) is not None else match.group(4))
+        if prefix:
+            add(match.group(1), match.group(2), prefix + "*")
     for match in _IN.finditer(condition):
         for quoted in re.findall(_QUOTED, match.group(3)):
             add(match.group(1), match.group(2), quoted[0] or quoted[1])

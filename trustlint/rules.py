@@ -178,13 +178,21 @@ def compile_rule(rule: Rule) -> None:
             raise RuleError(f"{rule.path}: field {name}: invalid CEL: {first}") from None
 
 
+RULE_TIME_LIMIT_SECONDS = 2.0  # one rule condition on one fact; built-in rules take microseconds
+
+
 def evaluate(rule: Rule, program_name: str, activation: dict) -> bool:
     """Run one compiled CEL program; errors become AnalysisError (reported as TL000)."""
     import celpy
 
+    from .deadline import TimeLimitExceeded, time_limit
+
     program = rule.programs[program_name]
     try:
-        result = program.evaluate(activation)
+        with time_limit(RULE_TIME_LIMIT_SECONDS):
+            result = program.evaluate(activation)
+    except TimeLimitExceeded:
+        raise AnalysisError(f"rule {rule.id} ({rule.name}) took over {RULE_TIME_LIMIT_SECONDS:g} s on one fact; stopped") from None
     except (celpy.CELEvalError, TypeError, ValueError, KeyError, RecursionError) as exc:
         raise AnalysisError(f"rule {rule.id} ({rule.name}) failed: {_short(exc)}") from None
     if isinstance(result, celpy.CELEvalError):
