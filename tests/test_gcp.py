@@ -66,6 +66,9 @@ resource "google_service_account_iam_member" "ci" {{
     ('"assertion.repository.startsWith(\'acme\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", [("TL001", "critical")]),
     ('"assertion.ref == \'refs/heads/main\'"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", [("TL001", "critical")]),
     ('"assertion.repository in [\'acme/a\', \'acme/b\']"', "principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/github/*", []),
+    # matches(): the regex's literal prefix is the workload to probe around
+    ('"assertion.sub.matches(\'^repo:acme/.*\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", [("TL001", "high")]),
+    ('"assertion.sub.matches(\'^repo:acme/web:ref:refs/heads/main$\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", []),
 ])
 def test_conditions_and_members_are_judged_together(scan_files, condition, member, expected):
     result = scan_files({"wif.tf": PROVIDER_TF.replace("CONDITION", condition), "grants.tf": grant(member)})
