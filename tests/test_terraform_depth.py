@@ -470,3 +470,11 @@ def test_a_role_picks_its_own_instance_of_a_for_each_policy_document(scan_files)
     assert [(r, line, a) for r, _, line, _, a, _ in brief(result)] == [("TL001", 4, 'aws_iam_role.app["scratch"]')]
     unknown = text.replace("trust[each.value].json", "trust[var.env].json").replace("locals {", 'variable "env" {}\nlocals {')
     assert brief(scan_files({"main.tf": unknown})) == []  # which document is not known: unknown, explained
+
+
+def test_a_key_created_in_a_module_names_each_call_site(scan_files):
+    module = 'variable "user" {}\nresource "aws_iam_access_key" "this" {\n  user = var.user\n}\n'
+    calls = 'module "a" {\n  source = "../modules/user"\n  user = "a"\n}\nmodule "b" {\n  source = "../modules/user"\n  user = "b"\n}\n'
+    result = scan_files({"modules/user/main.tf": module, "live/main.tf": calls})
+    found = [(f.rule_id, f.address, [r.span.line for r in f.related if r.label.startswith("module call")]) for f in result.findings]
+    assert found == [("TL006", "module.a.aws_iam_access_key.this", [1]), ("TL006", "module.b.aws_iam_access_key.this", [5])]

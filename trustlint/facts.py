@@ -377,12 +377,14 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
             "credential": {"type": credential.kind, "owner": credential.owner or "",
                            "use": credential.usage or f"creates a long-lived {credential.kind} for {credential.owner or 'an unnamed owner'}"},
             "location": location_fact(credential.location),
+            "related": [dict(location_fact(r), label=r.label) for r in credential.related],
         })
     for public in model.public:
         facts.append({
             "kind": "public", "provider": public.provider, "address": public.address,
             "resource_type": public.resource_type, "path": public.location.path,
             "actions": public.actions, "location": location_fact(public.location),
+            "related": [dict(location_fact(r), label=r.label) for r in public.related],
         })
     for suppression in model.suppressions:
         if suppression.problem:

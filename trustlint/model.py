@@ -101,6 +101,7 @@ class StaticCredential:
     location: Location
     names: list[str] = field(default_factory=list)
     usage: str = ""  # how it is used, when not created (a CI job passing a key): for messages
+    related: list[Location] = field(default_factory=list)  # e.g. the module calls that create it
 
 
 @dataclass
@@ -112,6 +113,7 @@ class PublicTrust:
     resource_type: str
     location: Location  # the offending principal value
     actions: list[str]
+    related: list[Location] = field(default_factory=list)  # e.g. the module calls that create it
 
 
 @dataclass

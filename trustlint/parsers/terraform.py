@@ -234,10 +234,10 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
         if block.type != "resource":
             continue
         for suffix, ev in _instances(block, evaluator.with_source(block.source), model):
-            first_trust = len(model.trusts)
+            first = len(model.trusts), len(model.credentials), len(model.public)
             _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model)
-            for trust in model.trusts[first_trust:]:
-                trust.related.extend(call_sites)
+            for item in model.trusts[first[0]:] + model.credentials[first[1]:] + model.public[first[2]:]:
+                item.related.extend(call_sites)
     if fics:
         first_trust = len(model.trusts)
         build_trusts(fics, model)
