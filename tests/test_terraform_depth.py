@@ -478,3 +478,28 @@ def test_a_key_created_in_a_module_names_each_call_site(scan_files):
     result = scan_files({"modules/user/main.tf": module, "live/main.tf": calls})
     found = [(f.rule_id, f.address, [r.span.line for r in f.related if r.label.startswith("module call")]) for f in result.findings]
     assert found == [("TL006", "module.a.aws_iam_access_key.this", [1]), ("TL006", "module.b.aws_iam_access_key.this", [5])]
+
+
+def test_a_policy_document_with_an_unknown_count_is_read_for_the_instance_asked(scan_files):
+    # count = var.repo != null ? 1 : 0 is not known statically, but [0] is the one document.
+    text = (WILDCARD_ROLE.replace('assume_role_policy = jsonencode({', 'assume_role_policy = data.aws_iam_policy_document.trust[0].json\n  x = ({')
+            + '''
+variable "repo" {}
+data "aws_iam_policy_document" "trust" {
+  count = var.repo != null ? 1 : 0
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:acme/*"]
+    }
+  }
+}
+''')
+    found = sorted((r, a) for r, _, _, _, a, _ in brief(scan_files({"main.tf": text})))
+    assert found == [("TL001", "aws_iam_role.this"), ("TL003", "aws_iam_role.this")]  # no aud check either
