@@ -159,3 +159,18 @@ def test_cdk_provider_client_id_list(scan_files):
                 token.actions.githubusercontent.com:sub: repo:acme/app:environment:production
 """
     assert scan_files({"t.yaml": template}).findings == []
+
+
+def _repo_parameter_trust(subject: str) -> str:
+    return role("              StringEquals:\n                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n"
+                f"              StringLike:\n                token.actions.githubusercontent.com:sub: !Sub '{subject}'\n",
+                "  GitHubRepo:\n    Type: String\n")
+
+
+def test_one_parameter_for_owner_and_name_is_probed_as_a_whole(scan_files):
+    # repo:${GitHubRepo}:* admits any ref of that one repository (medium), not "an account whose
+    # name starts with ..." (critical): the parameter holds OWNER/NAME.
+    result = scan_files({"t.yaml": _repo_parameter_trust("repo:${GitHubRepo}:*")})
+    assert [(r, s) for r, _, _, _, _, s in brief(result)] == [("TL001", "medium")]
+    assert "of ⟨GitHubRepo⟩" in result.findings[0].message and "account" not in result.findings[0].message
+    assert scan_files({"t.yaml": _repo_parameter_trust("repo:${GitHubRepo}:environment:production")}).findings == []

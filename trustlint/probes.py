@@ -75,6 +75,9 @@ class _GitHubRepo:
     name: str | None
     owner_id: str | None = None
     repo_id: str | None = None
+    # `repo:${GitHubRepo}:*`: one unknown value stands for OWNER/NAME, so `owner` holds that
+    # placeholder and the probes vary only what follows it (its refs, environments...).
+    whole: bool = False
 
 
 def _split_id(text: str) -> tuple[str, str | None]:
@@ -108,6 +111,12 @@ def _github_anchors(values: dict[str, list[str]]) -> tuple[list[_GitHubRepo], li
         repos.append(_GitHubRepo(owner, name, owner_id, repo_id))
 
     for value in values.get("sub", []):
+        whole = re.match("^repo:(\u27e8[^\u27e9/]*\u27e9)(?::|$)", value)
+        if whole:
+            if not any(r.owner == whole.group(1) for r in repos):
+                repos.append(_GitHubRepo(whole.group(1), whole.group(1), whole=True))
+            _collect_context(value[len(whole.group(0)):], environments, branches)
+            continue
         if value.startswith("repo:"):
             head = value[5:]
             owner, _, rest = head.partition("/")
@@ -197,7 +206,7 @@ def _github_token(repo: _GitHubRepo, name: str, *, ref: str = "refs/heads/main",
                   extra: dict | None = None) -> dict:
     owner_id = repo.owner_id or _stable_id(repo.owner)
     repo_id = repo.repo_id if repo.name == name and repo.repo_id else _stable_id(f"{repo.owner}/{name}")
-    repository = f"{repo.owner}/{name}"
+    repository = repo.owner if repo.whole else f"{repo.owner}/{name}"
     if environment is not None:
         context = f"environment:{environment}"
     elif event == "pull_request":
@@ -205,7 +214,7 @@ def _github_token(repo: _GitHubRepo, name: str, *, ref: str = "refs/heads/main",
         ref = "refs/pull/1/merge"
     else:
         context = f"ref:{ref}"
-    repo_part = f"{repo.owner}@{owner_id}/{name}@{repo_id}" if immutable else repository
+    repo_part = f"{repo.owner}@{owner_id}/{name}@{repo_id}" if immutable and not repo.whole else repository
     claims = {
         "repository": repository,
         "repository_owner": repo.owner,
@@ -281,7 +290,7 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
 
     for repo in repos:
         if repo.name:
-            full = f"{repo.owner}/{repo.name}"
+            full = repo.owner if repo.whole else f"{repo.owner}/{repo.name}"
             name = repo.name
             probes.append(Probe("main-branch", token(repo, name), f"the main branch of {full}", LEGIT))
             for branch in branches:
@@ -302,6 +311,10 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
                       f"environment production of {full}", SAME_WORKLOAD, "production"),
                 Probe("environment-staging", token(repo, name, environment="staging"),
                       f"environment staging of {full}", SAME_WORKLOAD, "non-production"),
+            ]
+            if repo.whole:
+                continue  # other repositories of an unknown owner cannot be named
+            probes += [
             Probe("similar-repo", token(repo, f"{name}x"),
                   f"a repository of {repo.owner} named {name} plus one character", SAME_TENANT),
             Probe("prefix-repo", token(repo, f"{name}-{PROBE}"),
