@@ -185,10 +185,15 @@ def _instances(block: Block, ev: Evaluator, model: ScanModel) -> list[tuple[str,
     try:
         return _evaluated_instances(block, ev)
     except (AnalysisError, RecursionError) as exc:
-        span = exc.span if isinstance(exc, AnalysisError) else block.header
-        message = exc.message if isinstance(exc, AnalysisError) else "expression too deeply nested"
-        model.problems.append(Problem(Location(block.source.path, span), f"count/for_each of {'.'.join(block.labels)}: {message}"))
+        model.problems.append(_problem(exc, block, f"count/for_each of {'.'.join(block.labels)}"))
         return [("", ev)]
+
+
+def _problem(exc: AnalysisError | RecursionError, block: Block, what: str) -> Problem:
+    """An evaluation failure in one block, reported there (TL000) while the scan goes on."""
+    if isinstance(exc, AnalysisError):
+        return Problem(Location(block.source.path, exc.span), f"{what}: {exc.message}")
+    return Problem(Location(block.source.path, block.header), f"{what}: expression too deeply nested")
 
 
 def _evaluated_instances(block: Block, ev: Evaluator) -> list[tuple[str, Evaluator]]:
@@ -248,9 +253,7 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
             try:
                 _call(block, evaluator.with_source(block.source), prefix, call_sites, configuration, depth)
             except (AnalysisError, RecursionError) as exc:
-                span = exc.span if isinstance(exc, AnalysisError) else block.header
-                message = exc.message if isinstance(exc, AnalysisError) else "expression too deeply nested"
-                model.problems.append(Problem(Location(block.source.path, span), f"{prefix}module.{block.labels[0]}: {message}"))
+                model.problems.append(_problem(exc, block, f"{prefix}module.{block.labels[0]}"))
 
 
 def _read_resource(address, block, ev, module, providers, fics, model) -> None:
