@@ -1,0 +1,44 @@
+"""The byte-level pre-filter (trustlint.discovery.RELEVANT) is an optimisation only: a
+synthetic corpus from bench/generate.py scans to the same findings with it disabled."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections import Counter
+
+from trustlint import discovery
+from trustlint.scan import ScanOptions, run_scan
+
+from .conftest import REPO_ROOT
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("bench_generate", REPO_ROOT / "bench" / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _findings(result) -> list[tuple]:
+    return [(f.rule_id, f.path, f.span.line, f.span.column, f.address, f.message) for f in result.findings]
+
+
+def test_prefilter_does_not_change_findings(tmp_path, monkeypatch):
+    generate = _generator()
+    corpus = tmp_path / "corpus"
+    # A federation share far above the benchmark's few percent: many findings from 60 files.
+    generate.generate(str(corpus), 60, seed=3, federation_share=0.3)
+    (corpus / ".git").mkdir()
+    monkeypatch.chdir(corpus)
+
+    filtered = run_scan(ScanOptions(paths=["."]))
+    monkeypatch.setattr(discovery, "RELEVANT", re.compile(rb""))  # every file is "relevant"
+    unfiltered = run_scan(ScanOptions(paths=["."]))
+
+    assert filtered.files_scanned == unfiltered.files_scanned == 60
+    assert _findings(filtered) == _findings(unfiltered)
+    rules = Counter(f.rule_id for f in filtered.findings)
+    assert "TL000" not in rules, [f for f in filtered.findings if f.rule_id == "TL000"]
+    assert len(rules) >= 3, rules
+    assert {"TL001", "TL005"} <= set(rules), rules
