@@ -537,4 +537,4 @@ def test_a_production_job_is_reported_for_the_runs_its_joined_trust_admits(scan)
     wide = wide.replace("StringEquals", "StringLike")
     found = [(r, a, m) for r, _, _, a, m in scan({".github/workflows/ci.yml": PUSH_ANY_BRANCH_DEPLOY, "infra/main.tf": wide})
              if r == "TL004" and a == "deploy"]
-    assert found == [("TL004", "deploy", "deploy (the production job deploy) is reachable from pushes to any branch")]
+    assert found == [("TL004", "deploy", "deploy (a job that obtains production credentials) is reachable from pushes to any branch")]

@@ -260,7 +260,7 @@ def _workload_fact(workload, model, facts_by_trust, usage, tiers, repository) ->
     risky = _admitted_risks(workload, _risky_triggers(workload), all_joined or [], repository)
     cross = []
     if federated and tier == "production" and risky:
-        label = f"the production job {workload.job_id}"
+        label = "a job that obtains production credentials"
         cross.append({"kind": "untrusted-trigger", "address": workload.job_id, "tier_label": label,
                       "detail": "; ".join(risky), "location": _loc(federated[0].location)})
     return {
