@@ -42,3 +42,14 @@ def test_prefilter_does_not_change_findings(tmp_path, monkeypatch):
     assert "TL000" not in rules, [f for f in filtered.findings if f.rule_id == "TL000"]
     assert len(rules) >= 3, rules
     assert {"TL001", "TL005"} <= set(rules), rules
+
+
+def test_lowered_prefilter_matches_as_the_case_insensitive_pattern_would():
+    # RELEVANT is compiled in lower case and run on lowered bytes: only sound while the
+    # pattern has no upper-case escapes (\S, \W, \D would change meaning when lowered).
+    assert not re.search(rb"\\[A-Z]", discovery._RELEVANT_TOKENS)
+    insensitive = re.compile(discovery._RELEVANT_TOKENS, re.IGNORECASE)
+    samples = [b"Type: AWS::IAM::Role", b"ASSUMEROLEPOLICYDOCUMENT", b"permissions:\n  ID-TOKEN: write",
+               b'source = "../modules/x"', b'SOURCE  =  "./m"', b"resource aws_s3_bucket", b"nothing here"]
+    for sample in samples:
+        assert (discovery.RELEVANT.search(sample.lower()) is None) == (insensitive.search(sample) is None), sample

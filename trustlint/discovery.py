@@ -15,8 +15,10 @@ SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__
 FORMATS = {".tf": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
-# Any of these in a file's bytes makes it worth parsing (AWS part; other clouds add theirs).
-RELEVANT = re.compile(
+# Any of these in a file's bytes makes it worth parsing. Written in any case, compiled in
+# lower case and matched against the lowered bytes: re's IGNORECASE on a long alternation
+# cost ~2 ms a file, nine times the lowering and a case-sensitive search.
+_RELEVANT_TOKENS = (
     rb"AssumeRole|oidc-provider|openid_connect_provider|OIDCProvider|OpenIdConnectProvider|"
     rb"aws_iam_access_key|AWS::IAM::AccessKey|assume_role_policy|AssumeRolePolicyDocument|"
     rb"aws_iam_role|AWS::IAM::Role|"
@@ -32,9 +34,9 @@ RELEVANT = re.compile(
     rb"AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|GOOGLE_CREDENTIALS|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|credentials_json|"
     # Terraform module calls: local ones (the trust may live in the module) and the
     # registry modules modelled by their inputs.
-    rb"source\s*=\s*\"\.\.?/|iam-github-oidc-role|iam-role-for-service-accounts|oidc-github|gh-oidc|enable_github_oidc",
-    re.IGNORECASE,
+    rb"source\s*=\s*\"\.\.?/|iam-github-oidc-role|iam-role-for-service-accounts|oidc-github|gh-oidc|enable_github_oidc"
 )
+RELEVANT = re.compile(_RELEVANT_TOKENS.lower())  # `\s` stays `\s`: the pattern has no upper-case escapes
 
 
 @dataclass
@@ -106,7 +108,7 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     except OSError as exc:
         discovered.problems.append(Problem(Location(rel, FILE_START), f"cannot read file: {exc.strerror or exc}"))
         return None, False
-    relevant = RELEVANT.search(data) is not None
+    relevant = RELEVANT.search(data.lower()) is not None
     if b"\x00" in data:
         if relevant:
             discovered.problems.append(Problem(Location(rel, FILE_START), "binary file (NUL bytes) with federation-related content; not analysed"))
