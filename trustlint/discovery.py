@@ -39,6 +39,14 @@ _RELEVANT_TOKENS = (
 RELEVANT = re.compile(_RELEVANT_TOKENS.lower())  # `\s` stays `\s`: the pattern has no upper-case escapes
 
 
+# A .tf file without federation content is still read beside one that has it when it may
+# define a value the trust uses: variables, locals, data sources, module calls, and GCP/Azure
+# resources (service accounts, identities, role-assignment scopes name a trust's tier). Files
+# of plain AWS resources, most of a large module, are not parsed.
+_DEFINES_VALUES = re.compile(r'^[ \t]*(?:(?:variable|locals|data|module)\b|resource\s+"(?:google|azurerm|azuread)_)',
+                             re.MULTILINE)
+
+
 @dataclass
 class Discovered:
     files: list[tuple[str, SourceFile]] = field(default_factory=list)  # (format, source)
@@ -172,5 +180,6 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
                 discovered.files.append((kind, source))
     for directory, entries in sorted(tf_dirs.items()):
         if any(relevant for _, relevant in entries):
-            discovered.context[directory] = [source for source, _ in entries]
+            discovered.context[directory] = [source for source, relevant in entries
+                                             if relevant or _DEFINES_VALUES.search(source.text)]
     return discovered
