@@ -112,7 +112,8 @@ def _why(node) -> str:
 _ACCOUNT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):")
 
 
-def _account_of(arn: str | None) -> str | None:
+def account_of(arn: str | None) -> str | None:
+    """The 12-digit account of an IAM ARN (role, OIDC provider), when it is written out."""
     match = _ACCOUNT.match(arn or "")
     return match.group(1) if match else None
 
@@ -335,7 +336,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         enforced_audiences=provider.client_ids if provider else None,
         enforced_audience_location=(provider.client_ids_location or provider.location) if provider else None,
         audience_unchecked=unchecked,
-        account=_account_of(text_of(group.principal_node)),
+        account=account_of(text_of(group.principal_node)),
     )
 
 

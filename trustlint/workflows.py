@@ -13,6 +13,7 @@ import os
 import re
 from collections import defaultdict
 
+from .aws import account_of
 from .glob import glob_match
 from .model import ScanModel, Workload
 from .probes import _github_token, _GitHubRepo
@@ -54,15 +55,13 @@ def _push_refs(filters: dict) -> tuple[list[str] | None, list[str] | None]:
     tag_filtered = tags is not None or filters.get("tags-ignore") is not None
     if not branch_filtered and not tag_filtered:
         return ["*"], ["*"]
-    if branch_filtered:
-        branch_refs = [b for b in branches or [] if not b.startswith("!")] if branches is not None else ["*"]
-    else:
-        branch_refs = None
-    if tag_filtered:
-        tag_refs = [t for t in tags or [] if not t.startswith("!")] if tags is not None else ["*"]
-    else:
-        tag_refs = None
-    return branch_refs, tag_refs
+    return _refs(branches, branch_filtered), _refs(tags, tag_filtered)
+
+
+def _refs(patterns: list | None, filtered: bool) -> list[str] | None:
+    if not filtered:
+        return None
+    return [p for p in patterns or [] if not p.startswith("!")] if patterns is not None else ["*"]
 
 
 def _any_name(pattern: str) -> bool:
@@ -161,16 +160,11 @@ def _role_name(arn: str | None) -> str | None:
     return arn.rsplit("/", 1)[-1]
 
 
-def _account_of(arn: str | None) -> str | None:
-    match = re.match(r"^arn:aws[\w-]*:iam::(\d{12}):", arn or "")
-    return match.group(1) if match else None
-
-
 def _joined(use, trusts) -> list:
     """Trusts in the scan that a credential step assumes."""
     if use.cloud == "aws":
         name = _role_name(use.target)
-        account = _account_of(use.target)  # the same role name in two accounts is two roles
+        account = account_of(use.target)  # the same role name in two accounts is two roles
         return [t for t in trusts if t.provider == "aws" and name and t.principal_name == name
                 and not (account and t.account and account != t.account)]
     if use.cloud == "gcp" and use.service_account:

@@ -385,10 +385,11 @@ def _picked_instance(block: Block, key, ev: Evaluator) -> Evaluator | None:
         instances = _evaluated_instances(block, ev)
     except (AnalysisError, RecursionError):
         return None
-    if [suffix for suffix, _ in instances] == [""] and isinstance(key, int) and "count" in block.attributes:
-        # count not known statically (`var.x != null ? 1 : 0`): the instance asked for, if it exists
+    unexpanded = [suffix for suffix, _ in instances] == [""]  # count/for_each not known statically
+    if unexpanded and isinstance(key, int) and "count" in block.attributes:
+        # `count = var.x != null ? 1 : 0`: the instance asked for, if it exists
         return ev.with_instance({"count": Node({"index": Node(key, block.header)}, block.header)})
-    if [suffix for suffix, _ in instances] == [""] and isinstance(key, str) and "for_each" in block.attributes:
+    if unexpanded and isinstance(key, str) and "for_each" in block.attributes:
         value = Node(Unknown("each.value", "for_each not known statically"), block.header)
         return ev.with_instance({"each": Node({"key": Node(key, block.header), "value": value}, block.header)})
     return next((instance for suffix, instance in instances if suffix == wanted), None)
