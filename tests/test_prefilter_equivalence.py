@@ -1,5 +1,7 @@
-"""The byte-level pre-filter (trustlint.discovery.RELEVANT) is an optimisation only: a
-synthetic corpus from bench/generate.py scans to the same findings with it disabled."""
+"""The shortcuts that keep scans fast are optimisations only: the byte-level pre-filter
+(trustlint.discovery.RELEVANT) and leaving Terraform blocks that cannot matter unparsed
+(trustlint.parsers.terraform.may_matter). A synthetic corpus from bench/generate.py, the
+examples and every rule fixture with Terraform scan to the same findings without them."""
 
 from __future__ import annotations
 
@@ -7,10 +9,16 @@ import importlib.util
 import re
 from collections import Counter
 
+import pytest
+
 from trustlint import discovery
+from trustlint.parsers import terraform
 from trustlint.scan import ScanOptions, run_scan
 
 from .conftest import REPO_ROOT
+
+TERRAFORM_CASES = sorted({p.parent for p in (REPO_ROOT / "tests" / "rules").glob("TL*/*/*/*.tf")}
+                         | {p.parent for p in (REPO_ROOT / "tests" / "rules").glob("TL*/*/*/*/*.tf")})
 
 
 def _generator():
@@ -36,8 +44,11 @@ def test_prefilter_does_not_change_findings(tmp_path, monkeypatch):
     monkeypatch.setattr(discovery, "RELEVANT", re.compile(rb""))  # every file is "relevant"
     unfiltered = run_scan(ScanOptions(paths=["."]))
 
-    assert filtered.files_scanned == unfiltered.files_scanned == 60
-    assert _findings(filtered) == _findings(unfiltered)
+    monkeypatch.setattr(terraform, "may_matter", lambda *_: True)  # every Terraform block parsed
+    unmasked = run_scan(ScanOptions(paths=["."]))
+
+    assert filtered.files_scanned == unfiltered.files_scanned == unmasked.files_scanned == 60
+    assert _findings(filtered) == _findings(unfiltered) == _findings(unmasked)
     rules = Counter(f.rule_id for f in filtered.findings)
     assert "TL000" not in rules, [f for f in filtered.findings if f.rule_id == "TL000"]
     assert len(rules) >= 3, rules
@@ -53,3 +64,17 @@ def test_lowered_prefilter_matches_as_the_case_insensitive_pattern_would():
                b'source = "../modules/x"', b'SOURCE  =  "./m"', b"resource aws_s3_bucket", b"nothing here"]
     for sample in samples:
         assert (discovery.RELEVANT.search(sample.lower()) is None) == (insensitive.search(sample) is None), sample
+
+
+def _case_of(path) -> str:
+    return str(path.relative_to(REPO_ROOT))
+
+
+@pytest.mark.parametrize("case", [REPO_ROOT / "examples", *TERRAFORM_CASES], ids=_case_of)
+def test_unparsed_blocks_do_not_change_findings(case, monkeypatch):
+    monkeypatch.chdir(REPO_ROOT)
+    masked = run_scan(ScanOptions(paths=[_case_of(case)]))
+    monkeypatch.setattr(terraform, "may_matter", lambda *_: True)
+    whole = run_scan(ScanOptions(paths=[_case_of(case)]))
+    assert _findings(masked) == _findings(whole)
+    assert sorted(masked.unknowns) == sorted(whole.unknowns)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..errors import AnalysisError
 from ..source import SourceFile, Span
@@ -88,19 +89,140 @@ def _without_strip_markers(text: str) -> str:
     return _STRIP_MARKER.sub(" ", text) if "~" in text else text
 
 
-def parse_hcl(source: SourceFile) -> list[Block]:
-    """Parse an HCL file into its top-level blocks, or raise AnalysisError with a position."""
+def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None = None) -> list[Block]:
+    """Parse an HCL file into its top-level blocks, or raise AnalysisError with a position.
+
+    With `keep(block_type, first_label, block_text)`, the top-level blocks it declines are
+    blanked out before parsing (their lines stay, empty, so every position holds): parsing
+    costs per token, and most blocks of a large configuration never reach a trust."""
     import hcl2  # heavy (Lark grammar): imported only when an HCL file needs parsing
     from lark.exceptions import LarkError
 
+    text = _without_strip_markers(source.text)
+    kept = _kept_text(text, keep) if keep is not None else text
     try:
-        tree = hcl2.parses_to_tree(_without_strip_markers(source.text))
+        try:
+            tree = hcl2.parses_to_tree(kept)
+        except LarkError:
+            if kept is text:
+                raise
+            tree = hcl2.parses_to_tree(text)  # the outline misread the file: the full parse decides
     except LarkError as exc:
         raise _lark_error(exc) from None
     except RecursionError:
         raise AnalysisError("invalid HCL: nesting too deep") from None
     body = tree.children[0]
     return _read_body(body, source)[1]
+
+
+# -- the outline: top-level blocks found without parsing ----------------------------------------
+
+_TOP_SKIP = re.compile(r"(?:\s+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+_HEADER = re.compile(r'([A-Za-z_][\w-]*)((?:[ \t]*(?:"[^"\\\n$%]*"|[A-Za-z_][\w-]*))*)[ \t]*\{')
+_LABEL = re.compile(r'"([^"]*)"|([A-Za-z_][\w-]*)')
+_LINE_REST = re.compile(r"[ \t\r]*(?:(?:#|//)[^\n]*)?(?:\n|\Z)")
+_CODE = re.compile(r'["{}\[\]()#]|//|/\*|<<-?(?=[A-Za-z])')
+_STRING = re.compile(r'\\.|"|\$\$\{|%%\{|[$%]\{|\n', re.S)
+_HEREDOC_HEAD = re.compile(r"<<-?([A-Za-z][\w.-]*)\r?\n")
+_CLOSERS = {"}": "{", "]": "[", ")": "("}
+
+
+def outline(text: str) -> list[tuple[int, int, str, str, str]] | None:
+    """Top-level blocks as (first line, last line, type, first label, text), found by
+    tracking brackets, strings, comments and heredocs; None when the file is anything but
+    blocks that each start and end on lines of their own (then it is parsed whole)."""
+    items = []
+    pos = 0
+    while True:
+        pos = _TOP_SKIP.match(text, pos).end()
+        if pos >= len(text):
+            return items
+        if text[text.rfind("\n", 0, pos) + 1 : pos].strip():
+            return None  # another construct ends on this line
+        header = _HEADER.match(text, pos)
+        if header is None:
+            return None  # a top-level attribute (or an error): not a plain sequence of blocks
+        end = _block_end(text, header.end())
+        rest = _LINE_REST.match(text, end) if end is not None else None
+        if rest is None:
+            return None
+        label = _LABEL.match(header.group(2).strip())
+        first_label = (label.group(1) or label.group(2)) if label else ""
+        first_line = text.count("\n", 0, pos) + 1
+        last_line = first_line + text.count("\n", pos, end)
+        items.append((first_line, last_line, header.group(1), first_label, text[pos:end]))
+        pos = rest.end()
+
+
+def _block_end(text: str, pos: int) -> int | None:
+    """The offset just past the `}` closing the block whose `{` ends before pos."""
+    stack = ["{"]
+    while stack:
+        if stack[-1] == '"':
+            match = _STRING.search(text, pos)
+            if match is None or match.group() == "\n":
+                return None
+            token, pos = match.group(), match.end()
+            if token == '"':
+                stack.pop()
+            elif token in ("${", "%{"):
+                stack.append("${")
+            continue
+        match = _CODE.search(text, pos)
+        if match is None:
+            return None
+        token, pos = match.group(), match.end()
+        if token in ('"', "{", "[", "("):
+            stack.append(token)
+        elif token in _CLOSERS:
+            opener = stack.pop()
+            if opener != _CLOSERS[token] and not (token == "}" and opener == "${"):
+                return None
+        elif token in ("#", "//"):
+            newline = text.find("\n", pos)
+            pos = len(text) if newline < 0 else newline
+        elif token == "/*":
+            close = text.find("*/", pos)
+            if close < 0:
+                return None
+            pos = close + 2
+        else:  # a heredoc: skip to the line holding only its marker
+            head = _HEREDOC_HEAD.match(text, match.start())
+            if head is None:
+                return None
+            closing = re.compile(r"^[ \t]*" + re.escape(head.group(1)) + r"[ \t]*\r?$", re.M).search(text, head.end())
+            if closing is None:
+                return None
+            pos = closing.end()
+    return pos
+
+
+def _kept_text(text: str, keep: Callable[[str, str, str], bool]) -> str:
+    """The text with declined top-level blocks turned into one `/* ... */` comment per run of
+    them: a single token holding the same newlines, so lines and columns stay true."""
+    items = outline(text)
+    if not items:
+        return text
+    dropped = [(first, last) for first, last, kind, label, block_text in items if not keep(kind, label, block_text)]
+    if not dropped:
+        return text
+    lines = text.split("\n")
+    declined = [False] * len(lines)
+    for first, last in dropped:
+        declined[first - 1 : last] = [True] * (last - first + 1)
+    index = 0
+    while index < len(lines):
+        if not declined[index]:
+            index += 1
+            continue
+        end = index
+        while end + 1 < len(lines) and (declined[end + 1] or not lines[end + 1].strip()):
+            end += 1
+        while end > index and not declined[end]:
+            end -= 1  # trailing blank lines stay as they are
+        lines[index : end + 1] = ["/*"] + [""] * (end - index - 1) + ["*/"] if end > index else ["/**/"]
+        index = end + 1
+    return "\n".join(lines)
 
 
 def _name(tree) -> str:

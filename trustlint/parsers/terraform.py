@@ -45,11 +45,32 @@ class Configuration:
             blocks: list[Block] = []
             for source in sources:
                 try:
-                    blocks.extend(parse_hcl(source))
+                    blocks.extend(parse_hcl(source, may_matter))
                 except AnalysisError as exc:
                     self.model.problems.append(Problem(Location(source.path, exc.span), exc.message))
             self.directories[directory] = blocks
         return self.directories[directory]
+
+
+# What trustlint reads of a module: every top-level block but resources and data sources,
+# and of those only the types below (GCP and Azure wholly: scopes and identities name a
+# trust's tier). A policy document is a trust only with principals, or through the documents
+# it merges. Anything else (buckets, instances, permission policies) is left unparsed unless
+# its text names a federation token (discovery.RELEVANT).
+_READ_PREFIXES = ("google_", "azurerm_", "azuread_")
+_READ_AWS_TYPES = {"aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user"}
+_TRUST_DOCUMENT_HINTS = ("principals", "source_policy_documents", "override_policy_documents", "source_json", "override_json")
+
+
+def may_matter(block_type: str, first_label: str, text: str) -> bool:
+    """Whether a top-level block can take part in the analysis (parse_hcl's `keep`)."""
+    if block_type not in ("resource", "data") or first_label.startswith(_READ_PREFIXES) or first_label in _READ_AWS_TYPES:
+        return True
+    if first_label == "aws_iam_policy_document" and any(hint in text for hint in _TRUST_DOCUMENT_HINTS):
+        return True
+    from ..discovery import RELEVANT
+
+    return RELEVANT.search(text.lower().encode("utf-8", "replace")) is not None
 
 
 def inside_repository(root: str, directory: str) -> bool:

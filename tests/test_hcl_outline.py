@@ -1,0 +1,98 @@
+"""The HCL outline (top-level blocks found without parsing) and the masking built on it:
+declined blocks become one comment holding the same newlines, so the blocks kept parse to
+the same trees at the same positions, and anything the outline cannot read safely is
+parsed whole."""
+
+from __future__ import annotations
+
+import textwrap
+
+from trustlint.parsers.hcl import outline, parse_hcl
+from trustlint.parsers.terraform import may_matter
+from trustlint.source import SourceFile
+
+TRICKY = textwrap.dedent('''\
+    # a comment with a brace }
+    resource "aws_s3_bucket" "logs" {
+      bucket = "logs-}{-${join("}", ["a", "{"])}"
+      /* a block comment { with braces
+         over two lines } */
+      policy = <<-EOF
+        {"Statement": [{"Effect": "Allow"}
+        EOF
+      tags = { Name = "x" } // trailing }
+    }
+
+    data "aws_iam_policy_document" "trust" {
+      statement {
+        actions = ["sts:AssumeRoleWithWebIdentity"]
+        principals {
+          type        = "Federated"
+          identifiers = ["arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com"]
+        }
+      }
+    } # closing comment
+
+    locals { name = "x" }
+    resource "aws_instance" "web" {
+      ami = "ami-123" # }
+    }
+''')
+
+
+def test_outline_finds_each_top_level_block_despite_braces_in_strings_comments_and_heredocs():
+    items = outline(TRICKY)
+    assert [(first, last, kind, label) for first, last, kind, label, _ in items] == [
+        (2, 10, "resource", "aws_s3_bucket"),
+        (12, 20, "data", "aws_iam_policy_document"),
+        (22, 22, "locals", ""),
+        (23, 25, "resource", "aws_instance"),
+    ]
+    assert items[2][4] == 'locals { name = "x" }'
+
+
+def test_outline_gives_up_on_what_is_not_a_plain_sequence_of_blocks():
+    assert outline('name = "top-level attribute"\n') is None  # a .tfvars-like body
+    assert outline('resource "a" "b" {}  resource "c" "d" {}\n') is None  # two blocks on one line
+    assert outline('resource "a" "b" {\n  x = "unterminated\n}\n') is None
+    assert outline('resource "a" "b" {\n  x = [1, 2}\n') is None  # mismatched brackets
+    assert outline('resource "a" "b" {\n  x = <<EOF\nno end marker\n}\n') is None
+    assert outline('resource "a" "b" {\n  x = 1\n') is None  # never closed
+    assert outline("") == []
+
+
+def _shape(blocks):
+    return [(b.type, b.labels, b.span, b.header, {k: (a.span, a.name_span) for k, a in b.attributes.items()},
+             _shape(b.blocks)) for b in blocks]
+
+
+def test_masked_parse_keeps_the_blocks_that_matter_at_their_exact_positions():
+    source = SourceFile("main.tf", TRICKY)
+    whole = parse_hcl(source)
+    masked = parse_hcl(source, may_matter)
+    assert [b.labels for b in masked] == [["aws_iam_policy_document", "trust"], []]
+    kept = [b for b in whole if b.type in ("data", "locals")]
+    assert _shape(masked) == _shape(kept)
+
+
+def test_a_federation_token_keeps_a_block_of_any_type():
+    text = 'resource "aws_lambda_function" "f" {\n  environment {\n    variables = { AWS_ACCESS_KEY_ID = "AKIA..." }\n  }\n}\n'
+    assert [b.labels for b in parse_hcl(SourceFile("f.tf", text), may_matter)] == [["aws_lambda_function", "f"]]
+
+
+def test_a_permission_policy_document_is_declined_and_a_trust_document_kept():
+    permission = 'data "aws_iam_policy_document" "read" {\n  statement {\n    actions = ["s3:GetObject"]\n  }\n}\n'
+    merged = 'data "aws_iam_policy_document" "all" {\n  source_policy_documents = [local.doc]\n}\n'
+    assert parse_hcl(SourceFile("p.tf", permission), may_matter) == []
+    assert len(parse_hcl(SourceFile("p.tf", merged), may_matter)) == 1
+
+
+def test_when_the_masked_text_does_not_parse_the_whole_file_decides():
+    # An outline that reads a file differently from the parser must never hide an error.
+    text = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\nresource "aws_iam_role" "r" {\n  name = = "broken"\n}\n'
+    try:
+        parse_hcl(SourceFile("e.tf", text), may_matter)
+    except Exception as exc:  # noqa: BLE001 - the AnalysisError of the full parse
+        assert "invalid HCL" in str(exc) and getattr(exc, "span").line == 5
+    else:
+        raise AssertionError("a syntax error in a kept block must be reported")
