@@ -1,6 +1,6 @@
 """The shortcuts that keep scans fast are optimisations only: the byte-level pre-filter
 (trustlint.discovery.RELEVANT) and leaving Terraform blocks that cannot matter unparsed
-(trustlint.parsers.terraform.may_matter). A synthetic corpus from bench/generate.py, the
+(trustlint.parsers.terraform.may_matter, unused variables). A synthetic corpus from bench/generate.py, the
 examples and every rule fixture with Terraform scan to the same findings without them."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def test_prefilter_does_not_change_findings(tmp_path, monkeypatch):
     monkeypatch.setattr(discovery, "RELEVANT", re.compile(rb""))  # every file is "relevant"
     unfiltered = run_scan(ScanOptions(paths=["."]))
 
-    monkeypatch.setattr(terraform, "may_matter", lambda *_: True)  # every Terraform block parsed
+    monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)  # every Terraform block parsed
     unmasked = run_scan(ScanOptions(paths=["."]))
 
     assert filtered.files_scanned == unfiltered.files_scanned == unmasked.files_scanned == 60
@@ -55,15 +55,34 @@ def test_prefilter_does_not_change_findings(tmp_path, monkeypatch):
     assert {"TL001", "TL005"} <= set(rules), rules
 
 
-def test_lowered_prefilter_matches_as_the_case_insensitive_pattern_would():
-    # RELEVANT is compiled in lower case and run on lowered bytes: only sound while the
-    # pattern has no upper-case escapes (\S, \W, \D would change meaning when lowered).
-    assert not re.search(rb"\\[A-Z]", discovery._RELEVANT_TOKENS)
-    insensitive = re.compile(discovery._RELEVANT_TOKENS, re.IGNORECASE)
+def _naive_pattern() -> re.Pattern:
+    """What RELEVANT stands for: a flat, case-insensitive alternation of the words and patterns."""
+    words = [re.escape(w.encode()) for w in discovery.RELEVANT_WORDS]
+    return re.compile(b"|".join(words + list(discovery.RELEVANT_PATTERNS)), re.IGNORECASE)
+
+
+def test_prefix_tree_prefilter_matches_as_the_flat_case_insensitive_alternation_would():
+    # RELEVANT is a prefix tree compiled in lower case and run on lowered bytes: only sound
+    # while the patterns have no upper-case escapes (\S, \W, \D change meaning when lowered).
+    assert not any(re.search(rb"\\[A-Z]", p) for p in discovery.RELEVANT_PATTERNS)
+    naive = _naive_pattern()
     samples = [b"Type: AWS::IAM::Role", b"ASSUMEROLEPOLICYDOCUMENT", b"permissions:\n  ID-TOKEN: write",
-               b'source = "../modules/x"', b'SOURCE  =  "./m"', b"resource aws_s3_bucket", b"nothing here"]
+               b'source = "../modules/x"', b'SOURCE  =  "./m"', b"resource aws_s3_bucket", b"nothing here",
+               b"aws_iam_rol", b"assumerol", b"oidc-provide", b"x.oic.prod-aks", b"token.actions.github"]
+    samples += [b"prefix " + w.encode() + b" suffix" for w in discovery.RELEVANT_WORDS]
+    samples += [b"prefix " + w.encode()[:-1] + b" suffix" for w in discovery.RELEVANT_WORDS]  # one byte short
     for sample in samples:
-        assert (discovery.RELEVANT.search(sample.lower()) is None) == (insensitive.search(sample) is None), sample
+        assert (discovery.RELEVANT.search(sample.lower()) is None) == (naive.search(sample) is None), sample
+
+
+def test_prefix_tree_prefilter_agrees_with_the_flat_alternation_on_the_bench_corpus(tmp_path):
+    generate = _generator()
+    generate.generate(str(tmp_path), 300, seed=5, federation_share=0.1)
+    naive = _naive_pattern()
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    verdicts = [(discovery.RELEVANT.search(p.read_bytes().lower()) is None, naive.search(p.read_bytes()) is None) for p in files]
+    assert all(fast == slow for fast, slow in verdicts)
+    assert 0 < sum(not fast for fast, _ in verdicts) < len(files)  # some relevant, some not
 
 
 def _case_of(path) -> str:
@@ -74,7 +93,7 @@ def _case_of(path) -> str:
 def test_unparsed_blocks_do_not_change_findings(case, monkeypatch):
     monkeypatch.chdir(REPO_ROOT)
     masked = run_scan(ScanOptions(paths=[_case_of(case)]))
-    monkeypatch.setattr(terraform, "may_matter", lambda *_: True)
+    monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)
     whole = run_scan(ScanOptions(paths=[_case_of(case)]))
     assert _findings(masked) == _findings(whole)
     assert sorted(masked.unknowns) == sorted(whole.unknowns)

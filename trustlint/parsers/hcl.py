@@ -89,17 +89,19 @@ def _without_strip_markers(text: str) -> str:
     return _STRIP_MARKER.sub(" ", text) if "~" in text else text
 
 
-def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None = None) -> list[Block]:
+def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None = None,
+              items: list[tuple[int, int, str, str, str]] | None = None) -> list[Block]:
     """Parse an HCL file into its top-level blocks, or raise AnalysisError with a position.
 
     With `keep(block_type, first_label, block_text)`, the top-level blocks it declines are
     blanked out before parsing (their lines stay, empty, so every position holds): parsing
-    costs per token, and most blocks of a large configuration never reach a trust."""
+    costs per token, and most blocks of a large configuration never reach a trust. `items`
+    is the file's outline when the caller has it already (source_outline)."""
     import hcl2  # heavy (Lark grammar): imported only when an HCL file needs parsing
     from lark.exceptions import LarkError
 
     text = _without_strip_markers(source.text)
-    kept = _kept_text(text, keep) if keep is not None else text
+    kept = _kept_text(text, keep, items if items is not None else outline(text)) if keep is not None else text
     try:
         try:
             tree = hcl2.parses_to_tree(kept)
@@ -197,10 +199,14 @@ def _block_end(text: str, pos: int) -> int | None:
     return pos
 
 
-def _kept_text(text: str, keep: Callable[[str, str, str], bool]) -> str:
+def source_outline(source: SourceFile) -> list[tuple[int, int, str, str, str]] | None:
+    """The outline of a file as parse_hcl reads it."""
+    return outline(_without_strip_markers(source.text))
+
+
+def _kept_text(text: str, keep: Callable[[str, str, str], bool], items) -> str:
     """The text with declined top-level blocks turned into one `/* ... */` comment per run of
     them: a single token holding the same newlines, so lines and columns stay true."""
-    items = outline(text)
     if not items:
         return text
     dropped = [(first, last) for first, last, kind, label, block_text in items if not keep(kind, label, block_text)]

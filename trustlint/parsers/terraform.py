@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
+from typing import Callable
 
 from ..aws import ProviderInput, RoleInput, build_role
 from ..azure import build_trusts
@@ -15,7 +17,7 @@ from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
 from ..source import SourceFile
 from ..values import UNKNOWN_KEY, Node, Ref, Unknown, text_of
-from .hcl import Block, parse_hcl
+from .hcl import Block, parse_hcl, source_outline
 from .terraform_azure import is_azure_resource, read_azure
 from .terraform_eval import Evaluator, Module
 from .terraform_gcp import is_gcp_resource, read_gcp
@@ -43,9 +45,11 @@ class Configuration:
             if sources is None:
                 sources = _read_directory(self.root, directory, self.model)
             blocks: list[Block] = []
-            for source in sources:
+            outlines = [source_outline(source) for source in sources]
+            keep = _needed_blocks(sources, outlines) if SKIP_UNNEEDED_BLOCKS else None
+            for source, items in zip(sources, outlines):
                 try:
-                    blocks.extend(parse_hcl(source, may_matter))
+                    blocks.extend(parse_hcl(source, keep, items))
                 except AnalysisError as exc:
                     self.model.problems.append(Problem(Location(source.path, exc.span), exc.message))
             self.directories[directory] = blocks
@@ -62,15 +66,49 @@ _READ_AWS_TYPES = {"aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect
 _TRUST_DOCUMENT_HINTS = ("principals", "source_policy_documents", "override_policy_documents", "source_json", "override_json")
 
 
-def may_matter(block_type: str, first_label: str, text: str) -> bool:
-    """Whether a top-level block can take part in the analysis (parse_hcl's `keep`)."""
+def may_matter(block_type: str, first_label: str, text: str, file_relevant: bool = True) -> bool:
+    """Whether a top-level block can take part in the analysis. `file_relevant`: whether the
+    file's text names a federation token at all (if not, no block of it can)."""
     if block_type not in ("resource", "data") or first_label.startswith(_READ_PREFIXES) or first_label in _READ_AWS_TYPES:
         return True
     if first_label == "aws_iam_policy_document" and any(hint in text for hint in _TRUST_DOCUMENT_HINTS):
         return True
+    return file_relevant and _names_a_federation_token(text)
+
+
+def _names_a_federation_token(text: str) -> bool:
     from ..discovery import RELEVANT
 
     return RELEVANT.search(text.lower().encode("utf-8", "replace")) is not None
+
+
+_VARIABLE_REFERENCE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
+SKIP_UNNEEDED_BLOCKS = True  # off only in the tests proving that skipping changes no finding
+
+
+def _needed_blocks(sources: list[SourceFile], outlines: list) -> Callable[[str, str, str], bool]:
+    """parse_hcl's `keep` for one module directory: the blocks that may matter, and of the
+    variables only those a kept block names (`var.x` is the only way to read one; values a
+    caller or a .tfvars file gives do not need the declaration)."""
+    decided: dict[tuple[str, str, str], bool] = {}
+    used: set[str] = set()
+    for source, items in zip(sources, outlines):
+        if items is None:
+            used.update(_VARIABLE_REFERENCE.findall(source.text))  # parsed whole
+            continue
+        file_relevant = _names_a_federation_token(source.text)
+        for _, _, kind, label, text in items:
+            if kind != "variable":
+                decided[kind, label, text] = needed = may_matter(kind, label, text, file_relevant)
+                if needed:
+                    used.update(_VARIABLE_REFERENCE.findall(text))
+
+    def keep(block_type: str, first_label: str, text: str) -> bool:
+        if block_type == "variable":
+            return first_label in used
+        return decided[block_type, first_label, text]
+
+    return keep
 
 
 def inside_repository(root: str, directory: str) -> bool:
