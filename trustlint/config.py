@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from importlib import resources
+from pathlib import Path
 
 CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
 
@@ -89,7 +89,7 @@ def load_config(root: str, explicit: str | None = None, start: str | None = None
     data = _read(path)
     import jsonschema
 
-    schema = json.loads((resources.files("trustlint") / "schemas" / "config.schema.json").read_text())
+    schema = json.loads((Path(__file__).resolve().parent / "schemas" / "config.schema.json").read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"

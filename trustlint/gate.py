@@ -8,7 +8,6 @@ import datetime
 import fnmatch
 import json
 import re
-import subprocess
 from dataclasses import dataclass, replace
 
 from .findings import Finding
@@ -183,6 +182,8 @@ def changed_files(root: str, ref: str) -> set[str]:
         ["git", "diff", "--name-only", "HEAD", "--"],
         ["git", "ls-files", "--others", "--exclude-standard"],
     ]
+    import subprocess
+
     changed: set[str] = set()
     for command in commands:
         try:
