@@ -96,3 +96,41 @@ def test_when_the_masked_text_does_not_parse_the_whole_file_decides():
         assert "invalid HCL" in str(exc) and getattr(exc, "span").line == 5
     else:
         raise AssertionError("a syntax error in a kept block must be reported")
+
+
+def test_a_syntax_error_in_a_skipped_block_no_longer_hides_the_trust_in_the_same_file(tmp_path, monkeypatch):
+    # Blocks trustlint skips are not validated (that is `terraform validate`'s job); what it
+    # reads still is, and a broken bucket no longer costs the analysis of the role beside it.
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text(textwrap.dedent('''\
+        resource "aws_s3_bucket" "logs" {
+          bucket = = "broken"
+        }
+
+        resource "aws_iam_role" "deploy" {
+          name = "deploy"
+          assume_role_policy = jsonencode({
+            Version = "2012-10-17"
+            Statement = [{
+              Effect    = "Allow"
+              Action    = "sts:AssumeRoleWithWebIdentity"
+              Principal = { Federated = "arn:aws:iam::111122223333:oidc-provider/token.actions.githubusercontent.com" }
+              Condition = {
+                StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+                StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
+              }
+            }]
+          })
+        }
+        '''))
+    from trustlint.parsers import terraform
+    from trustlint.scan import ScanOptions, run_scan
+
+    monkeypatch.chdir(tmp_path)
+    found = [(f.rule_id, f.path, f.span.line, f.address) for f in run_scan(ScanOptions(paths=["."])).findings]
+    assert ("TL001", "main.tf", 15, "aws_iam_role.deploy") in found
+    assert not any(rule == "TL000" for rule, *_ in found)
+
+    monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)  # the whole file is parsed
+    whole = [(f.rule_id, f.path, f.span.line) for f in run_scan(ScanOptions(paths=["."])).findings]
+    assert whole == [("TL000", "main.tf", 2)]
