@@ -57,6 +57,9 @@ def test_outline_gives_up_on_what_is_not_a_plain_sequence_of_blocks():
     assert outline('resource "a" "b" {\n  x = "unterminated\n}\n') is None
     assert outline('resource "a" "b" {\n  x = [1, 2}\n') is None  # mismatched brackets
     assert outline('resource "a" "b" {\n  x = <<EOF\nno end marker\n}\n') is None
+    # python-hcl2 ends a heredoc only at a line of the bare marker: so does the outline
+    assert outline('resource "a" "b" {\n  x = <<EOF\n{}\nEOF  \n}\n') is None
+    assert outline('resource "a" "b" {\n  x = <<-EOF\n  {}\n  EOF\n}\n')[0][:2] == (1, 5)
     assert outline('resource "a" "b" {\n  x = 1\n') is None  # never closed
     assert outline("") == []
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import posixpath
 import re
 from dataclasses import dataclass, field
 
@@ -34,8 +35,10 @@ RELEVANT_WORDS = (
     # Registry modules modelled by their inputs.
     "iam-github-oidc-role", "iam-role-for-service-accounts", "oidc-github", "gh-oidc", "enable_github_oidc",
 )
-# Local Terraform module calls: the trust may live in the module.
+# Local Terraform module calls: the trust may live in the module. A directory whose only
+# token is such a call is read when the module (or one it calls) holds a federation token.
 RELEVANT_PATTERNS = (rb'source\s*=\s*"\.\.?/',)
+_LOCAL_CALL = re.compile(rb'\bsource\s*=\s*"(\.\.?/[^"\n]*)"')
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:
@@ -58,8 +61,8 @@ def _trie_pattern(words: list[bytes]) -> bytes:
 
 # Compiled in lower case and matched against the lowered bytes: re's IGNORECASE on a long
 # alternation cost ~2 ms a file, nine times the lowering and a case-sensitive search.
-RELEVANT = re.compile(b"|".join([_trie_pattern(sorted({w.lower().encode() for w in RELEVANT_WORDS})),
-                                 *RELEVANT_PATTERNS]))
+FEDERATION = re.compile(_trie_pattern(sorted({w.lower().encode() for w in RELEVANT_WORDS})))
+RELEVANT = re.compile(b"|".join([FEDERATION.pattern, *RELEVANT_PATTERNS]))
 
 
 # A .tf file without federation content is still read beside one that has it when it may
@@ -127,8 +130,9 @@ def _format_of(path: str) -> str | None:
     return FORMATS.get(os.path.splitext(lowered)[1])
 
 
-def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> tuple[SourceFile | None, bool]:
-    """(source, relevant). Unreadable, oversized, binary or non-UTF-8 relevant files become problems."""
+def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> tuple[SourceFile | None, bool | list[str]]:
+    """(source, relevant): relevant is a list of local module sources for a .tf file whose only
+    token is module calls. Unreadable, oversized, binary or non-UTF-8 relevant files become problems."""
     try:
         size = os.path.getsize(path)
         if size > max_bytes:
@@ -140,6 +144,9 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
         discovered.problems.append(Problem(Location(rel, FILE_START), f"cannot read file: {exc.strerror or exc}"))
         return None, False
     relevant = RELEVANT.search(data.lower()) is not None
+    if relevant and rel.endswith(".tf") and FEDERATION.search(data.lower()) is None:
+        # Only local module calls: relevant when a called module is (decided per directory).
+        relevant = [call.decode("utf-8", "replace") for call in _LOCAL_CALL.findall(data)] or True
     if b"\x00" in data:
         if relevant:
             discovered.problems.append(Problem(Location(rel, FILE_START), "binary file (NUL bytes) with federation-related content; not analysed"))
@@ -173,7 +180,7 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
     paths = _with_module_context(paths)
     real_root = os.path.realpath(root)
     seen: set[str] = set()
-    tf_dirs: dict[str, list[tuple[SourceFile, bool]]] = {}
+    tf_dirs: dict[str, list[tuple[SourceFile, bool | list[str]]]] = {}
     for target in paths:
         if not os.path.exists(target) and not os.path.islink(target):
             discovered.problems.append(Problem(Location(_relative(os.path.abspath(target), root), FILE_START), "path does not exist"))
@@ -198,11 +205,36 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
             if source is None:
                 continue
             if kind == "terraform":
-                tf_dirs.setdefault(os.path.dirname(rel), []).append((source, relevant))
+                tf_dirs.setdefault(posixpath.dirname(rel), []).append((source, relevant))
             elif relevant:
                 discovered.files.append((kind, source))
+    relevant_dirs = _directories_reaching_a_trust(tf_dirs)
     for directory, entries in sorted(tf_dirs.items()):
-        if any(relevant for _, relevant in entries):
+        if directory in relevant_dirs:
             discovered.context[directory] = [source for source, relevant in entries
                                              if relevant or _DEFINES_VALUES.search(source.text)]
     return discovered
+
+
+def _directories_reaching_a_trust(tf_dirs: dict[str, list[tuple[SourceFile, bool | list[str]]]]) -> set[str]:
+    """Terraform directories worth reading: those with a federation token, and those whose
+    local module calls reach one (transitively). A call to a directory not in the scan may
+    reach anything, so it counts as reaching a trust (the module is then read, or reported
+    as outside the repository)."""
+    calls: dict[str, set[str]] = {}
+    reached: set[str] = set()
+    for directory, entries in tf_dirs.items():
+        for _, relevant in entries:
+            if relevant is True:
+                reached.add(directory)
+            elif isinstance(relevant, list):
+                targets = (posixpath.normpath(posixpath.join(directory, call)) for call in relevant)
+                calls.setdefault(directory, set()).update("" if t == "." else t for t in targets)
+    changed = True
+    while changed:
+        changed = False
+        for directory, targets in calls.items():
+            if directory not in reached and any(t in reached or t not in tf_dirs for t in targets):
+                reached.add(directory)
+                changed = True
+    return reached

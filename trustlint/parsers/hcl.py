@@ -192,7 +192,7 @@ def _block_end(text: str, pos: int) -> int | None:
             head = _HEREDOC_HEAD.match(text, match.start())
             if head is None:
                 return None
-            closing = re.compile(r"^[ \t]*" + re.escape(head.group(1)) + r"[ \t]*\r?$", re.M).search(text, head.end())
+            closing = re.compile(r"^[ \t]*" + re.escape(head.group(1)) + r"\r?\n", re.M).search(text, head.end())
             if closing is None:
                 return None
             pos = closing.end()

@@ -57,19 +57,26 @@ class Configuration:
 
 
 # What trustlint reads of a module: every top-level block but resources and data sources,
-# and of those only the types below (GCP and Azure wholly: scopes and identities name a
-# trust's tier). A policy document is a trust only with principals, or through the documents
-# it merges. Anything else (buckets, instances, permission policies) is left unparsed unless
-# its text names a federation token (discovery.RELEVANT).
-_READ_PREFIXES = ("google_", "azurerm_", "azuread_")
-_READ_AWS_TYPES = {"aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user"}
+# and of those only the types below. AWS: roles, OIDC providers, access keys and their users;
+# a policy document is a trust only with principals, or through the documents it merges.
+# GCP: pools, providers, keys, service accounts and IAM grants (*_iam_member/binding/policy,
+# data google_iam_policy). Azure wholly: a role assignment's scope may be any resource and
+# names the trust's tier. Anything else (buckets, instances, networks, permission policies)
+# is left unparsed unless its text names a federation token (discovery.RELEVANT).
+_READ_PREFIXES = ("azurerm_", "azuread_")
+_READ_TYPES = {"aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user",
+               "google_iam_workload_identity_pool", "google_iam_workload_identity_pool_provider",
+               "google_service_account", "google_service_account_key"}
+_READ_SUFFIXES = ("_iam_member", "_iam_binding", "_iam_policy")
 _TRUST_DOCUMENT_HINTS = ("principals", "source_policy_documents", "override_policy_documents", "source_json", "override_json")
 
 
 def may_matter(block_type: str, first_label: str, text: str, file_relevant: bool = True) -> bool:
     """Whether a top-level block can take part in the analysis. `file_relevant`: whether the
     file's text names a federation token at all (if not, no block of it can)."""
-    if block_type not in ("resource", "data") or first_label.startswith(_READ_PREFIXES) or first_label in _READ_AWS_TYPES:
+    if block_type not in ("resource", "data") or first_label in _READ_TYPES or first_label.startswith(_READ_PREFIXES):
+        return True
+    if first_label.startswith("google_") and first_label.endswith(_READ_SUFFIXES):
         return True
     if first_label == "aws_iam_policy_document" and any(hint in text for hint in _TRUST_DOCUMENT_HINTS):
         return True

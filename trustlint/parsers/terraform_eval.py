@@ -45,6 +45,11 @@ def _children(tree) -> list:
     return [c for c in tree.children if not (hasattr(c, "data") and c.data in _SKIP)]
 
 
+def _is_token(child, text: str) -> bool:
+    """Whether a tree child is the token `text` (str() of a Tree renders its whole subtree)."""
+    return not hasattr(child, "data") and child == text
+
+
 def _trees(tree) -> list:
     return [c for c in _children(tree) if hasattr(c, "data")]
 
@@ -161,7 +166,7 @@ class Evaluator:
         parts = _trees(tree)
         if len(parts) == 1:
             node = self.eval(parts[0], bindings)
-            if tree.children and str(tree.children[0]) == "(":
+            if tree.children and _is_token(tree.children[0], "("):
                 node = Node(node.value, tree_span(tree), origin=node.origin)
             return node
         return self.unknown(tree)
@@ -549,7 +554,7 @@ class Evaluator:
         name = "::".join(str(p.children[0]) for p in parts if p.data == "identifier")
         arg_trees = _trees(parts[-1]) if parts[-1].data == "arguments" else []
         args = [self.eval(a, bindings) for a in arg_trees]
-        if any(str(c) == "..." for c in (parts[-1].children if arg_trees else [])) and args:
+        if any(_is_token(c, "...") for c in (parts[-1].children if arg_trees else [])) and args:
             last = args.pop()
             if not isinstance(last.value, list):
                 return self.unknown(tree, "argument expansion of an unknown list")
