@@ -6,9 +6,13 @@ parsed whole."""
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
-from trustlint.parsers.hcl import outline, parse_hcl
-from trustlint.parsers.terraform import may_matter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trustlint.parsers.hcl import outline, parse_hcl, source_outline
+from trustlint.parsers.terraform import _needed_blocks, may_matter
 from trustlint.source import SourceFile
 
 TRICKY = textwrap.dedent('''\
@@ -137,3 +141,55 @@ def test_a_syntax_error_in_a_skipped_block_no_longer_hides_the_trust_in_the_same
     monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)  # the whole file is parsed
     whole = [(f.rule_id, f.path, f.span.line) for f in run_scan(ScanOptions(paths=["."])).findings]
     assert whole == [("TL000", "main.tf", 2)]
+
+
+def test_hostile_headers_and_many_blocks_stay_linear():
+    # A block type followed by long names and no `{`: the header pattern must not try every
+    # way of splitting the names (that backtracking never finishes at this size).
+    assert outline("resource " + "b" * 60 + " x" * 60 + "\n") is None
+    # Many blocks with heredocs: every line number counted once, heredoc markers found by
+    # plain search (no pattern compiled per marker).
+    text = "".join(f'resource "a" "b{i}" {{\n  x = <<EOT{i}\n  {{\n  EOT{i}\n}}\n' for i in range(20000))
+    items = outline(text)
+    assert len(items) == 20000
+    assert items[-1][:4] == (99996, 100000, "resource", "a")
+    assert outline('resource "a" "b" {\n  x = <<EOT\nEOTX\n  EOT\n}\n')[0][:2] == (1, 5)
+
+
+SEED_FILES = [p for p in sorted((Path(__file__).resolve().parent.parent / "examples").rglob("*.tf"))]
+
+
+@st.composite
+def _mutated_terraform(draw):
+    text = draw(st.sampled_from(SEED_FILES)).read_text()
+    at = draw(st.integers(0, len(text)))
+    kind = draw(st.sampled_from(["insert", "delete", "truncate", "duplicate-line"]))
+    if kind == "insert":
+        return text[:at] + draw(st.sampled_from(['"', "{", "}", "${", "<<EOF\n", "/*", "#", "\n", "[", "]"])) + text[at:]
+    if kind == "delete":
+        return text[:at] + text[at + draw(st.integers(1, 3)):]
+    if kind == "truncate":
+        return text[:at]
+    lines = text.split("\n")
+    index = min(at, len(lines) - 1)
+    return "\n".join(lines[:index] + [lines[index]] + lines[index:])
+
+
+@settings(max_examples=60, deadline=None)
+@given(_mutated_terraform())
+def test_whenever_the_whole_file_parses_the_masked_parse_gives_the_same_kept_blocks(text):
+    from trustlint.errors import AnalysisError
+
+    source = SourceFile("m.tf", text)
+    try:
+        whole = parse_hcl(source)
+    except AnalysisError:
+        return  # errors in skipped blocks may go unreported (README); errors in kept ones are tested above
+    items = source_outline(source)
+    keep = _needed_blocks([source], [items])
+    masked = parse_hcl(source, keep, items)
+    kept_ids = {(b.type, tuple(b.labels), b.span.line) for b in masked}
+    assert _shape(masked) == _shape([b for b in whole if (b.type, tuple(b.labels), b.span.line) in kept_ids])
+    if items is not None:
+        expected = sum(1 for _, _, kind, label, block_text in items if keep(kind, label, block_text))
+        assert len(masked) == expected

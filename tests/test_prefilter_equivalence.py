@@ -42,6 +42,7 @@ def test_prefilter_does_not_change_findings(tmp_path, monkeypatch):
 
     filtered = run_scan(ScanOptions(paths=["."]))
     monkeypatch.setattr(discovery, "RELEVANT", re.compile(rb""))  # every file is "relevant"
+    monkeypatch.setattr(discovery, "FEDERATION", re.compile(rb""))  # every directory is read
     unfiltered = run_scan(ScanOptions(paths=["."]))
 
     monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)  # every Terraform block parsed

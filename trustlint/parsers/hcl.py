@@ -120,7 +120,9 @@ def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None =
 # -- the outline: top-level blocks found without parsing ----------------------------------------
 
 _TOP_SKIP = re.compile(r"(?:\s+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
-_HEADER = re.compile(r'([A-Za-z_][\w-]*)((?:[ \t]*(?:"[^"\\\n$%]*"|[A-Za-z_][\w-]*))*)[ \t]*\{')
+# An unquoted label needs a blank before it, so a name can never be split into several
+# (nested repetition of `[\w-]*` backtracks exponentially when no `{` follows).
+_HEADER = re.compile(r'([A-Za-z_][\w-]*)((?:[ \t]+[A-Za-z_][\w-]*|[ \t]*"[^"\\\n$%]*")*)[ \t]*\{')
 _LABEL = re.compile(r'"([^"]*)"|([A-Za-z_][\w-]*)')
 _LINE_REST = re.compile(r"[ \t\r]*(?:(?:#|//)[^\n]*)?(?:\n|\Z)")
 _CODE = re.compile(r'["{}\[\]()#]|//|/\*|<<-?(?=[A-Za-z])')
@@ -134,7 +136,8 @@ def outline(text: str) -> list[tuple[int, int, str, str, str]] | None:
     tracking brackets, strings, comments and heredocs; None when the file is anything but
     blocks that each start and end on lines of their own (then it is parsed whole)."""
     items = []
-    pos = 0
+    pos = counted = 0
+    line = 1
     while True:
         pos = _TOP_SKIP.match(text, pos).end()
         if pos >= len(text):
@@ -150,9 +153,10 @@ def outline(text: str) -> list[tuple[int, int, str, str, str]] | None:
             return None
         label = _LABEL.match(header.group(2).strip())
         first_label = (label.group(1) or label.group(2)) if label else ""
-        first_line = text.count("\n", 0, pos) + 1
-        last_line = first_line + text.count("\n", pos, end)
-        items.append((first_line, last_line, header.group(1), first_label, text[pos:end]))
+        line += text.count("\n", counted, pos)  # counted once, from where the last block ended
+        last_line = line + text.count("\n", pos, end)
+        items.append((line, last_line, header.group(1), first_label, text[pos:end]))
+        line, counted = last_line, end
         pos = rest.end()
 
 
@@ -192,16 +196,28 @@ def _block_end(text: str, pos: int) -> int | None:
             head = _HEREDOC_HEAD.match(text, match.start())
             if head is None:
                 return None
-            closing = re.compile(r"^[ \t]*" + re.escape(head.group(1)) + r"\r?\n", re.M).search(text, head.end())
-            if closing is None:
+            pos = _heredoc_end(text, head.group(1), head.end())
+            if pos is None:
                 return None
-            pos = closing.end()
     return pos
 
 
 def source_outline(source: SourceFile) -> list[tuple[int, int, str, str, str]] | None:
     """The outline of a file as parse_hcl reads it."""
     return outline(_without_strip_markers(source.text))
+
+
+def _heredoc_end(text: str, marker: str, pos: int) -> int | None:
+    """Just past the line holding only `marker` (indent allowed), as python-hcl2 ends a heredoc."""
+    while True:
+        found = text.find(marker, pos)
+        if found < 0:
+            return None
+        line_start = text.rfind("\n", 0, found) + 1
+        after = found + len(marker)
+        if line_start >= pos and not text[line_start:found].strip(" \t") and text.startswith(("\n", "\r\n"), after):
+            return text.index("\n", after) + 1
+        pos = after
 
 
 def _kept_text(text: str, keep: Callable[[str, str, str], bool], items) -> str:
