@@ -3,7 +3,12 @@ when that module (or one it calls) holds a federation token, and skipped otherwi
 
 from __future__ import annotations
 
+import re
+import shutil
 import textwrap
+from pathlib import Path
+
+import pytest
 
 from trustlint.discovery import discover
 from trustlint.scan import ScanOptions, run_scan
@@ -29,6 +34,7 @@ ROLE = textwrap.dedent('''\
       })
     }
     ''')
+DATA = Path(__file__).parent / "data"
 BUCKET = 'variable "name" {}\n\nresource "aws_s3_bucket" "this" {\n  bucket = var.name\n}\n'
 
 
@@ -82,3 +88,57 @@ def test_modules_calling_each_other_in_a_cycle_without_federation_are_not_read(t
         "b/main.tf": 'module "a" {\n  source = "../a"\n}\n',
     })
     assert discover([str(tmp_path)], str(tmp_path)).context == {}
+
+
+# Cases an adversarial review found while the shortcuts were new (tests/data/skips/): the
+# federation part lives in a .tfvars file, in a GCP grant, in an azapi resource naming the
+# tier, or after a heredoc whose end marker is indented by a non-breaking space.
+SKIP_CASES = {
+    "gcp_tfvars": [("TL001", "modules/ci-sa/main.tf", 14, "module.deployer.google_service_account_iam_member.wif"),
+                   ("TL004", "modules/ci-sa/main.tf", 14, "module.deployer.google_service_account_iam_member.wif")],
+    "gcp_grant_in_dir": [("TL001", "envs/prod/main.tf", 15, "google_service_account_iam_member.wif"),
+                         ("TL004", "envs/prod/main.tf", 15, "google_service_account_iam_member.wif")],
+    "azapi_scope": [("TL004", "main.tf", 26, "azurerm_federated_identity_credential.gh")],
+    "azapi_parent": [("TL004", "main.tf", 14, "azurerm_federated_identity_credential.gh")],
+    "nbsp_heredoc2": [("TL001", "main.tf", 10, "aws_iam_role.r")],
+}
+
+
+@pytest.mark.parametrize("case", sorted(SKIP_CASES))
+def test_what_the_shortcuts_once_missed_is_found(case, tmp_path, monkeypatch):
+    from trustlint import discovery
+    from trustlint.parsers import terraform
+
+    shutil.copytree(DATA / "skips" / case, tmp_path / case)
+    (tmp_path / case / ".git").mkdir()
+    monkeypatch.chdir(tmp_path / case)
+    found = [(f.rule_id, f.path, f.span.line, f.address.split("[")[0]) for f in run_scan(ScanOptions(paths=["."])).findings]
+    monkeypatch.setattr(discovery, "RELEVANT", re.compile(rb""))
+    monkeypatch.setattr(discovery, "FEDERATION", re.compile(rb""))
+    monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)
+    unoptimised = [(f.rule_id, f.path, f.span.line, f.address.split("[")[0]) for f in run_scan(ScanOptions(paths=["."])).findings]
+    assert found == SKIP_CASES[case] == unoptimised
+
+
+def test_a_directory_is_read_when_only_its_tfvars_name_the_federated_principal(tmp_path, monkeypatch):
+    # No .tf file names a federation word: the grant's role and members both come from tfvars.
+    _write(tmp_path, {
+        "envs/prod/main.tf": ('variable "members" {}\nvariable "role" {}\n\nmodule "sa" {\n  source  = "../../modules/sa"\n'
+                              '  members = var.members\n  role    = var.role\n}\n'),
+        "envs/prod/terraform.tfvars": ('role    = "roles/iam.workloadIdentityUser"\nmembers = ["principalSet://iam.googleapis.com/'
+                                       'projects/1/locations/global/workloadIdentityPools/gh/attribute.repository_owner/acme"]\n'),
+        "modules/sa/main.tf": ('variable "members" {}\nvariable "role" {}\n\nresource "google_service_account" "this" {\n'
+                               '  account_id = "deployer"\n}\n\nresource "google_service_account_iam_binding" "ci" {\n'
+                               '  service_account_id = google_service_account.this.name\n  role    = var.role\n'
+                               '  members = var.members\n}\n'),
+    })
+    assert "envs/prod" in discover([str(tmp_path)], str(tmp_path)).context
+
+
+def test_with_variables_from_the_command_line_every_module_call_is_followed(tmp_path):
+    _write(tmp_path, {
+        "live/main.tf": 'module "logs" {\n  source = "../modules/bucket"\n}\n',
+        "modules/bucket/main.tf": BUCKET,
+    })
+    assert discover([str(tmp_path)], str(tmp_path)).context == {}
+    assert "live" in discover([str(tmp_path)], str(tmp_path), every_module_call=True).context

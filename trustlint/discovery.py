@@ -32,6 +32,9 @@ RELEVANT_WORDS = (
     "id-token", "id_tokens", "configure-aws-credentials", "google-github-actions/auth", "azure/login",
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GOOGLE_CREDENTIALS", "ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET",
     "credentials_json",
+    # GCP grants to federated principals (the pool path may only be in a .tfvars file).
+    "workloadIdentityUser", "serviceAccountTokenCreator", "serviceAccountOpenIdTokenCreator",
+    "principalSet://", "principal://iam.googleapis.com",
     # Registry modules modelled by their inputs.
     "iam-github-oidc-role", "iam-role-for-service-accounts", "oidc-github", "gh-oidc", "enable_github_oidc",
 )
@@ -175,18 +178,24 @@ def _with_module_context(paths: list[str]) -> list[str]:
     return out
 
 
-def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, exclude: list[str] = ()) -> Discovered:
+def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, exclude: list[str] = (),
+             every_module_call: bool = False) -> Discovered:
+    """The files to analyse. `every_module_call`: a directory calling local modules is read
+    whatever they hold (values from --var/--var-file may carry the federation part)."""
     discovered = Discovered()
     paths = _with_module_context(paths)
     real_root = os.path.realpath(root)
     seen: set[str] = set()
     tf_dirs: dict[str, list[tuple[SourceFile, bool | list[str]]]] = {}
+    values_name_federation: set[str] = set()  # directories whose .tfvars name a federation token
     for target in paths:
         if not os.path.exists(target) and not os.path.islink(target):
             discovered.problems.append(Problem(Location(_relative(os.path.abspath(target), root), FILE_START), "path does not exist"))
             continue
         for path in _walk(target):
             kind = _format_of(path)
+            if path.endswith((".tfvars", ".tfvars.json")) and not os.path.islink(path) and _names_federation(path, max_bytes):
+                values_name_federation.add(posixpath.dirname(_relative(os.path.abspath(path), root)))
             if kind is None:
                 continue
             real = os.path.realpath(path)
@@ -208,7 +217,9 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
                 tf_dirs.setdefault(posixpath.dirname(rel), []).append((source, relevant))
             elif relevant:
                 discovered.files.append((kind, source))
-    relevant_dirs = _directories_reaching_a_trust(tf_dirs)
+    if every_module_call:
+        tf_dirs = {d: [(source, relevant and True) for source, relevant in entries] for d, entries in tf_dirs.items()}
+    relevant_dirs = _directories_reaching_a_trust(tf_dirs, values_name_federation)
     for directory, entries in sorted(tf_dirs.items()):
         if directory in relevant_dirs:
             discovered.context[directory] = [source for source, relevant in entries
@@ -216,13 +227,22 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
     return discovered
 
 
-def _directories_reaching_a_trust(tf_dirs: dict[str, list[tuple[SourceFile, bool | list[str]]]]) -> set[str]:
-    """Terraform directories worth reading: those with a federation token, and those whose
-    local module calls reach one (transitively). A call to a directory not in the scan may
-    reach anything, so it counts as reaching a trust (the module is then read, or reported
-    as outside the repository)."""
+def _names_federation(path: str, max_bytes: int) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return FEDERATION.search(handle.read(max_bytes).lower()) is not None
+    except OSError:
+        return False
+
+
+def _directories_reaching_a_trust(tf_dirs: dict[str, list[tuple[SourceFile, bool | list[str]]]],
+                                  values_name_federation: set[str]) -> set[str]:
+    """Terraform directories worth reading: those with a federation token in a .tf file or in
+    its .tfvars, and those whose local module calls reach one (transitively). A call to a
+    directory not in the scan may reach anything, so it counts as reaching a trust (the
+    module is then read, or reported as outside the repository)."""
     calls: dict[str, set[str]] = {}
-    reached: set[str] = set()
+    reached: set[str] = values_name_federation & tf_dirs.keys()
     for directory, entries in tf_dirs.items():
         for _, relevant in entries:
             if relevant is True:

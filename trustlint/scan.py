@@ -46,7 +46,8 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
 
     from .gate import configured_problems, parse_suppressions
 
-    discovered = discover(options.paths, root, options.max_bytes, options.exclude)
+    discovered = discover(options.paths, root, options.max_bytes, options.exclude,
+                          every_module_call=bool(options.variable_files or options.variables))
     model = ScanModel(problems=list(discovered.problems))
     sources = [source for _, source in discovered.files] + [s for group in discovered.context.values() for s in group]
     for source in sources:

@@ -208,14 +208,16 @@ def source_outline(source: SourceFile) -> list[tuple[int, int, str, str, str]] |
 
 
 def _heredoc_end(text: str, marker: str, pos: int) -> int | None:
-    """Just past the line holding only `marker` (indent allowed), as python-hcl2 ends a heredoc."""
+    """Just past the line holding only `marker` (indented by any whitespace), as python-hcl2
+    ends a heredoc."""
     while True:
         found = text.find(marker, pos)
         if found < 0:
             return None
         line_start = text.rfind("\n", 0, found) + 1
         after = found + len(marker)
-        if line_start >= pos and not text[line_start:found].strip(" \t") and text.startswith(("\n", "\r\n"), after):
+        # Any whitespace may indent the marker (python-hcl2's `\s*`, non-breaking spaces too).
+        if line_start >= pos and not text[line_start:found].strip() and text.startswith(("\n", "\r\n"), after):
             return text.index("\n", after) + 1
         pos = after
 

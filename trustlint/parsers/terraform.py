@@ -60,10 +60,10 @@ class Configuration:
 # and of those only the types below. AWS: roles, OIDC providers, access keys and their users;
 # a policy document is a trust only with principals, or through the documents it merges.
 # GCP: pools, providers, keys, service accounts and IAM grants (*_iam_member/binding/policy,
-# data google_iam_policy). Azure wholly: a role assignment's scope may be any resource and
-# names the trust's tier. Anything else (buckets, instances, networks, permission policies)
+# data google_iam_policy). Azure wholly (azurerm, azuread, azapi): a role assignment's scope
+# or a credential's parent may be any resource, and its name gives the trust's tier. Anything else (buckets, instances, networks, permission policies)
 # is left unparsed unless its text names a federation token (discovery.RELEVANT).
-_READ_PREFIXES = ("azurerm_", "azuread_")
+_READ_PREFIXES = ("azurerm_", "azuread_", "azapi_")
 _READ_TYPES = {"aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user",
                "google_iam_workload_identity_pool", "google_iam_workload_identity_pool_provider",
                "google_service_account", "google_service_account_key"}

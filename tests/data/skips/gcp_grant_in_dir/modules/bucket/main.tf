@@ -1,0 +1,5 @@
+variable "name" {}
+resource "google_storage_bucket" "b" {
+  name = var.name
+  location = "EU"
+}
