@@ -93,10 +93,10 @@ def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None =
               items: list[tuple[int, int, str, str, str]] | None = None) -> list[Block]:
     """Parse an HCL file into its top-level blocks, or raise AnalysisError with a position.
 
-    With `keep(block_type, first_label, block_text)`, the top-level blocks it declines are
-    blanked out before parsing (their lines stay, empty, so every position holds): parsing
-    costs per token, and most blocks of a large configuration never reach a trust. `items`
-    is the file's outline when the caller has it already (source_outline)."""
+    With `keep(block_type, first_label, block_text)`, the top-level blocks it declines become
+    a comment holding their newlines before parsing, so every position holds: parsing costs
+    per token, and most blocks of a large configuration never reach a trust. `items` is the
+    file's outline when the caller has it already (source_outline)."""
     import hcl2  # heavy (Lark grammar): imported only when an HCL file needs parsing
     from lark.exceptions import LarkError
 
