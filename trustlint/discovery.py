@@ -146,8 +146,9 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     except OSError as exc:
         discovered.problems.append(Problem(Location(rel, FILE_START), f"cannot read file: {exc.strerror or exc}"))
         return None, False
-    relevant = RELEVANT.search(data.lower()) is not None
-    if relevant and rel.endswith(".tf") and FEDERATION.search(data.lower()) is None:
+    lowered = data.lower()
+    relevant = RELEVANT.search(lowered) is not None
+    if relevant and rel.endswith(".tf") and FEDERATION.search(lowered) is None:
         # Only local module calls: relevant when a called module is (decided per directory).
         relevant = [call.decode("utf-8", "replace") for call in _LOCAL_CALL.findall(data)] or True
     if b"\x00" in data:

@@ -45,7 +45,7 @@ class Configuration:
             if sources is None:
                 sources = _read_directory(self.root, directory, self.model)
             blocks: list[Block] = []
-            outlines = [source_outline(source) for source in sources]
+            outlines = [source_outline(source) if SKIP_UNNEEDED_BLOCKS else None for source in sources]
             keep = _needed_blocks(sources, outlines) if SKIP_UNNEEDED_BLOCKS else None
             for source, items in zip(sources, outlines):
                 try:
@@ -61,8 +61,9 @@ class Configuration:
 # a policy document is a trust only with principals, or through the documents it merges.
 # GCP: pools, providers, keys, service accounts and IAM grants (*_iam_member/binding/policy,
 # data google_iam_policy). Azure wholly (azurerm, azuread, azapi): a role assignment's scope
-# or a credential's parent may be any resource, and its name gives the trust's tier. Anything else (buckets, instances, networks, permission policies)
-# is left unparsed unless its text names a federation token (discovery.RELEVANT).
+# or a credential's parent may be any resource, and its name gives the trust's tier.
+# Anything else (buckets, instances, networks, permission policies) is left unparsed unless
+# its text names a federation token (discovery.RELEVANT).
 _READ_PREFIXES = ("azurerm_", "azuread_", "azapi_")
 _READ_TYPES = {"aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user",
                "google_iam_workload_identity_pool", "google_iam_workload_identity_pool_provider",
