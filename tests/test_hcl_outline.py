@@ -8,9 +8,11 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from trustlint.errors import AnalysisError
 from trustlint.parsers.hcl import outline, parse_hcl, source_outline
 from trustlint.parsers.terraform import _needed_blocks, may_matter
 from trustlint.source import SourceFile
@@ -94,15 +96,19 @@ def test_a_permission_policy_document_is_declined_and_a_trust_document_kept():
     assert len(parse_hcl(SourceFile("p.tf", merged), may_matter)) == 1
 
 
-def test_when_the_masked_text_does_not_parse_the_whole_file_decides():
-    # An outline that reads a file differently from the parser must never hide an error.
+def test_a_syntax_error_in_a_kept_block_is_reported_where_it_is():
     text = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\nresource "aws_iam_role" "r" {\n  name = = "broken"\n}\n'
-    try:
+    with pytest.raises(AnalysisError, match="invalid HCL") as raised:
         parse_hcl(SourceFile("e.tf", text), may_matter)
-    except Exception as exc:  # noqa: BLE001 - the AnalysisError of the full parse
-        assert "invalid HCL" in str(exc) and getattr(exc, "span").line == 5
-    else:
-        raise AssertionError("a syntax error in a kept block must be reported")
+    assert raised.value.span.line == 5
+
+
+def test_when_a_misread_outline_leaves_text_that_does_not_parse_the_whole_file_decides():
+    # An outline that ends the bucket a line early would leave its `}` dangling.
+    text = 'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\nresource "aws_iam_role" "r" {\n  name = "r"\n}\n'
+    wrong = [(1, 2, "resource", "aws_s3_bucket", ""), (4, 6, "resource", "aws_iam_role", "")]
+    blocks = parse_hcl(SourceFile("e.tf", text), may_matter, wrong)
+    assert [b.labels for b in blocks] == [["aws_s3_bucket", "b"], ["aws_iam_role", "r"]]
 
 
 def test_a_syntax_error_in_a_skipped_block_no_longer_hides_the_trust_in_the_same_file(tmp_path, monkeypatch):
@@ -178,8 +184,6 @@ def _mutated_terraform(draw):
 @settings(max_examples=60, deadline=None)
 @given(_mutated_terraform())
 def test_whenever_the_whole_file_parses_the_masked_parse_gives_the_same_kept_blocks(text):
-    from trustlint.errors import AnalysisError
-
     source = SourceFile("m.tf", text)
     try:
         whole = parse_hcl(source)

@@ -56,7 +56,7 @@ def builtin_rules_dir() -> Path:
     installed = _PACKAGE / "builtin_rules"
     if installed.is_dir():
         return installed
-    return Path(__file__).resolve().parent.parent / "rules"
+    return _PACKAGE.parent / "rules"
 
 
 def _schema() -> dict:

@@ -49,7 +49,8 @@ class Configuration:
             keep = _needed_blocks(sources, outlines) if SKIP_UNNEEDED_BLOCKS else None
             for source, items in zip(sources, outlines):
                 try:
-                    blocks.extend(parse_hcl(source, keep, items))
+                    # no outline (the file is not a plain run of blocks): parsed whole, once
+                    blocks.extend(parse_hcl(source, keep if items is not None else None, items))
                 except AnalysisError as exc:
                     self.model.problems.append(Problem(Location(source.path, exc.span), exc.message))
             self.directories[directory] = blocks
