@@ -89,6 +89,31 @@ def _without_strip_markers(text: str) -> str:
     return _STRIP_MARKER.sub(" ", text) if "~" in text else text
 
 
+FAST_READER = True  # tests turn it off to compare with python-hcl2 alone
+
+
+def parse_tree(text: str):
+    """python-hcl2's parse tree of `text`, or AnalysisError with a position. hcl_reader builds
+    it without Lark's start-up (~0.2 s a process); python-hcl2 decides whatever it declines,
+    and reports every syntax error."""
+    if FAST_READER:
+        from .hcl_reader import Unsupported, read
+
+        try:
+            return read(text)
+        except Unsupported:
+            pass
+    import hcl2  # heavy (Lark grammar): imported only when the fast reader declines
+    from lark.exceptions import LarkError
+
+    try:
+        return hcl2.parses_to_tree(text)
+    except LarkError as exc:
+        raise _lark_error(exc) from None
+    except RecursionError:
+        raise AnalysisError("invalid HCL: nesting too deep") from None
+
+
 def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None = None,
               items: list[tuple[int, int, str, str, str]] | None = None) -> list[Block]:
     """Parse an HCL file into its top-level blocks, or raise AnalysisError with a position.
@@ -97,22 +122,14 @@ def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None =
     a comment holding their newlines before parsing, so every position holds: parsing costs
     per token, and most blocks of a large configuration never reach a trust. `items` is the
     file's outline when the caller has it already (source_outline)."""
-    import hcl2  # heavy (Lark grammar): imported only when an HCL file needs parsing
-    from lark.exceptions import LarkError
-
     text = _without_strip_markers(source.text)
     kept = _kept_text(text, keep, items if items is not None else outline(text)) if keep is not None else text
     try:
-        try:
-            tree = hcl2.parses_to_tree(kept)
-        except LarkError:
-            if kept is text:
-                raise
-            tree = hcl2.parses_to_tree(text)  # the outline misread the file: the full parse decides
-    except LarkError as exc:
-        raise _lark_error(exc) from None
-    except RecursionError:
-        raise AnalysisError("invalid HCL: nesting too deep") from None
+        tree = parse_tree(kept)
+    except AnalysisError:
+        if kept is text:
+            raise
+        tree = parse_tree(text)  # the outline misread the file: the full parse decides
     body = tree.children[0]
     return _read_body(body, source)[1]
 

@@ -231,17 +231,9 @@ def _start():
 
 
 def _top_attributes(source: SourceFile) -> dict:
-    import hcl2
-    from lark.exceptions import LarkError
+    from .hcl import _read_body, parse_tree
 
-    from .hcl import _read_body
-
-    try:
-        tree = hcl2.parses_to_tree(source.text)
-    except LarkError as exc:
-        from .hcl import _lark_error
-
-        raise _lark_error(exc) from None
+    tree = parse_tree(source.text)
     attributes, _ = _read_body(tree.children[0], source)
     return attributes
 

@@ -337,14 +337,13 @@ class Evaluator:
     def _embedded_expression(self, text: str, tree, bindings) -> Node:
         if tree is None:
             tree = _NoTree()
-        import hcl2
-        from lark.exceptions import LarkError
+        from .hcl import parse_tree
 
         text = text.strip().strip("~")  # strip markers (`${~ x ~}`) only trim whitespace
         try:
-            attribute = hcl2.parses_to_tree("x = " + text.strip()).children[0].children
+            attribute = parse_tree("x = " + text.strip()).children[0].children
             expr = [c for c in attribute if hasattr(c, "data") and c.data == "attribute"][0].children[2]
-        except (LarkError, IndexError, RecursionError):
+        except (AnalysisError, IndexError):
             return Node(Unknown(text.strip(), "unparsable interpolation"), tree_span(tree))
         # Same module, locals, each/count instance and file() budget; only the source differs.
         inner = self.with_source(SourceFile(self.source.path, "x = " + text.strip()))
