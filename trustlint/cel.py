@@ -7,14 +7,10 @@ reads `google.x` as a protobuf package path, so the variable is renamed before c
 
 from __future__ import annotations
 
-import logging
 import re
 
 from .errors import AnalysisError
 from .source import Span
-
-logging.getLogger("celpy").setLevel(logging.CRITICAL)
-logging.getLogger("Evaluator").setLevel(logging.CRITICAL)
 
 _STRING_OR_GOOGLE = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\bgoogle\s*\.")
 MAX_EXPRESSION = 4096  # GCP's own limit for attribute conditions
@@ -32,7 +28,12 @@ def _environment():
     """The interpreted runner: cel-python's compiled runner cannot call custom functions."""
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
+        import logging
+
         import celpy
+
+        logging.getLogger("celpy").setLevel(logging.CRITICAL)  # CEL errors are reported as findings
+        logging.getLogger("Evaluator").setLevel(logging.CRITICAL)
 
         from .rules import cel_environment
 

@@ -65,7 +65,20 @@ def _trie_pattern(words: list[bytes]) -> bytes:
 # Compiled in lower case and matched against the lowered bytes: re's IGNORECASE on a long
 # alternation cost ~2 ms a file, nine times the lowering and a case-sensitive search.
 FEDERATION = re.compile(_trie_pattern(sorted({w.lower().encode() for w in RELEVANT_WORDS})))
-RELEVANT = re.compile(b"|".join([FEDERATION.pattern, *RELEVANT_PATTERNS]))
+
+
+class _EitherPattern:
+    """Searches with one pattern, then the other: compiling their union again cost ~3 ms of
+    every process's start-up."""
+
+    def __init__(self, first: re.Pattern, second: re.Pattern):
+        self.first, self.second = first, second
+
+    def search(self, data: bytes) -> re.Match | None:
+        return self.first.search(data) or self.second.search(data)
+
+
+RELEVANT = _EitherPattern(FEDERATION, re.compile(b"|".join(RELEVANT_PATTERNS)))
 
 
 # A .tf file without federation content is still read beside one that has it when it may

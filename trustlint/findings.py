@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 
 from .source import Span
@@ -45,6 +44,8 @@ class Finding:
         caller = next((r.path for r in self.related if r.label.startswith("module call ")), "")
         material = "\x1f".join([self.rule_id, self.path, self.address, self.value or self.message]
                                 + ([caller] if caller else []))
+        import hashlib  # ~4 ms to import (OpenSSL): only once there is a finding
+
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
     def sort_key(self) -> tuple:

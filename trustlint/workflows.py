@@ -8,7 +8,6 @@ environment wins; else pull_request; else the pushed ref); `pull_request_target`
 
 from __future__ import annotations
 
-import configparser
 import os
 import re
 from collections import defaultdict
@@ -36,9 +35,14 @@ def repository_of(root: str, configured: str | None = None) -> str | None:
     """owner/name of the scanned repository: from the configuration, else the origin remote."""
     if configured:
         return configured
+    path = os.path.join(root, ".git", "config")
+    if not os.path.isfile(path):
+        return None
+    import configparser
+
     config = configparser.ConfigParser(strict=False)
     try:
-        config.read(os.path.join(root, ".git", "config"), encoding="utf-8")
+        config.read(path, encoding="utf-8")
         url = config.get('remote "origin"', "url", fallback="")
     except (configparser.Error, OSError, UnicodeDecodeError):
         return None
