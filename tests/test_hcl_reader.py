@@ -13,7 +13,6 @@ import hcl2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lark.exceptions import LarkError
 
 from trustlint.parsers import hcl, hcl_reader
 from trustlint.scan import ScanOptions, run_scan
@@ -21,42 +20,7 @@ from trustlint.scan import ScanOptions, run_scan
 from .conftest import REPO_ROOT
 
 
-def _describe(node) -> tuple:
-    if hasattr(node, "data"):
-        meta = node.meta
-        where = None if getattr(meta, "empty", True) else (meta.line, meta.column, meta.end_line, meta.end_column)
-        return ("tree", str(node.data), where)
-    return ("token", node.type, str(node), node.line, node.column, node.end_line, node.end_column)
-
-
-def _difference(reference, ours, path: str = "") -> str | None:
-    """Where two parse trees first differ, or None."""
-    if _describe(reference) != _describe(ours):
-        return f"{path}: python-hcl2 {_describe(reference)} != reader {_describe(ours)}"
-    if hasattr(reference, "data"):
-        if len(reference.children) != len(ours.children):
-            return (f"{path}/{reference.data}: python-hcl2 children {[_describe(c)[:2] for c in reference.children]}"
-                    f" != reader {[_describe(c)[:2] for c in ours.children]}")
-        for index, (a, b) in enumerate(zip(reference.children, ours.children)):
-            found = _difference(a, b, f"{path}/{reference.data}[{index}]")
-            if found:
-                return found
-    return None
-
-
-def _verdict(text: str) -> str:
-    """'same', 'declined' (the reader left it to python-hcl2), 'both-reject', or what differs."""
-    try:
-        reference = hcl2.parses_to_tree(text)
-    except (LarkError, RecursionError):
-        reference = None
-    try:
-        ours = hcl_reader.read(text)
-    except hcl_reader.Unsupported:
-        return "both-reject" if reference is None else "declined"
-    if reference is None:
-        return "reader accepted what python-hcl2 rejects"
-    return _difference(reference, ours) or "same"
+_verdict = hcl_reader.verdict
 
 
 def test_terminals_are_python_hcl2s():

@@ -609,3 +609,47 @@ class _Reader:
 
 
 _FOR_IF = {"if": "IF"}
+
+
+# -- comparison with python-hcl2 (tests/test_hcl_reader.py, bench/compare_hcl_reader.py) ----------
+
+def _describe(node) -> tuple:
+    if hasattr(node, "data"):
+        meta = node.meta
+        where = None if getattr(meta, "empty", True) else (meta.line, meta.column, meta.end_line, meta.end_column)
+        return ("tree", str(node.data), where)
+    return ("token", node.type, str(node), node.line, node.column, node.end_line, node.end_column)
+
+
+def difference(reference, ours, path: str = "") -> str | None:
+    """Where two parse trees (python-hcl2's, this reader's) first differ, or None."""
+    if _describe(reference) != _describe(ours):
+        return f"{path}: python-hcl2 {_describe(reference)} != reader {_describe(ours)}"
+    if hasattr(reference, "data"):
+        if len(reference.children) != len(ours.children):
+            return (f"{path}/{reference.data}: python-hcl2 children {[_describe(c)[:2] for c in reference.children]}"
+                    f" != reader {[_describe(c)[:2] for c in ours.children]}")
+        for index, (a, b) in enumerate(zip(reference.children, ours.children)):
+            found = difference(a, b, f"{path}/{reference.data}[{index}]")
+            if found:
+                return found
+    return None
+
+
+def verdict(text: str) -> str:
+    """'same', 'declined' (left to python-hcl2), 'both-reject', or what differs. Imports
+    python-hcl2: for tests and the bench only."""
+    import hcl2
+    from lark.exceptions import LarkError
+
+    try:
+        reference = hcl2.parses_to_tree(text)
+    except (LarkError, RecursionError):
+        reference = None
+    try:
+        ours = read(text)
+    except Unsupported:
+        return "both-reject" if reference is None else "declined"
+    if reference is None:
+        return "reader accepted what python-hcl2 rejects"
+    return difference(reference, ours) or "same"
