@@ -6,6 +6,7 @@ import re
 
 from .errors import AnalysisError
 from .findings import Finding, Related
+from .rule_expr import is_plain_json
 from .rules import Rule, compile_rule, evaluate
 from .source import Span
 
@@ -38,13 +39,42 @@ def _span(location: dict | None) -> Span:
     return Span(location["line"], location["column"], location["end_line"], location["end_column"])
 
 
+class _CelValues:
+    """A fact, and each for_each item of it, converted for cel-python only when some rule
+    expression needs cel-python (rules.evaluate), and then once. A fact that is not plain
+    JSON is converted up front, so a fact cel-python cannot take fails here as it always did
+    (ValueError, OverflowError, TypeError), whether or not a rule would need cel-python."""
+
+    def __init__(self, fact: dict):
+        self.fact = fact
+        self._fact = None
+        self._items: dict[int, tuple] = {}  # id(item) -> (item, converted item)
+        if not is_plain_json(fact):
+            self._converted_fact()
+
+    def _converted_fact(self):
+        if self._fact is None:
+            import celpy
+
+            self._fact = celpy.json_to_cel(self.fact)
+        return self._fact
+
+    def activation(self, kind: str, item) -> dict:
+        activation = {kind: self._converted_fact()}
+        if item is not None:
+            if id(item) not in self._items:
+                import celpy
+
+                self._items[id(item)] = (item, celpy.json_to_cel(item))
+            activation["item"] = self._items[id(item)][1]
+        return activation
+
+
 class Engine:
     def __init__(self, rules: list[Rule]):
         self.rules = rules  # compiled on first use: a scan pays only for the kinds it meets
 
     def run(self, facts: list[dict]) -> list[Finding]:
-        import celpy
-
         findings: list[Finding] = []
         for fact in facts:
             kind = fact["kind"]
@@ -52,37 +82,37 @@ class Engine:
             if not applicable:
                 continue
             try:
-                cel_fact = celpy.json_to_cel(fact)
+                converted = _CelValues(fact)
             except (ValueError, OverflowError, TypeError) as exc:
                 findings.append(self._rule_failure(applicable[0], fact, AnalysisError(f"facts cannot be evaluated ({exc})")))
                 continue
             for rule in applicable:
                 try:
                     compile_rule(rule)
-                    findings.extend(self._apply(rule, fact, cel_fact))
+                    findings.extend(self._apply(rule, fact, converted))
                 except AnalysisError as exc:
                     findings.append(self._rule_failure(rule, fact, exc))
         return findings
 
-    def _apply(self, rule: Rule, fact: dict, cel_fact) -> list[Finding]:
-        import celpy
-
+    def _apply(self, rule: Rule, fact: dict, converted: _CelValues) -> list[Finding]:
         kind = fact["kind"]
         items = [None]
         if rule.for_each:
             items = lookup({kind: fact}, rule.for_each) or lookup(fact, rule.for_each) or []
         out = []
         for item in items:
-            scope = {kind: fact}
-            activation = {kind: cel_fact}
+            scope = {kind: fact}  # the names rule expressions and message templates read
             if item is not None:
                 scope["item"] = item
-                activation["item"] = celpy.json_to_cel(item)
-            if not evaluate(rule, "when", activation):
+
+            def cel_activation(item=item):
+                return converted.activation(kind, item)
+
+            if not evaluate(rule, "when", scope, cel_activation):
                 continue
             severity = rule.severity
             for index, case in enumerate(rule.severity_cases):
-                if evaluate(rule, f"severity_cases/{index}/when", activation):
+                if evaluate(rule, f"severity_cases/{index}/when", scope, cel_activation):
                     severity = case["severity"]
                     break
             location = lookup(scope, rule.location) or fact.get("location")

@@ -1,19 +1,19 @@
 """Declarative rules: one YAML file each, validated against schemas/rule.schema.json and
-compiled to CEL programs once per process. The file existing registers the rule."""
+compiled once per process. The file existing registers the rule.
+
+Conditions are CEL. Those within rule_expr's small subset (all the built-in ones) run
+without cel-python, which costs ~0.1 s to import; cel-python compiles the others and takes
+over whenever the subset hands an evaluation back (rule_expr.Fallback)."""
 
 from __future__ import annotations
 
 import json
-import logging
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import rule_expr
 from .errors import AnalysisError
-
-logging.getLogger("celpy").setLevel(logging.CRITICAL)  # CEL errors are reported as TL000
-logging.getLogger("Evaluator").setLevel(logging.CRITICAL)
-logging.getLogger("NameContainer").setLevel(logging.CRITICAL)
 
 
 class RuleError(Exception):
@@ -40,7 +40,7 @@ class Rule:
     related: str | None = None
     severity_cases: list = field(default_factory=list)
     tags: list = field(default_factory=list)
-    programs: dict = field(default_factory=dict, repr=False)
+    programs: dict = field(default_factory=dict, repr=False)  # expression name -> Condition
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -102,7 +102,7 @@ def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> li
         user = index >= builtin_count
         rule = load_rule_file(path, validator if user or validate_builtin else None)
         if user:
-            compile_rule(rule)  # user rules: a CEL error is a configuration error up front
+            compile_rule(rule, with_cel=True)  # user rules: a CEL error is a configuration error up front
         if rule.id in rules:
             raise RuleError(f"{path}: field id: {rule.id} is already defined by {rules[rule.id].path}")
         rules[rule.id] = rule
@@ -117,8 +117,12 @@ def cel_environment():
     its analysed grammar is cached (Lark's own cache) in a private per-user directory."""
     global _ENVIRONMENT
     if _ENVIRONMENT is None:
+        import logging
+
         import celpy
 
+        for name in ("celpy", "Evaluator", "NameContainer"):  # CEL errors are reported as TL000
+            logging.getLogger(name).setLevel(logging.CRITICAL)
         _prepare_cel_parser(celpy.CompiledRunner.tree_node_class)
         _ENVIRONMENT = celpy.Environment(runner_class=celpy.CompiledRunner)
     return _ENVIRONMENT
@@ -163,34 +167,89 @@ def _prepare_cel_parser(tree_class) -> None:
     )
 
 
-def compile_rule(rule: Rule) -> None:
-    """Compile every CEL expression of a rule; a syntax error is a RuleError naming the field."""
-    import celpy
+@dataclass
+class Condition:
+    """One rule expression: its subset program (rule_expr) when the text fits the subset, and
+    its cel-python program, compiled only when the subset cannot take the text or, on some
+    values, hands it over (rule_expr.Fallback)."""
 
-    if rule.programs:
-        return
-    env = cel_environment()
+    text: str
+    fast: rule_expr.Program | None
+    cel: object | None = None
+
+
+def _expressions(rule: Rule) -> dict[str, str]:
     expressions = {"when": rule.when}
     for index, case in enumerate(rule.severity_cases):
         expressions[f"severity_cases/{index}/when"] = case["when"]
-    for name, expression in expressions.items():
-        try:
-            rule.programs[name] = env.program(env.compile(expression))
-        except celpy.CELParseError as exc:
-            first = str(exc).splitlines()[0] if str(exc) else "syntax error"
-            raise RuleError(f"{rule.path}: field {name}: invalid CEL: {first}") from None
+    return expressions
+
+
+def compile_rule(rule: Rule, with_cel: bool = False) -> None:
+    """Compile every expression of a rule, with the subset where it fits and with cel-python
+    otherwise; `with_cel` compiles every expression with cel-python as well (user rules: a CEL
+    syntax error is a RuleError up front, whether or not the subset could run it)."""
+    if rule.programs:
+        return
+    programs = {}
+    for name, text in _expressions(rule).items():
+        condition = Condition(text, rule_expr.compile(text))
+        if condition.fast is None or with_cel:
+            condition.cel = _compile_cel(rule, name, text)
+        programs[name] = condition
+    rule.programs = programs
+
+
+def _compile_cel(rule: Rule, name: str, text: str):
+    """A cel-python program; a syntax error is a RuleError naming the field."""
+    import celpy
+
+    env = cel_environment()
+    try:
+        return env.program(env.compile(text))
+    except celpy.CELParseError as exc:
+        first = str(exc).splitlines()[0] if str(exc) else "syntax error"
+        raise RuleError(f"{rule.path}: field {name}: invalid CEL: {first}") from None
 
 
 RULE_TIME_LIMIT_SECONDS = 2.0  # one rule condition on one fact; built-in rules take microseconds
 
 
-def evaluate(rule: Rule, program_name: str, activation: dict) -> bool:
-    """Run one compiled CEL program; errors become AnalysisError (reported as TL000)."""
+def evaluate(rule: Rule, program_name: str, activation: dict, cel_activation=None) -> bool:
+    """Run one rule expression on `activation` (plain JSON values, as in the facts): with the
+    subset when it can decide, else with cel-python on `cel_activation()` (the same values
+    converted, made only when needed; by default converted here). Errors become AnalysisError
+    (reported as TL000)."""
+    condition = rule.programs[program_name]
+    if condition.fast is not None:
+        try:
+            result = condition.fast.evaluate(activation)
+        except rule_expr.Fallback:
+            pass
+        else:
+            if type(result) is bool:
+                return result
+    if condition.cel is None:
+        try:
+            condition.cel = _compile_cel(rule, program_name, condition.text)
+        except RuleError as exc:  # the subset took a text cel-python refuses: not expected
+            raise AnalysisError(f"rule {rule.id} ({rule.name}) failed: {exc}") from None
+    converted = cel_activation() if cel_activation is not None else _to_cel(activation)
+    return _evaluate_cel(rule, condition.cel, converted)
+
+
+def _to_cel(activation: dict) -> dict:
+    import celpy
+
+    return {name: celpy.json_to_cel(value) for name, value in activation.items()}
+
+
+def _evaluate_cel(rule: Rule, program, activation: dict) -> bool:
+    """Run one cel-python program under the time limit."""
     import celpy
 
     from .deadline import TimeLimitExceeded, time_limit
 
-    program = rule.programs[program_name]
     try:
         with time_limit(RULE_TIME_LIMIT_SECONDS):
             result = program.evaluate(activation)
