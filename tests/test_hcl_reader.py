@@ -56,6 +56,7 @@ QUIRKS = {
     "block labels of every kind": 'resource "aws_iam_role" plain {\n}\nlocals {}\ndynamic "statement" {\n  for_each = x\n  content {}\n}\nx y z\n{\n  a = 1\n}\n',
     "newline before an operator is merged into it": "a = x\n  || y\nb = 1\n  + 2\n  * 3\nc = p\n  ? q\n  : r\n",
     "a binary operation takes the newlines after it": "a = x + y\n\n# c\nb = x * y + z // c\nc = x == y\n",
+    "a looser operator after an operation and a comment": "a = b * c /* c */ - d\nb = x + y /* c */ || z\n",
     "comments of every kind": "# one\n// two\n/* three\n*/ a = 1 # four\nb = 2 /* five */\n",
     "numbers": "a = [1, -2, -25, 1.5, -2.5e3, 1e5, 0.5E-2, 12]\nb = x -1\nc = 10 - -1\n",
     "unary operators": "a = -x\nb = !x.y\nc = !(a && b)\n",
@@ -92,10 +93,14 @@ REJECTED = {
     "a stray character": "a = 1 @\n",
     "two operators": "a = 1 + * 2\n",
     "a double negation": "a = - -1\n",
+    # A comment before `-` stays a token of its own (it merges into the other operators).
+    "a tighter minus after an operation and a comment": "a = b || c /* c */ - d\n",
+    "a minus after an operation and a comment": "x = [] || {} /* c */ -x\n",
     "a trailing comma after a line break": "a = f(1\n,)\n",
     "an ellipsis after a comment": "a = f(x /* c */ ...)\n",
     # After two line breaks python-hcl2 lexes in a state that takes every keyword.
     "a keyword-named variable after a comment line": "a = [\n  # c\n  in\n]\n",
+    "a literal-named for variable after a comment": "a = [for\n/* c */ true in x : 1]\n",
     "a keyword-named collection after a comment": "a = { for k, v in\n/* c */ for_each : k => v }\n",
 }
 

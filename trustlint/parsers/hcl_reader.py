@@ -148,9 +148,9 @@ class _Reader:
 
     def take(self, mode: int = _AFTER, words: dict = _LITERALS) -> Token:
         token = self.peek(mode, words)
-        if token.type == "NAME" and self.newline_run >= 2 and token in _KEYWORDS:
+        if token.type == "NAME" and self.newline_run >= 2 and token in _NAMES:
             # python-hcl2 lexes a word after two line breaks in a state that takes every
-            # keyword: `in`, `if`, `for`... are keywords there, where a name was expected.
+            # keyword: `in`, `if`, `true`... are keywords there, where a name was expected.
             raise Unsupported(f"keyword {token!r} after line breaks")
         self.pos, self.line, self.line_start = self.peeked[2]
         self.peeked = None
@@ -336,15 +336,21 @@ class _Reader:
 
     def binary(self, lowest: int) -> Tree:
         left = self.unary()
+        ceiling = None  # after an operation took the newlines after it: no tighter operator
         while True:
             level = _BINARY_LEVEL.get(self.peek().type)
             if level is None or level < lowest:
                 return left
+            if ceiling is not None and level > ceiling:
+                raise Unsupported("a tighter operator after an operation and a comment")
             term = [Tree("binary_operator", [self.take()])]
             self._add_newlines(term, _START)
             term.append(self.binary(level + 1))
             children = [left, Tree("binary_term", term)]
-            self._add_newlines(children)  # an LALR shift: the innermost operation takes them
+            newlines = self.newlines()  # an LALR shift: the innermost operation takes them
+            if newlines is not None:
+                children.append(newlines)
+            ceiling = level if newlines is not None else None
             left = Tree("binary_op", children)
 
     def unary(self) -> Tree:
