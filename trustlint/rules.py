@@ -64,15 +64,21 @@ def _schema() -> dict:
     return json.loads(text)
 
 
-def load_rule_file(path: Path, validator) -> Rule:
-    """Read one rule file; `validator` None skips the schema check (built-in rules, which the
-    test suite validates, so a scan does not pay for jsonschema)."""
+def read_rule_data(path: Path) -> dict:
+    """A rule file's YAML as data, or RuleError naming the file."""
     import yaml
 
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
+
+
+def load_rule_file(path: Path, validator, data: dict | None = None) -> Rule:
+    """Read one rule file (or take its data, already read); `validator` None skips the schema
+    check (built-in rules, which the test suite validates, so a scan does not pay for jsonschema)."""
+    if data is None:
+        data = read_rule_data(path)
     if validator is None:
         return Rule(path=str(path), **data)
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
@@ -92,6 +98,12 @@ def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> li
         validator = jsonschema.Draft202012Validator(_schema())
     files = sorted(builtin_rules_dir().glob("*.yaml"))
     builtin_count = len(files)
+    if validate_builtin:
+        builtin_data = [read_rule_data(path) for path in files]
+    else:
+        from .rule_cache import cached_rule_data
+
+        builtin_data = cached_rule_data(files, read_rule_data)  # PyYAML only when a file changed
     for directory in extra_dirs:
         folder = Path(directory)
         if not folder.is_dir():
@@ -100,7 +112,8 @@ def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> li
     rules: dict[str, Rule] = {}
     for index, path in enumerate(files):
         user = index >= builtin_count
-        rule = load_rule_file(path, validator if user or validate_builtin else None)
+        data = None if user else builtin_data[index]
+        rule = load_rule_file(path, validator if user or validate_builtin else None, data)
         if user:
             compile_rule(rule, with_cel=True)  # user rules: a CEL error is a configuration error up front
         if rule.id in rules:
