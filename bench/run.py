@@ -77,6 +77,10 @@ class Tool:
 
 
 def trustlint_tool(python: str) -> Tool:
+    # Installed, trustlint has bytecode (pip compiles it), as Checkov in its venv does. From the
+    # working tree it has none where PYTHONDONTWRITEBYTECODE is set: every run would compile
+    # every module again (~0.1 s). So compile the tree once, as an install would.
+    subprocess.run([python, "-m", "compileall", "-q", os.path.join(REPO, "trustlint")], check=True)
     env = dict(os.environ)
     env["PYTHONPATH"] = REPO + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return Tool("trustlint", lambda target: [python, "-m", "trustlint", "scan", target, "--format", "json",
