@@ -98,7 +98,7 @@ _MERGING_TYPES = {"==": "DOUBLE_EQ", "!=": "NEQ", "<=": "LEQ", ">=": "GEQ", "&&"
                   "||": "DOUBLE_PIPE", "<": "LT", ">": "GT", "*": "ASTERISK", "%": "PERCENT",
                   "+": "PLUS", "?": "QMARK", "/": "SLASH"}
 _PUNCTUATION = {"{": "LBRACE", "}": "RBRACE", "(": "LPAR", ")": "RPAR", "]": "RSQB", ",": "COMMA",
-                "+": "PLUS", "*": "ASTERISK", "/": "SLASH", "%": "PERCENT", "?": "QMARK"}
+                "+": "PLUS", "*": "ASTERISK", "/": "SLASH", "%": "PERCENT", "?": "QMARK", "<": "LT", ">": "GT"}
 _TWO_CHARS = {"==": "DOUBLE_EQ", "=>": "FOR_OBJECT_ARROW", "!=": "NEQ", "<=": "LEQ", ">=": "GEQ",
               "&&": "DOUBLE_AMP", "||": "DOUBLE_PIPE", "::": "COLONS"}
 
@@ -233,7 +233,7 @@ class _Reader:
         pair = _TWO_CHARS.get(text[pos : pos + 2])
         if pair is not None:
             return self._token(pair, pos, pos + 2)
-        single = _PUNCTUATION.get(char) or {"<": "LT", ">": "GT"}.get(char)
+        single = _PUNCTUATION.get(char)
         if single is not None:
             return self._token(single, pos, pos + 1)
         raise Unsupported(f"character {char!r}")
