@@ -15,7 +15,7 @@ from .conftest import REPO_ROOT
 
 def _rule_files(tmp_path, count=2):
     folder = tmp_path / "rules"
-    folder.mkdir()
+    folder.mkdir(parents=True)
     files = []
     for index in range(count):
         path = folder / f"TL90{index}.yaml"
@@ -66,11 +66,12 @@ def test_an_unreadable_or_foreign_cache_is_ignored_and_replaced(tmp_path, monkey
     monkeypatch.delenv("TRUSTLINT_NO_CACHE", raising=False)
     files = _rule_files(tmp_path)
     read, calls = _counting_reader()
-    cache = rules.cache_dir() / "builtin-rules.json"
+    rule_cache.cached_rule_data(files, read)  # where this installation's cache file goes
+    (cache,) = rules.cache_dir().glob("builtin-rules-*.json")
     for planted in ("{not json", "[1, 2]", json.dumps({"key": "other", "rules": [{"id": "X"}]})):
         cache.write_text(planted, encoding="utf-8")
         assert rule_cache.cached_rule_data(files, read)[0]["id"] == "TL900"
-    assert len(calls) == 6
+    assert len(calls) == 2 + 3 * 2
     assert json.loads(cache.read_text())["rules"][0]["id"] == "TL900"  # rewritten
 
 
@@ -84,7 +85,20 @@ def test_data_json_would_change_is_not_cached(tmp_path, monkeypatch):
     second = rule_cache.cached_rule_data(files, read)
     assert first == second and str(first[0]["since"]) == "2024-01-01" and 1 in first[0]
     assert len(calls) == 2
-    assert not (rules.cache_dir() / "builtin-rules.json").exists()
+    assert not list(rules.cache_dir().glob("builtin-rules-*.json"))
+
+
+def test_two_installations_keep_a_cache_each(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("TRUSTLINT_NO_CACHE", raising=False)
+    first = _rule_files(tmp_path / "one")
+    second = _rule_files(tmp_path / "two")
+    read, calls = _counting_reader()
+    for _ in range(3):
+        rule_cache.cached_rule_data(first, read)
+        rule_cache.cached_rule_data(second, read)
+    assert len(calls) == 4  # each read once, not again on every alternation
+    assert len(list(rules.cache_dir().glob("builtin-rules-*.json"))) == 2
 
 
 def test_no_cache_when_turned_off(tmp_path, monkeypatch):
@@ -102,7 +116,7 @@ def test_built_in_rules_from_the_cache_equal_the_yaml(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("TRUSTLINT_NO_CACHE", raising=False)
     from_yaml = rules.load_rules()
-    assert (tmp_path / "cache" / "trustlint" / "builtin-rules.json").exists()
+    assert len(list((tmp_path / "cache" / "trustlint").glob("builtin-rules-*.json"))) == 1
     from_cache = rules.load_rules()
     assert [r.id for r in from_cache] == [r.id for r in from_yaml] and len(from_yaml) >= 15
     assert all(vars(a) == vars(b) for a, b in zip(from_cache, from_yaml))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import zlib
 from pathlib import Path
 from typing import Callable
 
@@ -38,7 +39,9 @@ def cached_rule_data(files: list[Path], read: Callable[[Path], dict]) -> list[di
         key = _key(files)
     except OSError:
         return [read(path) for path in files]
-    cache = directory / "builtin-rules.json"
+    # One file per installation (its paths are in the key): a pre-commit environment and a
+    # development install used in turn do not overwrite each other's cache on every run.
+    cache = directory / f"builtin-rules-{zlib.crc32(json.dumps(key).encode()):08x}.json"
     try:
         stored = json.loads(cache.read_text(encoding="utf-8"))
         if stored.get("key") == key and len(stored.get("rules", [])) == len(files):
