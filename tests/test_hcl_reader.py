@@ -96,6 +96,7 @@ REJECTED = {
     # A comment before `-` stays a token of its own (it merges into the other operators).
     "a tighter minus after an operation and a comment": "a = b || c /* c */ - d\n",
     "a minus after an operation and a comment": "x = [] || {} /* c */ -x\n",
+    "a provider function with one '::'": "a = p::n(f(1))\n",
     "a trailing comma after a line break": "a = f(1\n,)\n",
     "an ellipsis after a comment": "a = f(x /* c */ ...)\n",
     # After two line breaks python-hcl2 lexes in a state that takes every keyword.

@@ -399,7 +399,7 @@ class _Reader:
         children = [identifier]
         if self.peek().type == "COLONS":  # provider::NAME::function(...)
             for _ in range(2):
-                children.append(self.take())
+                children.append(self.expect("COLONS"))
                 children.append(Tree("identifier", [self.expect("NAME", _START)]))
         elif self.peek().type != "LPAR":
             return identifier
