@@ -74,6 +74,7 @@ QUIRKS = {
     "only comments": "# nothing\n",
     "no final newline": "a = 1",
     "a trailing comment without newline": "a = 1 # end",
+    "a chain deeper than Python's recursion limit": "a = " + " + ".join(["x"] * 1000) + "\n",
     "nested blocks": 'a "b" {\n  c {\n    d = 1\n  }\n  e "f" "g" { h = 2 }\n}\n',
 }
 

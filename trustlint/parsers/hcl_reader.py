@@ -8,8 +8,9 @@ tree: the same rule names, tokens, token types and positions, including the gram
 token, a binary operation takes the newlines after it, `for_each` is a `keyword`).
 
 It reads the HCL found in real configurations and raises `Unsupported` for anything else:
-template directives in quoted strings, escaped-quote template strings, provider functions,
-syntax errors. The caller then parses with python-hcl2, which decides (and reports errors).
+template directives in quoted strings, escaped-quote template strings, the few inputs whose
+tokens python-hcl2 reads differently from the grammar's intent (`a -12`, a keyword-named
+variable after two line breaks), syntax errors. The caller then parses with python-hcl2, which decides (and reports errors).
 tests/test_hcl_reader.py compares the two trees on every HCL file of the test suite and on
 generated inputs.
 """
@@ -627,18 +628,20 @@ def _describe(node) -> tuple:
     return ("token", node.type, str(node), node.line, node.column, node.end_line, node.end_column)
 
 
-def difference(reference, ours, path: str = "") -> str | None:
-    """Where two parse trees (python-hcl2's, this reader's) first differ, or None."""
-    if _describe(reference) != _describe(ours):
-        return f"{path}: python-hcl2 {_describe(reference)} != reader {_describe(ours)}"
-    if hasattr(reference, "data"):
-        if len(reference.children) != len(ours.children):
-            return (f"{path}/{reference.data}: python-hcl2 children {[_describe(c)[:2] for c in reference.children]}"
-                    f" != reader {[_describe(c)[:2] for c in ours.children]}")
-        for index, (a, b) in enumerate(zip(reference.children, ours.children)):
-            found = difference(a, b, f"{path}/{reference.data}[{index}]")
-            if found:
-                return found
+def difference(reference, ours) -> str | None:
+    """Where two parse trees (python-hcl2's, this reader's) first differ, or None. Iterative:
+    a long chain (`a + b + ...`) is deeper than Python's recursion limit."""
+    pending = [(reference, ours, "")]
+    while pending:
+        reference, ours, path = pending.pop()
+        if _describe(reference) != _describe(ours):
+            return f"{path}: python-hcl2 {_describe(reference)} != reader {_describe(ours)}"
+        if hasattr(reference, "data"):
+            if len(reference.children) != len(ours.children):
+                return (f"{path}/{reference.data}: python-hcl2 children {[_describe(c)[:2] for c in reference.children]}"
+                        f" != reader {[_describe(c)[:2] for c in ours.children]}")
+            pending.extend((a, b, f"{path}/{reference.data}[{index}]")
+                           for index, (a, b) in reversed(list(enumerate(zip(reference.children, ours.children)))))
     return None
 
 
