@@ -40,17 +40,15 @@ def main(argv: list[str]) -> int:
         except (OSError, UnicodeDecodeError):
             continue
         verdict = hcl_reader.verdict(text)
-        if verdict in ("same", "both-reject"):
-            verdicts[verdict] += 1
-        elif verdict == "declined":
-            verdicts[verdict] += 1
+        if verdict not in ("same", "both-reject", "declined"):
+            print(f"DIFFERENT {path}: {verdict}")
+            verdict = "different"
+        verdicts[verdict] += 1
+        if verdict == "declined":
             try:
                 hcl_reader.read(text)
-            except hcl_reader.Unsupported as why:
+            except hcl_reader.Unsupported as why:  # again, for the reason
                 declined[str(why)] += 1
-        else:
-            verdicts["different"] += 1
-            print(f"DIFFERENT {path}: {verdict}")
     print(" ".join(f"{k}={verdicts[k]}" for k in ("same", "declined", "both-reject", "different")))
     for why, count in declined.most_common():
         print(f"  declined {count}: {why}")

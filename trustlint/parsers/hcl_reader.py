@@ -109,6 +109,7 @@ _KEYWORDS = {"in": "IN", "for": "FOR", "if": "IF", "for_each": "FOR_EACH", "else
 _NAMES = {**_KEYWORDS, **_LITERALS}  # where an attribute name, block label or object key goes
 _TUPLE_START = {**_LITERALS, "for": "FOR"}
 _FOR_IN = {"in": "IN"}
+_FOR_IF = {"if": "IF"}
 _KEYWORD_TYPES = frozenset(_KEYWORDS.values())
 _LITERAL_TYPES = frozenset(_LITERALS.values())
 _BINARY_LEVEL = {"DOUBLE_PIPE": 0, "DOUBLE_AMP": 1, "DOUBLE_EQ": 2, "NEQ": 2, "LT": 3, "GT": 3,
@@ -614,8 +615,6 @@ class _Reader:
         children.append(self.expect("RBRACE"))
         return Tree("for_object_expr", children)
 
-
-_FOR_IF = {"if": "IF"}
 
 
 # -- comparison with python-hcl2 (tests/test_hcl_reader.py, bench/compare_hcl_reader.py) ----------
