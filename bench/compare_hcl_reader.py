@@ -16,7 +16,7 @@ from collections import Counter
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from trustlint.parsers import hcl_reader  # noqa: E402
+from trustlint.terraform import hcl_reader  # noqa: E402
 
 
 def _files(directories: list[str]):

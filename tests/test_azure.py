@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from trustlint.azure import parse_expression
+from trustlint.trust.azure import parse_expression
 from trustlint.errors import AnalysisError
-from trustlint.parsers.arm import _Expressions
-from trustlint.parsers.jsonpos import load_json
+from trustlint.formats.arm import _Expressions
+from trustlint.input.jsonpos import load_json
 from trustlint.source import SourceFile, Span
 from trustlint.values import Unknown
 

@@ -7,7 +7,7 @@ import textwrap
 
 import pytest
 
-from trustlint.parsers.gitlab_ci import evaluate_rule_if
+from trustlint.formats.gitlab_ci import evaluate_rule_if
 from trustlint.scan import ScanOptions, run_scan
 
 REPOSITORY = "acme/shop"

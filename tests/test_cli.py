@@ -160,7 +160,7 @@ def test_invalid_config_names_file_and_field(repo, capsys):
 
 
 def test_readme_configuration_example_is_valid(repo):
-    from trustlint.config import load_config
+    from trustlint.gate.config import load_config
 
     readme = (REPO_ROOT / "README.md").read_text()
     block = readme.split("# .trustlint.yaml\n", 1)[1].split("```", 1)[0]
@@ -228,9 +228,9 @@ def test_rules_command_explains_a_rule_and_lists_configured_rule_directories(rep
 
 
 def test_a_user_rule_that_runs_long_is_tl000_and_the_scan_finishes(repo, capsys, monkeypatch):
-    import trustlint.rules
+    import trustlint.engine.rules
 
-    monkeypatch.setattr(trustlint.rules, "RULE_TIME_LIMIT_SECONDS", 0.3)
+    monkeypatch.setattr(trustlint.engine.rules, "RULE_TIME_LIMIT_SECONDS", 0.3)
     rules = repo / "my-rules"
     rules.mkdir()
     big = "[" + ",".join(str(i) for i in range(150)) + "]"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from trustlint.discovery import discover
+from trustlint.input.discovery import discover
 from trustlint.scan import ScanOptions, run_scan
 
 ROLE = textwrap.dedent('''\
@@ -106,8 +106,8 @@ SKIP_CASES = {
 
 @pytest.mark.parametrize("case", sorted(SKIP_CASES))
 def test_what_the_shortcuts_once_missed_is_found(case, tmp_path, monkeypatch):
-    from trustlint import discovery
-    from trustlint.parsers import terraform
+    from trustlint.input import discovery
+    from trustlint.terraform import configuration as terraform
 
     shutil.copytree(DATA / "skips" / case, tmp_path / case)
     (tmp_path / case / ".git").mkdir()

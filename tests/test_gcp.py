@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trustlint.gcp import parse_member, pool_keys_of_member
+from trustlint.trust.gcp import parse_member, pool_keys_of_member
 
 from .conftest import brief
 
@@ -134,9 +134,9 @@ def test_a_condition_that_runs_long_is_tl000_not_a_hang(scan_files, monkeypatch)
     # A hostile file's CEL (nested comprehensions) is stopped by the per-expression time budget.
     import time
 
-    import trustlint.cel
+    import trustlint.trust.cel
 
-    monkeypatch.setattr(trustlint.cel, "TIME_BUDGET_SECONDS", 0.3)
+    monkeypatch.setattr(trustlint.trust.cel, "TIME_BUDGET_SECONDS", 0.3)
     big = "[" + ",".join(str(i) for i in range(150)) + "]"
     slow = f"{big}.all(x, {big}.all(y, {big}.all(z, x + y + z >= 0)))"
     provider = PROVIDER_TF.replace("CONDITION", f'"{slow}"')

@@ -5,7 +5,7 @@ from functools import lru_cache
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustlint.glob import glob_match, has_wildcard, literal_prefix
+from trustlint.trust.glob import glob_match, has_wildcard, literal_prefix
 
 
 def oracle(pattern: str, value: str) -> bool:

@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from trustlint.errors import AnalysisError
-from trustlint.parsers.hcl import outline, parse_hcl, source_outline
-from trustlint.parsers.terraform import _needed_blocks, may_matter
+from trustlint.terraform.hcl import outline, parse_hcl, source_outline
+from trustlint.terraform.configuration import _needed_blocks, may_matter
 from trustlint.source import SourceFile
 
 TRICKY = textwrap.dedent('''\
@@ -136,7 +136,7 @@ def test_a_syntax_error_in_a_skipped_block_no_longer_hides_the_trust_in_the_same
           })
         }
         '''))
-    from trustlint.parsers import terraform
+    from trustlint.terraform import configuration as terraform
     from trustlint.scan import ScanOptions, run_scan
 
     monkeypatch.chdir(tmp_path)

@@ -1,4 +1,4 @@
-"""The fast HCL reader (trustlint/parsers/hcl_reader.py) must build exactly python-hcl2's parse
+"""The fast HCL reader (trustlint/terraform/hcl_reader.py) must build exactly python-hcl2's parse
 tree - rule names, tokens, token types, positions - or decline. Compared here on every HCL file
 of the repository, on the grammar's quirks one by one, on generated and mutated inputs, and by
 whole scans with the reader switched off. (bench/compare_hcl_reader.py runs the same comparison
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trustlint.parsers import hcl, hcl_reader
+from trustlint.terraform import hcl, hcl_reader
 from trustlint.scan import ScanOptions, run_scan
 
 from .conftest import REPO_ROOT

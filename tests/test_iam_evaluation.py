@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustlint.aws import RoleInput, build_role
+from trustlint.trust.aws import RoleInput, build_role
 from trustlint.model import ScanModel
-from trustlint.parsers.terraform_eval import from_plain
+from trustlint.terraform.evaluator import from_plain
 from trustlint.source import Span
 
 from .test_glob import oracle

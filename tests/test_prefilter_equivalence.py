@@ -1,6 +1,6 @@
 """The shortcuts that keep scans fast are optimisations only: the byte-level pre-filter
-(trustlint.discovery.RELEVANT) and leaving Terraform blocks that cannot matter unparsed
-(trustlint.parsers.terraform.may_matter, unused variables). A synthetic corpus from bench/generate.py, the
+(trustlint.input.discovery.RELEVANT) and leaving Terraform blocks that cannot matter unparsed
+(trustlint.terraform.configuration.may_matter, unused variables). A synthetic corpus from bench/generate.py, the
 examples and every rule fixture with Terraform scan to the same findings without them."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from collections import Counter
 
 import pytest
 
-from trustlint import discovery
-from trustlint.parsers import terraform
+from trustlint.input import discovery
+from trustlint.terraform import configuration as terraform
 from trustlint.scan import ScanOptions, run_scan
 
 from .conftest import REPO_ROOT

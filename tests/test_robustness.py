@@ -182,7 +182,7 @@ def test_output_is_byte_identical_whatever_the_creation_order(tmp_path, monkeypa
 def test_unreadable_file_is_reported(scan_files, tmp_path, monkeypatch):
     import builtins
 
-    import trustlint.discovery
+    import trustlint.input.discovery
 
     (tmp_path / "secret.tf").write_text(WILDCARD_TRUST)
 
@@ -191,7 +191,7 @@ def test_unreadable_file_is_reported(scan_files, tmp_path, monkeypatch):
             raise PermissionError(13, "Permission denied")
         return builtins.open(path, *args, **kwargs)
 
-    monkeypatch.setattr(trustlint.discovery, "open", guarded_open, raising=False)
+    monkeypatch.setattr(trustlint.input.discovery, "open", guarded_open, raising=False)
     result = scan_files({})
     assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "secret.tf")]
     assert "Permission denied" in result.findings[0].message

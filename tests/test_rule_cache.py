@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 
-from trustlint import rule_cache, rules
+from trustlint.engine import rule_cache, rules
 
 from .conftest import REPO_ROOT
 

@@ -20,10 +20,10 @@ from celpy import celtypes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trustlint import rule_expr
-from trustlint.engine import Engine, lookup
-from trustlint.rule_expr import INT64_MAX, INT64_MIN, Fallback
-from trustlint.rules import cel_environment, load_rules
+from trustlint.engine import rule_expr
+from trustlint.engine.engine import Engine, lookup
+from trustlint.engine.rule_expr import INT64_MAX, INT64_MIN, Fallback
+from trustlint.engine.rules import cel_environment, load_rules
 from trustlint.scan import ScanOptions, run_scan
 
 from .conftest import REPO_ROOT
@@ -100,8 +100,8 @@ def real_facts() -> list[dict]:
     """The facts of examples/ and of every rule fixture (bad and good), configured as
     tests/test_rule_fixtures.py scans them."""
     from trustlint.cli import settings_from
-    from trustlint.discovery import find_root
-    from trustlint.facts import Settings, scan_facts
+    from trustlint.input.discovery import find_root
+    from trustlint.engine.facts import Settings, scan_facts
     from trustlint.scan import build_model
 
     with pytest.MonkeyPatch.context() as patch:
@@ -341,7 +341,7 @@ def test_user_rules_outside_the_subset_or_falling_back_run_through_cel_python(re
 
 
 def test_user_rule_validation_still_compiles_with_cel_python(repo):
-    from trustlint.rules import RuleError
+    from trustlint.engine.rules import RuleError
 
     rules = repo / "my-rules"
     _user_rule(rules, "ACME001", "credential.credential.owner == 'ci'")

@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from trustlint.cli import rules_table
-from trustlint.rules import builtin_rules_dir, load_rules
+from trustlint.engine.rules import builtin_rules_dir, load_rules
 
 from .conftest import REPO_ROOT
 
@@ -82,7 +82,7 @@ def test_good_example_is_clean(rule, example, scan_files):
 
 
 def test_facts_of_the_examples_match_the_published_schema(monkeypatch):
-    from trustlint.facts import Settings, scan_facts
+    from trustlint.engine.facts import Settings, scan_facts
     from trustlint.scan import ScanOptions, build_model
 
     schema = json.loads((resources.files("trustlint") / "schemas" / "facts.schema.json").read_text())

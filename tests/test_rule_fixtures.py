@@ -67,7 +67,7 @@ def test_good_case_produces_no_finding(case: Path):
 
 
 def test_every_rule_has_bad_and_good_fixtures():
-    from trustlint.rules import load_rules
+    from trustlint.engine.rules import load_rules
 
     for rule in load_rules():
         folder = RULES_DIR / f"{rule.id}-{rule.name}"

@@ -165,8 +165,8 @@ def test_policy_from_file_reports_in_the_json_file(scan_files):
 
 
 def test_for_expressions_grouping_and_splat():
-    from trustlint.parsers.hcl import parse_hcl
-    from trustlint.parsers.terraform_eval import Evaluator, Module, plain
+    from trustlint.terraform.hcl import parse_hcl
+    from trustlint.terraform.evaluator import Evaluator, Module, plain
     from trustlint.source import SourceFile
 
     source = SourceFile("m.tf", '''

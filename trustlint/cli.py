@@ -114,9 +114,9 @@ def _write(text: str, output: str | None) -> None:
 
 def settings_from(config: dict, root: str, max_session_override: int | None = None):
     """The analysis settings a configuration asks for (the command line may override the limit)."""
-    from .facts import Settings
-    from .tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
-    from .workflows import repository_of
+    from .engine.facts import Settings
+    from .trust.tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
+    from .trust.workflows import repository_of
 
     configured = config.get("max_session_duration", 3600)
     by_tier = configured if isinstance(configured, dict) else {}
@@ -133,8 +133,8 @@ def settings_from(config: dict, root: str, max_session_override: int | None = No
 
 
 def _options(args, config: dict, config_path: str | None):
-    from .discovery import DEFAULT_MAX_BYTES, find_root
-    from .gate import load_baseline
+    from .input.discovery import DEFAULT_MAX_BYTES, find_root
+    from .gate.gate import load_baseline
     from .scan import ScanOptions
 
     root = find_root(args.paths)
@@ -158,8 +158,8 @@ def _options(args, config: dict, config_path: str | None):
 
 
 def _prepare(args):
-    from .config import load_config
-    from .discovery import find_root
+    from .gate.config import load_config
+    from .input.discovery import find_root
 
     missing = [p for p in args.paths if not os.path.lexists(p)]
     if missing:
@@ -204,7 +204,7 @@ def _explain(unknowns: list) -> None:
 
 
 def _baseline(args) -> int:
-    from .gate import write_baseline
+    from .gate.gate import write_baseline
     from .scan import run_scan
 
     _, options = _prepare(args)
@@ -227,9 +227,9 @@ def rules_table(rules) -> str:
 
 
 def _list_rules(args) -> int:
-    from .config import load_config
-    from .discovery import find_root
-    from .rules import load_rules
+    from .gate.config import load_config
+    from .input.discovery import find_root
+    from .engine.rules import load_rules
 
     config, _ = load_config(find_root(["."]), None, os.getcwd())  # its rules: directories count too
     rules = load_rules(config.get("rules", []) + args.rules)
@@ -266,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    from .config import ConfigError
-    from .gate import BaselineError
-    from .rules import RuleError
+    from .gate.config import ConfigError
+    from .gate.gate import BaselineError
+    from .engine.rules import RuleError
 
     commands = {"scan": _scan, "baseline": _baseline, "rules": _list_rules}
     try:

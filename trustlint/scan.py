@@ -6,8 +6,8 @@ import datetime
 import os
 from dataclasses import dataclass, field, replace
 
-from .discovery import DEFAULT_MAX_BYTES, discover, find_root
-from .facts import Settings, scan_facts
+from .input.discovery import DEFAULT_MAX_BYTES, discover, find_root
+from .engine.facts import Settings, scan_facts
 from .findings import Finding, sort_findings
 from .model import Location, Problem, ScanModel
 from .source import FILE_START
@@ -42,9 +42,9 @@ class ScanResult:
 
 
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
-    from .parsers import parse_file
+    from .formats import parse_file
 
-    from .gate import configured_problems, parse_suppressions
+    from .gate.gate import configured_problems, parse_suppressions
 
     discovered = discover(options.paths, root, options.max_bytes, options.exclude,
                           every_module_call=bool(options.variable_files or options.variables))
@@ -55,7 +55,7 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
             model.suppressions.extend(parse_suppressions(source.path, source.text, options.today))
     model.suppressions.extend(configured_problems(options.suppress, options.today, options.config_path))
     if discovered.context:
-        from .parsers.terraform import scan_configuration
+        from .terraform.configuration import scan_configuration
 
         try:
             model.extend(scan_configuration(discovered.context, root, options.variable_files, options.variables))
@@ -68,7 +68,7 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
             continue  # a policy file already read through the role that uses it (file())
         model.extend(parse_file(kind, source))
     if model.gcp_grants and model.gcp_providers:
-        from .gcp import join
+        from .trust.gcp import join
 
         join(model.gcp_providers, model.gcp_grants, model)
     return model, discovered.count
@@ -82,7 +82,7 @@ def _selected(rule_id: str, options: ScanOptions) -> bool:
 
 def _check_selection(options: ScanOptions, rules: list) -> None:
     """A select/ignore entry naming no rule is a typo that would silently skip or keep rules."""
-    from .rules import RuleError
+    from .engine.rules import RuleError
 
     for kind, entries in (("select", options.select), ("ignore", options.ignore)):
         for entry in entries:
@@ -91,8 +91,8 @@ def _check_selection(options: ScanOptions, rules: list) -> None:
 
 
 def run_scan(options: ScanOptions) -> ScanResult:
-    from .engine import Engine
-    from .rules import load_rules
+    from .engine.engine import Engine
+    from .engine.rules import load_rules
 
     root = find_root(options.paths)
     model, count = build_model(options, root)
@@ -113,11 +113,11 @@ def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:
     """Only these files are reported on: the files named (pre-commit), those changed since a ref."""
     only = None
     if options.paths and all(os.path.isfile(p) for p in options.paths):
-        from .discovery import where_named
+        from .input.discovery import where_named
 
         only = {os.path.relpath(where_named(p), os.path.realpath(root)).replace(os.sep, "/") for p in options.paths}
     if options.changed_since:
-        from .gate import changed_files
+        from .gate.gate import changed_files
 
         changed = changed_files(root, options.changed_since)
         only = changed if only is None else only & changed
@@ -125,7 +125,7 @@ def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:
 
 
 def _gate(findings: list[Finding], model: ScanModel, options: ScanOptions, root: str) -> list[Finding]:
-    from .gate import apply_baseline, apply_suppressions
+    from .gate.gate import apply_baseline, apply_suppressions
 
     findings = apply_suppressions(findings, model.suppressions, options.suppress, options.today)
     only = _reported_paths(options, root)

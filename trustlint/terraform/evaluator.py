@@ -669,7 +669,7 @@ NO_SUCH_ELEMENT = "no such attribute, key or index"
 
 def call_function(evaluator: Evaluator, name: str, args: list[Node], tree) -> Node:
     """Evaluate a Terraform function call; unknown functions or arguments give Unknown."""
-    from .terraform_functions import FUNCTIONS
+    from .functions import FUNCTIONS
 
     function = FUNCTIONS.get(name.removeprefix("provider::terraform::"))
     if function is None:

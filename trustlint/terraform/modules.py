@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 
-from ..aws import RoleInput, build_role
-from ..gcp import GcpGrant, GcpProvider
+from ..trust.aws import RoleInput, build_role
+from ..trust.gcp import GcpGrant, GcpProvider
 from ..model import Location, ScanModel
 from ..source import Span
 from ..values import Node, text_of

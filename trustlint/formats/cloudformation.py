@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..aws import ProviderInput, RoleInput, build_role
+from ..trust.aws import ProviderInput, RoleInput, build_role
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
 from ..source import SourceFile, Span

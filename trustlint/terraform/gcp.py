@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import posixpath
 
-from ..gcp import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
+from ..trust.gcp import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..model import Location, ScanModel, StaticCredential
 from ..values import Node, Ref, text_of
 from .hcl import Block
-from .terraform_eval import Evaluator, Module
+from .evaluator import Evaluator, Module
 
 _SA_GRANTS = ("google_service_account_iam_member", "google_service_account_iam_binding", "google_service_account_iam_policy")
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .errors import AnalysisError
+from ..errors import AnalysisError
 from .glob import glob_match, has_wildcard
-from .model import Admission, Constraint, Issuer, Location, ScanModel, TrustRelationship
+from ..model import Admission, Constraint, Issuer, Location, ScanModel, TrustRelationship
 from .platforms import normalise_issuer, platform_of
-from .source import Span
+from ..source import Span
 
 EXCHANGE_AUDIENCES = {"api://azureadtokenexchange", "api://azureadtokenexchangeusgov", "api://azureadtokenexchangechina"}
 
@@ -87,7 +87,7 @@ def build_trusts(fics: list[FicInput], model: ScanModel) -> None:
             try:
                 clauses = parse_expression(fic.expression, fic.expression_span or fic.location.span)
             except AnalysisError as exc:
-                from .model import Problem
+                from ..model import Problem
 
                 model.problems.append(Problem(Location(fic.location.path, exc.span), f"{fic.address}: {exc.message}", fic.address))
                 continue

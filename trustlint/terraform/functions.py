@@ -12,7 +12,7 @@ import os
 
 from ..source import SourceFile
 from ..values import Node, Template, Unknown, text_of
-from .terraform_eval import from_plain, is_fully_known, plain
+from .evaluator import from_plain, is_fully_known, plain
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -68,7 +68,7 @@ def _format(evaluator, args, span):
             continue
         parts.append(char)
         position += 1
-    from .terraform_eval import _template_node
+    from .evaluator import _template_node
 
     return _template_node(parts, span)
 
@@ -90,7 +90,7 @@ def _join(evaluator, args, span):
             if text is None:
                 return None
             parts.append(text)
-    from .terraform_eval import _template_node
+    from .evaluator import _template_node
 
     return _template_node(parts, span)
 
@@ -172,7 +172,7 @@ def _coalesce(evaluator, args, span):
 def _try(evaluator, args, span):
     """The first argument that is not an error. An argument not known statically is not an
     error: Terraform would not take the fallback, so neither may we (unknown, not the default)."""
-    from .terraform_eval import NO_SUCH_ELEMENT
+    from .evaluator import NO_SUCH_ELEMENT
 
     for arg in args:
         if isinstance(arg.value, Unknown) and arg.value.reason == NO_SUCH_ELEMENT:
@@ -214,7 +214,7 @@ def _templatefile(evaluator, args, span):
     raw = _file(evaluator, args[:1], span)
     if raw is None:
         return None
-    from .terraform_eval import Evaluator
+    from .evaluator import Evaluator
 
     template = Evaluator(evaluator.module, raw.embedded, evaluator.variable_values, evaluator.root)
     lines = raw.value.split("\n")

@@ -89,7 +89,7 @@ def load_config(root: str, explicit: str | None = None, start: str | None = None
     data = _read(path)
     import jsonschema
 
-    schema = json.loads((Path(__file__).resolve().parent / "schemas" / "config.schema.json").read_text(encoding="utf-8"))
+    schema = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "config.schema.json").read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import rule_expr
-from .errors import AnalysisError
+from ..errors import AnalysisError
 
 
 class RuleError(Exception):
@@ -48,7 +48,7 @@ class Rule:
 
 
 # The package folder (importlib.resources cost ~25 ms to import; the package is plain files).
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parent.parent
 
 
 def builtin_rules_dir() -> Path:
@@ -261,7 +261,7 @@ def _evaluate_cel(rule: Rule, program, activation: dict) -> bool:
     """Run one cel-python program under the time limit."""
     import celpy
 
-    from .deadline import TimeLimitExceeded, time_limit
+    from ..deadline import TimeLimitExceeded, time_limit
 
     try:
         with time_limit(RULE_TIME_LIMIT_SECONDS):

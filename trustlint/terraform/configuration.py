@@ -11,17 +11,17 @@ import posixpath
 import re
 from typing import Callable
 
-from ..aws import ProviderInput, RoleInput, build_role
-from ..azure import build_trusts
+from ..trust.aws import ProviderInput, RoleInput, build_role
+from ..trust.azure import build_trusts
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
 from ..source import SourceFile
 from ..values import UNKNOWN_KEY, Node, Ref, Unknown, text_of
 from .hcl import Block, parse_hcl, source_outline
-from .terraform_azure import is_azure_resource, read_azure
-from .terraform_eval import Evaluator, Module
-from .terraform_gcp import is_gcp_resource, read_gcp
-from .terraform_modules import registry_module
+from .azure import is_azure_resource, read_azure
+from .evaluator import Evaluator, Module
+from .gcp import is_gcp_resource, read_gcp
+from .modules import registry_module
 
 _ENV_TAG_KEYS = ("env", "environment", "stage", "tier", "account", "workspace")
 _MAX_MODULE_DEPTH = 5
@@ -86,7 +86,7 @@ def may_matter(block_type: str, first_label: str, text: str, file_relevant: bool
 
 
 def _names_a_federation_token(text: str) -> bool:
-    from ..discovery import RELEVANT
+    from ..input.discovery import RELEVANT
 
     return RELEVANT.search(text.lower().encode("utf-8", "replace")) is not None
 
@@ -216,7 +216,7 @@ def _tfvars(root: str, directory: str, configuration: Configuration) -> dict[str
 
 
 def _json_variables(source: SourceFile) -> dict[str, Node]:
-    from .jsonpos import load_json
+    from ..input.jsonpos import load_json
 
     document = load_json(source)
     if not isinstance(document.value, dict):
@@ -332,7 +332,7 @@ def _read_resource(address, block, ev, module, providers, fics, model) -> None:
     except RecursionError:
         model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: expression too deeply nested", address))
     except Exception as exc:  # noqa: BLE001 - one resource's bug must not stop the scan
-        from . import internal_error
+        from ..formats import internal_error
 
         model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: {internal_error(exc)}", address))
 

@@ -9,8 +9,8 @@ import posixpath
 import re
 from dataclasses import dataclass, field
 
-from .model import Location, Problem
-from .source import FILE_START, SourceFile
+from ..model import Location, Problem
+from ..source import FILE_START, SourceFile
 
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"}
 FORMATS = {".tf": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}

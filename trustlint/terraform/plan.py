@@ -8,15 +8,15 @@ JSON carries no configuration line numbers).
 
 from __future__ import annotations
 
-from ..aws import ProviderInput, RoleInput, build_role
-from ..azure import FicInput, build_trusts
-from ..gcp import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
+from ..trust.aws import ProviderInput, RoleInput, build_role
+from ..trust.azure import FicInput, build_trusts
+from ..trust.gcp import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..model import Location, ScanModel, StaticCredential
 from ..source import SourceFile, Span
 from ..values import Node, text_of
 
-from .terraform_azure import FIC_TYPES as _FIC_PARENTS
-from .terraform_azure import SECRET_TYPES
+from .azure import FIC_TYPES as _FIC_PARENTS
+from .azure import SECRET_TYPES
 
 
 def is_plan(document: Node) -> bool:

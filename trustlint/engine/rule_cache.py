@@ -19,7 +19,7 @@ FORMAT = 1  # bump when the cached shape changes
 
 
 def _key(files: list[Path]) -> list:
-    from . import __version__
+    from .. import __version__
 
     key: list = [FORMAT, __version__]
     for path in files:

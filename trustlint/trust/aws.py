@@ -11,12 +11,12 @@ import re
 from dataclasses import dataclass, field
 
 from . import iam
-from .errors import AnalysisError
+from ..errors import AnalysisError
 from .glob import has_wildcard
-from .model import Admission, Constraint, Issuer, Location, Problem, PublicTrust, ScanModel, TrustRelationship
+from ..model import Admission, Constraint, Issuer, Location, Problem, PublicTrust, ScanModel, TrustRelationship
 from .platforms import AUDIENCE_CLAIMS, AWS_EXTRA_KEYS, normalise_issuer, platform_of, subject_claims
-from .source import Span
-from .values import Node, Ref, Template, Unknown, text_of
+from ..source import Span
+from ..values import Node, Ref, Template, Unknown, text_of
 
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 _BUILTIN_FEDERATED = {

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass, field
 
 from .cel import Expression, Missing
-from .errors import AnalysisError
-from .model import Admission, Constraint, Issuer, Location, Problem, ScanModel, TrustRelationship
+from ..errors import AnalysisError
+from ..model import Admission, Constraint, Issuer, Location, Problem, ScanModel, TrustRelationship
 from .platforms import platform_of
-from .source import Span
+from ..source import Span
 
 GRANTING_ROLES = {"roles/iam.workloadidentityuser", "roles/iam.serviceaccounttokencreator", "roles/iam.serviceaccountopenidtokencreator"}
 # Attribute values that pin one repository / project / workspace (GCP's documented grain).

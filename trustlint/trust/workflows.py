@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from .aws import account_of
 from .glob import glob_match
-from .model import ScanModel, Workload
+from ..model import ScanModel, Workload
 from .probes import _github_token, _GitHubRepo
 from .tiers import TierPatterns
 
@@ -201,7 +201,7 @@ def _audience_problem(use, joined) -> dict | None:
 
 
 def _loc(location) -> dict:
-    from .facts import location_fact
+    from ..engine.facts import location_fact
 
     return location_fact(location)
 

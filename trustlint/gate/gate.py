@@ -10,7 +10,7 @@ import json
 import re
 from dataclasses import dataclass, replace
 
-from .findings import Finding
+from ..findings import Finding
 
 # `# trustlint:ignore[TL001,TL004] reason="legacy org-wide role" expires=2027-01-31`
 # (also after `//` in HCL). The comment covers its own line and the next code line.

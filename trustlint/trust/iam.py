@@ -15,10 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import AnalysisError
+from ..errors import AnalysisError
 from .glob import glob_match, has_wildcard
-from .source import SourceFile, Span
-from .values import Node, Template, Unknown, text_of
+from ..source import SourceFile, Span
+from ..values import Node, Template, Unknown, text_of
 
 _STRING_OPERATORS = {
     "stringequals": ("equals", True, False),
@@ -85,7 +85,7 @@ def policy_from_node(node: Node, path: str) -> tuple[Node, str]:
     if isinstance(node.value, dict):
         return node, path
     if isinstance(node.value, str):
-        from .parsers.jsonpos import load_json
+        from ..input.jsonpos import load_json
 
         embedded = node.embedded
         if embedded is None:

@@ -7,10 +7,10 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .glob import has_wildcard
-from .model import Admission, Constraint, Location, ScanModel, TrustRelationship
-from .probes import BREADTHS, LEGIT, Probe, probes_for
-from .tiers import DEFAULT_TIERS, TierPatterns
+from ..trust.glob import has_wildcard
+from ..model import Admission, Constraint, Location, ScanModel, TrustRelationship
+from ..trust.probes import BREADTHS, LEGIT, Probe, probes_for
+from ..trust.tiers import DEFAULT_TIERS, TierPatterns
 
 @dataclass
 class Settings:
@@ -26,7 +26,7 @@ class Settings:
     def issuer_trusted(self, url: str | None) -> bool:
         if not self.trusted_issuers or not url:
             return True  # nothing configured, or unknown: never a finding by itself
-        from .platforms import normalise_issuer
+        from ..trust.platforms import normalise_issuer
 
         return normalise_issuer(url) in {normalise_issuer(i) for i in self.trusted_issuers}
 
@@ -356,7 +356,7 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
     add_shared_subject_facts(trusts)
     facts = list(trusts)
     if model.workloads:
-        from .workflows import workload_facts
+        from ..trust.workflows import workload_facts
 
         facts.extend(workload_facts(model, trusts, settings.tiers, settings.repository))
     else:

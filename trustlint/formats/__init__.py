@@ -9,7 +9,7 @@ from ..source import FILE_START, SourceFile
 
 
 def _parse_yaml(source: SourceFile) -> ScanModel:
-    from .yamlpos import load_yaml_documents
+    from ..input.yamlpos import load_yaml_documents
 
     model = ScanModel()
     for document in load_yaml_documents(source):
@@ -18,7 +18,8 @@ def _parse_yaml(source: SourceFile) -> ScanModel:
 
 
 def _parse_document(document, source: SourceFile) -> ScanModel:
-    from . import arm, cloudformation, gcloud, github_workflow, gitlab_ci, terraform_plan
+    from . import arm, cloudformation, gcloud, github_workflow, gitlab_ci
+    from ..terraform import plan as terraform_plan
 
     if terraform_plan.is_plan(document):
         return terraform_plan.scan_plan(document, source)
@@ -31,7 +32,7 @@ def _parse_document(document, source: SourceFile) -> ScanModel:
     if cloudformation.is_template(document):
         return cloudformation.scan_template(document, source)
     if arm.is_arm_template(document) or arm.is_fic_file(document):
-        from ..azure import build_trusts
+        from ..trust.azure import build_trusts
 
         model = ScanModel()
         fics = arm.scan_arm(document, source) if arm.is_arm_template(document) else arm.scan_fic_file(document, source)
@@ -45,7 +46,7 @@ def _parse_document(document, source: SourceFile) -> ScanModel:
 
 
 def _parse_json(source: SourceFile) -> ScanModel:
-    from .jsonpos import load_json
+    from ..input.jsonpos import load_json
 
     return _parse_document(load_json(source), source)
 

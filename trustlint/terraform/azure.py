@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import posixpath
 
-from ..azure import FicInput
+from ..trust.azure import FicInput
 from ..model import Location, StaticCredential
 from ..values import Ref, text_of
 from .hcl import Block
-from .terraform_eval import Evaluator, Module
+from .evaluator import Evaluator, Module
 
 FIC_TYPES = {
     "azurerm_federated_identity_credential": ("managed-identity", ("parent_id", "user_assigned_identity_id")),

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-from .errors import AnalysisError
-from .findings import Finding, Related
+from ..errors import AnalysisError
+from ..findings import Finding, Related
 from .rule_expr import is_plain_json
 from .rules import Rule, compile_rule, evaluate
-from .source import Span
+from ..source import Span
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
 ERROR_RULE_ID = "TL000"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 
-from .errors import AnalysisError
-from .source import Span
+from ..errors import AnalysisError
+from ..source import Span
 
 _STRING_OR_GOOGLE = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\bgoogle\s*\.")
 MAX_EXPRESSION = 4096  # GCP's own limit for attribute conditions
@@ -35,7 +35,7 @@ def _environment():
         logging.getLogger("celpy").setLevel(logging.CRITICAL)  # CEL errors are reported as findings
         logging.getLogger("Evaluator").setLevel(logging.CRITICAL)
 
-        from .rules import cel_environment
+        from ..engine.rules import cel_environment
 
         # cel-python shares one parser between environments (built for the compiled runner's
         # tree class); it must exist first or later compilations fail ('checked_exception').
@@ -75,7 +75,7 @@ class Expression:
             raise AnalysisError(f"{what} is longer than {MAX_EXPRESSION} characters", span)
         import celpy
 
-        from .deadline import Budget
+        from ..deadline import Budget
 
         self.budget = Budget(TIME_BUDGET_SECONDS)
         env = _environment()
@@ -96,7 +96,7 @@ class Expression:
             activation["google_"] = celpy.json_to_cel(google)
         if attribute is not None:
             activation["attribute"] = celpy.json_to_cel(attribute)
-        from .deadline import TimeLimitExceeded
+        from ..deadline import TimeLimitExceeded
 
         try:
             with self.budget.spend():
