@@ -15,3 +15,8 @@ class AnalysisError(Exception):
 
 
 MAX_NESTING = 200
+
+
+def internal_error(exc: Exception) -> str:
+    return (f"trustlint could not analyse this file (internal error {type(exc).__name__}: {str(exc)[:120]}); "
+            "the finding stands for whatever it holds - please report it")

@@ -188,6 +188,8 @@ class ScanModel:
     workloads: list[Workload] = field(default_factory=list)
     unknowns: list = field(default_factory=list)  # (Location, expression, reason): for --explain-unknowns
     consumed_files: set = field(default_factory=set)  # files read through file()/templatefile()
+    # resources.AwsRole / AzureCredentials as read, in reading order; trust.build turns them into trusts.
+    resources: list = field(default_factory=list)
 
     def extend(self, other: "ScanModel") -> None:
         self.trusts.extend(other.trusts)
@@ -200,3 +202,4 @@ class ScanModel:
         self.workloads.extend(other.workloads)
         self.unknowns.extend(other.unknowns)
         self.consumed_files |= other.consumed_files
+        self.resources.extend(other.resources)

@@ -43,6 +43,7 @@ class ScanResult:
 
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     from .formats import parse_file
+    from .trust.build import build_trusts, join_gcp
 
     from .gate.gate import configured_problems, parse_suppressions
 
@@ -62,15 +63,14 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
         except RecursionError:
             first = next(iter(discovered.context.values()))[0]
             model.problems.append(Problem(Location(first.path, FILE_START), "configuration nested too deeply"))
+    build_trusts(model)
     consumed = {s.path for t in model.trusts for s in t.statements} | model.consumed_files
     for kind, source in discovered.files:
         if source.path in consumed:
             continue  # a policy file already read through the role that uses it (file())
         model.extend(parse_file(kind, source))
-    if model.gcp_grants and model.gcp_providers:
-        from .trust.gcp import join
-
-        join(model.gcp_providers, model.gcp_grants, model)
+    build_trusts(model)
+    join_gcp(model)
     return model, discovered.count
 
 

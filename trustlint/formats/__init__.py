@@ -3,8 +3,9 @@ Terraform is read per configuration by terraform.scan_configuration."""
 
 from __future__ import annotations
 
-from ..errors import AnalysisError
+from ..errors import AnalysisError, internal_error
 from ..model import Location, Problem, ScanModel
+from ..resources import AzureCredentials
 from ..source import FILE_START, SourceFile
 
 
@@ -32,12 +33,8 @@ def _parse_document(document, source: SourceFile) -> ScanModel:
     if cloudformation.is_template(document):
         return cloudformation.scan_template(document, source)
     if arm.is_arm_template(document) or arm.is_fic_file(document):
-        from ..trust.azure import build_trusts
-
-        model = ScanModel()
         fics = arm.scan_arm(document, source) if arm.is_arm_template(document) else arm.scan_fic_file(document, source)
-        build_trusts(fics, model)
-        return model
+        return ScanModel(resources=[AzureCredentials(fics)])
     if gcloud.is_gcloud_document(document):
         return gcloud.scan_gcloud(document, source)
     if source.path.endswith(".json") and cloudformation.is_trust_policy(document):
@@ -66,8 +63,3 @@ def parse_file(kind: str, source: SourceFile) -> ScanModel:
     except Exception as exc:  # noqa: BLE001 - a bug must not stop the scan nor pass silently
         model.problems.append(Problem(Location(source.path, FILE_START), internal_error(exc)))
     return model
-
-
-def internal_error(exc: Exception) -> str:
-    return (f"trustlint could not analyse this file (internal error {type(exc).__name__}: {str(exc)[:120]}); "
-            "the finding stands for whatever it holds - please report it")

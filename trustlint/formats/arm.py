@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-from ..trust.azure import FicInput
+from ..resources import FicInput
 from ..model import Location
 from ..source import SourceFile, Span
 from ..values import Node, Unknown

@@ -10,7 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..trust.aws import ProviderInput, RoleInput, build_role
+from ..resources import AwsRole, ProviderInput, RoleInput
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
 from ..source import SourceFile, Span
@@ -305,7 +305,7 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
         except AnalysisError as exc:
             model.problems.append(Problem(Location(source.path, exc.span), f"{logical_id}: {exc.message}", logical_id))
     for role in roles:
-        build_role(role, providers, model)
+        model.resources.append(AwsRole(role, providers))
     return model
 
 
@@ -365,7 +365,7 @@ def scan_policy_file(document: Node, source: SourceFile) -> ScanModel:
         policy=document,
         names=[name, posixpath.dirname(source.path)],
     )
-    build_role(role, {}, model)
+    model.resources.append(AwsRole(role, {}))
     return model
 
 

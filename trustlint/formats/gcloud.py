@@ -6,7 +6,7 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..trust.gcp import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
+from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..model import Lifetime, Location, ScanModel
 from ..source import SourceFile, Span
 from ..values import Node, text_of

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 
-from ..trust.azure import FicInput
+from ..resources import FicInput
 from ..model import Location, StaticCredential
 from ..values import Ref, text_of
 from .hcl import Block

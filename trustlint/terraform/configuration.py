@@ -11,10 +11,9 @@ import posixpath
 import re
 from typing import Callable
 
-from ..trust.aws import ProviderInput, RoleInput, build_role
-from ..trust.azure import build_trusts
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
+from ..resources import AwsRole, AzureCredentials, ProviderInput, RoleInput
 from ..source import SourceFile
 from ..values import UNKNOWN_KEY, Node, Ref, Unknown, text_of
 from .hcl import Block, parse_hcl, source_outline
@@ -300,14 +299,11 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
             continue
         for suffix, ev in _instances(block, evaluator.with_source(block.source), model):
             first = len(model.trusts), len(model.credentials), len(model.public)
-            _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model)
+            _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model, call_sites)
             for item in model.trusts[first[0]:] + model.credentials[first[1]:] + model.public[first[2]:]:
                 item.related.extend(call_sites)
     if fics:
-        first_trust = len(model.trusts)
-        build_trusts(fics, model)
-        for trust in model.trusts[first_trust:]:
-            trust.related.extend(call_sites)
+        model.resources.append(AzureCredentials(fics, list(call_sites)))
     for block in blocks:
         if block.type == "module" and block.labels:
             try:
@@ -316,11 +312,13 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
                 model.problems.append(_problem(exc, block, f"{prefix}module.{block.labels[0]}"))
 
 
-def _read_resource(address, block, ev, module, providers, fics, model) -> None:
+def _read_resource(address, block, ev, module, providers, fics, model, call_sites) -> None:
     try:
         kind = block.labels[0]
         if kind == "aws_iam_role":
-            build_role(_role(address, block, ev, module), providers, model)
+            role = _role(address, block, ev, module)
+            role.related = list(call_sites)
+            model.resources.append(AwsRole(role, providers))
         elif kind == "aws_iam_access_key":
             model.credentials.append(_access_key(address, block, ev, module))
         elif is_gcp_resource(block):
@@ -332,7 +330,7 @@ def _read_resource(address, block, ev, module, providers, fics, model) -> None:
     except RecursionError:
         model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: expression too deeply nested", address))
     except Exception as exc:  # noqa: BLE001 - one resource's bug must not stop the scan
-        from ..formats import internal_error
+        from ..errors import internal_error
 
         model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: {internal_error(exc)}", address))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import posixpath
 
-from ..trust.gcp import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
+from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..model import Location, ScanModel, StaticCredential
 from ..values import Node, Ref, text_of
 from .hcl import Block

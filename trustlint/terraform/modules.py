@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 
-from ..trust.aws import RoleInput, build_role
-from ..trust.gcp import GcpGrant, GcpProvider
 from ..model import Location, ScanModel
+from ..resources import AwsRole, GcpGrant, GcpProvider, RoleInput
 from ..source import Span
 from ..values import Node, text_of
 from .hcl import Block
@@ -71,8 +70,7 @@ def _statement(block: Block, issuer: str, principal: str, conditions: dict, span
 def _role(address: str, block: Block, inputs: dict, statements: list[Node], call_sites, model: ScanModel, name_input: str) -> None:
     policy = Node({"Statement": Node(statements, block.span)}, block.span)
     name = inputs.get(name_input)
-    first = len(model.trusts)
-    build_role(RoleInput(
+    model.resources.append(AwsRole(RoleInput(
         address=f"{address}.aws_iam_role.this",
         resource_type="aws_iam_role",
         path=block.source.path,
@@ -81,9 +79,8 @@ def _role(address: str, block: Block, inputs: dict, statements: list[Node], call
         policy=policy,
         max_session=inputs.get("max_session_duration"),
         names=[block.labels[0], text_of(name) or "" if name is not None else ""],
-    ), {}, model)
-    for trust in model.trusts[first:]:
-        trust.related.extend(call_sites[:-1])
+        related=list(call_sites[:-1]),
+    ), {}))
 
 
 def _github_oidc_role(address, block, inputs, call_sites, model) -> None:

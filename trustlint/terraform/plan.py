@@ -8,10 +8,9 @@ JSON carries no configuration line numbers).
 
 from __future__ import annotations
 
-from ..trust.aws import ProviderInput, RoleInput, build_role
-from ..trust.azure import FicInput, build_trusts
-from ..trust.gcp import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..model import Location, ScanModel, StaticCredential
+from ..resources import (GRANTING_ROLES, AwsRole, AzureCredentials, FicInput, GcpGrant, GcpProvider, ProviderInput,
+                         RoleInput, pool_keys_of_member)
 from ..source import SourceFile, Span
 from ..values import Node, text_of
 
@@ -65,9 +64,9 @@ def scan_plan(document: Node, source: SourceFile) -> ScanModel:
             policy = v.get("assume_role_policy")
             if policy is not None and isinstance(policy.value, str) and policy.value:
                 name = v.get("name")
-                build_role(RoleInput(address, kind, path, _header(resource), text_of(name), policy,
-                                     v.get("max_session_duration"), [address, text_of(name) or ""]),
-                           providers, model)
+                model.resources.append(AwsRole(RoleInput(address, kind, path, _header(resource), text_of(name), policy,
+                                                         v.get("max_session_duration"), [address, text_of(name) or ""]),
+                                               providers))
         elif kind == "aws_iam_access_key":
             model.credentials.append(StaticCredential("aws", address, kind, "aws-access-key", text_of(v.get("user")), location))
         elif kind == "google_service_account_key":
@@ -86,7 +85,7 @@ def scan_plan(document: Node, source: SourceFile) -> ScanModel:
         elif kind in _FIC_PARENTS:
             fics.append(_fic(address, kind, v, location))
     if fics:
-        build_trusts(fics, model)
+        model.resources.append(AzureCredentials(fics))
     return model
 
 

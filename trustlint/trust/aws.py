@@ -16,6 +16,7 @@ from .glob import has_wildcard
 from ..model import Admission, Constraint, Issuer, Location, Problem, PublicTrust, ScanModel, TrustRelationship
 from .platforms import AUDIENCE_CLAIMS, AWS_EXTRA_KEYS, normalise_issuer, platform_of, subject_claims
 from ..source import Span
+from ..resources import ProviderInput, RoleInput
 from ..values import Node, Ref, Template, Unknown, text_of
 
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
@@ -37,27 +38,6 @@ _PLACEHOLDER_REF = re.compile(r"^\u27e8([A-Za-z0-9_.\-\[\]\"]+?)\.(?:arn|id|Arn|
 # account's id, Cognito: the identity pool, CircleCI: the organisation) it names the caller.
 CALLER_CHOSEN_AUDIENCE = {"github-actions", "gitlab", "terraform-cloud", "kubernetes", "buildkite", "azure-devops", "unknown"}
 _FREE_KEYS = {"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"}
-
-
-@dataclass
-class ProviderInput:
-    address: str
-    url: str | None
-    client_ids: list[str] | None
-    location: Location
-    client_ids_location: Location | None = None
-
-
-@dataclass
-class RoleInput:
-    address: str
-    resource_type: str
-    path: str
-    header: Span
-    name: str | None
-    policy: Node | None
-    max_session: Node | None = None
-    names: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -16,28 +16,10 @@ from ..errors import AnalysisError
 from .glob import glob_match, has_wildcard
 from ..model import Admission, Constraint, Issuer, Location, ScanModel, TrustRelationship
 from .platforms import normalise_issuer, platform_of
+from ..resources import FicInput
 from ..source import Span
 
 EXCHANGE_AUDIENCES = {"api://azureadtokenexchange", "api://azureadtokenexchangeusgov", "api://azureadtokenexchangechina"}
-
-
-@dataclass
-class FicInput:
-    """One federated identity credential as a format module read it."""
-
-    address: str
-    resource_type: str
-    location: Location
-    parent: str  # the identity / application it belongs to (join key and display name)
-    parent_kind: str  # managed-identity | application
-    issuer: str | None
-    issuer_span: Span | None
-    subject: str | None
-    subject_span: Span | None
-    audiences: list[tuple[str, Span]] = field(default_factory=list)
-    expression: str | None = None  # flexible FIC claimsMatchingExpression
-    expression_span: Span | None = None
-    names: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -22,88 +22,18 @@ from .cel import Expression, Missing
 from ..errors import AnalysisError
 from ..model import Admission, Constraint, Issuer, Location, Problem, ScanModel, TrustRelationship
 from .platforms import platform_of
+from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, parse_member, pool_keys_of_member
 from ..source import Span
 
-GRANTING_ROLES = {"roles/iam.workloadidentityuser", "roles/iam.serviceaccounttokencreator", "roles/iam.serviceaccountopenidtokencreator"}
 # Attribute values that pin one repository / project / workspace (GCP's documented grain).
 _WORKLOAD_CLAIMS = ("sub", "repository", "repository_id", "project_path", "project_id", "terraform_full_workspace",
                     "terraform_workspace_id")
-_MEMBER = re.compile(
-    r"^(?P<kind>principal|principalSet)://iam\.googleapis\.com/(?P<pool>.+?/workloadIdentityPools/[^/]+|\u27e8[^\u27e9]+\u27e9)"
-    r"/(?P<rest>.*)$"
-)
 _DEFAULT_MAPPING = {"google.subject": "assertion.sub"}
-
-
-@dataclass
-class GcpProvider:
-    pool_keys: set[str]
-    address: str
-    resource_type: str
-    location: Location
-    issuer_url: str | None
-    issuer_location: Location | None
-    mapping: dict[str, tuple[str, Span]]  # target -> (CEL text, span)
-    condition: tuple[str, Span] | None
-    audiences: list[tuple[str, Span]] | None
-    kind: str = "oidc"  # oidc | aws | saml | x509
-    disabled: bool = False
-    project_number: str | None = None  # when the provider's own name gives it (gcloud exports)
-
-
-@dataclass
-class GcpGrant:
-    member: str  # rendered, unknown parts as placeholders
-    member_span: Span
-    pool_keys: set[str]
-    role: str
-    address: str
-    resource_type: str
-    location: Location
-    principal_name: str | None
-    names: list[str] = field(default_factory=list)
-    member_path: str = ""
 
 
 def _project_number(text: str | None) -> str | None:
     match = re.search(r"projects/(\d+)/locations/", text or "")
     return match.group(1) if match else None
-
-
-def parse_member(member: str) -> tuple[str, str, str | None] | None:
-    """(kind, pool, selector) for a workload identity member, else None.
-    kind: subject | group | attribute | all; selector: the subject/group/'NAME=VALUE'."""
-    match = _MEMBER.match(member)
-    if not match:
-        return None
-    rest = match.group("rest")
-    pool = match.group("pool")
-    if match.group("kind") == "principal":
-        return ("subject", pool, rest[len("subject/"):]) if rest.startswith("subject/") else None
-    if rest == "*":
-        return "all", pool, None
-    if rest.startswith("group/"):
-        return "group", pool, rest[len("group/"):]
-    if rest.startswith("attribute."):
-        name, _, value = rest[len("attribute."):].partition("/")
-        return "attribute", pool, f"{name}={value}"
-    return None
-
-
-def pool_keys_of_member(member: str, module_scope: str = "") -> set[str]:
-    """Join keys for the pool a member names: its literal pool id and any Terraform reference."""
-    parsed = parse_member(member)
-    if parsed is None:
-        return set()
-    pool = parsed[1]
-    keys = set()
-    literal = re.search(r"workloadIdentityPools/([^/\u27e8\u27e9]+)$", pool)
-    if literal:
-        keys.add(f"id:{literal.group(1)}")
-    for reference in re.findall(r"\u27e8([^\u27e9]+)\u27e9", pool):
-        address = reference.rsplit(".", 1)[0] if reference.count(".") >= 2 else reference
-        keys.add(f"tf:{module_scope}:{address.split('[')[0]}")
-    return keys
 
 
 _QUOTED = r"(?:'([^']*)'|\"([^\"]*)\")"

@@ -1,0 +1,39 @@
+"""From resources to trusts: the one place the trust layer takes what the readers found.
+
+Readers append `resources.AwsRole` and `resources.AzureCredentials` to the model in reading
+order, and GCP's two halves (providers and grants) to their own lists; this module turns them
+into `TrustRelationship`s with each cloud's semantics, in that same order, so the readers
+never call cloud semantics themselves.
+"""
+
+from __future__ import annotations
+
+from ..model import ScanModel
+from ..resources import AwsRole, AzureCredentials
+
+
+def build_trusts(model: ScanModel) -> None:
+    """Turn the resources read so far into trusts (and public trusts); empties model.resources."""
+    from . import aws, azure
+
+    for resource in model.resources:
+        first_trust, first_public = len(model.trusts), len(model.public)
+        if isinstance(resource, AwsRole):
+            aws.build_role(resource.role, resource.providers, model)
+            related = resource.role.related
+        elif isinstance(resource, AzureCredentials):
+            azure.build_trusts(resource.credentials, model)
+            related = resource.related
+        else:
+            raise TypeError(f"not a trust resource: {type(resource).__name__}")
+        for item in model.trusts[first_trust:] + model.public[first_public:]:
+            item.related.extend(related)  # the module calls that instantiate it
+    model.resources.clear()
+
+
+def join_gcp(model: ScanModel) -> None:
+    """Pair every GCP grant with every provider of the pool it names, once all files are read."""
+    if model.gcp_grants and model.gcp_providers:
+        from .gcp import join
+
+        join(model.gcp_providers, model.gcp_grants, model)
