@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from trustlint.trust.gcp import parse_member, pool_keys_of_member
+from trustlint.resources import parse_member, pool_keys_of_member
 
 from .conftest import brief
 

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from trustlint.trust.aws import RoleInput, build_role
 from trustlint.model import ScanModel
-from trustlint.terraform.evaluator import from_plain
+from trustlint.terraform.nodes import from_plain
 from trustlint.source import Span
 
 from .test_glob import oracle

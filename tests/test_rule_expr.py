@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from trustlint.engine import rule_expr
 from trustlint.engine.engine import Engine, lookup
 from trustlint.engine.rule_expr import INT64_MAX, INT64_MIN, Fallback
-from trustlint.engine.rules import cel_environment, load_rules
+from trustlint.cel_runtime import cel_environment
+from trustlint.engine.rules import load_rules
 from trustlint.scan import ScanOptions, run_scan
 
 from .conftest import REPO_ROOT

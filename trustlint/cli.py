@@ -133,8 +133,8 @@ def settings_from(config: dict, root: str, max_session_override: int | None = No
 
 
 def _options(args, config: dict, config_path: str | None):
+    from .gate.baseline import load_baseline
     from .input.discovery import DEFAULT_MAX_BYTES, find_root
-    from .gate.gate import load_baseline
     from .scan import ScanOptions
 
     root = find_root(args.paths)
@@ -204,7 +204,7 @@ def _explain(unknowns: list) -> None:
 
 
 def _baseline(args) -> int:
-    from .gate.gate import write_baseline
+    from .gate.baseline import write_baseline
     from .scan import run_scan
 
     _, options = _prepare(args)
@@ -227,9 +227,9 @@ def rules_table(rules) -> str:
 
 
 def _list_rules(args) -> int:
+    from .engine.rules import load_rules
     from .gate.config import load_config
     from .input.discovery import find_root
-    from .engine.rules import load_rules
 
     config, _ = load_config(find_root(["."]), None, os.getcwd())  # its rules: directories count too
     rules = load_rules(config.get("rules", []) + args.rules)
@@ -266,9 +266,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    from .gate.config import ConfigError
-    from .gate.gate import BaselineError
     from .engine.rules import RuleError
+    from .gate.baseline import BaselineError
+    from .gate.config import ConfigError
 
     commands = {"scan": _scan, "baseline": _baseline, "rules": _list_rules}
     try:

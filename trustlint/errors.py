@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .source import Span, FILE_START
+from .source import FILE_START, Span
 
 
 class AnalysisError(Exception):

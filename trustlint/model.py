@@ -13,11 +13,19 @@ from typing import Callable
 
 from .source import Span
 
+
 @dataclass(frozen=True)
 class Location:
     path: str
     span: Span
     label: str = ""
+
+
+def location_fact(location: Location | None) -> dict | None:
+    """A location as rules and reporters read it: path plus 1-based span."""
+    if location is None:
+        return None
+    return {"path": location.path, **location.span.to_dict()}
 
 
 @dataclass

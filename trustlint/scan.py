@@ -6,9 +6,9 @@ import datetime
 import os
 from dataclasses import dataclass, field, replace
 
-from .input.discovery import DEFAULT_MAX_BYTES, discover, find_root
 from .engine.facts import Settings, scan_facts
 from .findings import Finding, sort_findings
+from .input.discovery import DEFAULT_MAX_BYTES, discover, find_root
 from .model import Location, Problem, ScanModel
 from .source import FILE_START
 
@@ -43,9 +43,8 @@ class ScanResult:
 
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     from .formats import parse_file
+    from .gate.suppressions import configured_problems, parse_suppressions
     from .trust.build import build_trusts, join_gcp
-
-    from .gate.gate import configured_problems, parse_suppressions
 
     discovered = discover(options.paths, root, options.max_bytes, options.exclude,
                           every_module_call=bool(options.variable_files or options.variables))
@@ -117,7 +116,7 @@ def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:
 
         only = {os.path.relpath(where_named(p), os.path.realpath(root)).replace(os.sep, "/") for p in options.paths}
     if options.changed_since:
-        from .gate.gate import changed_files
+        from .gate.changed_files import changed_files
 
         changed = changed_files(root, options.changed_since)
         only = changed if only is None else only & changed
@@ -125,7 +124,8 @@ def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:
 
 
 def _gate(findings: list[Finding], model: ScanModel, options: ScanOptions, root: str) -> list[Finding]:
-    from .gate.gate import apply_baseline, apply_suppressions
+    from .gate.baseline import apply_baseline
+    from .gate.suppressions import apply_suppressions
 
     findings = apply_suppressions(findings, model.suppressions, options.suppress, options.today)
     only = _reported_paths(options, root)

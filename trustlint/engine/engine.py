@@ -6,9 +6,9 @@ import re
 
 from ..errors import AnalysisError
 from ..findings import Finding, Related
+from ..source import Span
 from .rule_expr import is_plain_json
 from .rules import Rule, compile_rule, evaluate
-from ..source import Span
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
 ERROR_RULE_ID = "TL000"

@@ -7,10 +7,11 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from ..model import Admission, Constraint, Location, ScanModel, TrustRelationship, location_fact
 from ..trust.glob import has_wildcard
-from ..model import Admission, Constraint, Location, ScanModel, TrustRelationship
 from ..trust.probes import BREADTHS, LEGIT, Probe, probes_for
 from ..trust.tiers import DEFAULT_TIERS, TierPatterns
+
 
 @dataclass
 class Settings:
@@ -29,12 +30,6 @@ class Settings:
         from ..trust.platforms import normalise_issuer
 
         return normalise_issuer(url) in {normalise_issuer(i) for i in self.trusted_issuers}
-
-
-def location_fact(location: Location | None) -> dict | None:
-    if location is None:
-        return None
-    return {"path": location.path, **location.span.to_dict()}
 
 
 def _value_location(constraint: Constraint, index: int | None) -> dict:

@@ -2,7 +2,7 @@
 
 Importing PyYAML and reading fifteen rule files cost ~20 ms of every process, a tenth of a
 pre-commit hook's budget, to get the same data each time. The parsed data is kept as JSON in
-the private per-user cache (rules.cache_dir) under a key of every file's name, size and
+the private per-user cache (cache.cache_dir) under a key of every file's name, size and
 modification time and trustlint's version; any change, or an unreadable cache, reads the YAML
 again. TRUSTLINT_NO_CACHE turns it off.
 """
@@ -30,7 +30,7 @@ def _key(files: list[Path]) -> list:
 
 def cached_rule_data(files: list[Path], read: Callable[[Path], dict]) -> list[dict]:
     """`read(path)` for every file, or the same data from the cache when no file changed."""
-    from .rules import cache_dir
+    from ..cache import cache_dir
 
     directory = cache_dir()
     if directory is None:

@@ -8,12 +8,12 @@ over whenever the subset hands an evaluation back (rule_expr.Fallback)."""
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import rule_expr
+from ..cel_runtime import cel_environment
 from ..errors import AnalysisError
+from . import rule_expr
 
 
 class RuleError(Exception):
@@ -120,64 +120,6 @@ def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> li
             raise RuleError(f"{path}: field id: {rule.id} is already defined by {rules[rule.id].path}")
         rules[rule.id] = rule
     return [rules[k] for k in sorted(rules)]
-
-
-_ENVIRONMENT = None
-
-
-def cel_environment():
-    """One CEL environment per process. Building cel-python's Lark parser costs ~0.4 s, so
-    its analysed grammar is cached (Lark's own cache) in a private per-user directory."""
-    global _ENVIRONMENT
-    if _ENVIRONMENT is None:
-        import logging
-
-        import celpy
-
-        for name in ("celpy", "Evaluator", "NameContainer"):  # CEL errors are reported as TL000
-            logging.getLogger(name).setLevel(logging.CRITICAL)
-        _prepare_cel_parser(celpy.CompiledRunner.tree_node_class)
-        _ENVIRONMENT = celpy.Environment(runner_class=celpy.CompiledRunner)
-    return _ENVIRONMENT
-
-
-def cache_dir() -> Path | None:
-    """~/.cache/trustlint (or $XDG_CACHE_HOME/trustlint), created private; None when
-    TRUSTLINT_NO_CACHE is set or it cannot be made safely."""
-    if os.environ.get("TRUSTLINT_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    path = Path(base) / "trustlint"
-    try:
-        path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        info = path.stat()
-        if info.st_uid != os.getuid() or info.st_mode & 0o077:
-            return None  # someone else could plant a cache file: do not load it
-    except OSError:
-        return None
-    return path
-
-
-def _prepare_cel_parser(tree_class) -> None:
-    import re
-
-    import celpy
-    import lark
-    from celpy import celparser
-
-    if celparser.CELParser.CEL_PARSER is not None:
-        return
-    directory = cache_dir()
-    options = {}
-    if directory is not None:
-        version = f"{getattr(celpy, '__version__', '0')}-{lark.__version__}"
-        options["cache"] = str(directory / f"cel-grammar-{version}.lark")
-    grammar = (Path(celparser.__file__).parent / "cel.lark").read_text()
-    celparser.CELParser.CEL_PARSER = lark.Lark(
-        grammar, parser="lalr", start="expr", debug=True, g_regex_flags=re.M,
-        lexer_callbacks={"IDENT": celparser.CELParser.ambiguous_literals}, propagate_positions=True,
-        maybe_placeholders=False, priority="invert", tree_class=tree_class, **options,
-    )
 
 
 @dataclass

@@ -1,5 +1,10 @@
-"""Parsers: one module per input format. `parse_file` dispatches a discovered file by format;
-Terraform is read per configuration by terraform.scan_configuration."""
+"""Formats: one module per file format other than Terraform source: CloudFormation (and plain
+trust policy JSON), ARM and Azure credential JSON, gcloud exports, GitHub workflows, GitLab CI.
+`parse_file` dispatches one discovered file by its content (Terraform plan JSON goes to
+terraform.plan); Terraform source is read per configuration by terraform.configuration.
+
+May import: the vocabulary, input/ and terraform/ (plan JSON only).
+"""
 
 from __future__ import annotations
 
@@ -19,8 +24,8 @@ def _parse_yaml(source: SourceFile) -> ScanModel:
 
 
 def _parse_document(document, source: SourceFile) -> ScanModel:
-    from . import arm, cloudformation, gcloud, github_workflow, gitlab_ci
     from ..terraform import plan as terraform_plan
+    from . import arm, cloudformation, gcloud, github_workflow, gitlab_ci
 
     if terraform_plan.is_plan(document):
         return terraform_plan.scan_plan(document, source)

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
-from ..resources import FicInput
 from ..model import Location
+from ..resources import FicInput
 from ..source import SourceFile, Span
 from ..values import Node, Unknown
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..resources import AwsRole, ProviderInput, RoleInput
 from ..errors import AnalysisError
 from ..model import Location, Problem, ScanModel, StaticCredential
+from ..resources import AwsRole, ProviderInput, RoleInput
 from ..source import SourceFile, Span
 from ..values import Node, Ref, Template, Unknown, text_of
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import posixpath
 import re
 
-from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..model import Lifetime, Location, ScanModel
+from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..source import SourceFile, Span
 from ..values import Node, text_of
 

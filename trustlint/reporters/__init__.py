@@ -1,4 +1,8 @@
-"""Reporters: one module per output format. Each exposes `render(result, options) -> str`."""
+"""Reporters: one module per output format (text, json, sarif, github, markdown). Each exposes
+`render(result, options) -> str`, and escapes everything that came from scanned files.
+
+May import: the vocabulary (findings) and trustlint's version; never the analysis layers.
+"""
 
 from __future__ import annotations
 

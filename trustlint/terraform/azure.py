@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import posixpath
 
-from ..resources import FicInput
 from ..model import Location, StaticCredential
+from ..resources import FicInput
 from ..values import Ref, text_of
-from .hcl import Block
 from .evaluator import Evaluator, Module
+from .hcl import Block
 
 FIC_TYPES = {
     "azurerm_federated_identity_credential": ("managed-identity", ("parent_id", "user_assigned_identity_id")),

@@ -16,6 +16,7 @@ from ..errors import AnalysisError
 from ..source import EmbeddedSource, SourceFile, Span
 from ..values import UNKNOWN_KEY, Node, Ref, Template, Unknown, at_use_site, text_of
 from .hcl import Attribute, Block, tree_span
+from .nodes import NO_SUCH_ELEMENT, is_fully_known, plain, template_node
 
 _SKIP = {"new_line_or_comment"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -62,33 +63,6 @@ def source_text(source: SourceFile, span: Span) -> str:
     return first + " …"
 
 
-def is_fully_known(node: Node) -> bool:
-    value = node.value
-    if isinstance(value, dict):
-        return all(is_fully_known(v) for v in value.values())
-    if isinstance(value, list):
-        return all(is_fully_known(v) for v in value)
-    return node.is_known
-
-
-def plain(node: Node):
-    """Plain Python value of a fully known node."""
-    value = node.value
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
-
-
-def from_plain(value, span: Span) -> Node:
-    if isinstance(value, dict):
-        return Node({str(k): from_plain(v, span) for k, v in value.items()}, span)
-    if isinstance(value, (list, tuple)):
-        return Node([from_plain(v, span) for v in value], span)
-    return Node(value, span)
-
-
 def _stringify(value) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -119,6 +93,11 @@ class Evaluator:
         if attr is None:
             return None
         return self.with_source(block.source).eval(attr.expr)
+
+    def for_template_file(self, source: SourceFile) -> "Evaluator":
+        """A fresh evaluator for a templatefile(): only the variables passed reach the template
+        (no locals, no count/each of the caller)."""
+        return Evaluator(self.module, source, self.variable_values, self.root)
 
     def with_source(self, source: SourceFile | None) -> "Evaluator":
         if source is None or source is self.source:
@@ -263,7 +242,7 @@ class Evaluator:
                 parts.extend(self._template_part(_trees(inner)[0], bindings))
             else:
                 return self.unknown(tree, "template directive")
-        return _template_node(parts, tree_span(tree))
+        return template_node(parts, tree_span(tree))
 
     def _template_part(self, expr, bindings) -> list:
         node = self.eval(expr, bindings)
@@ -602,20 +581,6 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", replace, text)
 
 
-def _template_node(parts: list, span: Span) -> Node:
-    merged: list = []
-    for part in parts:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        else:
-            merged.append(part)
-    if all(isinstance(p, str) for p in merged):
-        return Node("".join(merged), span)
-    if len(merged) == 1:
-        return Node(merged[0], span)
-    return Node(Template(tuple(merged)), span)
-
-
 _TEMPLATE_DIRECTIVE = re.compile(r"(?<!%)%\{~?\s*(?:for|if|else|endfor|endif)\b")
 
 
@@ -660,11 +625,6 @@ _BINARY = {
     "&&": lambda a, b: a and b,
     "||": lambda a, b: a or b,
 }
-
-
-# A known object or list without the attribute, key or index asked for: an error in
-# Terraform, which try() skips (an unknown value it does not skip).
-NO_SUCH_ELEMENT = "no such attribute, key or index"
 
 
 def call_function(evaluator: Evaluator, name: str, args: list[Node], tree) -> Node:

@@ -12,7 +12,7 @@ import os
 
 from ..source import SourceFile
 from ..values import Node, Template, Unknown, text_of
-from .evaluator import from_plain, is_fully_known, plain
+from .nodes import NO_SUCH_ELEMENT, from_plain, is_fully_known, plain, template_node
 
 MAX_FILE_BYTES = 1_000_000
 
@@ -68,9 +68,7 @@ def _format(evaluator, args, span):
             continue
         parts.append(char)
         position += 1
-    from .evaluator import _template_node
-
-    return _template_node(parts, span)
+    return template_node(parts, span)
 
 
 def _join(evaluator, args, span):
@@ -90,9 +88,7 @@ def _join(evaluator, args, span):
             if text is None:
                 return None
             parts.append(text)
-    from .evaluator import _template_node
-
-    return _template_node(parts, span)
+    return template_node(parts, span)
 
 
 def _concat(evaluator, args, span):
@@ -172,8 +168,6 @@ def _coalesce(evaluator, args, span):
 def _try(evaluator, args, span):
     """The first argument that is not an error. An argument not known statically is not an
     error: Terraform would not take the fallback, so neither may we (unknown, not the default)."""
-    from .evaluator import NO_SUCH_ELEMENT
-
     for arg in args:
         if isinstance(arg.value, Unknown) and arg.value.reason == NO_SUCH_ELEMENT:
             continue
@@ -214,9 +208,7 @@ def _templatefile(evaluator, args, span):
     raw = _file(evaluator, args[:1], span)
     if raw is None:
         return None
-    from .evaluator import Evaluator
-
-    template = Evaluator(evaluator.module, raw.embedded, evaluator.variable_values, evaluator.root)
+    template = evaluator.for_template_file(raw.embedded)
     lines = raw.value.split("\n")
     node = template._render_heredoc(lines, 0, 0, None, dict(args[1].value))
     node.span = span

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import posixpath
 
-from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..model import Location, ScanModel, StaticCredential
+from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..values import Node, Ref, text_of
-from .hcl import Block
 from .evaluator import Evaluator, Module
+from .hcl import Block
 
 _SA_GRANTS = ("google_service_account_iam_member", "google_service_account_iam_binding", "google_service_account_iam_policy")
 

@@ -8,7 +8,6 @@ evaluator (terraform_eval.py) and every block its header span for findings.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass, field
 from typing import Callable
 

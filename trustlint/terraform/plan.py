@@ -9,11 +9,19 @@ JSON carries no configuration line numbers).
 from __future__ import annotations
 
 from ..model import Location, ScanModel, StaticCredential
-from ..resources import (GRANTING_ROLES, AwsRole, AzureCredentials, FicInput, GcpGrant, GcpProvider, ProviderInput,
-                         RoleInput, pool_keys_of_member)
+from ..resources import (
+    GRANTING_ROLES,
+    AwsRole,
+    AzureCredentials,
+    FicInput,
+    GcpGrant,
+    GcpProvider,
+    ProviderInput,
+    RoleInput,
+    pool_keys_of_member,
+)
 from ..source import SourceFile, Span
 from ..values import Node, text_of
-
 from .azure import FIC_TYPES as _FIC_PARENTS
 from .azure import SECRET_TYPES
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import iam
 from ..errors import AnalysisError
-from .glob import has_wildcard
 from ..model import Admission, Constraint, Issuer, Location, Problem, PublicTrust, ScanModel, TrustRelationship
-from .platforms import AUDIENCE_CLAIMS, AWS_EXTRA_KEYS, normalise_issuer, platform_of, subject_claims
-from ..source import Span
 from ..resources import ProviderInput, RoleInput
 from ..values import Node, Ref, Template, Unknown, text_of
+from . import iam
+from .glob import has_wildcard
+from .platforms import AUDIENCE_CLAIMS, AWS_EXTRA_KEYS, normalise_issuer, platform_of, subject_claims
 
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 _BUILTIN_FEDERATED = {

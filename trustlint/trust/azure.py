@@ -10,14 +10,14 @@ Sources: ../shared/reference/oidc-claims.md (Azure section).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..errors import AnalysisError
-from .glob import glob_match, has_wildcard
 from ..model import Admission, Constraint, Issuer, Location, ScanModel, TrustRelationship
-from .platforms import normalise_issuer, platform_of
 from ..resources import FicInput
 from ..source import Span
+from .glob import glob_match, has_wildcard
+from .platforms import normalise_issuer, platform_of
 
 EXCHANGE_AUDIENCES = {"api://azureadtokenexchange", "api://azureadtokenexchangeusgov", "api://azureadtokenexchangechina"}
 

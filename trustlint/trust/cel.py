@@ -35,7 +35,7 @@ def _environment():
         logging.getLogger("celpy").setLevel(logging.CRITICAL)  # CEL errors are reported as findings
         logging.getLogger("Evaluator").setLevel(logging.CRITICAL)
 
-        from ..engine.rules import cel_environment
+        from ..cel_runtime import cel_environment
 
         # cel-python shares one parser between environments (built for the compiled runner's
         # tree class); it must exist first or later compilations fail ('checked_exception').

@@ -16,14 +16,13 @@ mapping or condition fail, and the token is rejected.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from .cel import Expression, Missing
 from ..errors import AnalysisError
 from ..model import Admission, Constraint, Issuer, Location, Problem, ScanModel, TrustRelationship
-from .platforms import platform_of
-from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, parse_member, pool_keys_of_member
+from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, parse_member
 from ..source import Span
+from .cel import Expression, Missing
+from .platforms import platform_of
 
 # Attribute values that pin one repository / project / workspace (GCP's documented grain).
 _WORKLOAD_CLAIMS = ("sub", "repository", "repository_id", "project_path", "project_id", "terraform_full_workspace",

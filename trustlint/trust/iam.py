@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import AnalysisError
-from .glob import glob_match, has_wildcard
 from ..source import SourceFile, Span
 from ..values import Node, Template, Unknown, text_of
+from .glob import glob_match, has_wildcard
 
 _STRING_OPERATORS = {
     "stringequals": ("equals", True, False),

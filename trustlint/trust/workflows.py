@@ -12,9 +12,9 @@ import os
 import re
 from collections import defaultdict
 
+from ..model import ScanModel, Workload, location_fact
 from .aws import account_of
 from .glob import glob_match
-from ..model import ScanModel, Workload
 from .probes import _github_token, _GitHubRepo
 from .tiers import TierPatterns
 
@@ -201,7 +201,6 @@ def _audience_problem(use, joined) -> dict | None:
 
 
 def _loc(location) -> dict:
-    from ..engine.facts import location_fact
 
     return location_fact(location)
 

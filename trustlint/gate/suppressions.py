@@ -1,12 +1,10 @@
-"""The pre-merge gate around findings: inline and configured suppressions (with a mandatory
-reason and an optional expiry), baselines of accepted findings, and reporting limited to
-some files (pre-commit's changed files, --changed-since)."""
+"""Suppressions: inline `trustlint:ignore[...]` comments and configured entries, each with a
+mandatory reason and an optional expiry; an invalid or expired one is itself a finding (TL009)."""
 
 from __future__ import annotations
 
 import datetime
 import fnmatch
-import json
 import re
 from dataclasses import dataclass, replace
 
@@ -138,60 +136,3 @@ def _expired(value, today: datetime.date) -> bool:
     except ValueError:
         return True
     return date < today
-
-
-# -- baselines ----------------------------------------------------------------------------------
-
-BASELINE_VERSION = 1
-
-
-def write_baseline(findings: list[Finding]) -> str:
-    entries = sorted(
-        ({"fingerprint": f.fingerprint, "rule": f.rule_id, "path": f.path, "resource": f.address} for f in findings if f.gating),
-        key=lambda e: (e["path"], e["rule"], e["resource"], e["fingerprint"]),
-    )
-    return json.dumps({"version": BASELINE_VERSION, "tool": "trustlint", "findings": entries}, indent=2) + "\n"
-
-
-class BaselineError(Exception):
-    pass
-
-
-def load_baseline(path: str) -> set[str]:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        return {entry["fingerprint"] for entry in data["findings"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise BaselineError(f"{path}: not a trustlint baseline ({exc})") from None
-
-
-def apply_baseline(findings: list[Finding], fingerprints: set[str]) -> list[Finding]:
-    """Mark findings already in the baseline. An analysis error (TL000) is never "unchanged":
-    while a file cannot be read, every later change to it would go unjudged."""
-    return [replace(f, baseline="unchanged" if f.rule_id != "TL000" and f.fingerprint in fingerprints else "new")
-            for f in findings]
-
-
-# -- reporting only some files -------------------------------------------------------------------
-
-def changed_files(root: str, ref: str) -> set[str]:
-    """Repo-relative paths changed since REF (committed, staged, unstaged and untracked)."""
-    commands = [
-        ["git", "diff", "--name-only", f"{ref}...HEAD", "--"],
-        ["git", "diff", "--name-only", "HEAD", "--"],
-        ["git", "ls-files", "--others", "--exclude-standard"],
-    ]
-    import subprocess
-
-    changed: set[str] = set()
-    for command in commands:
-        try:
-            result = subprocess.run(command, cwd=root, capture_output=True, text=True, timeout=30, check=False)
-        except (OSError, subprocess.TimeoutExpired) as exc:
-            raise BaselineError(f"--changed-since: cannot run git: {exc}") from None
-        if result.returncode != 0:
-            first_line = (result.stderr.strip() or "git failed").splitlines()[0]
-            raise BaselineError(f"--changed-since {ref}: {first_line}")
-        changed.update(line.strip() for line in result.stdout.splitlines() if line.strip())
-    return changed

@@ -1,0 +1,40 @@
+"""count and for_each: the instances of a resource, module or data block."""
+
+from __future__ import annotations
+
+from ..values import Node
+from .evaluator import Evaluator
+from .hcl import Block
+
+MAX_INSTANCES = 200
+
+
+def evaluated_instances(block: Block, ev: Evaluator) -> list[tuple[str, Evaluator]]:
+    """(address suffix, evaluator with count/each bound) per instance of a block; [("", ev)]
+    when count/for_each is absent or not known statically."""
+    if "for_each" in block.attributes:
+        collection = ev.attribute(block, "for_each")
+        if collection is not None and isinstance(collection.value, dict):
+            pairs = sorted(collection.value.items())
+        elif collection is not None and isinstance(collection.value, list) and all(
+                isinstance(i.value, str) for i in collection.value):
+            pairs = sorted((i.value, i) for i in collection.value)
+        else:
+            return [("", ev)]
+        out = []
+        for key, value in pairs[:MAX_INSTANCES]:
+            each = Node({"key": Node(key, value.span), "value": value}, value.span)
+            out.append((f'["{key}"]', ev.with_instance({"each": each})))
+        return out
+    if "count" in block.attributes:
+        count = ev.attribute(block, "count")
+        if count is not None and isinstance(count.value, bool):
+            count = Node(int(count.value), count.span)
+        if count is not None and isinstance(count.value, int):
+            if count.value <= 0:
+                return []
+            if count.value == 1:
+                return [("[0]", ev.with_instance({"count": Node({"index": Node(0, count.span)}, count.span)}))]
+            return [(f"[{i}]", ev.with_instance({"count": Node({"index": Node(i, count.span)}, count.span)}))
+                    for i in range(min(count.value, MAX_INSTANCES))]
+    return [("", ev)]
