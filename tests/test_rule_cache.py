@@ -1,4 +1,4 @@
-"""Built-in rule data kept between runs (trustlint/rule_cache.py): the same rules as the YAML,
+"""Built-in rule data kept between runs (trustlint/engine/rule_cache.py): the same rules as the YAML,
 re-read on any change, never trusted when unreadable, off with TRUSTLINT_NO_CACHE."""
 
 from __future__ import annotations

@@ -189,7 +189,7 @@ class ScanModel:
     public: list[PublicTrust] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     lifetimes: list[Lifetime] = field(default_factory=list)
-    # Halves of GCP trusts, joined across files once everything is read (gcp.join).
+    # Halves of GCP trusts, joined across files once everything is read (trust.build.join_gcp).
     gcp_providers: list = field(default_factory=list)
     gcp_grants: list = field(default_factory=list)
     suppressions: list = field(default_factory=list)  # gate.Suppression, from comments and configuration

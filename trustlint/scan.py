@@ -1,4 +1,5 @@
-"""The one place that knows the order: files → parsers → model → facts → rules → findings."""
+"""The one place that knows the order: files (input/) → formats/ and terraform/ → resources →
+trust/ → model → engine/ facts → rules → findings → gate/."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 python-hcl2's dict output drops positions and flattens `jsonencode({...})` into a string, so
 trustlint reads its raw Lark tree instead: every attribute keeps its expression tree for the
-evaluator (terraform_eval.py) and every block its header span for findings.
+evaluator (evaluator.py) and every block its header span for findings.
 """
 
 from __future__ import annotations
