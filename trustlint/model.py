@@ -90,6 +90,12 @@ class TrustRelationship:
     # Claim values the trust names (claim -> values, '*' for any run), to build probes
     # around; when empty they are read from the subject constraints.
     anchors: dict[str, list[str]] = field(default_factory=dict)
+    # The ways in (Allow statements, credentials), each a conjunction of subject patterns:
+    # [[(value, like, ignore_case), ...] per clause] — a token must match one value of every
+    # clause of one way in. Deny exemptions (StringNotLike on sub) are clauses too. None: not
+    # modelled for this cloud (trust/admission.py then adds no witness).
+    subject_conjunctions: list | None = None
+    analysis_limits: list[str] = field(default_factory=list)  # searches that hit a bound: TL000
     # Where the audience check and the subject mapping live, when not on this resource
     # (a GCP provider shared by several grants), so their findings are reported once there.
     audience_address: str = ""

@@ -11,6 +11,7 @@ from ..model import Admission, Constraint, Location, ScanModel, TrustRelationshi
 from ..trust.glob import has_wildcard
 from ..trust.probes import BREADTHS, LEGIT, Probe, probes_for
 from ..trust.tiers import DEFAULT_TIERS, TierPatterns
+from ..trust.witness import witness_probes
 
 
 @dataclass
@@ -85,12 +86,23 @@ _SUBJECT_TEMPLATES = {
 def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     """Run every probe of the trust's platform through its evaluator; keep the admitted.
     Also returns an exact subject to suggest in fixes (the workload the trust names)."""
-    admitted = []
-    probes = probes_for(trust.issuer.platform, _subject_values(trust))
-    for probe in probes:
-        admission = trust.admits(probe.claims)
+    anchored = probes_for(trust.issuer.platform, _subject_values(trust))
+    witnesses, trust.analysis_limits = witness_probes(trust)
+    admitted = [_Probed(p, a) for p in anchored if (a := trust.admits(p.claims)).admitted]
+    # A witness adds what the anchored probes missed: a breadth (or a tier at that breadth)
+    # no admitted anchored probe shows. Where both show it, the anchored probe is reported:
+    # it names the trust's own organisation and context.
+    shown = {(p.probe.breadth, p.probe.tier) for p in admitted}
+    known = {tuple(sorted(p.claims.items())) for p in anchored}
+    extra = []
+    for witness in witnesses:
+        if (witness.breadth, witness.tier) in shown or tuple(sorted(witness.claims.items())) in known:
+            continue
+        admission = trust.admits(witness.claims)
         if admission.admitted:
-            admitted.append(_Probed(probe, admission))
+            extra.append(_Probed(witness, admission))
+    admitted = extra + admitted
+    probes = anchored
     named = [p for p in probes if p.breadth == LEGIT]
     named.sort(key=lambda p: "environment" not in p.id)  # prefer a deployment environment
     suggestion = named[0].subject if named else _SUBJECT_TEMPLATES.get(trust.issuer.platform, "the exact sub of the workload")
@@ -388,6 +400,12 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
                 "rules": list(suppression.rules), "reason": suppression.reason, "problem": suppression.problem,
                 "location": {"path": suppression.path, "line": suppression.line, "column": suppression.column,
                              "end_line": suppression.line, "end_column": suppression.end_column},
+            })
+    for trust in model.trusts:
+        for limit in getattr(trust, "analysis_limits", []):
+            facts.append({
+                "kind": "problem", "address": trust.address, "path": trust.location.path,
+                "message": f"{trust.address}: {limit}", "location": location_fact(trust.location),
             })
     for problem in model.problems:
         facts.append({

@@ -37,6 +37,11 @@ _PLACEHOLDER_REF = re.compile(r"^\u27e8([A-Za-z0-9_.\-\[\]\"]+?)\.(?:arn|id|Arn|
 # account's id, Cognito: the identity pool, CircleCI: the organisation) it names the caller.
 CALLER_CHOSEN_AUDIENCE = {"github-actions", "gitlab", "terraform-cloud", "kubernetes", "buildkite", "azure-devops", "unknown"}
 _FREE_KEYS = {"sts:rolesessionname", "sts:sourceidentity", "aws:sourceidentity"}
+# Request context that says nothing about *who* calls: any caller's request can satisfy it
+# (transport, time, region, client), so a condition on it narrows no workload.
+_CONTEXT_KEYS = {"aws:securetransport", "aws:currenttime", "aws:epochtime", "aws:requestedregion", "aws:useragent",
+                 "aws:referer", "aws:tokenissuetime", "aws:viaawsservice", "aws:calledvia", "aws:calledviafirst",
+                 "aws:calledvialast"}
 
 
 @dataclass
@@ -233,7 +238,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
             return iam.ABSENT
         if "." in prefix:
             return iam.ABSENT  # another issuer's key: not in this request
-        if lowered in _FREE_KEYS:
+        if lowered in _FREE_KEYS or lowered in _CONTEXT_KEYS:
             return iam.FREE
         if lowered.startswith("aws:requesttag/") or lowered == "aws:tagkeys":
             return iam.ABSENT
@@ -285,6 +290,16 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         return Admission(False)
 
     constraints = [(_constraint(c, claim_of(c), path), claim_of(c)) for s in group.statements for c in s.clauses]
+    exemptions = [_pattern_clause(d.clauses[0]) for d in denies
+                  if len(d.clauses) == 1 and not d.unknown_condition and claim_of(d.clauses[0]) == "sub"
+                  and not d.clauses[0].positive and _pattern_clause(d.clauses[0]) is not None
+                  and iam.action_matches(d, WEB_IDENTITY) is not False and _deny_covers(d, group)]
+    conjunctions = []
+    for statement in group.statements:
+        if statement.unknown_condition:
+            continue
+        clauses = [_pattern_clause(c) for c in statement.clauses if claim_of(c) == "sub" and c.positive]
+        conjunctions.append([c for c in clauses if c is not None] + exemptions)
     max_session = role.max_session
     seconds = max_session.value if max_session is not None and isinstance(max_session.value, int) and not isinstance(max_session.value, bool) else None
     if max_session is not None and isinstance(max_session.value, str) and max_session.value.isdigit():
@@ -316,7 +331,17 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         enforced_audience_location=(provider.client_ids_location or provider.location) if provider else None,
         audience_unchecked=unchecked,
         account=account_of(text_of(group.principal_node)),
+        subject_conjunctions=conjunctions,
     )
+
+
+def _pattern_clause(clause: iam.Clause) -> list[tuple[str, bool, bool]] | None:
+    """A string clause as patterns (value, like, ignore_case); None for other operators."""
+    spec = iam._STRING_OPERATORS.get(clause.base)
+    if spec is None or clause.qualifier == "forallvalues" and not clause.positive:
+        return None
+    kind, _, ignore_case = spec
+    return [(value, kind == "like", ignore_case) for value in clause.texts()]
 
 
 def _constraint(clause: iam.Clause, claim: str | None, path: str) -> Constraint:

@@ -118,6 +118,12 @@ def _trust(parent: str, issuer: str, members: list) -> TrustRelationship:
     for fic, clauses in members:
         for claim, value in ([(c.claim, c.value) for c in clauses] if clauses else [("sub", fic.subject or "")]):
             anchors.setdefault(claim, []).append(value)
+    conjunctions = []
+    for fic, clauses in members:
+        if clauses is None:
+            conjunctions.append([[(fic.subject or "", False, False)]])  # classic: exact, '*' literal
+        else:
+            conjunctions.append([[(c.value, c.operator.lower() == "matches", False)] for c in clauses if c.claim == "sub"])
     return TrustRelationship(
         provider="azure",
         address=first.parent if len(members) > 1 else first.address,
@@ -135,4 +141,5 @@ def _trust(parent: str, issuer: str, members: list) -> TrustRelationship:
         audience_broad=unchecked_audience if platform not in ("google", "cognito", "unknown") else [],
         anchors=anchors,
         related=[Location(fic.location.path, fic.location.span, "federated credential") for fic, _ in members[1:]],
+        subject_conjunctions=conjunctions,
     )

@@ -21,7 +21,10 @@ SAME_TENANT = "same-tenant"  # another repo/project/workspace of the same org/gr
 OTHER_TENANT = "other-tenant"  # anyone else on the issuer
 BREADTHS = (LEGIT, SAME_WORKLOAD, SAME_TENANT, OTHER_TENANT)
 
-PROBE = "tl-probe"
+PROBE = "attacker"
+# Where a trust names no owner at all (repo:*/app): the owner the workload's own token would
+# carry, written as the placeholder a fix suggestion shows (never a real account's name).
+VICTIM = "OWNER"
 _MAX_ANCHORS = 3
 
 
@@ -100,7 +103,7 @@ def _github_anchors(values: dict[str, list[str]]) -> tuple[list[_GitHubRepo], li
         if name is not None:
             name, repo_id = _split_id(_clean(name))
         if not owner and name:
-            owner = f"{PROBE}-victim"  # repo:*/app: any account's repository named app
+            owner = VICTIM  # repo:*/app: any account's repository named app
         if not owner or "/" in owner:
             return
         if name is not None and (not name or "/" in name):
@@ -277,7 +280,7 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
     chosen = _chosen_by_caller(values)
     immutable = any("@" in v.split(":")[1] for v in values.get("sub", []) if v.startswith("repo:") and ":" in v)
     if not repos:
-        repos = [_GitHubRepo(f"{PROBE}-victim", None)]
+        repos = [_GitHubRepo(VICTIM, None)]
     probes: list[Probe] = []
 
     def token(repo, name, **kw):
@@ -334,7 +337,7 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             Probe("fork", token(_GitHubRepo(f"{PROBE}-fork", None), fork_name),
                   "a fork, or a same-named repository in another account", OTHER_TENANT),
         ]
-        if not repo.owner.startswith(PROBE):  # owner-name variants of a made-up owner mean nothing
+        if repo.owner != VICTIM and not repo.owner.startswith(PROBE):  # owner-name variants of a made-up owner mean nothing
             probes += [
                 Probe("similar-owner", token(_GitHubRepo(f"{repo.owner}x", None), fork_name),
                       f"an account named {repo.owner} plus one character", OTHER_TENANT),
@@ -416,7 +419,7 @@ def _gitlab_probes(values: dict[str, list[str]]) -> list[Probe]:
             Probe("fork", _gitlab_token(f"{PROBE}-fork/{name}"), "a same-named project in another namespace (a fork)", OTHER_TENANT),
         ]
         groups.append(group)
-    for group in list(dict.fromkeys(groups))[:_MAX_ANCHORS] or [f"{PROBE}-victim"]:
+    for group in list(dict.fromkeys(groups))[:_MAX_ANCHORS] or [VICTIM]:
         group_id = group_ids.get(group)
         probes += [
             Probe("other-project", _gitlab_token(f"{group}/{PROBE}-project", namespace_id=group_id), f"any project of {group}", SAME_TENANT),
@@ -466,7 +469,7 @@ def _tfc_probes(values: dict[str, list[str]]) -> list[Probe]:
         ws = ws if ws and "*" not in ws and "?" not in ws else None
         anchors.append((org, project, ws if project else None))
     probes: list[Probe] = []
-    for org, project, ws in list(dict.fromkeys(anchors))[:_MAX_ANCHORS] or [(f"{PROBE}-victim", None, None)]:
+    for org, project, ws in list(dict.fromkeys(anchors))[:_MAX_ANCHORS] or [(VICTIM, None, None)]:
         p = project or f"{PROBE}-project"
         if project and ws:
             probes += [
@@ -492,13 +495,13 @@ def _k8s_probes(values: dict[str, list[str]]) -> list[Probe]:
         if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"]:
             ns, sa = _clean(parts[2]) if parts[2] != _clean(parts[2]) else parts[2], parts[3]
             sa = sa if sa == _clean(sa) else (_clean(sa) or None)
-            anchors.append((ns or f"{PROBE}-victim", sa))
+            anchors.append((ns or VICTIM, sa))
 
     def token(ns, sa):
         return {"sub": f"system:serviceaccount:{ns}:{sa}"}
 
     probes: list[Probe] = []
-    for ns, sa in list(dict.fromkeys(anchors))[:_MAX_ANCHORS] or [(f"{PROBE}-victim", None)]:
+    for ns, sa in list(dict.fromkeys(anchors))[:_MAX_ANCHORS] or [(VICTIM, None)]:
         if sa:
             probes.append(Probe("service-account", token(ns, sa), f"service account {ns}/{sa}", LEGIT))
         probes.append(Probe("other-service-account", token(ns, f"{PROBE}-sa"), f"any service account in namespace {ns}", SAME_TENANT))

@@ -85,12 +85,12 @@ def _risky_triggers(workload: Workload) -> list[tuple[str, list[dict] | None]]:
         if branches is None:
             pass  # tag pushes only
         elif not branches or any(_any_name(b) for b in branches):
-            reasons.append(("pushes to any branch", [{"ref": "refs/heads/tl-probe-branch"}]))
+            reasons.append(("pushes to any branch", [{"ref": "refs/heads/attacker-branch"}]))
         else:
             other = [b for b in branches if b not in DEFAULT_BRANCHES and not b.startswith(("release", "v"))]
             if other:
                 reasons.append((f"pushes to branches {', '.join(other)}",
-                                [{"ref": f"refs/heads/{b.replace('*', 'tl-probe')}"} for b in other]))
+                                [{"ref": f"refs/heads/{b.replace('*', 'attacker')}"} for b in other]))
     return reasons
 
 
@@ -147,7 +147,7 @@ def job_tokens(workload: Workload, repository: str) -> list[dict]:
     if subjects and (on_default or f"repo:{repository}:ref:refs/heads/*" in subjects):
         subjects = subjects + [f"repo:{repository}:ref:refs/heads/{b}" for b in DEFAULT_BRANCHES]
     for subject in dict.fromkeys(subjects):
-        tail = subject[len(f"repo:{repository}:"):].replace("*", "tl-probe")
+        tail = subject[len(f"repo:{repository}:"):].replace("*", "attacker")
         if tail.startswith("environment:"):
             claims = _github_token(repo, name, immutable=False, template=None, environment=tail[len("environment:"):])
         elif tail == "pull_request":

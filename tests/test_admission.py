@@ -1,0 +1,234 @@
+"""Admission decided from the patterns (trust/admission.py, trust/witness.py): the shapes the
+anchored probes never anticipated, each with the exact finding and severity; the analysis
+against a brute-force oracle; and the clean shapes that must stay clean."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trustlint.trust import admission
+from trustlint.trust.admission import REPOSITORY, TENANT, WORKLOAD, witnesses
+from trustlint.trust.glob import glob_match
+
+from .conftest import brief
+
+GH = "token.actions.githubusercontent.com"
+
+
+def role_tf(condition: str, issuer: str = GH, extra_statements: str = "") -> str:
+    """An aws_iam_role whose trust has an exact audience and the given condition lines."""
+    return f'''resource "aws_iam_role" "deploy" {{
+  name = "deploy"
+  assume_role_policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = {{ Federated = "arn:aws:iam::123456789012:oidc-provider/{issuer}" }}
+      Condition = {{
+        StringEquals = {{ "{issuer}:aud" = "sts.amazonaws.com" }}
+{condition}
+      }}
+    }}{extra_statements}]
+  }})
+}}
+'''
+
+
+def like(pattern: str, issuer: str = GH, operator: str = "StringLike") -> str:
+    return f'        {operator} = {{ "{issuer}:sub" = "{pattern}" }}'
+
+
+# (condition lines, issuer, severity, text the message must hold): line 11 is the sub value.
+ESCAPES = [
+    ("repo:*:ref:refs/heads/main", GH, "critical", "admits repo:attacker/attacker-repo:ref:refs/heads/main"),
+    ("repo:*:environment:production", GH, "critical", "repo:attacker/attacker-repo:environment:production"),
+    ("repo:*:pull_request", GH, "critical", "admits repo:attacker/attacker-repo:pull_request (pull requests"),
+    ("repo:*/app:environment:production", GH, "critical", "admits repo:attacker/app:environment:production"),
+    ("repo:*/app:pull_request", GH, "critical", "admits repo:attacker/app:pull_request"),
+    ("repo:acme/*:ref:refs/heads/release", GH, "high", "admits repo:acme/attacker-repo:ref:refs/heads/release"),
+    ("repo:*acme/app:*", GH, "critical", "repo:attackeracme/app:"),
+    ("repo:ac?e/app:*", GH, "critical", "repo:acxe/app:"),
+    ("repo:acme/app:ref:refs/heads/ma?n", GH, "medium", "admits repo:acme/app:ref:refs/heads/maxn"),
+    ("organization:*:project:*:workspace:prod:run_phase:apply", "app.terraform.io", "critical",
+     "organization:attacker-org:project:"),
+    ("organization:acme:project:infra:workspace:prod*:run_phase:*", "app.terraform.io", "high",
+     "workspace:prodattacker-workspace"),
+    ("organization:acme:project:*:workspace:*foundation*:run_phase:*", "app.terraform.io", "high",
+     "organization:acme:project:attacker-project:workspace:"),
+    ("project_path:*/deploy:ref_type:branch:ref:main", "gitlab.com", "critical",
+     "admits project_path:attacker-group/deploy:ref_type:branch:ref:main"),
+    ("*:*", "api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc", "high", "another identity of the issuer's organisation"),
+]
+
+
+@pytest.mark.parametrize("pattern, issuer, severity, text", ESCAPES, ids=[e[0] for e in ESCAPES])
+def test_a_pattern_the_probes_never_anticipated_is_a_finding_with_its_witness(scan_files, pattern, issuer, severity, text):
+    text_of_file = role_tf(like(pattern, issuer), issuer)
+    result = scan_files({"main.tf": text_of_file})
+    column = text_of_file.splitlines()[10].index(f'"{pattern}"') + 1  # the value, quotes included
+    assert brief(result) == [("TL001", "main.tf", 11, column, "aws_iam_role.deploy", severity)]
+    message = result.findings[0].message
+    assert text in message and f"StringLike {pattern}" in message
+    assert "tl-probe" not in message + result.findings[0].fix
+
+
+def test_the_witness_is_a_token_the_trust_admits(scan_files):
+    result = scan_files({"main.tf": role_tf(like("repo:*:environment:production"))})
+    witness = result.findings[0].message.split(" admits ")[1].split(" ")[0]
+    assert glob_match("repo:*:environment:production", witness)
+
+
+@pytest.mark.parametrize("pattern", [
+    "repo:acme/app:ref:refs/heads/main",
+    "repo:acme/app:environment:production",
+    "repo:acme/app:pull_reques?",  # one workload: `?` can only be the `t`
+    "repo:acme/cli:ref:refs/tags/v*",  # a family of release tags of one repository
+])
+def test_a_pattern_that_names_one_workload_is_clean(scan_files, pattern):
+    assert brief(scan_files({"main.tf": role_tf(like(pattern))})) == []
+
+
+# -- conditions that do not name a workload -----------------------------------------------------
+
+def test_conditions_on_the_request_context_narrow_no_workload(scan_files):
+    condition = '''        Bool = { "aws:SecureTransport" = "true" }
+        DateLessThan = { "aws:CurrentTime" = "2030-01-01T00:00:00Z" }
+        StringEquals = { "aws:RequestedRegion" = "eu-west-1" }'''
+    tf = role_tf(condition).replace('        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }\n', "")
+    tf = tf.replace("Condition = {\n", 'Condition = {\n        StringLike = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }\n')
+    result = scan_files({"main.tf": tf})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL002", "critical")]
+
+
+# -- Deny --------------------------------------------------------------------------------------
+
+DENY = '''
+    , {{
+      Effect    = "Deny"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = {{ Federated = "arn:aws:iam::123456789012:oidc-provider/{GH}" }}
+      Condition = {{ {operator} = {{ "{GH}:sub" = "{value}" }} }}
+    }}'''
+
+
+def test_an_open_allow_narrowed_by_a_deny_to_one_owner_admits_every_repository_of_it(scan_files):
+    deny = DENY.format(GH=GH, operator="StringNotLike", value="repo:acme/*")
+    result = scan_files({"main.tf": role_tf(like("repo:*"), extra_statements=deny)})
+    assert brief(result) == [("TL001", "main.tf", 11, 68, "aws_iam_role.deploy", "high")]
+    assert "repo:acme/attacker-repo:" in result.findings[0].message
+
+
+def test_an_exact_subject_written_as_a_deny_exemption_is_not_a_wildcard(scan_files):
+    deny = DENY.format(GH=GH, operator="StringNotEquals", value="repo:acme/app:environment:production")
+    assert brief(scan_files({"main.tf": role_tf(like("repo:*"), extra_statements=deny)})) == []
+
+
+# -- the analysis itself -----------------------------------------------------------------------
+
+def test_scope_of_each_example():
+    def widest(pattern, platform="github-actions"):
+        found = witnesses(platform, "sub", [(pattern, True, False)])
+        return found[0].scope if found else None
+
+    assert widest("repo:*:ref:refs/heads/main") == TENANT
+    assert widest("repo:acme/*") == REPOSITORY
+    assert widest("repo:acme/app:*") == WORKLOAD
+    assert widest("repo:acme/app:ref:refs/heads/main") is None
+    assert widest("system:serviceaccount:mlflow:*", "kubernetes") == REPOSITORY
+    assert widest("repo:acme.*") is None  # owners hold no '.': no GitHub token matches
+
+
+def test_a_literal_star_under_stringequals_is_not_a_wildcard():
+    assert witnesses("github-actions", "sub", [("repo:acme/*", False, False)]) == []
+
+
+def test_an_unknown_part_is_one_opaque_name_never_varied(scan_files):
+    variables = 'variable "org" {}\n'
+    result = scan_files({"main.tf": role_tf(like("repo:${var.org}/app:environment:production")), "variables.tf": variables})
+    assert [f.rule_id for f in result.findings] == []
+
+
+def test_a_search_that_hits_its_bound_is_tl000_not_a_pass(scan_files, monkeypatch):
+    monkeypatch.setattr(admission, "MAX_STATES", 50)
+    result = scan_files({"main.tf": role_tf(like("repo:*/*:*"))})
+    tl000 = [f for f in result.findings if f.rule_id == "TL000"]
+    assert tl000 and "could not be decided" in tl000[0].message and tl000[0].address == "aws_iam_role.deploy"
+
+
+# -- against a brute-force oracle -------------------------------------------------------------
+
+def _variants(word: str) -> set[str]:
+    out = {word, word + "x", "x" + word, "attacker", word[:-1] or "a", word + "-" + word}
+    out |= {word[:i] + "x" + word[i + 1:] for i in range(len(word))}
+    return {w for w in out if w}
+
+
+def _universe(owner: str, name: str, branch: str) -> list[tuple[str, str, str]]:
+    contexts = [f":ref:refs/heads/{b}" for b in _variants(branch)] + [f":ref:refs/tags/{b}" for b in _variants(branch)]
+    contexts += [f":environment:{b}" for b in _variants(branch)] + [":pull_request"]
+    return [(o, n, c) for o in _variants(owner) for n in _variants(name) for c in contexts
+            if "." not in o and all(ch.isalnum() or ch == "-" for ch in o)]
+
+
+@st.composite
+def wildcarded(draw):
+    owner = draw(st.sampled_from(["acme", "ab", "app"]))
+    name = draw(st.sampled_from(["app", "api", "a"]))
+    branch = draw(st.sampled_from(["main", "ma", "release"]))
+    kind = draw(st.sampled_from(["heads", "environment", "pull"]))
+    context = {"heads": f":ref:refs/heads/{branch}", "environment": f":environment:{branch}", "pull": ":pull_request"}[kind]
+    text = list(f"repo:{owner}/{name}{context}")
+    for _ in range(draw(st.integers(0, 3))):
+        start = draw(st.integers(0, len(text) - 1))
+        end = draw(st.integers(start, min(len(text), start + 6)))
+        text[start:end] = [draw(st.sampled_from(["*", "?"]))]
+    return "".join(text), owner, name, branch
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wildcarded())
+def test_every_open_slot_the_oracle_finds_has_a_witness(case):
+    pattern, owner, name, branch = case
+    found = witnesses("github-actions", "sub", [(pattern, True, False)])
+    for witness in found:
+        assert glob_match(pattern, witness.text), (pattern, witness.text)
+    admitted = [(o, n, c) for o, n, c in _universe(owner, name, branch) if glob_match(pattern, f"repo:{o}/{n}{c}")]
+    scopes = {w.scope for w in found}
+    if len({o for o, _, _ in admitted}) > 1:
+        assert TENANT in scopes, (pattern, admitted[:3])
+    elif len({(o, n) for o, n, _ in admitted}) > 1:
+        assert scopes & {TENANT, REPOSITORY}, (pattern, admitted[:3])
+    elif len(admitted) > 1:
+        assert scopes, (pattern, admitted[:3])
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(wildcarded(), wildcarded())
+def test_a_conjunction_is_searched_as_one(first, second):
+    patterns = [(first[0], True, False), (second[0], True, False)]
+    found = witnesses("github-actions", "sub", patterns)
+    for witness in found:
+        assert glob_match(first[0], witness.text) and glob_match(second[0], witness.text)
+    universe = set(_universe(*first[1:])) | set(_universe(*second[1:]))
+    admitted = [(o, n, c) for o, n, c in universe
+                if glob_match(first[0], f"repo:{o}/{n}{c}") and glob_match(second[0], f"repo:{o}/{n}{c}")]
+    if len({o for o, _, _ in admitted}) > 1:
+        assert TENANT in {w.scope for w in found}, (first[0], second[0])
+
+
+def test_the_search_stays_small_on_long_hostile_patterns():
+    pattern = "repo:" + "*?" * 200 + ":ref:refs/heads/main"
+    found = witnesses("github-actions", "sub", [(pattern, True, False)])
+    assert found and found[0].scope == TENANT
+
+
+def test_witness_json_is_plain(scan_files):
+    result = scan_files({"main.tf": role_tf(like("repo:*:ref:refs/heads/main"))})
+    json.dumps([f.message for f in result.findings])  # no private-use placeholders leak as objects
+    assert "\ue000" not in result.findings[0].message

@@ -1,0 +1,271 @@
+"""Admission decided from the patterns themselves: which workloads a subject pattern admits.
+
+Each issuer's `sub` claim has a grammar (`claim_grammars.py`): literal text and slots such as
+OWNER, NAME or BRANCH, each slot with its character class and its scope (tenant, repository,
+workload). A trust's conditions on `sub` are glob patterns (IAM StringLike, Azure `matches`)
+or exact values (StringEquals, classic FICs, Deny exemptions). The search walks the product of
+the grammar with every pattern of one conjunction, character by character, breadth first:
+
+- Slot characters are drawn from the patterns' own literal characters plus one *fresh*
+  character that no pattern names. A fresh character can only be consumed by a wildcard, so a
+  path that puts one in a slot proves the slot is open: another value fits there (a fresh
+  character stands for every character no pattern names, which is what makes the search
+  exact rather than sampled).
+- The first accepting path with a fresh character in a tenant slot is a witness for "another
+  account/organisation", in a repository slot for "another repository of the owner", in a
+  workload slot (or several contexts accepted) for "another branch/context of the workload".
+- A pattern set that accepts exactly one grammar string names one workload: no witness.
+
+Witness strings are rendered with readable attacker values where a `*` allows it, turned into
+full tokens (every claim consistent with the sub) and then confirmed by the trust's own
+evaluator (`TrustRelationship.admits`), so every reported witness is one the cloud admits.
+The search is linear in pattern length times grammar length for the usual shapes and is
+bounded by MAX_STATES; a search that hits the bound is reported, never passed silently.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot, grammar_for
+from .glob import STAR as _GLOB_STAR
+from .glob import _Literal, tokens
+
+# Pattern items: a character (str) or one of these (distinct from a literal '*' or '?').
+STAR, ONE = object(), object()
+
+MAX_STATES = 200_000  # product states per conjunction: far above real patterns (a few thousand)
+_FRESH_CANDIDATES = "xqzjkvwyubgfhmnpclrtsoiade0123456789"
+
+
+class SearchLimit(Exception):
+    """The product search exceeded MAX_STATES: the trust's breadth could not be decided."""
+
+
+@dataclass(frozen=True)
+class PatternClause:
+    """One condition on a claim: any of `values` must match (glob when `like`)."""
+
+    values: tuple[str, ...]
+    like: bool
+    ignore_case: bool = False
+
+
+@dataclass(frozen=True)
+class Witness:
+    """A grammar string every pattern of a conjunction accepts, with its slot values."""
+
+    text: str
+    alternative: Alternative
+    slots: dict
+    scope: str  # TENANT | REPOSITORY | WORKLOAD: the widest open slot (or several contexts)
+    fixed_prefix: frozenset = frozenset()  # slots whose value starts with the patterns' literal text
+
+
+# -- patterns as character automata -----------------------------------------------------------
+
+def _compile(value: str, like: bool, ignore_case: bool) -> tuple:
+    """A pattern as a tuple of items: a character, STAR or ONE. Placeholders for values not
+    known statically (⟨var.x⟩) become one opaque character: an unknown never varies."""
+    items: list = []
+    for token in (tokens(value) if like else (_Literal(value),)):
+        if isinstance(token, _Literal):
+            items.extend(_opaque(str(token).lower() if ignore_case else str(token)))
+        else:
+            items.append(STAR if token == _GLOB_STAR else ONE)
+    return tuple(items)
+
+
+def _opaque(text: str) -> list[str]:
+    out, i = [], 0
+    while i < len(text):
+        if text[i] == "\u27e8":
+            end = text.find("\u27e9", i)
+            if end != -1:
+                out.append(OPAQUE)
+                i = end + 1
+                continue
+        out.append(text[i])
+        i += 1
+    return out
+
+
+def _closure(items: tuple, states) -> frozenset:
+    out = set(states)
+    stack = list(states)
+    while stack:
+        i = stack.pop()
+        if i < len(items) and items[i] is STAR and i + 1 not in out:
+            out.add(i + 1)
+            stack.append(i + 1)
+    return frozenset(out)
+
+
+def _step(items: tuple, states: frozenset, char: str) -> frozenset:
+    nxt = set()
+    for i in states:
+        if i >= len(items):
+            continue
+        item = items[i]
+        if item is STAR:
+            nxt.add(i)
+        elif item is ONE or item == char:
+            nxt.add(i + 1)
+    return _closure(items, nxt) if nxt else frozenset()
+
+
+# -- the product search ------------------------------------------------------------------------
+
+_SCOPE_BITS = {WORKLOAD: 1, REPOSITORY: 2, TENANT: 4}
+
+
+def _fresh_for(slot: Slot, named: set[str]) -> str | None:
+    return next((c for c in _FRESH_CANDIDATES if slot.allows(c) and c not in named), None)
+
+
+def search(alternative: Alternative, patterns: list[tuple]) -> dict[int, list]:
+    """Accepting paths of the product, by the set of scope bits their fresh characters set:
+    {bits: path}, the first (shortest) path found for each bit set. A path is a list of
+    (part index, character, fresh)."""
+    named = {c for items in patterns for c in items if isinstance(c, str)}
+    fresh = {j: _fresh_for(part, named) for j, part in enumerate(alternative.parts) if isinstance(part, Slot)}
+    start = (0, 0, tuple(_closure(items, {0}) for items in patterns), 0)
+    parents: dict = {start: None}
+    queue = deque([start])
+    found: dict[int, list] = {}
+    parts = alternative.parts
+    while queue:
+        state = queue.popleft()
+        j, k, pstates, bits = state
+        if j == len(parts):
+            if all(len(items) in s for items, s in zip(patterns, pstates)) and bits not in found:
+                found[bits] = _path(parents, state)
+            continue
+        part = parts[j]
+        moves = []
+        if isinstance(part, str):
+            nj, nk = (j + 1, 0) if k + 1 == len(part) else (j, k + 1)
+            moves.append((part[k], nj, nk, bits, False))
+        else:
+            for char in sorted({c for c in named if part.allows(c)}):
+                moves.append((char, j, 1, bits, False))
+            if fresh[j] is not None:
+                moves.append((fresh[j], j, 1, bits | _SCOPE_BITS[part.scope], True))
+            if k == 1:
+                moves.append((None, j + 1, 0, bits, False))  # the slot ends
+        for char, nj, nk, nbits, is_fresh in moves:
+            if char is None:
+                nxt = (nj, nk, pstates, nbits)
+            else:
+                stepped = tuple(_step(items, s, char) for items, s in zip(patterns, pstates))
+                if any(not s for s in stepped):
+                    continue
+                nxt = (nj, nk, stepped, nbits)
+            if nxt in parents:
+                continue
+            parents[nxt] = (state, j, char, is_fresh)
+            if len(parents) > MAX_STATES:
+                raise SearchLimit(f"more than {MAX_STATES} states")
+            queue.append(nxt)
+    return found
+
+
+def _path(parents: dict, state) -> list:
+    path = []
+    while parents[state] is not None:
+        previous, j, char, is_fresh = parents[state]
+        if char is not None:
+            path.append((j, char, is_fresh))
+        state = previous
+    return path[::-1]
+
+
+def _render(alternative: Alternative, path: list, patterns: list[tuple], ignore_case: bool) -> tuple[str, dict, frozenset]:
+    """The witness string and its slot values. Each run of fresh characters becomes the slot's
+    readable attacker word where every pattern still accepts the result (a `*` took the run;
+    a `?` keeps its one fresh character)."""
+    runs: list[list] = []  # [part index, [chars], is_fresh]
+    for j, char, is_fresh in path:
+        if runs and runs[-1][0] == j and runs[-1][2] == is_fresh:
+            runs[-1][1].append(char)
+        else:
+            runs.append([j, [char], is_fresh])
+    chosen = ["".join(chars) for _, chars, _ in runs]
+    for index, (j, _, is_fresh) in enumerate(runs):
+        part = alternative.parts[j]
+        if not is_fresh or isinstance(part, str):
+            continue
+        attempt = chosen[:index] + [part.word] + chosen[index + 1:]
+        if all(_accepts(items, _text(alternative, runs, attempt)) for items in patterns):
+            chosen = attempt
+    values: dict[str, str] = {}
+    fixed = set()
+    for (j, _, is_fresh), text in zip(runs, chosen):
+        part = alternative.parts[j]
+        if not isinstance(part, str):
+            if part.name not in values and not is_fresh:
+                fixed.add(part.name)
+            values[part.name] = values.get(part.name, "") + text
+    return _text(alternative, runs, chosen), values, frozenset(fixed)
+
+
+def _text(alternative: Alternative, runs: list, chosen: list[str]) -> str:
+    return "".join(chosen)
+
+
+def _accepts(items: tuple, text: str) -> bool:
+    states = _closure(items, {0})
+    for char in _opaque(text):
+        states = _step(items, states, char)
+        if not states:
+            return False
+    return len(items) in states
+
+
+# -- what one conjunction of clauses admits ---------------------------------------------------
+
+def witnesses(platform: str, claim: str, conjunction: list[tuple[str, bool, bool]]) -> list[Witness]:
+    """Witnesses outside the named workload for one conjunction of (value, like, ignore_case)
+    patterns on `claim`, widest first. Empty when the patterns name one workload (or accept no
+    string of the grammar). Raises SearchLimit when the search is too large to finish."""
+    grammar = grammar_for(platform, claim)
+    if grammar is None:
+        return []
+    ignore_case = any(ic for _, _, ic in conjunction)
+    patterns = [_compile(value, like, ic) for value, like, ic in conjunction]
+    accepted: list[tuple[Alternative, dict]] = []
+    for alternative in grammar:
+        found = search(alternative, patterns)
+        if found:
+            accepted.append((alternative, found))
+    ranked: list[tuple] = []
+    contexts = {alternative.context for alternative, _ in accepted}
+    for alternative, found in accepted:
+        for bits in sorted(found, reverse=True):
+            scope = _scope_of(bits)
+            if scope is None and len(contexts) < 2:
+                continue  # the one workload the patterns name
+            text, slots, fixed = _render(alternative, found[bits], patterns, ignore_case)
+            # The most natural witness first: the patterns' literal text on the grammar's own
+            # literals (repo:*:pull_request is a pull request, not an environment so named).
+            aligned = sum(1 for j, _, is_fresh in found[bits] if not is_fresh and not isinstance(alternative.parts[j], str))
+            ranked.append((_ORDER[scope or WORKLOAD], aligned, len(text), Witness(text, alternative, slots, scope or WORKLOAD, fixed)))
+    ranked.sort(key=lambda r: r[:3])
+    best: dict[str, Witness] = {}
+    for order, *_, witness in ranked:
+        # Only the widest scope, one witness per context, so each context's tier (pull
+        # requests, other branches) can be judged; narrower witnesses add nothing.
+        if order == ranked[0][0]:
+            best.setdefault(witness.alternative.context, witness)
+    return list(best.values())
+
+
+_ORDER = {TENANT: 0, REPOSITORY: 1, WORKLOAD: 2}
+
+
+def _scope_of(bits: int) -> str | None:
+    for scope in (TENANT, REPOSITORY, WORKLOAD):
+        if bits & _SCOPE_BITS[scope]:
+            return scope
+    return None

@@ -1,0 +1,132 @@
+"""Each issuer's `sub` claim as a grammar: literal text and slots (OWNER, NAME, BRANCH, ...).
+
+A slot has a character class (what the platform allows in that name), a scope (who owns the
+value: the tenant, one repository/project of it, or one workload context of a repository)
+and a readable attacker word used when a witness fills the slot through a `*`.
+Sources: ../shared/reference/oidc-claims.md (subject formats), copied in docs/oidc-claims.md.
+"""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from functools import lru_cache
+
+TENANT, REPOSITORY, WORKLOAD = "tenant", "repository", "workload"
+# One character standing for a value not known statically (⟨var.x⟩): any slot takes it, no
+# witness ever varies it (it is a named literal in the pattern).
+OPAQUE = "\ue000"
+
+_ALNUM = string.ascii_letters + string.digits
+_PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+@dataclass(frozen=True)
+class Slot:
+    name: str
+    chars: frozenset
+    scope: str
+    word: str  # a readable value an attacker could choose, within `chars`
+
+    def allows(self, char: str) -> bool:
+        return char in self.chars or OPAQUE <= char <= "\uf8ff"  # an unknown value fits any slot
+
+
+@dataclass(frozen=True)
+class Alternative:
+    """One form of the claim: its parts (literal text or Slot) and the context it encodes."""
+
+    parts: tuple
+    context: str
+
+
+def _slot(name: str, chars: str, scope: str, word: str) -> Slot:
+    assert all(c in chars for c in word), (name, word)
+    return Slot(name, frozenset(chars), scope, word)
+
+
+# GitHub: owners are letters, digits and hyphens; repository names add '.' and '_'. A ':' in
+# a value is sent as %3A, so no slot holds ':'; git refs exclude space ~ ^ ? * [ \.
+_OWNER = _slot("owner", _ALNUM + "-", TENANT, "attacker")
+_OWNER_ID = _slot("owner_id", string.digits, TENANT, "4242424242")
+_REPO = _slot("repository", _ALNUM + "-._", REPOSITORY, "attacker-repo")
+_REPO_ID = _slot("repository_id", string.digits, REPOSITORY, "4242424243")
+_GIT_REF = "".join(c for c in _PRINTABLE if c not in ":~^?*[\\")
+_BRANCH = _slot("branch", _GIT_REF, WORKLOAD, "attacker-branch")
+_TAG = _slot("tag", _GIT_REF, WORKLOAD, "attacker-tag")
+_ENVIRONMENT = _slot("environment", "".join(c for c in _PRINTABLE if c != ":") + " ", WORKLOAD, "attacker-env")
+
+
+def _github() -> list[Alternative]:
+    alternatives = []
+    for repository in (("repo:", _OWNER, "/", _REPO), ("repo:", _OWNER, "@", _OWNER_ID, "/", _REPO, "@", _REPO_ID)):
+        alternatives += [
+            Alternative(repository + (":ref:refs/heads/", _BRANCH), "branch"),
+            Alternative(repository + (":ref:refs/tags/", _TAG), "tag"),
+            Alternative(repository + (":environment:", _ENVIRONMENT), "environment"),
+            Alternative(repository + (":pull_request",), "pull_request"),
+        ]
+    return alternatives
+
+
+# GitLab: a top-level group (the tenant), then subgroups and the project; refs without refs/heads/.
+_GROUP = _slot("group", _ALNUM + "-._", TENANT, "attacker-group")
+_PROJECT_PATH = _slot("project", _ALNUM + "-._/", REPOSITORY, "attacker-project")
+_PROJECT_ID = _slot("project_id", string.digits, TENANT, "4242424242")
+_GITLAB_REF = _slot("ref", _GIT_REF, WORKLOAD, "attacker-branch")
+
+
+def _gitlab() -> list[Alternative]:
+    alternatives = []
+    for project in (("project_path:", _GROUP, "/", _PROJECT_PATH), ("project_id:", _PROJECT_ID)):
+        alternatives += [
+            Alternative(project + (":ref_type:branch:ref:", _GITLAB_REF), "branch"),
+            Alternative(project + (":ref_type:tag:ref:", _GITLAB_REF), "tag"),
+        ]
+    return alternatives
+
+
+# HCP Terraform: organization and workspace names are letters, digits, '-' and '_'; project
+# names may also hold spaces.
+_ORG = _slot("organization", _ALNUM + "-_", TENANT, "attacker-org")
+_TFC_PROJECT = _slot("project", "".join(c for c in _PRINTABLE if c != ":") + " ", REPOSITORY, "attacker-project")
+_WORKSPACE = _slot("workspace", _ALNUM + "-_", REPOSITORY, "attacker-workspace")
+
+
+def _terraform_cloud() -> list[Alternative]:
+    head = ("organization:", _ORG, ":project:", _TFC_PROJECT, ":workspace:", _WORKSPACE, ":run_phase:")
+    return [Alternative(head + ("plan",), "plan"), Alternative(head + ("apply",), "apply")]
+
+
+# Kubernetes service accounts: DNS labels. The issuer is one cluster, so every slot is inside it.
+_NAMESPACE = _slot("namespace", string.ascii_lowercase + string.digits + "-", REPOSITORY, "attacker-ns")
+_SERVICE_ACCOUNT = _slot("service_account", string.ascii_lowercase + string.digits + "-.", REPOSITORY, "attacker-sa")
+
+
+def _kubernetes() -> list[Alternative]:
+    return [Alternative(("system:serviceaccount:", _NAMESPACE, ":", _SERVICE_ACCOUNT), "service-account")]
+
+
+# Issuers whose URL names one organisation: any subject of the issuer stays inside it.
+PER_TENANT_ISSUERS = {"circleci", "bitbucket", "azure-devops"}
+
+
+def _generic(platform: str) -> list[Alternative]:
+    scope = REPOSITORY if platform in PER_TENANT_ISSUERS else TENANT
+    return [Alternative((_slot("subject", _PRINTABLE + " ", scope, "attacker"),), "subject")]
+
+
+_BUILDERS = {"github-actions": _github, "gitlab": _gitlab, "terraform-cloud": _terraform_cloud, "kubernetes": _kubernetes}
+
+
+@lru_cache(maxsize=None)
+def _grammar(platform: str) -> tuple:
+    builder = _BUILDERS.get(platform)
+    return tuple(builder() if builder else _generic(platform))
+
+
+def grammar_for(platform: str, claim: str) -> tuple | None:
+    """The grammar of `claim` for tokens of `platform`, or None when trustlint has none."""
+    if claim != "sub" or platform in ("google", "cognito"):
+        return None  # Google's sub is a numeric account id; Cognito's an identity id
+    return _grammar(platform)

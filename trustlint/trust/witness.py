@@ -1,0 +1,162 @@
+"""Witness tokens: the admission analysis' answers (trust/admission.py) as full tokens.
+
+For every way into a trust (an Allow statement, a federated credential) the subject patterns
+are searched against the issuer's claim grammar; each witness string becomes a token whose
+other claims agree with it (repository, owner, ref, environment, event...). The token is a
+`Probe`, so the trust's evaluator confirms it exactly like the anchored probes, and its
+breadth comes from the slot the witness opened: another tenant, another repository of the
+tenant, or another context of the one workload.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from .admission import SearchLimit, Witness, witnesses
+from .claim_grammars import OPAQUE, REPOSITORY, TENANT
+from .probes import OTHER_TENANT, SAME_TENANT, SAME_WORKLOAD, Probe, _github_token, _GitHubRepo, _gitlab_token, _tfc_token
+
+_BREADTH = {TENANT: OTHER_TENANT, REPOSITORY: SAME_TENANT}
+MAX_COMBINATIONS = 64  # value choices per way in (one value of each clause): beyond, reported
+
+
+def witness_probes(trust) -> tuple[list[Probe], list[str]]:
+    """(probes built from witnesses, analysis limits hit). No conjunctions: nothing to add."""
+    conjunctions = getattr(trust, "subject_conjunctions", None)
+    if conjunctions is None:
+        return [], []
+    platform = trust.issuer.platform
+    probes: list[Probe] = []
+    limits: list[str] = []
+    # The audience is judged on its own (TL003, TL011): a witness carries the one the trust
+    # expects, so that only the subject decides.
+    audience = next((v for c in trust.audience if c.positive for v in c.values if v and "*" not in v and "?" not in v), None)
+    for conjunction in conjunctions:
+        combinations = itertools.islice(itertools.product(*conjunction), MAX_COMBINATIONS + 1)
+        for index, choice in enumerate(combinations):
+            if index == MAX_COMBINATIONS:
+                limits.append(f"more than {MAX_COMBINATIONS} combinations of subject values in one statement; "
+                              "the others were judged by probes only")
+                break
+            placeholders: dict[str, str] = {}
+            patterns = [(_opaque_values(value, placeholders), like, ignore_case) for value, like, ignore_case in choice]
+            try:
+                found = witnesses(platform, "sub", patterns)
+            except SearchLimit as exc:
+                limits.append(f"the subject patterns could not be decided ({exc})")
+                continue
+            back = {char: text for text, char in placeholders.items()}
+            found = [w for w in found if not _tag_family(w)]
+            # Best-ranked last: of equally broad probes, facts report the last one.
+            probes.extend(_probe(platform, witness, back, audience) for witness in reversed(found))
+    unique: dict[tuple, Probe] = {}
+    for probe in probes:
+        unique.setdefault(tuple(sorted(probe.claims.items())), probe)
+    return list(unique.values()), sorted(set(limits))
+
+
+def _tag_family(witness: Witness) -> bool:
+    """`refs/tags/v*` of one named repository: a deliberate family of release tags (the tag
+    starts with the pattern's own text), judged as named; `refs/tags/*` stays a finding."""
+    return (witness.scope not in (TENANT, REPOSITORY) and witness.alternative.context == "tag"
+            and "tag" in witness.fixed_prefix)
+
+
+def _opaque_values(value: str, placeholders: dict[str, str]) -> str:
+    """Each distinct ⟨unknown⟩ part becomes one private-use character (restored in witnesses),
+    so an unknown value stays one opaque name that no witness varies."""
+    out, i = [], 0
+    while i < len(value):
+        if value[i] == "\u27e8" and "\u27e9" in value[i:]:
+            end = value.index("\u27e9", i) + 1
+            text = value[i:end]
+            placeholders.setdefault(text, chr(ord(OPAQUE) + 1 + len(placeholders)))
+            out.append(placeholders[text])
+            i = end
+        else:
+            out.append(value[i])
+            i += 1
+    return "".join(out)
+
+
+def _restore(text: str, back: dict[str, str]) -> str:
+    return "".join(back.get(c, c) for c in text)
+
+
+def _probe(platform: str, witness: Witness, back: dict[str, str], audience: str | None) -> Probe:
+    slots = {name: _restore(value, back) for name, value in witness.slots.items()}
+    sub = _restore(witness.text, back)
+    breadth = _BREADTH.get(witness.scope, SAME_WORKLOAD)
+    builder = _TOKENS.get(platform, _generic_token)
+    claims, description, tier = builder(witness.alternative.context, slots, sub, breadth)
+    claims["sub"] = sub
+    if audience is not None:
+        claims.setdefault("aud", audience)
+    return Probe(f"witness-{witness.scope}-{witness.alternative.context}", claims, description, breadth, tier)
+
+
+def _context_phrase(context: str, slots: dict) -> str:
+    return {
+        "branch": f"branch {slots.get('branch', '')}",
+        "tag": f"tag {slots.get('tag', '')}",
+        "environment": f"environment {slots.get('environment', '')}",
+        "pull_request": "pull requests",
+    }.get(context, context)
+
+
+def _github(context: str, slots: dict, sub: str, breadth: str):
+    owner, name = slots.get("owner", ""), slots.get("repository", "")
+    repo = _GitHubRepo(owner, name, slots.get("owner_id"), slots.get("repository_id"))
+    immutable = "owner_id" in slots
+    if context == "pull_request":
+        claims = _github_token(repo, name, event="pull_request", immutable=immutable, template=None)
+    elif context == "environment":
+        claims = _github_token(repo, name, environment=slots.get("environment", ""), immutable=immutable, template=None)
+    else:
+        ref = f"refs/heads/{slots.get('branch', '')}" if context == "branch" else f"refs/tags/{slots.get('tag', '')}"
+        claims = _github_token(repo, name, ref=ref, immutable=immutable, template=None)
+    where = f"{_context_phrase(context, slots)} of {owner}/{name}"
+    if breadth == OTHER_TENANT:
+        where += ", a repository any GitHub account can create"
+    elif breadth == SAME_TENANT:
+        where += f", another repository of {owner}"
+    tier = "non-production" if context in ("pull_request", "branch") and breadth == SAME_WORKLOAD else "unknown"
+    return claims, where, tier
+
+
+def _gitlab(context: str, slots: dict, sub: str, breadth: str):
+    path = f"{slots['group']}/{slots['project']}" if "group" in slots else f"project id {slots.get('project_id', '')}"
+    ref = slots.get("ref", "")
+    claims = _gitlab_token(path if "group" in slots else "", ref, "tag" if context == "tag" else "branch", protected=False)
+    if "project_id" in slots:
+        claims["project_id"] = slots["project_id"]
+    where = f"{context} {ref} of {path}"
+    if breadth == OTHER_TENANT:
+        where += ", a project any GitLab user can create"
+    elif breadth == SAME_TENANT:
+        where += f", another project of {slots.get('group', 'the group')}"
+    return claims, where, "non-production" if breadth == SAME_WORKLOAD else "unknown"
+
+
+def _terraform_cloud(context: str, slots: dict, sub: str, breadth: str):
+    org, project, workspace = slots.get("organization", ""), slots.get("project", ""), slots.get("workspace", "")
+    claims = _tfc_token(org, project, workspace, context)
+    where = f"{context} runs of workspace {workspace} (project {project}, organization {org})"
+    if breadth == OTHER_TENANT:
+        where += ", an organization anyone can create"
+    elif breadth == SAME_TENANT:
+        where += f", another workspace of {org}"
+    return claims, where, "non-production" if context == "plan" and breadth == SAME_WORKLOAD else "unknown"
+
+
+def _kubernetes(context: str, slots: dict, sub: str, breadth: str):
+    namespace, account = slots.get("namespace", ""), slots.get("service_account", "")
+    return {"sub": sub}, f"service account {account} in namespace {namespace}, another service account of the cluster", "unknown"
+
+
+def _generic_token(context: str, slots: dict, sub: str, breadth: str):
+    what = "another identity of the issuer's organisation" if breadth == SAME_TENANT else "any identity the issuer can mint a token for"
+    return {"sub": sub}, f"subject {sub}, {what}", "unknown"
+
+
+_TOKENS = {"github-actions": _github, "gitlab": _gitlab, "terraform-cloud": _terraform_cloud, "kubernetes": _kubernetes}
