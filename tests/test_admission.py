@@ -64,6 +64,13 @@ ESCAPES = [
     ("project_path:*/deploy:ref_type:branch:ref:main", "gitlab.com", "critical",
      "admits project_path:attacker-group/deploy:ref_type:branch:ref:main"),
     ("*:*", "api.bitbucket.org/2.0/workspaces/acme/pipelines-config/identity/oidc", "high", "another identity of the issuer's organisation"),
+    # GitHub custom sub templates: the keys come from the pattern itself.
+    ("repo:acme/app:head_ref:*", GH, "medium", "admits repo:acme/app:head_ref:attacker-head-ref (jobs of acme/app)"),
+    ("job_workflow_ref:acme/workflows/.github/workflows/*", GH, "critical",
+     "job_workflow_ref:acme/workflows/.github/workflows/attacker-job-workflow-ref"),
+    ("repository_owner:acme:*", GH, "high", "another repository of acme"),
+    ("repository_owner_id:12*", GH, "critical", "repository_owner_id:124242424242"),
+    ("repository_owner_id:123:repository_id:456:*", GH, "medium", "repository_owner_id:123:repository_id:456:"),
 ]
 
 
@@ -89,6 +96,7 @@ def test_the_witness_is_a_token_the_trust_admits(scan_files):
     "repo:acme/app:environment:production",
     "repo:acme/app:pull_reques?",  # one workload: `?` can only be the `t`
     "repo:acme/cli:ref:refs/tags/v*",  # a family of release tags of one repository
+    "repository_owner_id:123:repository_id:456:environment:production",  # a custom template, exact
 ])
 def test_a_pattern_that_names_one_workload_is_clean(scan_files, pattern):
     assert brief(scan_files({"main.tf": role_tf(like(pattern))})) == []

@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
-from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot, grammar_for
+from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot, custom_template_alternatives, grammar_for
 from .glob import STAR as _GLOB_STAR
 from .glob import _Literal, tokens
 
@@ -232,6 +232,7 @@ def witnesses(platform: str, claim: str, conjunction: list[tuple[str, bool, bool
     grammar = grammar_for(platform, claim)
     if grammar is None:
         return []
+    grammar = tuple(grammar) + tuple(custom_template_alternatives(platform, [value for value, _, _ in conjunction]))
     ignore_case = any(ic for _, _, ic in conjunction)
     patterns = [_compile(value, like, ic) for value, like, ic in conjunction]
     accepted: list[tuple[Alternative, dict]] = []
@@ -243,15 +244,15 @@ def witnesses(platform: str, claim: str, conjunction: list[tuple[str, bool, bool
     contexts = {alternative.context for alternative, _ in accepted}
     for alternative, found in accepted:
         for bits in sorted(found, reverse=True):
-            scope = _scope_of(bits)
+            scope = _scope_of(bits | _SCOPE_BITS.get(alternative.implicit, 0))
             if scope is None and len(contexts) < 2:
                 continue  # the one workload the patterns name
             text, slots, fixed = _render(alternative, found[bits], patterns, ignore_case)
             # The most natural witness first: the patterns' literal text on the grammar's own
             # literals (repo:*:pull_request is a pull request, not an environment so named).
             aligned = sum(1 for j, _, is_fresh in found[bits] if not is_fresh and not isinstance(alternative.parts[j], str))
-            ranked.append((_ORDER[scope or WORKLOAD], aligned, len(text), Witness(text, alternative, slots, scope or WORKLOAD, fixed)))
-    ranked.sort(key=lambda r: r[:3])
+            ranked.append((_ORDER[scope or WORKLOAD], bits == 0, aligned, len(text), Witness(text, alternative, slots, scope or WORKLOAD, fixed)))
+    ranked.sort(key=lambda r: r[:4])
     best: dict[str, Witness] = {}
     for order, *_, witness in ranked:
         # Only the widest scope, one witness per context, so each context's tier (pull

@@ -38,6 +38,9 @@ class Alternative:
 
     parts: tuple
     context: str
+    # A form that never names the repository (or the tenant): even its exact value admits
+    # every repository of the owner (or every tenant), e.g. a template of job_workflow_ref.
+    implicit: str | None = None
 
 
 def _slot(name: str, chars: str, scope: str, word: str) -> Slot:
@@ -114,6 +117,71 @@ PER_TENANT_ISSUERS = {"circleci", "bitbucket", "azure-devops"}
 def _generic(platform: str) -> list[Alternative]:
     scope = REPOSITORY if platform in PER_TENANT_ISSUERS else TENANT
     return [Alternative((_slot("subject", _PRINTABLE + " ", scope, "attacker"),), "subject")]
+
+
+# GitHub custom sub templates (include_claim_keys): `key:value` pairs in the listed order; `repo`
+# renders repo:OWNER/NAME and `context` the default tail. Any claim may be a key.
+_GITHUB_KEYS = (
+    "actor", "actor_id", "base_ref", "check_run_id", "enterprise", "enterprise_id", "environment", "event_name",
+    "head_ref", "job_workflow_ref", "job_workflow_sha", "ref", "ref_protected", "ref_type", "repository",
+    "repository_id", "repository_owner", "repository_owner_id", "repository_visibility", "run_attempt", "run_id",
+    "run_number", "runner_environment", "sha", "workflow", "workflow_ref", "workflow_sha",
+)
+_VALUE = "".join(c for c in _PRINTABLE if c != ":") + " "
+_KEY_SLOTS = {
+    "repository_owner": (_OWNER,),
+    "repository_owner_id": (_OWNER_ID,),
+    "repository": (_OWNER, "/", _REPO),
+    "repository_id": (_REPO_ID,),
+    "enterprise": (_slot("enterprise", _ALNUM + "-", TENANT, "attacker"),),
+    "enterprise_id": (_slot("enterprise_id", string.digits, TENANT, "4242424242"),),
+}
+
+
+def _key_parts(key: str) -> tuple:
+    if key == "repo":
+        return ("repo:", _OWNER, "/", _REPO)
+    return (f"{key}:",) + _KEY_SLOTS.get(key, (_slot(key, _VALUE, WORKLOAD, f"attacker-{key.replace('_', '-')}"),))
+
+
+_TENANT_KEYS = {"repo", "repository", "repository_owner", "repository_owner_id", "repository_id", "enterprise", "enterprise_id"}
+_REPOSITORY_KEYS = {"repo", "repository", "repository_id"}
+_CONTEXT_TAILS = ((("ref:refs/heads/", _BRANCH), "branch"), (("ref:refs/tags/", _TAG), "tag"),
+                  (("environment:", _ENVIRONMENT), "environment"), (("pull_request",), "pull_request"))
+
+
+def custom_template_alternatives(platform: str, values: list[str]) -> list[Alternative]:
+    """GitHub custom-template forms named by the patterns themselves: the claim keys their
+    literal text spells, in order (`repo:acme/app:head_ref:*` -> repo, head_ref), followed by
+    the default context when the pattern goes on past the keys' values."""
+    if platform != "github-actions":
+        return []
+    out = []
+    for value in values:
+        words = value.split(":")
+        keys = list(dict.fromkeys(w for i, w in enumerate(words) if w in _GITHUB_KEYS or (w == "repo" and i == 0)))
+        if not keys or keys == ["repo"] or keys[0] == "repo" and len(keys) == 2 and keys[1] in ("ref", "environment"):
+            continue  # the default forms: the static grammar has them
+        parts: tuple = ()
+        for index, key in enumerate(keys):
+            parts += ((":",) if index else ()) + _key_parts(key)
+        implicit = TENANT if not set(keys) & _TENANT_KEYS else REPOSITORY if not set(keys) & _REPOSITORY_KEYS else None
+        context = "custom:" + ",".join(keys)
+        out.append(Alternative(_merge_literals(parts), context, implicit))
+        if len(words) > 2 * len(keys):  # a tail after the keys: the default context
+            out += [Alternative(_merge_literals(parts + (":",) + tail), f"{context},{kind}", implicit)
+                    for tail, kind in _CONTEXT_TAILS]
+    return out
+
+
+def _merge_literals(parts: tuple) -> tuple:
+    merged: list = []
+    for part in parts:
+        if isinstance(part, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += part
+        else:
+            merged.append(part)
+    return tuple(merged)
 
 
 _BUILDERS = {"github-actions": _github, "gitlab": _gitlab, "terraform-cloud": _terraform_cloud, "kubernetes": _kubernetes}

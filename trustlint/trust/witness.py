@@ -104,23 +104,37 @@ def _context_phrase(context: str, slots: dict) -> str:
     }.get(context, context)
 
 
+_GITHUB_REPOSITORY_SLOTS = {"owner", "repository", "owner_id", "repository_id"}
+
+
 def _github(context: str, slots: dict, sub: str, breadth: str):
-    owner, name = slots.get("owner", ""), slots.get("repository", "")
+    owner = slots.get("owner", "attacker")
+    name = slots.get("repository", "attacker-repo")
     repo = _GitHubRepo(owner, name, slots.get("owner_id"), slots.get("repository_id"))
-    immutable = "owner_id" in slots
-    if context == "pull_request":
+    immutable = "owner_id" in slots and not context.startswith("custom:")
+    kind = context.rsplit(",", 1)[-1] if context.startswith("custom:") else context
+    if kind == "pull_request":
         claims = _github_token(repo, name, event="pull_request", immutable=immutable, template=None)
-    elif context == "environment":
+    elif kind == "environment":
         claims = _github_token(repo, name, environment=slots.get("environment", ""), immutable=immutable, template=None)
-    else:
-        ref = f"refs/heads/{slots.get('branch', '')}" if context == "branch" else f"refs/tags/{slots.get('tag', '')}"
+    elif kind in ("branch", "tag"):
+        ref = f"refs/heads/{slots.get('branch', '')}" if kind == "branch" else f"refs/tags/{slots.get('tag', '')}"
         claims = _github_token(repo, name, ref=ref, immutable=immutable, template=None)
-    where = f"{_context_phrase(context, slots)} of {owner}/{name}"
+    else:
+        claims = _github_token(repo, name, immutable=immutable, template=None)
+    if context.startswith("custom:"):  # a custom template: each key's claim is its slot's value
+        claims.update({key: value for key, value in slots.items() if key not in _GITHUB_REPOSITORY_SLOTS})
+        if "owner_id" in slots:
+            claims["repository_owner_id"] = slots["owner_id"]
+        if "repository_id" in slots:
+            claims["repository_id"] = slots["repository_id"]
+    phrase = _context_phrase(kind, slots) if kind in ("branch", "tag", "environment", "pull_request") else "jobs"
+    where = f"{phrase} of {owner}/{name}"
     if breadth == OTHER_TENANT:
         where += ", a repository any GitHub account can create"
     elif breadth == SAME_TENANT:
         where += f", another repository of {owner}"
-    tier = "non-production" if context in ("pull_request", "branch") and breadth == SAME_WORKLOAD else "unknown"
+    tier = "non-production" if kind in ("pull_request", "branch") and breadth == SAME_WORKLOAD else "unknown"
     return claims, where, tier
 
 
