@@ -240,3 +240,68 @@ def test_witness_json_is_plain(scan_files):
     result = scan_files({"main.tf": role_tf(like("repo:*:ref:refs/heads/main"))})
     json.dumps([f.message for f in result.findings])  # no private-use placeholders leak as objects
     assert "\ue000" not in result.findings[0].message
+
+
+# -- GCP attribute conditions -----------------------------------------------------------------
+
+def gcp_tf(condition: str, issuer: str = "https://token.actions.githubusercontent.com",
+           attribute: str = "repository") -> str:
+    return f'''resource "google_iam_workload_identity_pool" "pool" {{
+  workload_identity_pool_id = "ci-pool"
+}}
+
+resource "google_iam_workload_identity_pool_provider" "provider" {{
+  workload_identity_pool_id          = google_iam_workload_identity_pool.pool.workload_identity_pool_id
+  workload_identity_pool_provider_id = "ci"
+  attribute_mapping = {{
+    "google.subject"       = "assertion.sub"
+    "attribute.{attribute}" = "assertion.{attribute}"
+  }}
+  attribute_condition = "{condition}"
+  oidc {{
+    issuer_uri = "{issuer}"
+  }}
+}}
+
+resource "google_service_account" "deploy" {{
+  account_id = "deploy"
+}}
+
+resource "google_service_account_iam_member" "wif" {{
+  service_account_id = google_service_account.deploy.name
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "principalSet://iam.googleapis.com/${{google_iam_workload_identity_pool.pool.name}}/*"
+}}
+'''
+
+
+GCP_ESCAPES = [
+    ("assertion.runner_environment == 'self-hosted'", "critical", "choosing runner_environment self-hosted"),
+    ("assertion.repository_visibility == 'public'", "critical", "choosing repository_visibility public"),
+    ("assertion.event_name == 'workflow_dispatch'", "critical", "choosing event_name workflow_dispatch"),
+    ("assertion.repository.contains('acme')", "critical", "admits repo:attacker/acme:"),
+    ("assertion.repository.matches('acme/')", "critical", "admits repo:attackeracme/x:"),
+    ("assertion.repository.startsWith('acme')", "critical", "an account whose name starts with acme"),
+    ("assertion.repository_owner == 'acme' && assertion.event_name == 'push'", "high", "any repository of acme"),
+]
+
+
+@pytest.mark.parametrize("condition, severity, text", GCP_ESCAPES, ids=[c for c, _, _ in GCP_ESCAPES])
+def test_a_gcp_condition_on_claims_the_holder_chooses_names_no_one(scan_files, condition, severity, text):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
+    assert text in result.findings[0].message
+
+
+def test_a_gitlab_namespace_prefix_without_its_separator_admits_other_groups(scan_files):
+    result = scan_files({"main.tf": gcp_tf("assertion.namespace_path.startsWith('team')", "https://gitlab.com", "namespace_path")})
+    assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", "critical")]
+    assert "project_path:team-attacker/" in result.findings[0].message
+
+
+@pytest.mark.parametrize("condition", [
+    "assertion.repository == 'acme/app'",
+    "assertion.repository == 'acme/app' && assertion.runner_environment == 'github-hosted'",
+])
+def test_a_gcp_condition_naming_one_repository_is_clean(scan_files, condition):
+    assert brief(scan_files({"main.tf": gcp_tf(condition)})) == []

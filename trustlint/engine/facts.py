@@ -11,7 +11,7 @@ from ..model import Admission, Constraint, Location, ScanModel, TrustRelationshi
 from ..trust.glob import has_wildcard
 from ..trust.probes import BREADTHS, LEGIT, Probe, probes_for
 from ..trust.tiers import DEFAULT_TIERS, TierPatterns
-from ..trust.witness import witness_probes
+from ..trust.witness import condition_probes, witness_probes
 
 
 @dataclass
@@ -88,6 +88,7 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     Also returns an exact subject to suggest in fixes (the workload the trust names)."""
     anchored = probes_for(trust.issuer.platform, _subject_values(trust))
     witnesses, trust.analysis_limits = witness_probes(trust)
+    witnesses += condition_probes(trust, anchored)
     admitted = [_Probed(p, a) for p in anchored if (a := trust.admits(p.claims)).admitted]
     # A witness adds what the anchored probes missed: a breadth (or a tier at that breadth)
     # no admitted anchored probe shows. Where both show it, the anchored probe is reported:

@@ -11,6 +11,7 @@ tenant, or another context of the one workload.
 from __future__ import annotations
 
 import itertools
+import re
 
 from .admission import SearchLimit, Witness, witnesses
 from .claim_grammars import OPAQUE, REPOSITORY, TENANT
@@ -174,3 +175,92 @@ def _generic_token(context: str, slots: dict, sub: str, breadth: str):
 
 
 _TOKENS = {"github-actions": _github, "gitlab": _gitlab, "terraform-cloud": _terraform_cloud, "kubernetes": _kubernetes}
+
+
+# -- GCP attribute conditions --------------------------------------------------------------------
+
+# Claims a token's holder chooses in a repository of their own: a condition on them narrows
+# nothing about *who* (runner_environment: a self-hosted runner; event_name: trigger the
+# workflow that way; visibility: make the repository public; a workflow, branch, environment
+# or actor name of their own).
+ATTACKER_CHOSEN = {
+    "github-actions": ("runner_environment", "repository_visibility", "event_name", "workflow", "ref", "ref_type",
+                       "environment", "head_ref", "base_ref", "actor", "workflow_ref", "job_workflow_ref"),
+    "gitlab": ("ref", "ref_type", "ref_protected", "environment", "pipeline_source", "user_login",
+               "runner_environment", "project_visibility"),
+}
+_QUOTED = r"(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")"
+_PREDICATE = re.compile(r"(?:assertion|attribute)\.(\w+)\s*(?:(==)\s*" + _QUOTED + r"|\.(startsWith|endsWith|contains|matches)\(\s*"
+                        + _QUOTED + r"\s*\)|\s+(in)\s*\[([^\]]*)\])")
+
+
+def condition_probes(trust, anchored: list[Probe]) -> list[Probe]:
+    """Tokens of another tenant that satisfy a GCP attribute condition: each claim the
+    condition tests that its holder chooses takes the value the condition asks for, and an
+    identity claim tested with contains/endsWith/an unanchored matches takes an attacker's
+    value that still contains the text. The evaluator then decides, as for every probe."""
+    condition = next((c.values[0] for c in trust.subject if c.operator == "CEL" and c.values), "")
+    platform = trust.issuer.platform
+    if not condition or platform not in ATTACKER_CHOSEN:
+        return []
+    chosen: dict[str, str] = {}
+    identity: list[tuple[str, str, str]] = []
+    for match in _PREDICATE.finditer(condition):
+        claim = match.group(1)
+        operator = match.group(2) or match.group(5) or match.group(8)
+        value = _unquote(match.group(3), match.group(4)) if match.group(2) else _unquote(match.group(6), match.group(7))
+        if operator == "in":
+            quoted = re.findall(_QUOTED, match.group(9))
+            value = (quoted[0][0] or quoted[0][1]) if quoted else None
+        if value is None:
+            continue
+        if operator == "matches":
+            if re.search(r"[\\^$.*+?()\[\]{}|]", value):
+                continue  # a real regex: its literal core is not known here
+            operator = "contains"  # RE2 search semantics: an unanchored literal is found anywhere
+        if claim in ATTACKER_CHOSEN[platform]:
+            chosen.setdefault(claim, value)
+        elif operator in ("contains", "endsWith"):
+            identity.append((claim, operator, value))
+    probes = []
+    base = [p for p in anchored if p.breadth in (OTHER_TENANT, SAME_TENANT)]
+    if chosen:
+        what = ", ".join(f"{c} {v}" for c, v in chosen.items())
+        for probe in base:
+            probes.append(Probe(f"{probe.id}-chosen", dict(probe.claims, **chosen), f"{probe.description}, choosing {what}",
+                                probe.breadth, probe.tier, probe.shared_subject))
+    for claim, operator, value in identity:
+        probes += _identity_probes(platform, claim, value, chosen)
+    return probes
+
+
+def _unquote(single: str | None, double: str | None) -> str | None:
+    text = single if single is not None else double
+    return None if text is None else re.sub(r"\\(.)", r"\1", text)
+
+
+def _identity_probes(platform: str, claim: str, value: str, chosen: dict) -> list[Probe]:
+    """Another tenant's token whose `claim` still contains (ends with) `value`."""
+    if platform == "github-actions" and claim in ("repository", "repository_owner", "sub", "workflow_ref", "job_workflow_ref"):
+        owner_part, _, name_part = value.partition("/")
+        owner = f"attacker{owner_part}" if "/" in value and owner_part else "attacker"
+        name = (name_part or "x") if "/" in value else value if re.fullmatch(r"[\w.-]+", value) else "attacker-repo"
+        if not re.fullmatch(r"[A-Za-z0-9-]+", owner) or not re.fullmatch(r"[\w.-]+", name):
+            return []
+        claims = _github_token(_GitHubRepo(owner, None), name, immutable=False, template=None)
+        claims.update(chosen)
+        if value not in claims.get(claim, ""):
+            return []
+        return [Probe("other-tenant-contains", claims, f"{owner}/{name}, a repository any GitHub account can create, "
+                      f"whose {claim} contains {value}", OTHER_TENANT)]
+    if platform == "gitlab" and claim in ("project_path", "namespace_path", "sub"):
+        path = f"attacker-group/{value.strip('/')}" if value.strip("/") else "attacker-group/attacker-project"
+        if "/" not in value.strip("/"):
+            path = f"attacker-group/{value.strip('/')}/attacker-project"
+        claims = _gitlab_token(path)
+        claims.update(chosen)
+        if value not in claims.get(claim, ""):
+            return []
+        return [Probe("other-tenant-contains", claims, f"project {path}, which any GitLab user can create, "
+                      f"whose {claim} contains {value}", OTHER_TENANT)]
+    return []
