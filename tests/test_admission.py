@@ -4,8 +4,8 @@ against a brute-force oracle; and the clean shapes that must stay clean."""
 
 from __future__ import annotations
 
-import itertools
 import json
+import time
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -163,8 +163,8 @@ def test_an_unknown_part_is_one_opaque_name_never_varied(scan_files):
 
 
 def test_a_search_that_hits_its_bound_is_tl000_not_a_pass(scan_files, monkeypatch):
-    monkeypatch.setattr(admission, "MAX_STATES", 50)
-    result = scan_files({"main.tf": role_tf(like("repo:*/*:*"))})
+    monkeypatch.setattr(admission, "MAX_STATES", 20)
+    result = scan_files({"main.tf": role_tf(like("repo:acme/app:ref:refs/heads/ma?n"))})
     tl000 = [f for f in result.findings if f.rule_id == "TL000"]
     assert tl000 and "could not be decided" in tl000[0].message and tl000[0].address == "aws_iam_role.deploy"
 
@@ -228,6 +228,28 @@ def test_a_conjunction_is_searched_as_one(first, second):
                 if glob_match(first[0], f"repo:{o}/{n}{c}") and glob_match(second[0], f"repo:{o}/{n}{c}")]
     if len({o for o, _, _ in admitted}) > 1:
         assert TENANT in {w.scope for w in found}, (first[0], second[0])
+
+
+def test_a_long_list_of_exact_subjects_is_judged_value_by_value_and_stays_clean(scan_files):
+    values = ", ".join(f'"repo:acme/service-{i:03d}:environment:production"' for i in range(300))
+    tf = role_tf(f'        StringEquals = {{ "{GH}:sub" = [{values}] }}').replace(
+        f'        StringEquals = {{ "{GH}:aud" = "sts.amazonaws.com" }}\n', f'        StringLike = {{ "{GH}:aud" = "sts.amazonaws.com" }}\n')
+    assert brief(scan_files({"main.tf": tf})) == []
+
+
+def test_one_open_value_at_the_end_of_a_long_list_is_found(scan_files):
+    values = ", ".join([f'"repo:acme/service-{i:03d}:environment:production"' for i in range(100)] + ['"repo:*/x:*"'])
+    result = scan_files({"main.tf": role_tf(f'        StringLike = {{ "{GH}:sub" = [{values}] }}')})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "critical")]
+
+
+def test_a_hostile_pattern_list_ends_in_tl000_within_the_budget(scan_files):
+    values = ", ".join(f'"*a????????????????{i}"' for i in range(20))
+    started = time.monotonic()
+    result = scan_files({"main.tf": role_tf(f'        StringLike = {{ "{GH}:sub" = [{values}] }}')})
+    assert time.monotonic() - started < 10  # the per-trust budget is 2 s; generous for a slow machine
+    assert [(f.rule_id, f.address) for f in result.findings] == [("TL000", "aws_iam_role.deploy")]
+    assert "could not be decided" in result.findings[0].message
 
 
 def test_the_search_stays_small_on_long_hostile_patterns():

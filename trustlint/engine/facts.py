@@ -3,13 +3,14 @@ schemas/facts.schema.json) after its trust has been probed with adversarial toke
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from ..model import Admission, Constraint, Location, ScanModel, TrustRelationship, location_fact
 from ..trust.glob import has_wildcard
-from ..trust.probes import BREADTHS, LEGIT, Probe, probes_for
+from ..trust.probes import BREADTHS, LEGIT, OTHER_TENANT, Probe, probes_for
 from ..trust.tiers import DEFAULT_TIERS, TierPatterns
 from ..trust.witness import condition_probes, witness_probes
 
@@ -87,22 +88,27 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     """Run every probe of the trust's platform through its evaluator; keep the admitted.
     Also returns an exact subject to suggest in fixes (the workload the trust names)."""
     anchored = probes_for(trust.issuer.platform, _subject_values(trust))
-    witnesses, trust.analysis_limits = witness_probes(trust)
-    witnesses += condition_probes(trust, anchored)
+    trust.analysis_limits = []
+    witnesses = itertools.chain(condition_probes(trust, anchored), witness_probes(trust, trust.analysis_limits))
     admitted = [_Probed(p, a) for p in anchored if (a := trust.admits(p.claims)).admitted]
     # A witness adds what the anchored probes missed: a breadth (or a tier at that breadth)
-    # no admitted anchored probe shows. Where both show it, the anchored probe is reported:
-    # it names the trust's own organisation and context.
+    # no admitted probe shows. Where both show it, the anchored probe is reported: it names
+    # the trust's own organisation and context. Once another tenant is admitted nothing
+    # broader can follow, and the remaining searches are skipped.
     shown = {(p.probe.breadth, p.probe.tier) for p in admitted}
     known = {tuple(sorted(p.claims.items())) for p in anchored}
     extra = []
     for witness in witnesses:
+        if OTHER_TENANT in {breadth for breadth, _ in shown}:
+            break
         if (witness.breadth, witness.tier) in shown or tuple(sorted(witness.claims.items())) in known:
             continue
         admission = trust.admits(witness.claims)
         if admission.admitted:
             extra.append(_Probed(witness, admission))
-    admitted = extra + admitted
+            shown.add((witness.breadth, witness.tier))
+    # Best-ranked first within a search; of equally broad probes the report names the last.
+    admitted = extra[::-1] + admitted
     probes = anchored
     named = [p for p in probes if p.breadth == LEGIT]
     named.sort(key=lambda p: "environment" not in p.id)  # prefer a deployment environment
@@ -403,10 +409,11 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
                              "end_line": suppression.line, "end_column": suppression.end_column},
             })
     for trust in model.trusts:
-        for limit in getattr(trust, "analysis_limits", []):
+        limits = sorted(set(getattr(trust, "analysis_limits", [])))
+        if limits:  # one TL000 per trust, naming every limit it hit
             facts.append({
                 "kind": "problem", "address": trust.address, "path": trust.location.path,
-                "message": f"{trust.address}: {limit}", "location": location_fact(trust.location),
+                "message": f"{trust.address}: " + "; ".join(limits), "location": location_fact(trust.location),
             })
     for problem in model.problems:
         facts.append({

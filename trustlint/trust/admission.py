@@ -25,8 +25,11 @@ bounded by MAX_STATES; a search that hits the bound is reported, never passed si
 
 from __future__ import annotations
 
+import re
+import time
 from collections import deque
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot, custom_template_alternatives, grammar_for
 from .glob import STAR as _GLOB_STAR
@@ -91,28 +94,40 @@ def _opaque(text: str) -> list[str]:
     return out
 
 
-def _closure(items: tuple, states) -> frozenset:
+def _closure(union: tuple, states) -> frozenset:
+    """States of a union of patterns are (value index, position) pairs; a `*` also stands
+    for the position after it."""
     out = set(states)
     stack = list(states)
     while stack:
-        i = stack.pop()
-        if i < len(items) and items[i] is STAR and i + 1 not in out:
-            out.add(i + 1)
-            stack.append(i + 1)
+        v, i = stack.pop()
+        items = union[v]
+        if i < len(items) and items[i] is STAR and (v, i + 1) not in out:
+            out.add((v, i + 1))
+            stack.append((v, i + 1))
     return frozenset(out)
 
 
-def _step(items: tuple, states: frozenset, char: str) -> frozenset:
+def _start(union: tuple) -> frozenset:
+    return _closure(union, {(v, 0) for v in range(len(union))})
+
+
+def _step(union: tuple, states: frozenset, char: str) -> frozenset:
     nxt = set()
-    for i in states:
+    for v, i in states:
+        items = union[v]
         if i >= len(items):
             continue
         item = items[i]
         if item is STAR:
-            nxt.add(i)
+            nxt.add((v, i))
         elif item is ONE or item == char:
-            nxt.add(i + 1)
-    return _closure(items, nxt) if nxt else frozenset()
+            nxt.add((v, i + 1))
+    return _closure(union, nxt) if nxt else frozenset()
+
+
+def _final(union: tuple, states: frozenset) -> bool:
+    return any(i == len(union[v]) for v, i in states)
 
 
 # -- the product search ------------------------------------------------------------------------
@@ -124,23 +139,36 @@ def _fresh_for(slot: Slot, named: set[str]) -> str | None:
     return next((c for c in _FRESH_CANDIDATES if slot.allows(c) and c not in named), None)
 
 
-def search(alternative: Alternative, patterns: list[tuple]) -> dict[int, list]:
+def search(alternative: Alternative, patterns: list[tuple], deadline: float | None = None) -> dict[int, list]:
     """Accepting paths of the product, by the set of scope bits their fresh characters set:
     {bits: path}, the first (shortest) path found for each bit set. A path is a list of
-    (part index, character, fresh)."""
-    named = {c for items in patterns for c in items if isinstance(c, str)}
+    (part index, character, fresh). Stops early once a path opens the alternative's widest
+    slot (nothing wider can follow). Raises SearchLimit past MAX_STATES or the deadline."""
+    named = {c for union in patterns for items in union for c in items if isinstance(c, str)}
     fresh = {j: _fresh_for(part, named) for j, part in enumerate(alternative.parts) if isinstance(part, Slot)}
-    start = (0, 0, tuple(_closure(items, {0}) for items in patterns), 0)
+    widest = min((_ORDER[part.scope] for part in alternative.parts if isinstance(part, Slot)), default=None)
+    start = (0, 0, tuple(_start(union) for union in patterns), 0)
     parents: dict = {start: None}
     queue = deque([start])
     found: dict[int, list] = {}
     parts = alternative.parts
+    steps: dict = {}  # (pattern index, states, char) -> states: pattern states recur across the grammar
+
+    def step(index: int, states: frozenset, char: str) -> frozenset:
+        key = (index, states, char)
+        if key not in steps:
+            steps[key] = _step(patterns[index], states, char)
+        return steps[key]
+
     while queue:
         state = queue.popleft()
         j, k, pstates, bits = state
         if j == len(parts):
-            if all(len(items) in s for items, s in zip(patterns, pstates)) and bits not in found:
+            if all(_final(union, s) for union, s in zip(patterns, pstates)) and bits not in found:
                 found[bits] = _path(parents, state)
+                scope = _scope_of(bits)
+                if scope is not None and _ORDER[scope] == widest:
+                    break
             continue
         part = parts[j]
         moves = []
@@ -148,7 +176,10 @@ def search(alternative: Alternative, patterns: list[tuple]) -> dict[int, list]:
             nj, nk = (j + 1, 0) if k + 1 == len(part) else (j, k + 1)
             moves.append((part[k], nj, nk, bits, False))
         else:
-            for char in sorted({c for c in named if part.allows(c)}):
+            # Only characters some pattern names *here* behave differently from the fresh one:
+            # every other character is taken by a wildcard exactly as the fresh one is.
+            literal = {union[v][i] for union, s in zip(patterns, pstates) for v, i in s if i < len(union[v])}
+            for char in sorted(c for c in literal if isinstance(c, str) and part.allows(c)):
                 moves.append((char, j, 1, bits, False))
             if fresh[j] is not None:
                 moves.append((fresh[j], j, 1, bits | _SCOPE_BITS[part.scope], True))
@@ -158,7 +189,7 @@ def search(alternative: Alternative, patterns: list[tuple]) -> dict[int, list]:
             if char is None:
                 nxt = (nj, nk, pstates, nbits)
             else:
-                stepped = tuple(_step(items, s, char) for items, s in zip(patterns, pstates))
+                stepped = tuple(step(index, s, char) for index, s in enumerate(pstates))
                 if any(not s for s in stepped):
                     continue
                 nxt = (nj, nk, stepped, nbits)
@@ -167,6 +198,8 @@ def search(alternative: Alternative, patterns: list[tuple]) -> dict[int, list]:
             parents[nxt] = (state, j, char, is_fresh)
             if len(parents) > MAX_STATES:
                 raise SearchLimit(f"more than {MAX_STATES} states")
+            if deadline is not None and len(parents) % 1024 == 0 and time.monotonic() > deadline:
+                raise SearchLimit("the time budget for one trust was spent")
             queue.append(nxt)
     return found
 
@@ -214,34 +247,42 @@ def _text(alternative: Alternative, runs: list, chosen: list[str]) -> str:
     return "".join(chosen)
 
 
-def _accepts(items: tuple, text: str) -> bool:
-    states = _closure(items, {0})
+def _accepts(union: tuple, text: str) -> bool:
+    states = _start(union)
     for char in _opaque(text):
-        states = _step(items, states, char)
+        states = _step(union, states, char)
         if not states:
             return False
-    return len(items) in states
+    return _final(union, states)
 
 
 # -- what one conjunction of clauses admits ---------------------------------------------------
 
-def witnesses(platform: str, claim: str, conjunction: list[tuple[str, bool, bool]]) -> list[Witness]:
-    """Witnesses outside the named workload for one conjunction of (value, like, ignore_case)
-    patterns on `claim`, widest first. Empty when the patterns name one workload (or accept no
-    string of the grammar). Raises SearchLimit when the search is too large to finish."""
+def witnesses(platform: str, claim: str, conjunction: list, deadline: float | None = None) -> list[Witness]:
+    """Witnesses outside the named workload for one conjunction of clauses on `claim`, each
+    clause a list of (value, like, ignore_case) of which the token must match one (a bare
+    tuple is a one-value clause). Widest first; empty when the patterns name one workload or
+    accept no string of the grammar. Raises SearchLimit when the search is too large."""
     grammar = grammar_for(platform, claim)
     if grammar is None:
         return []
-    grammar = tuple(grammar) + tuple(custom_template_alternatives(platform, [value for value, _, _ in conjunction]))
-    ignore_case = any(ic for _, _, ic in conjunction)
-    patterns = [_compile(value, like, ic) for value, like, ic in conjunction]
+    clauses = [[c] if isinstance(c, tuple) else list(c) for c in conjunction]
+    values = [value for clause in clauses for value, _, _ in clause]
+    grammar = tuple(grammar) + tuple(custom_template_alternatives(platform, values))
+    ignore_case = any(ic for clause in clauses for _, _, ic in clause)
+    patterns = [tuple(_compile(value, like, ic) for value, like, ic in clause) for clause in clauses]
+    if patterns and all(len(union) == 1 and all(isinstance(c, str) for c in union[0]) for union in patterns):
+        return _exact_witnesses(grammar, patterns)
     accepted: list[tuple[Alternative, dict]] = []
     for alternative in grammar:
-        found = search(alternative, patterns)
+        found = search(alternative, patterns, deadline)
         if found:
             accepted.append((alternative, found))
+    # Several contexts accepted means several workloads only when each clause is one value:
+    # across a union they may be different named values (main and pull_request, both exact).
+    single = all(len(union) == 1 for union in patterns)
     ranked: list[tuple] = []
-    contexts = {alternative.context for alternative, _ in accepted}
+    contexts = {alternative.context for alternative, _ in accepted} if single else set()
     for alternative, found in accepted:
         for bits in sorted(found, reverse=True):
             scope = _scope_of(bits | _SCOPE_BITS.get(alternative.implicit, 0))
@@ -263,6 +304,37 @@ def witnesses(platform: str, claim: str, conjunction: list[tuple[str, bool, bool
 
 
 _ORDER = {TENANT: 0, REPOSITORY: 1, WORKLOAD: 2}
+
+
+def _exact_witnesses(grammar: tuple, patterns: list) -> list[Witness]:
+    """Every clause one exact value: one string at most, which names one workload unless its
+    form never names the repository or tenant (a custom template without them)."""
+    texts = {"".join(union[0]) for union in patterns}
+    if len(texts) != 1:
+        return []
+    (text,) = texts
+    out = []
+    for alternative in grammar:
+        if alternative.implicit is None:
+            continue
+        match = _regex(alternative).fullmatch(text)
+        if match:
+            slots = {part.name: match.group(f"s{j}") for j, part in enumerate(alternative.parts) if isinstance(part, Slot)}
+            out.append(Witness(text, alternative, slots, alternative.implicit, frozenset(slots)))
+            break
+    return out
+
+
+@lru_cache(maxsize=None)
+def _regex(alternative: Alternative):
+    pieces = []
+    for j, part in enumerate(alternative.parts):
+        if isinstance(part, str):
+            pieces.append(re.escape(part))
+        else:
+            chars = "".join(re.escape(c) for c in sorted(part.chars))
+            pieces.append(f"(?P<s{j}>[{chars}\\ue000-\\uf8ff]+)")
+    return re.compile("".join(pieces), re.DOTALL)
 
 
 def _scope_of(bits: int) -> str | None:

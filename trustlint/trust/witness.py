@@ -12,48 +12,81 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 
 from .admission import SearchLimit, Witness, witnesses
 from .claim_grammars import OPAQUE, REPOSITORY, TENANT
+from .glob import has_wildcard
 from .probes import OTHER_TENANT, SAME_TENANT, SAME_WORKLOAD, Probe, _github_token, _GitHubRepo, _gitlab_token, _tfc_token
 
 _BREADTH = {TENANT: OTHER_TENANT, REPOSITORY: SAME_TENANT}
-MAX_COMBINATIONS = 64  # value choices per way in (one value of each clause): beyond, reported
+TIME_BUDGET_SECONDS = 2.0  # for all searches of one trust: past it, TL000 for what is left
+MAX_SPLIT = 16  # exact values of a further clause searched one by one; more: as one union
+MAX_COMBINATIONS = 4096  # searches per way in; beyond, further clauses are searched as unions
 
 
-def witness_probes(trust) -> tuple[list[Probe], list[str]]:
-    """(probes built from witnesses, analysis limits hit). No conjunctions: nothing to add."""
+def witness_probes(trust, limits: list[str]):
+    """Probes built from witnesses, one search at a time (a generator: the caller stops once
+    nothing broader can follow). Analysis limits hit are appended to `limits`."""
     conjunctions = getattr(trust, "subject_conjunctions", None)
     if conjunctions is None:
-        return [], []
+        return
     platform = trust.issuer.platform
-    probes: list[Probe] = []
-    limits: list[str] = []
     # The audience is judged on its own (TL003, TL011): a witness carries the one the trust
     # expects, so that only the subject decides.
     audience = next((v for c in trust.audience if c.positive for v in c.values if v and "*" not in v and "?" not in v), None)
+    deadline = time.monotonic() + TIME_BUDGET_SECONDS
+    seen: set = set()
     for conjunction in conjunctions:
-        combinations = itertools.islice(itertools.product(*conjunction), MAX_COMBINATIONS + 1)
-        for index, choice in enumerate(combinations):
-            if index == MAX_COMBINATIONS:
-                limits.append(f"more than {MAX_COMBINATIONS} combinations of subject values in one statement; "
-                              "the others were judged by probes only")
-                break
+        for choice in _choices(conjunction):
+            if time.monotonic() > deadline:
+                limits.append("the subject patterns could not be decided (the time budget for one trust was spent); "
+                              "the values not reached are unjudged")
+                return
             placeholders: dict[str, str] = {}
-            patterns = [(_opaque_values(value, placeholders), like, ignore_case) for value, like, ignore_case in choice]
+            clauses = [[(_opaque_values(value, placeholders), like, ignore_case) for value, like, ignore_case in clause]
+                       for clause in choice]
             try:
-                found = witnesses(platform, "sub", patterns)
+                found = witnesses(platform, "sub", clauses, deadline)
             except SearchLimit as exc:
-                limits.append(f"the subject patterns could not be decided ({exc})")
+                limits.append(f"the subject patterns could not be decided ({exc}); what was not decided is unjudged")
                 continue
             back = {char: text for text, char in placeholders.items()}
-            found = [w for w in found if not _tag_family(w)]
-            # Best-ranked last: of equally broad probes, facts report the last one.
-            probes.extend(_probe(platform, witness, back, audience) for witness in reversed(found))
+            for witness in found:
+                if _tag_family(witness):
+                    continue
+                probe = _probe(platform, witness, back, audience)
+                key = tuple(sorted(probe.claims.items()))
+                if key not in seen:
+                    seen.add(key)
+                    yield probe
+
+
+def _unique(probes: list[Probe]) -> list[Probe]:
     unique: dict[tuple, Probe] = {}
     for probe in probes:
         unique.setdefault(tuple(sorted(probe.claims.items())), probe)
-    return list(unique.values()), sorted(set(limits))
+    return list(unique.values())
+
+
+def _choices(conjunction: list) -> list[list[list]]:
+    """The searches for one way in: each value of the first clause on its own (values of one
+    clause are alternatives: each must name one workload by itself), each exact value of a
+    short exact clause on its own (a Deny exempting two exact subjects names two workloads),
+    and any other clause as the union of its values, searched as one automaton."""
+    if not conjunction:
+        return [[]]
+    first, rest = conjunction[0], conjunction[1:]
+    split = [clause for clause in rest if len(clause) <= MAX_SPLIT and all(not like or not has_wildcard(v) for v, like, _ in clause)]
+    joined = [clause for clause in rest if not any(clause is c for c in split)]
+    first = list(dict.fromkeys(first))
+    size = len(first)
+    for clause in split:
+        size *= len(set(clause))
+    if size > MAX_COMBINATIONS:  # the first clause stays split (linear); the rest as unions
+        return [[[value]] + rest for value in first]
+    return [[[value] for value in values] + joined
+            for values in itertools.product(first, *[list(dict.fromkeys(c)) for c in split])]
 
 
 def _tag_family(witness: Witness) -> bool:
