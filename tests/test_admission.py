@@ -327,3 +327,83 @@ def test_a_gitlab_namespace_prefix_without_its_separator_admits_other_groups(sca
 ])
 def test_a_gcp_condition_naming_one_repository_is_clean(scan_files, condition):
     assert brief(scan_files({"main.tf": gcp_tf(condition)})) == []
+
+
+# -- conditions on other claims (found by a red-team review) -----------------------------------
+
+def two_conditions(sub_operator: str, sub: str, key: str, value: str, operator: str = "StringLike") -> str:
+    if operator == sub_operator:
+        return f'        {operator} = {{ "{GH}:sub" = "{sub}", "{GH}:{key}" = "{value}" }}'
+    return f'        {sub_operator} = {{ "{GH}:sub" = "{sub}" }}\n        {operator} = {{ "{GH}:{key}" = "{value}" }}'
+
+
+OTHER_CLAIMS = [
+    # (sub pattern, other claim, its value, severity, text of the witness)
+    ("repo:*", "environment", "prod", "critical", "repo:attacker/attacker-repo:environment:prod"),
+    ("repo:*", "ref", "refs/heads/release", "critical", "repo:attacker/attacker-repo:ref:refs/heads/release"),
+    ("repo:*", "runner_environment", "self-hosted", "critical", "a repository any GitHub account can create"),
+    ("repo:acme/*", "ref", "refs/heads/release", "high", "repo:acme/attacker-repo:ref:refs/heads/release"),
+    ("repo:acme/*", "repository_owner_id", "123", "high", "another repository of acme"),
+    ("repo:acme/app:*", "repository_id", "456", "medium", "of acme/app"),
+]
+
+
+@pytest.mark.parametrize("sub, key, value, severity, text", OTHER_CLAIMS, ids=[f"{s} {k}" for s, k, *_ in OTHER_CLAIMS])
+def test_a_witness_meets_the_conditions_on_other_claims(scan_files, sub, key, value, severity, text):
+    result = scan_files({"main.tf": role_tf(two_conditions("StringLike", sub, key, value))})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", severity)]
+    assert text in result.findings[0].message
+
+
+def test_an_owner_id_pattern_alone_admits_other_accounts(scan_files):
+    condition = f'        StringLike = {{ "{GH}:repository_owner_id" = "12*" }}'
+    result = scan_files({"main.tf": role_tf(condition)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "critical")]
+
+
+def test_a_deny_on_another_claim_narrows_the_witness_to_its_value(scan_files):
+    deny = DENY.format(GH=GH, operator="StringNotEquals", value="x").replace(f'"{GH}:sub" = "x"', f'"{GH}:environment" = "prod"')
+    result = scan_files({"main.tf": role_tf(like("repo:acme/*"), extra_statements=deny)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "high")]
+    assert "repo:acme/attacker-repo:environment:prod" in result.findings[0].message
+
+
+@pytest.mark.parametrize("pattern", [
+    "repo:*@123/*@456:ref:refs/heads/main",  # immutable: the ids name the owner and repository
+    "repo:acme@123/*@456:ref:refs/heads/main",
+    "repo:acme@*/app@*:ref:refs/heads/main",  # names pinned: no broader than repo:acme/app:...
+])
+def test_immutable_subjects_are_named_by_name_or_id(scan_files, pattern):
+    assert [f.rule_id for f in scan_files({"main.tf": role_tf(like(pattern))}).findings] == []
+
+
+def test_an_enterprise_issuer_admits_its_organisations_not_every_account(scan_files):
+    issuer = "token.actions.githubusercontent.com/acme-ent"
+    result = scan_files({"main.tf": role_tf(like("repo:*", issuer), issuer)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "high")]
+    assert "any organisation of the enterprise acme-ent" in result.findings[0].message
+
+
+AZURE_FLEXIBLE = '''resource "azuread_application_flexible_federated_identity_credential" "deploy" {{
+  application_id             = "/applications/00000000-0000-0000-0000-000000000000"
+  display_name               = "deploy"
+  issuer                     = "https://token.actions.githubusercontent.com"
+  audience                   = "api://AzureADTokenExchange"
+  claims_matching_expression = "{expression}"
+}}
+'''
+
+
+@pytest.mark.parametrize("expression, severity", [
+    ("claims['sub'] matches 'repo:acme/*' and claims['repository_owner_id'] eq '123'", "high"),
+    ("claims['job_workflow_ref'] matches 'acme/*' and claims['repository_owner_id'] eq '123'", "high"),
+    ("claims['sub'] matches 'repo:*:environment:prod' and claims['repository_owner_id'] matches '1*'", "critical"),
+])
+def test_azure_flexible_credentials_pinning_an_id(scan_files, expression, severity):
+    result = scan_files({"main.tf": AZURE_FLEXIBLE.format(expression=expression)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", severity)]
+
+
+def test_azure_flexible_credential_naming_one_environment_is_clean(scan_files):
+    expression = "claims['sub'] eq 'repo:acme/app:environment:prod' and claims['repository_owner_id'] eq '123'"
+    assert scan_files({"main.tf": AZURE_FLEXIBLE.format(expression=expression)}).findings == []

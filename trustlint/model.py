@@ -95,6 +95,9 @@ class TrustRelationship:
     # clause of one way in. Deny exemptions (StringNotLike on sub) are clauses too. None: not
     # modelled for this cloud (trust/admission.py then adds no witness).
     subject_conjunctions: list | None = None
+    # Per way in (aligned with subject_conjunctions): positive conditions on other claims,
+    # {claim: [(value, like), ...]}, which a witness token must also meet.
+    claim_requirements: list | None = None
     analysis_limits: list[str] = field(default_factory=list)  # searches that hit a bound: TL000
     # Where the audience check and the subject mapping live, when not on this resource
     # (a GCP provider shared by several grants), so their findings are reported once there.

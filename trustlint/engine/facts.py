@@ -12,7 +12,7 @@ from ..model import Admission, Constraint, Location, ScanModel, TrustRelationshi
 from ..trust.glob import has_wildcard
 from ..trust.probes import BREADTHS, LEGIT, OTHER_TENANT, Probe, probes_for
 from ..trust.tiers import DEFAULT_TIERS, TierPatterns
-from ..trust.witness import condition_probes, witness_probes
+from ..trust.witness import condition_probes, within_enterprise, witness_probes
 
 
 @dataclass
@@ -87,9 +87,10 @@ _SUBJECT_TEMPLATES = {
 def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     """Run every probe of the trust's platform through its evaluator; keep the admitted.
     Also returns an exact subject to suggest in fixes (the workload the trust names)."""
-    anchored = probes_for(trust.issuer.platform, _subject_values(trust))
+    anchored = [within_enterprise(trust, p) for p in probes_for(trust.issuer.platform, _subject_values(trust))]
     trust.analysis_limits = []
-    witnesses = itertools.chain(condition_probes(trust, anchored), witness_probes(trust, trust.analysis_limits))
+    witnesses = (within_enterprise(trust, p) for p in itertools.chain(
+        condition_probes(trust, anchored), witness_probes(trust, trust.analysis_limits)))
     admitted = [_Probed(p, a) for p in anchored if (a := trust.admits(p.claims)).admitted]
     # A witness adds what the anchored probes missed: a breadth (or a tier at that breadth)
     # no admitted probe shows. Where both show it, the anchored probe is reported: it names

@@ -31,7 +31,8 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot, custom_template_alternatives, grammar_for
+from .claim_grammars import (OPAQUE, REPOSITORY, REPOSITORY_ID, REPOSITORY_NAME, TENANT, TENANT_ID, TENANT_NAME, WORKLOAD,
+                             Alternative, Slot, custom_template_alternatives, grammar_for)
 from .glob import STAR as _GLOB_STAR
 from .glob import _Literal, tokens
 
@@ -132,7 +133,9 @@ def _final(union: tuple, states: frozenset) -> bool:
 
 # -- the product search ------------------------------------------------------------------------
 
-_SCOPE_BITS = {WORKLOAD: 1, REPOSITORY: 2, TENANT: 4}
+_SCOPE_BITS = {WORKLOAD: 1, REPOSITORY_NAME: 2, REPOSITORY_ID: 4, TENANT_NAME: 8, TENANT_ID: 16,
+               REPOSITORY: 2 | 4, TENANT: 8 | 16}
+_SLOT_ORDER = {TENANT: 0, TENANT_NAME: 0, TENANT_ID: 0, REPOSITORY: 1, REPOSITORY_NAME: 1, REPOSITORY_ID: 1, WORKLOAD: 2}
 
 
 def _fresh_for(slot: Slot, named: set[str]) -> str | None:
@@ -146,7 +149,7 @@ def search(alternative: Alternative, patterns: list[tuple], deadline: float | No
     slot (nothing wider can follow). Raises SearchLimit past MAX_STATES or the deadline."""
     named = {c for union in patterns for items in union for c in items if isinstance(c, str)}
     fresh = {j: _fresh_for(part, named) for j, part in enumerate(alternative.parts) if isinstance(part, Slot)}
-    widest = min((_ORDER[part.scope] for part in alternative.parts if isinstance(part, Slot)), default=None)
+    widest = min((_SLOT_ORDER[part.scope] for part in alternative.parts if isinstance(part, Slot)), default=None)
     start = (0, 0, tuple(_start(union) for union in patterns), 0)
     parents: dict = {start: None}
     queue = deque([start])
@@ -338,7 +341,9 @@ def _regex(alternative: Alternative):
 
 
 def _scope_of(bits: int) -> str | None:
+    """The widest scope a path opened: every bit of it (an immutable subject's owner name and
+    id both), else None."""
     for scope in (TENANT, REPOSITORY, WORKLOAD):
-        if bits & _SCOPE_BITS[scope]:
+        if bits & _SCOPE_BITS[scope] == _SCOPE_BITS[scope]:
             return scope
     return None

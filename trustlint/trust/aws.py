@@ -294,12 +294,26 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
                   if len(d.clauses) == 1 and not d.unknown_condition and claim_of(d.clauses[0]) == "sub"
                   and not d.clauses[0].positive and _pattern_clause(d.clauses[0]) is not None
                   and iam.action_matches(d, WEB_IDENTITY) is not False and _deny_covers(d, group)]
-    conjunctions = []
+    # A Deny whose one condition is a negated test of another claim (StringNotEquals
+    # environment prod): a token gets past it only by carrying a value it names.
+    deny_required: dict[str, list] = {}
+    for deny in denies:
+        if len(deny.clauses) == 1 and not deny.unknown_condition and not deny.clauses[0].positive \
+                and claim_of(deny.clauses[0]) not in (None, "sub") and _deny_covers(deny, group) \
+                and iam.action_matches(deny, WEB_IDENTITY) is not False and _pattern_clause(deny.clauses[0]):
+            deny_required.setdefault(claim_of(deny.clauses[0]), [(v, like) for v, like, _ in _pattern_clause(deny.clauses[0])])
+    conjunctions, requirements = [], []
     for statement in group.statements:
         if statement.unknown_condition:
             continue
         clauses = [_pattern_clause(c) for c in statement.clauses if claim_of(c) == "sub" and c.positive]
         conjunctions.append([c for c in clauses if c is not None] + exemptions)
+        required: dict[str, list] = {}
+        for clause in statement.clauses:
+            claim, patterns = claim_of(clause), _pattern_clause(clause)
+            if claim and claim != "sub" and claim not in AUDIENCE_CLAIMS and clause.positive and patterns:
+                required.setdefault(claim, [(value, like) for value, like, _ in patterns])
+        requirements.append({**deny_required, **required})
     max_session = role.max_session
     seconds = max_session.value if max_session is not None and isinstance(max_session.value, int) and not isinstance(max_session.value, bool) else None
     if max_session is not None and isinstance(max_session.value, str) and max_session.value.isdigit():
@@ -332,6 +346,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         audience_unchecked=unchecked,
         account=account_of(text_of(group.principal_node)),
         subject_conjunctions=conjunctions,
+        claim_requirements=requirements,
     )
 
 

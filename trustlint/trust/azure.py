@@ -118,12 +118,14 @@ def _trust(parent: str, issuer: str, members: list) -> TrustRelationship:
     for fic, clauses in members:
         for claim, value in ([(c.claim, c.value) for c in clauses] if clauses else [("sub", fic.subject or "")]):
             anchors.setdefault(claim, []).append(value)
-    conjunctions = []
+    conjunctions, requirements = [], []
     for fic, clauses in members:
         if clauses is None:
             conjunctions.append([[(fic.subject or "", False, False)]])  # classic: exact, '*' literal
+            requirements.append({})
         else:
             conjunctions.append([[(c.value, c.operator.lower() == "matches", False)] for c in clauses if c.claim == "sub"])
+            requirements.append({c.claim: [(c.value, c.operator.lower() == "matches")] for c in clauses if c.claim != "sub"})
     return TrustRelationship(
         provider="azure",
         address=first.parent if len(members) > 1 else first.address,
@@ -142,4 +144,5 @@ def _trust(parent: str, issuer: str, members: list) -> TrustRelationship:
         anchors=anchors,
         related=[Location(fic.location.path, fic.location.span, "federated credential") for fic, _ in members[1:]],
         subject_conjunctions=conjunctions,
+        claim_requirements=requirements,
     )

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 TENANT, REPOSITORY, WORKLOAD = "tenant", "repository", "workload"
+# Immutable GitHub subjects name the owner and repository twice, by name and by id: another
+# tenant (repository) needs both to differ, so each half has a scope of its own.
+TENANT_NAME, TENANT_ID, REPOSITORY_NAME, REPOSITORY_ID = "tenant-name", "tenant-id", "repository-name", "repository-id"
 # One character standing for a value not known statically (⟨var.x⟩): any slot takes it, no
 # witness ever varies it (it is a named literal in the pattern).
 OPAQUE = "\ue000"
@@ -54,6 +57,10 @@ _OWNER = _slot("owner", _ALNUM + "-", TENANT, "attacker")
 _OWNER_ID = _slot("owner_id", string.digits, TENANT, "4242424242")
 _REPO = _slot("repository", _ALNUM + "-._", REPOSITORY, "attacker-repo")
 _REPO_ID = _slot("repository_id", string.digits, REPOSITORY, "4242424243")
+_IMMUTABLE = ("repo:", _slot("owner", _ALNUM + "-", TENANT_NAME, "attacker"), "@",
+              _slot("owner_id", string.digits, TENANT_ID, "4242424242"), "/",
+              _slot("repository", _ALNUM + "-._", REPOSITORY_NAME, "attacker-repo"), "@",
+              _slot("repository_id", string.digits, REPOSITORY_ID, "4242424243"))
 _GIT_REF = "".join(c for c in _PRINTABLE if c not in ":~^?*[\\")
 _BRANCH = _slot("branch", _GIT_REF, WORKLOAD, "attacker-branch")
 _TAG = _slot("tag", _GIT_REF, WORKLOAD, "attacker-tag")
@@ -62,7 +69,7 @@ _ENVIRONMENT = _slot("environment", "".join(c for c in _PRINTABLE if c != ":") +
 
 def _github() -> list[Alternative]:
     alternatives = []
-    for repository in (("repo:", _OWNER, "/", _REPO), ("repo:", _OWNER, "@", _OWNER_ID, "/", _REPO, "@", _REPO_ID)):
+    for repository in (("repo:", _OWNER, "/", _REPO), _IMMUTABLE):
         alternatives += [
             Alternative(repository + (":ref:refs/heads/", _BRANCH), "branch"),
             Alternative(repository + (":ref:refs/tags/", _TAG), "tag"),
@@ -160,6 +167,8 @@ def custom_template_alternatives(platform: str, values: list[str]) -> list[Alter
     for value in values:
         words = value.split(":")
         keys = list(dict.fromkeys(w for i, w in enumerate(words) if w in _GITHUB_KEYS or (w == "repo" and i == 0)))
+        if keys and words[0] not in keys and ("*" in words[0] or "?" in words[0]) and "repo" not in keys:
+            keys.insert(0, "repo")  # `*:job_workflow_ref:...`: the wildcard stands for leading keys, repo first
         if not keys or keys == ["repo"] or keys[0] == "repo" and len(keys) == 2 and keys[1] in ("ref", "environment"):
             continue  # the default forms: the static grammar has them
         parts: tuple = ()

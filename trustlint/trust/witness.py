@@ -15,7 +15,7 @@ import re
 import time
 
 from .admission import SearchLimit, Witness, witnesses
-from .claim_grammars import OPAQUE, REPOSITORY, TENANT
+from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD
 from .glob import has_wildcard
 from .probes import OTHER_TENANT, SAME_TENANT, SAME_WORKLOAD, Probe, _github_token, _GitHubRepo, _gitlab_token, _tfc_token
 
@@ -37,7 +37,8 @@ def witness_probes(trust, limits: list[str]):
     audience = next((v for c in trust.audience if c.positive for v in c.values if v and "*" not in v and "?" not in v), None)
     deadline = time.monotonic() + TIME_BUDGET_SECONDS
     seen: set = set()
-    for conjunction in conjunctions:
+    requirements_of = getattr(trust, "claim_requirements", None) or [None] * len(conjunctions)
+    for conjunction, requirements in zip(conjunctions, requirements_of):
         for choice in _choices(conjunction):
             if time.monotonic() > deadline:
                 limits.append("the subject patterns could not be decided (the time budget for one trust was spent); "
@@ -55,11 +56,24 @@ def witness_probes(trust, limits: list[str]):
             for witness in found:
                 if _tag_family(witness):
                     continue
-                probe = _probe(platform, witness, back, audience)
-                key = tuple(sorted(probe.claims.items()))
-                if key not in seen:
-                    seen.add(key)
-                    yield probe
+                candidates = [_probe(platform, witness, back, audience)]
+                if requirements:
+                    candidates.append(_probe(platform, witness, back, audience, requirements))
+                for probe in candidates:
+                    key = tuple(sorted(probe.claims.items())) if probe is not None else None
+                    if probe is not None and key not in seen:
+                        seen.add(key)
+                        yield probe
+
+
+def within_enterprise(trust, probe: Probe) -> Probe:
+    """GitHub Enterprise Cloud's own issuer (…githubusercontent.com/SLUG) mints tokens only for
+    the enterprise's organisations: there, "any account" is another organisation of it."""
+    url = (trust.issuer.url or "").removeprefix("https://").rstrip("/")
+    if probe.breadth != OTHER_TENANT or not url.startswith("token.actions.githubusercontent.com/"):
+        return probe
+    description = f"a repository of any organisation of the enterprise {url.split('/', 1)[1]}"
+    return Probe(probe.id, probe.claims, description, SAME_TENANT, probe.tier, probe.shared_subject)
 
 
 def _unique(probes: list[Probe]) -> list[Probe]:
@@ -117,16 +131,91 @@ def _restore(text: str, back: dict[str, str]) -> str:
     return "".join(back.get(c, c) for c in text)
 
 
-def _probe(platform: str, witness: Witness, back: dict[str, str], audience: str | None) -> Probe:
+def _probe(platform: str, witness: Witness, back: dict[str, str], audience: str | None,
+           requirements: dict | None = None) -> Probe | None:
+    """The witness as a full token. With `requirements` (the way in's conditions on claims
+    other than sub), the token also meets them where its holder could: claims they choose
+    take the required value, an environment or branch in the sub is renamed to it, and an
+    owner or repository id is the named one's when the witness keeps that owner or repository.
+    None when nothing needed changing (the plain probe is the same token)."""
     slots = {name: _restore(value, back) for name, value in witness.slots.items()}
     sub = _restore(witness.text, back)
     breadth = _BREADTH.get(witness.scope, SAME_WORKLOAD)
+    settings: dict[str, str] = {}
+    pinned = ""
+    if requirements:
+        met = _meet(witness, slots, sub, requirements, platform)
+        if met is None:
+            return None
+        slots, sub, settings, scope, pinned = met
+        if not settings and sub == _restore(witness.text, back):
+            return None
+        breadth = _BREADTH.get(scope, SAME_WORKLOAD)
     builder = _TOKENS.get(platform, _generic_token)
     claims, description, tier = builder(witness.alternative.context, slots, sub, breadth)
+    if pinned:
+        description = f"{description.split(',')[0]}: {pinned}"
     claims["sub"] = sub
+    claims.update(settings)
     if audience is not None:
         claims.setdefault("aud", audience)
-    return Probe(f"witness-{witness.scope}-{witness.alternative.context}", claims, description, breadth, tier)
+    # A form that never names the repository (or tenant): an exact match on it still names
+    # many workloads, so it is not "exact" in the sense of naming this one.
+    shared = witness.alternative.implicit is not None
+    suffix = "-meeting-conditions" if requirements else ""
+    return Probe(f"witness-{witness.scope}-{witness.alternative.context}{suffix}", claims, description, breadth, tier, shared)
+
+
+# Claims naming the owner or the repository: a witness may carry the named value only where it
+# keeps that owner (another repository of it) or that repository (another context of it).
+_OWNER_CLAIMS = {"repository_owner", "repository_owner_id", "namespace_id", "namespace_path", "terraform_organization_id",
+                 "terraform_organization_name", "enterprise", "enterprise_id"}
+_REPOSITORY_CLAIMS = {"repository", "repository_id", "project_id", "project_path", "terraform_workspace_id",
+                      "terraform_workspace_name", "terraform_full_workspace", "terraform_project_id", "terraform_project_name"}
+
+
+def _fill(value: str, like: bool) -> str:
+    return value.replace("*", "").replace("?", "x") if like else value
+
+
+def _meet(witness: Witness, slots: dict, sub: str, requirements: dict, platform: str):
+    """(slots, sub, claim settings, scope, what pins it): the witness changed to meet the
+    way in's other conditions. An exact owner (repository) claim keeps the witness inside that
+    owner (repository): its breadth narrows to another repository (context) of it."""
+    settings: dict[str, str] = {}
+    renamed = dict(slots)
+    scope = witness.scope
+    pinned = []
+    for claim, options in requirements.items():
+        like_value, like = options[0]
+        value = _fill(like_value, like)
+        open_value = like and has_wildcard(like_value)
+        if claim == "environment" and "environment" in renamed:
+            renamed["environment"] = value
+        elif claim == "ref" and value.startswith("refs/heads/") and "branch" in renamed:
+            renamed["branch"] = value[len("refs/heads/"):]
+        elif claim == "ref" and value.startswith("refs/tags/") and "tag" in renamed:
+            renamed["tag"] = value[len("refs/tags/"):]
+        elif claim in ("environment", "ref") and not witness.alternative.context.startswith("custom:"):
+            return None  # the default sub carries them: this context cannot have that value
+        elif claim in _OWNER_CLAIMS or claim in _REPOSITORY_CLAIMS:
+            settings[claim] = value
+            if not open_value:  # the named owner (repository): the witness stays inside it
+                narrowed = REPOSITORY if claim in _OWNER_CLAIMS else WORKLOAD
+                if _ORDER[narrowed] > _ORDER[scope]:
+                    scope = narrowed
+                pinned.append(f"{claim} {value}")
+        else:
+            settings[claim] = value  # chosen by whoever writes the workflow
+    if renamed != slots:
+        sub = "".join(part if isinstance(part, str) else renamed.get(part.name, "") for part in witness.alternative.parts)
+    what = ""
+    if pinned and scope != witness.scope:
+        what = ("another repository of the owner with " if scope == REPOSITORY else "another context of the repository with ") + ", ".join(pinned)
+    return renamed, sub, settings, scope, what
+
+
+_ORDER = {TENANT: 0, REPOSITORY: 1, WORKLOAD: 2}
 
 
 def _context_phrase(context: str, slots: dict) -> str:
