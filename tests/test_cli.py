@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -35,11 +36,15 @@ def test_fail_on_threshold_and_never(repo):
 
 def test_select_and_ignore(repo, capsys):
     (repo / "bad.tf").write_text(WILDCARD_TRUST)
-    assert main(["scan", "--ignore", "TL001"]) == 0
-    assert main(["scan", "--select", "tl002,TL003"]) == 0
-    assert main(["scan", "--select", "TL00", "--format", "json"]) == 1
-    document = json.loads(capsys.readouterr().out.split("\n", 0)[0]) if False else None
-    assert document is None
+    assert main(["scan", "--ignore", "TL001", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    assert main(["scan", "--select", "tl002,TL003", "--format", "json"]) == 0  # ids in any case
+    assert json.loads(capsys.readouterr().out)["findings"] == []
+    assert main(["scan", "--select", "TL00", "--format", "json"]) == 1  # a prefix selects TL000-TL009
+    findings = json.loads(capsys.readouterr().out)["findings"]
+    assert [(f["rule_id"], f["path"], f["line"]) for f in findings] == [("TL001", "bad.tf", 10)]
+    assert main(["scan", "--select", "TL01", "--format", "json"]) == 0  # TL010-TL014 only: not TL001
+    assert json.loads(capsys.readouterr().out)["findings"] == []
 
 
 def test_json_and_output_file(repo):
@@ -98,14 +103,41 @@ def test_internal_error_fails_closed(repo, monkeypatch, capsys):
     assert "internal error" in err and "Traceback" not in err
 
 
-def test_no_colour_when_not_a_tty_or_no_color(repo):
+def _run_scan(*args: str, tty: bool = False, **env: str) -> tuple[int, str]:
+    """trustlint scan in a subprocess, its standard output a pipe or a pseudo-terminal."""
+    environment = {"PYTHONPATH": str(REPO_ROOT), "PATH": "", **env}
+    command = [sys.executable, "-m", "trustlint", "scan", *args]
+    if not tty:
+        run = subprocess.run(command, capture_output=True, text=True, env=environment)
+        return run.returncode, run.stdout
+    import pty
+
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(command, stdout=follower, stderr=subprocess.DEVNULL, env=environment)
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    return process.wait(), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_only_on_a_terminal_and_never_when_asked_not_to(repo):
     (repo / "bad.tf").write_text(WILDCARD_TRUST)
-    out = subprocess.run([sys.executable, "-m", "trustlint", "scan"], capture_output=True, text=True,
-                         env={"FORCE_COLOR": "1", "NO_COLOR": "1", "PYTHONPATH": str(REPO_ROOT), "PATH": ""})
-    assert "\x1b[" not in out.stdout and out.returncode == 1
-    coloured = subprocess.run([sys.executable, "-m", "trustlint", "scan"], capture_output=True, text=True,
-                              env={"FORCE_COLOR": "1", "PYTHONPATH": str(REPO_ROOT), "PATH": ""})
-    assert "\x1b[" in coloured.stdout
+    assert _run_scan() == (1, _run_scan()[1]) and "\x1b[" not in _run_scan()[1]  # a pipe: plain
+    code, terminal = _run_scan(tty=True)
+    assert code == 1 and "\x1b[" in terminal  # a terminal: coloured
+    assert "\x1b[" not in _run_scan("--no-color", tty=True)[1]
+    assert "\x1b[" not in _run_scan(tty=True, NO_COLOR="1")[1]
+    assert "\x1b[" in _run_scan(FORCE_COLOR="1")[1]  # FORCE_COLOR: a pipe that wants colour (CI logs)
+    assert "\x1b[" not in _run_scan("--no-color", FORCE_COLOR="1")[1]
+    assert "\x1b[" not in _run_scan(FORCE_COLOR="1", NO_COLOR="1")[1]
 
 
 def test_version_and_help(capsys):

@@ -69,6 +69,51 @@ def test_irrelevant_broken_files_are_ignored(scan_files):
     assert result.findings == []
 
 
+def test_max_file_size_is_a_boundary_test_both_sides(scan_files, tmp_path):
+    from trustlint.scan import ScanOptions, run_scan
+
+    scan_files({})
+    body = '{"AssumeRole": "'
+    exact = body + "x" * (1000 - len(body) - 2) + '"}'
+    assert len(exact.encode()) == 1000
+    (tmp_path / "at.json").write_text(exact)
+    (tmp_path / "over.json").write_text(exact[:-2] + 'x"}')
+    result = run_scan(ScanOptions(paths=["."], max_bytes=1000))
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "over.json")]
+    assert "1001 bytes, over the 1000-byte limit" in result.findings[0].message
+
+
+def test_a_large_file_naming_nothing_of_ours_does_not_fail_the_gate(scan_files, tmp_path):
+    from trustlint.scan import ScanOptions, run_scan
+
+    scan_files({})
+    (tmp_path / "package-lock.json").write_text('{"lockfileVersion": 3, "packages": {' + '"x": 1, ' * 500 + '"y": 2}}')
+    result = run_scan(ScanOptions(paths=["."], max_bytes=1000))
+    assert result.findings == []
+
+
+def test_a_large_file_is_prefiltered_across_chunk_boundaries(scan_files, tmp_path, monkeypatch):
+    import trustlint.input.discovery as discovery
+    from trustlint.scan import ScanOptions, run_scan
+
+    scan_files({})
+    monkeypatch.setattr(discovery, "_CHUNK", 64)
+    text = "a" * 60 + "AssumeRolePolicyDocument" + "b" * 3000  # the word straddles the first chunk's end
+    (tmp_path / "big.yaml").write_text(text)
+    result = run_scan(ScanOptions(paths=["."], max_bytes=1000))
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "big.yaml")]
+
+
+def test_a_fifo_is_tl000_not_a_hang(scan_files, tmp_path):
+    from trustlint.scan import ScanOptions, run_scan
+
+    scan_files({})
+    os.mkfifo(tmp_path / "pipe.tf")
+    result = run_scan(ScanOptions(paths=["."]))
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "pipe.tf")]
+    assert "not a regular file" in result.findings[0].message
+
+
 def test_oversized_file_is_reported(scan_files, tmp_path):
     from trustlint.scan import ScanOptions, run_scan
 
@@ -150,29 +195,31 @@ def test_no_network_access_during_a_scan(scan_files, monkeypatch):
     assert [f.rule_id for f in result.findings] == ["TL001"]
 
 
-def test_output_is_byte_identical_whatever_the_creation_order(tmp_path, monkeypatch):
+def test_output_is_byte_identical_whatever_order_the_file_system_lists(monkeypatch):
+    # ext4 lists a directory in hash order, not creation order: copying files in another order
+    # proves nothing. The listings themselves are reversed here, so only sorting in discovery
+    # (and in every later step) can keep the output the same.
     import json
-    import shutil
 
     from trustlint.reporters import json_report, sarif_report
     from trustlint.scan import ScanOptions, run_scan
 
     from .conftest import REPO_ROOT
 
+    real_walk, real_listdir = os.walk, os.listdir
+
+    def reversed_walk(top, *args, **kwargs):
+        for directory, subdirs, names in real_walk(top, *args, **kwargs):
+            subdirs.reverse()  # in place: os.walk descends in this list's order
+            names.reverse()
+            yield directory, subdirs, names
+
+    monkeypatch.chdir(REPO_ROOT)
     outputs = []
-    for order in (1, -1):
-        root = tmp_path / f"copy{order}"
-        root.mkdir()
-        (root / ".git").mkdir()
-        files = sorted((REPO_ROOT / "examples").rglob("*"), key=str)[::order]
-        for source in files:
-            target = root / "examples" / source.relative_to(REPO_ROOT / "examples")
-            if source.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-            else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(source, target)
-        monkeypatch.chdir(root)
+    for listing in ("as listed", "reversed"):
+        if listing == "reversed":
+            monkeypatch.setattr(os, "walk", reversed_walk)
+            monkeypatch.setattr(os, "listdir", lambda path=".": real_listdir(path)[::-1])
         result = run_scan(ScanOptions(paths=["examples"]))
         outputs.append((json_report.render(result), sarif_report.render(result)))
     assert outputs[0] == outputs[1]
@@ -204,3 +251,42 @@ def test_symlink_loops_are_not_followed(scan_files, tmp_path):
     os.symlink(tmp_path / "infra", tmp_path / "infra" / "loop")
     result = scan_files({"infra/iam.tf": WILDCARD_TRUST})
     assert [(f.rule_id, f.path) for f in result.findings] == [("TL001", "infra/iam.tf")]
+
+
+VARIABLE_TRUST = """
+variable "subject" {}
+
+resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = { StringLike = { "token.actions.githubusercontent.com:sub" = var.subject } }
+    }]
+  })
+}
+"""
+
+
+def test_a_tfvars_link_out_of_the_repository_is_not_read_and_leaks_nothing(scan_files, tmp_path_factory):
+    from trustlint.reporters import json_report
+    from trustlint.scan import ScanOptions, run_scan
+
+    outside = tmp_path_factory.mktemp("outside") / "secrets.tfvars"
+    outside.write_text('subject = "repo:SECRET-VALUE-123/*"\n')
+    scan_files({"main.tf": VARIABLE_TRUST})
+    os.symlink(outside, "terraform.tfvars")
+    result = run_scan(ScanOptions(paths=["."]))
+    assert ("TL000", "terraform.tfvars") in [(f.rule_id, f.path) for f in result.findings]
+    assert "SECRET-VALUE-123" not in json_report.render(result)
+
+
+def test_a_fifo_tfvars_or_module_file_is_tl000_not_a_hang(scan_files, tmp_path):
+    from trustlint.scan import ScanOptions, run_scan
+
+    scan_files({"main.tf": VARIABLE_TRUST})
+    os.mkfifo(tmp_path / "terraform.tfvars")
+    result = run_scan(ScanOptions(paths=["."]))
+    assert ("TL000", "terraform.tfvars") in [(f.rule_id, f.path) for f in result.findings]

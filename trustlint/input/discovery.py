@@ -7,6 +7,7 @@ import fnmatch
 import os
 import posixpath
 import re
+import stat
 from dataclasses import dataclass, field
 
 from ..model import Location, Problem
@@ -150,8 +151,14 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     """(source, relevant): relevant is a list of local module sources for a .tf file whose only
     token is module calls. Unreadable, oversized, binary or non-UTF-8 relevant files become problems."""
     try:
-        size = os.path.getsize(path)
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):  # a FIFO or a device would block or never end
+            discovered.problems.append(Problem(Location(rel, FILE_START), "not a regular file; not analysed"))
+            return None, False
+        size = info.st_size
         if size > max_bytes:
+            if not _large_file_is_relevant(path, size, rel, discovered):
+                return None, False  # a large file naming nothing of ours (a lock file, a bundle)
             discovered.problems.append(Problem(Location(rel, FILE_START), f"file is {size} bytes, over the {max_bytes}-byte limit; not analysed"))
             return None, False
         with open(path, "rb") as handle:
@@ -175,6 +182,28 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
             discovered.problems.append(Problem(Location(rel, FILE_START), f"not valid UTF-8 (byte {exc.start}); not analysed"))
         return None, False
     return SourceFile(rel, text), relevant
+
+
+_CHUNK = 1 << 20
+_OVERLAP = 256  # longer than any relevant word or pattern match: one split across two chunks is still seen
+MAX_PREFILTER_BYTES = 256 << 20
+
+
+def _large_file_is_relevant(path: str, size: int, rel: str, discovered: Discovered) -> bool:
+    """Pre-filter a file too large to analyse by streaming it: only a file that names a
+    federation word is reported (TL000); past MAX_PREFILTER_BYTES it is reported unread."""
+    if size > MAX_PREFILTER_BYTES:
+        return True
+    tail = b""
+    with open(path, "rb") as handle:
+        while True:
+            chunk = handle.read(_CHUNK)
+            if not chunk:
+                return False
+            window = (tail + chunk).lower()
+            if RELEVANT.search(window):
+                return True
+            tail = window[-_OVERLAP:]
 
 
 def _excluded(rel: str, patterns: list[str]) -> bool:
@@ -208,7 +237,8 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
             continue
         for path in _walk(target):
             kind = _format_of(path)
-            if path.endswith((".tfvars", ".tfvars.json")) and not os.path.islink(path) and _names_federation(path, max_bytes):
+            if path.endswith((".tfvars", ".tfvars.json")) and not os.path.islink(path) and os.path.isfile(path) \
+                    and _names_federation(path, max_bytes):
                 values_name_federation.add(posixpath.dirname(_relative(os.path.abspath(path), root)))
             if kind is None:
                 continue
@@ -220,7 +250,10 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
                 if not (real == real_root or real.startswith(real_root + os.sep)) or not os.path.exists(real):
                     discovered.problems.append(Problem(Location(rel, FILE_START), "symbolic link points outside the repository or nowhere; not followed"))
                     continue
-            if real in seen or not os.path.isfile(real):
+            if real in seen or os.path.isdir(real):
+                continue
+            if not os.path.isfile(real):  # a FIFO, socket or device: reading it would block or never end
+                discovered.problems.append(Problem(Location(rel, FILE_START), "not a regular file; not analysed"))
                 continue
             seen.add(real)
             discovered.count += 1

@@ -137,14 +137,38 @@ def _read_directory(root: str, directory: str, model: ScanModel) -> list[SourceF
         return []
     for name in names:
         path = os.path.join(full, name)
-        try:
-            if os.path.islink(path) or os.path.getsize(path) > 5 * 1024 * 1024:
-                continue
-            with open(path, encoding="utf-8-sig") as handle:
-                sources.append(SourceFile(posixpath.join(directory, name) if directory else name, handle.read()))
-        except (OSError, UnicodeDecodeError):
+        rel = posixpath.join(directory, name) if directory else name
+        why = _unreadable(root, path, follow_links=False)
+        if why:
+            if why != "a symbolic link":  # links are judged where discovery meets them
+                model.problems.append(Problem(Location(rel, _start()), f"{why}; not analysed"))
             continue
+        try:
+            with open(path, encoding="utf-8-sig") as handle:
+                sources.append(SourceFile(rel, handle.read()))
+        except (OSError, UnicodeDecodeError) as exc:
+            model.problems.append(Problem(Location(rel, _start()), f"cannot read file: {exc}"))
     return sources
+
+
+_MAX_CONTEXT_BYTES = 5 * 1024 * 1024
+
+
+def _unreadable(root: str, path: str, follow_links: bool = True) -> str | None:
+    """Why a file read for context must not be read: a link (out of the repository), not a
+    regular file (a FIFO or device would block or never end), or too large."""
+    if os.path.islink(path):
+        real = os.path.realpath(path)
+        real_root = os.path.realpath(root)
+        if not follow_links:
+            return "a symbolic link"
+        if not real.startswith(real_root + os.sep):
+            return "a symbolic link out of the repository"
+    if not os.path.isfile(path):
+        return "not a regular file"
+    if os.path.getsize(path) > _MAX_CONTEXT_BYTES:
+        return f"over the {_MAX_CONTEXT_BYTES}-byte limit"
+    return None
 
 
 def scan_configuration(context: dict[str, list[SourceFile]], root: str, variable_files: list[str] = (),
@@ -196,6 +220,10 @@ def _tfvars(root: str, directory: str, configuration: Configuration) -> dict[str
     files += configuration.variable_files
     values: dict[str, Node] = {}
     for path in files:
+        why = _unreadable(root, os.path.join(root, path)) if path not in configuration.variable_files else None
+        if why:
+            configuration.model.problems.append(Problem(Location(path, _start()), f"variables file is {why}; not read"))
+            continue
         try:
             with open(os.path.join(root, path), encoding="utf-8-sig") as handle:
                 source = SourceFile(path.replace(os.sep, "/"), handle.read())
