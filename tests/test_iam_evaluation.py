@@ -215,3 +215,41 @@ def test_vacuous_forallvalues_is_called_out(scan_files):
     assert f"ForAllValues:StringEquals on {ISSUER}:environment passed only because the token lacks that claim" in by_rule["TL002"].message
     # and any account's "production" environment matches the environment pin itself
     assert by_rule["TL001"].severity == "critical"
+
+
+statement_lists = st.lists(st.tuples(st.sampled_from(["Allow", "Deny"]), clauses), min_size=1, max_size=3)
+
+
+@settings(max_examples=300, deadline=None)
+@given(statement_lists, requests)
+def test_several_statements_and_deny_agree_with_oracle(generated, request):
+    """Allow statements OR, a Deny whose every condition holds wins over all of them."""
+    statements = []
+    for effect, statement_clauses in generated:
+        condition: dict = {}
+        for operator, key, patterns in statement_clauses:
+            condition.setdefault(operator, {})[f"{ISSUER}:{key}"] = patterns
+        statements.append(dict(allow(condition), Effect=effect))
+    if not any(effect == "Allow" for effect, _ in generated):
+        return  # no way in: no trust is built at all
+    model = trust_of(*statements)
+    claims = {k: v for k, v in request.items() if v is not None}
+
+    def holds(statement_clauses) -> bool:
+        return all(oracle_clause(op, pats, request[key]) for op, key, pats in statement_clauses)
+
+    denied = any(effect == "Deny" and holds(c) for effect, c in generated)
+    allowed = any(effect == "Allow" and holds(c) for effect, c in generated)
+    assert model.trusts[0].admits(claims).admitted == (allowed and not denied)
+
+
+def test_a_deny_pinning_the_organisation_makes_principal_star_not_public():
+    statements = [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"},
+                  {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+                   "Condition": {"StringNotEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}}]
+    model = ScanModel()
+    build_role(RoleInput("r", "t", "p", SPAN, "r", from_plain({"Statement": statements}, SPAN)), {}, model)
+    assert model.public == []
+    without_deny = ScanModel()
+    build_role(RoleInput("r", "t", "p", SPAN, "r", from_plain({"Statement": statements[:1]}, SPAN)), {}, without_deny)
+    assert len(without_deny.public) == 1

@@ -79,6 +79,8 @@ def test_bad_example_fires_its_rule_at_its_line(rule, example, scan_files):
 def test_good_example_is_clean(rule, example, scan_files):
     result = _scan_example(example, scan_files)
     assert [(f.rule_id, f.message) for f in result.findings if f.gating] == []
+    # A good example shows something judged and found safe; an unread file would also be clean.
+    assert example.get("judges_nothing") or sum(result.judged.values()) > 0, f"{rule.id}: nothing judged ({result.judged})"
 
 
 def test_facts_of_the_examples_match_the_published_schema(monkeypatch):

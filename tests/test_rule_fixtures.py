@@ -64,6 +64,14 @@ def test_good_case_produces_no_finding(case: Path):
     result, prefix = _scan(case)
     assert _describe(result.findings, prefix) == []
     assert result.files_scanned > 0
+    # Clean must mean judged and found safe, not unread: a good case judges at least one
+    # trust, credential, public trust, CI job or lifetime, unless it says why it only proves
+    # silence (JUDGES-NOTHING holds the reason).
+    opt_out = case / "JUDGES-NOTHING"
+    if opt_out.exists():
+        assert opt_out.read_text().strip(), f"{case}: JUDGES-NOTHING must say why"
+    else:
+        assert sum(result.judged.values()) > 0, f"{case}: nothing was judged ({result.judged})"
 
 
 def test_every_rule_has_bad_and_good_fixtures():

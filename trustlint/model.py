@@ -207,6 +207,7 @@ class ScanModel:
     consumed_files: set = field(default_factory=set)  # files read through file()/templatefile()
     # resources.AwsRole / AzureCredentials as read, in reading order; trust.build turns them into trusts.
     resources: list = field(default_factory=list)
+    judged_resources: int = 0  # roles and credentials trust.build judged (a safe one forms no trust)
 
     def extend(self, other: "ScanModel") -> None:
         self.trusts.extend(other.trusts)
@@ -220,3 +221,4 @@ class ScanModel:
         self.unknowns.extend(other.unknowns)
         self.consumed_files |= other.consumed_files
         self.resources.extend(other.resources)
+        self.judged_resources += other.judged_resources

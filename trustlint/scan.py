@@ -40,6 +40,7 @@ class ScanResult:
     files_scanned: int
     root: str
     unknowns: list = field(default_factory=list)  # (Location, expression, reason)
+    judged: dict = field(default_factory=dict)  # what was judged: trusts, credentials, public trusts, CI jobs, lifetimes
 
 
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
@@ -106,7 +107,11 @@ def run_scan(options: ScanOptions) -> ScanResult:
         findings = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in findings]
     findings = _gate(findings, model, options, root)
     unknowns = sorted({(u[0].path, u[0].span.line, u[0].span.column, u[1], u[2]) for u in model.unknowns})
-    return ScanResult(sort_findings(findings), rules, count, root, unknowns)
+    judged = {"trusts": len(model.trusts), "credentials": len(model.credentials), "public": len(model.public),
+              "workloads": len(model.workloads), "lifetimes": len(model.lifetimes),
+              # roles and credentials judged safe form no trust; GCP halves that join nothing
+              "resources": model.judged_resources + len(model.gcp_providers) + len(model.gcp_grants)}
+    return ScanResult(sort_findings(findings), rules, count, root, unknowns, judged)
 
 
 def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:

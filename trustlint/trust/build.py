@@ -28,6 +28,7 @@ def build_trusts(model: ScanModel) -> None:
             raise TypeError(f"not a trust resource: {type(resource).__name__}")
         for item in model.trusts[first_trust:] + model.public[first_public:]:
             item.related.extend(related)  # the module calls that instantiate it
+        model.judged_resources += 1
     model.resources.clear()
 
 
