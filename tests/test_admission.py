@@ -407,3 +407,40 @@ def test_azure_flexible_credentials_pinning_an_id(scan_files, expression, severi
 def test_azure_flexible_credential_naming_one_environment_is_clean(scan_files):
     expression = "claims['sub'] eq 'repo:acme/app:environment:prod' and claims['repository_owner_id'] eq '123'"
     assert scan_files({"main.tf": AZURE_FLEXIBLE.format(expression=expression)}).findings == []
+
+
+# -- second red-team review: issuers without a known subject format, names, templates ----------
+
+@pytest.mark.parametrize("issuer, pattern", [
+    ("agent.buildkite.com", "organization:acme-corp:pipeline:deploy-prod:ref:refs/heads/main:commit:*:step:*"),
+    ("acme.app.spacelift.io", "space:legacy:stack:networking-prod:*"),
+    ("oidc.circleci.com/org/0000-1111", "org/0000-1111/project/2222-3333/user/*"),
+    ("gitlab.com", "project_path:acme/app:ref_type:tag:ref:v*"),  # release tags, as on GitHub
+    (GH, "repo:acme/app:pull_request*"),  # the `*` can only be empty: one workload
+])
+def test_a_pattern_pinned_by_the_issuers_own_naming_is_clean(scan_files, issuer, pattern):
+    assert [f.rule_id for f in scan_files({"main.tf": role_tf(like(pattern, issuer), issuer)}).findings] == []
+
+
+def test_a_host_name_in_another_case_is_the_same_issuer(scan_files):
+    issuer = "Token.Actions.GitHubUserContent.com"
+    result = scan_files({"main.tf": role_tf(like("repo:acme/*", issuer), issuer)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "high")]
+    assert "repo:acme/attacker-repo:" in result.findings[0].message
+
+
+@pytest.mark.parametrize("sub, text", [
+    ("repo:acme/app", "repo:acme/app ("),  # a template of `repo` alone: every job of the repository
+    ("repository_id:987654321", "jobs of any repository with repository_id 987654321"),
+])
+def test_a_template_naming_no_job_apart_admits_every_job(scan_files, sub, text):
+    result = scan_files({"main.tf": role_tf(like(sub, operator="StringEquals").replace("StringEquals = {", "StringLike = {"))})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "medium")]
+    assert text in result.findings[0].message
+
+
+def test_attacker_names_are_valid_names():
+    from trustlint.trust.probes import probes_for
+
+    subjects = [p.claims["sub"] for p in probes_for("github-actions", {"sub": ["repo:acme-*/app-*:ref:refs/heads/release/*"]})]
+    assert subjects and not any("--" in s or "/-" in s for s in subjects), subjects

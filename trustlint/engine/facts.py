@@ -91,7 +91,7 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     trust.analysis_limits = []
     witnesses = (within_enterprise(trust, p) for p in itertools.chain(
         condition_probes(trust, anchored), witness_probes(trust, trust.analysis_limits)))
-    admitted = [_Probed(p, a) for p in anchored if (a := trust.admits(p.claims)).admitted]
+    admitted = [_Probed(p, _proven_exact(trust, p, a)) for p in anchored if (a := trust.admits(p.claims)).admitted]
     # A witness adds what the anchored probes missed: a breadth (or a tier at that breadth)
     # no admitted probe shows. Where both show it, the anchored probe is reported: it names
     # the trust's own organisation and context. Once another tenant is admitted nothing
@@ -115,6 +115,22 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     named.sort(key=lambda p: "environment" not in p.id)  # prefer a deployment environment
     suggestion = named[0].subject if named else _SUBJECT_TEMPLATES.get(trust.issuer.platform, "the exact sub of the workload")
     return admitted, suggestion
+
+
+def _proven_exact(trust: TrustRelationship, probe: Probe, admission: Admission) -> Admission:
+    """A probe let in by a pattern that admits exactly one subject is matched exactly: the
+    analysis proved the wildcard names nothing more (`repo:acme/app:pull_request*`)."""
+    blamed = admission.blamed
+    if admission.exact or blamed is None or blamed.claim != "sub" or admission.blamed_value is None:
+        return admission
+    if "like" not in blamed.operator.lower() and blamed.operator.lower() != "matches":
+        return admission
+    from ..trust.admission import the_one_workload
+
+    value = blamed.values[admission.blamed_value]
+    if the_one_workload(trust.issuer.platform, value, True) == probe.claims.get("sub"):
+        admission.exact = True
+    return admission
 
 
 def probe_tier(probe: Probe, tiers: TierPatterns) -> str:

@@ -31,7 +31,7 @@ from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .claim_grammars import (OPAQUE, REPOSITORY, REPOSITORY_ID, REPOSITORY_NAME, TENANT, TENANT_ID, TENANT_NAME, WORKLOAD,
+from .claim_grammars import (OPAQUE, PER_RUN, REPOSITORY, REPOSITORY_ID, REPOSITORY_NAME, TENANT, TENANT_ID, TENANT_NAME, WORKLOAD,
                              Alternative, Slot, custom_template_alternatives, grammar_for)
 from .glob import STAR as _GLOB_STAR
 from .glob import _Literal, tokens
@@ -134,8 +134,9 @@ def _final(union: tuple, states: frozenset) -> bool:
 # -- the product search ------------------------------------------------------------------------
 
 _SCOPE_BITS = {WORKLOAD: 1, REPOSITORY_NAME: 2, REPOSITORY_ID: 4, TENANT_NAME: 8, TENANT_ID: 16,
-               REPOSITORY: 2 | 4, TENANT: 8 | 16}
-_SLOT_ORDER = {TENANT: 0, TENANT_NAME: 0, TENANT_ID: 0, REPOSITORY: 1, REPOSITORY_NAME: 1, REPOSITORY_ID: 1, WORKLOAD: 2}
+               REPOSITORY: 2 | 4, TENANT: 8 | 16, PER_RUN: 0}
+_SLOT_ORDER = {TENANT: 0, TENANT_NAME: 0, TENANT_ID: 0, REPOSITORY: 1, REPOSITORY_NAME: 1, REPOSITORY_ID: 1, WORKLOAD: 2,
+               PER_RUN: 3}
 
 
 def _fresh_for(slot: Slot, named: set[str]) -> str | None:
@@ -274,6 +275,11 @@ def witnesses(platform: str, claim: str, conjunction: list, deadline: float | No
     grammar = tuple(grammar) + tuple(custom_template_alternatives(platform, values))
     ignore_case = any(ic for clause in clauses for _, _, ic in clause)
     patterns = [tuple(_compile(value, like, ic) for value, like, ic in clause) for clause in clauses]
+    if grammar[0].context == "subject" and any(all(items and isinstance(items[0], str) for items in union) for union in patterns):
+        # An issuer whose subject format trustlint does not know: a pattern pinned by literal
+        # text at its start may be that format's own way to name one workload (its tail a run
+        # or step id). Only a pattern open from its first character is provably open.
+        return []
     if patterns and all(len(union) == 1 and all(isinstance(c, str) for c in union[0]) for union in patterns):
         return _exact_witnesses(grammar, patterns)
     accepted: list[tuple[Alternative, dict]] = []
@@ -295,8 +301,12 @@ def witnesses(platform: str, claim: str, conjunction: list, deadline: float | No
             # The most natural witness first: the patterns' literal text on the grammar's own
             # literals (repo:*:pull_request is a pull request, not an environment so named).
             aligned = sum(1 for j, _, is_fresh in found[bits] if not is_fresh and not isinstance(alternative.parts[j], str))
-            ranked.append((_ORDER[scope or WORKLOAD], bits == 0, aligned, len(text), Witness(text, alternative, slots, scope or WORKLOAD, fixed)))
-    ranked.sort(key=lambda r: r[:4])
+            # The default forms first: a custom template is the attacker's choice only where the
+            # pattern leaves nothing else.
+            custom = alternative.context.startswith("custom:")
+            ranked.append((_ORDER[scope or WORKLOAD], bits == 0, custom, aligned, len(text),
+                           Witness(text, alternative, slots, scope or WORKLOAD, fixed)))
+    ranked.sort(key=lambda r: r[:5])
     best: dict[str, Witness] = {}
     for order, *_, witness in ranked:
         # Only the widest scope, one witness per context, so each context's tier (pull
@@ -307,6 +317,28 @@ def witnesses(platform: str, claim: str, conjunction: list, deadline: float | No
 
 
 _ORDER = {TENANT: 0, REPOSITORY: 1, WORKLOAD: 2}
+
+
+@lru_cache(maxsize=4096)
+def the_one_workload(platform: str, value: str, like: bool) -> str | None:
+    """The one `sub` a single pattern admits when it admits exactly one grammar string (a `?`
+    or `*` standing only for the grammar's own literal text: `repo:acme/app:pull_reques?`),
+    else None. A probe matching it is matched exactly, whatever wildcard the pattern holds."""
+    grammar = grammar_for(platform, "sub")
+    if grammar is None or not like or "\u27e8" in value:
+        return None
+    try:
+        if witnesses(platform, "sub", [(value, like, False)]):
+            return None
+        patterns = [(_compile(value, like, False),)]
+        accepted = [(alternative, search(alternative, patterns)) for alternative in grammar]
+        accepted = [(alternative, found) for alternative, found in accepted if found]
+    except SearchLimit:
+        return None
+    if len(accepted) != 1 or accepted[0][0].implicit is not None or set(accepted[0][1]) != {0}:
+        return None
+    alternative, found = accepted[0]
+    return _render(alternative, found[0], patterns, False)[0]
 
 
 def _exact_witnesses(grammar: tuple, patterns: list) -> list[Witness]:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 TENANT, REPOSITORY, WORKLOAD = "tenant", "repository", "workload"
+# A value that changes every run (a commit, a step id): varying it names no other workload.
+PER_RUN = "per-run"
 # Immutable GitHub subjects name the owner and repository twice, by name and by id: another
 # tenant (repository) needs both to differ, so each half has a scope of its own.
 TENANT_NAME, TENANT_ID, REPOSITORY_NAME, REPOSITORY_ID = "tenant-name", "tenant-id", "repository-name", "repository-id"
@@ -117,6 +119,19 @@ def _kubernetes() -> list[Alternative]:
     return [Alternative(("system:serviceaccount:", _NAMESPACE, ":", _SERVICE_ACCOUNT), "service-account")]
 
 
+# Buildkite: one issuer for every organisation; commit and step change with every build.
+_BK_ORG = _slot("organization", string.ascii_lowercase + string.digits + "-", TENANT, "attacker-org")
+_BK_PIPELINE = _slot("pipeline", string.ascii_lowercase + string.digits + "-", REPOSITORY, "attacker-pipeline")
+_BK_REF = _slot("ref", _GIT_REF, WORKLOAD, "attacker-branch")
+_BK_COMMIT = _slot("commit", string.hexdigits.lower(), PER_RUN, "0" * 40)
+_BK_STEP = _slot("step", _ALNUM + "-_.", PER_RUN, "attacker-step")
+
+
+def _buildkite() -> list[Alternative]:
+    return [Alternative(("organization:", _BK_ORG, ":pipeline:", _BK_PIPELINE, ":ref:", _BK_REF, ":commit:", _BK_COMMIT,
+                         ":step:", _BK_STEP), "ref")]
+
+
 # Issuers whose URL names one organisation: any subject of the issuer stays inside it.
 PER_TENANT_ISSUERS = {"circleci", "bitbucket", "azure-devops"}
 
@@ -153,6 +168,9 @@ def _key_parts(key: str) -> tuple:
 
 _TENANT_KEYS = {"repo", "repository", "repository_owner", "repository_owner_id", "repository_id", "enterprise", "enterprise_id"}
 _REPOSITORY_KEYS = {"repo", "repository", "repository_id"}
+# Keys that tell one job of a repository from another: a template without any names all its jobs.
+_CONTEXT_KEYS = {"ref", "environment", "event_name", "head_ref", "base_ref", "job_workflow_ref", "workflow_ref",
+                 "workflow", "ref_type", "sha", "run_id", "actor", "actor_id"}
 _CONTEXT_TAILS = ((("ref:refs/heads/", _BRANCH), "branch"), (("ref:refs/tags/", _TAG), "tag"),
                   (("environment:", _ENVIRONMENT), "environment"), (("pull_request",), "pull_request"))
 
@@ -169,15 +187,17 @@ def custom_template_alternatives(platform: str, values: list[str]) -> list[Alter
         keys = list(dict.fromkeys(w for i, w in enumerate(words) if w in _GITHUB_KEYS or (w == "repo" and i == 0)))
         if keys and words[0] not in keys and ("*" in words[0] or "?" in words[0]) and "repo" not in keys:
             keys.insert(0, "repo")  # `*:job_workflow_ref:...`: the wildcard stands for leading keys, repo first
-        if not keys or keys == ["repo"] or keys[0] == "repo" and len(keys) == 2 and keys[1] in ("ref", "environment"):
-            continue  # the default forms: the static grammar has them
+        if not keys or keys == ["repo"] and len(words) > 2 or keys[0] == "repo" and len(keys) == 2 and keys[1] in ("ref", "environment"):
+            continue  # the default forms: the static grammar has them (`repo:O/R` alone is a template)
         parts: tuple = ()
         for index, key in enumerate(keys):
             parts += ((":",) if index else ()) + _key_parts(key)
-        implicit = TENANT if not set(keys) & _TENANT_KEYS else REPOSITORY if not set(keys) & _REPOSITORY_KEYS else None
+        tail = len(words) > 2 * len(keys)  # a tail after the keys: the default context
+        implicit = (TENANT if not set(keys) & _TENANT_KEYS else REPOSITORY if not set(keys) & _REPOSITORY_KEYS
+                    else WORKLOAD if not tail and not set(keys) & _CONTEXT_KEYS else None)
         context = "custom:" + ",".join(keys)
         out.append(Alternative(_merge_literals(parts), context, implicit))
-        if len(words) > 2 * len(keys):  # a tail after the keys: the default context
+        if tail:
             out += [Alternative(_merge_literals(parts + (":",) + tail), f"{context},{kind}", implicit)
                     for tail, kind in _CONTEXT_TAILS]
     return out
@@ -193,7 +213,8 @@ def _merge_literals(parts: tuple) -> tuple:
     return tuple(merged)
 
 
-_BUILDERS = {"github-actions": _github, "gitlab": _gitlab, "terraform-cloud": _terraform_cloud, "kubernetes": _kubernetes}
+_BUILDERS = {"github-actions": _github, "gitlab": _gitlab, "terraform-cloud": _terraform_cloud, "kubernetes": _kubernetes,
+             "buildkite": _buildkite}
 
 
 @lru_cache(maxsize=None)

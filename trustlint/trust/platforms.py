@@ -62,6 +62,8 @@ def platform_of(url: str | None) -> str:
     if not url:
         return "unknown"
     host = normalise_issuer(url)
+    head, slash, rest = host.partition("/")
+    host = head.lower() + slash + rest  # host names are case-insensitive; paths are not
     for pattern, platform in _ISSUERS:
         if pattern.search(host):
             return platform

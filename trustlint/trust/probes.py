@@ -44,6 +44,12 @@ class Probe:
         return self.claims.get("sub", "")
 
 
+def _extended(prefix: str) -> str:
+    """A name that starts with `prefix` and is the attacker's: a separator only where the
+    prefix does not end with one (release/attacker, acme-attacker, not acme--attacker)."""
+    return prefix + PROBE if prefix[-1:] in ("/", "-", "_", ".") else f"{prefix}-{PROBE}"
+
+
 def _clean(value: str) -> str:
     """The literal part of a value before any wildcard, for anchor extraction."""
     return literal_prefix(value)
@@ -299,7 +305,7 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             for branch in branches:
                 probes.append(Probe("named-branch", token(repo, name, ref=f"refs/heads/{branch}"),
                                     f"branch {branch} of {full}", LEGIT))
-                probes.append(Probe("prefix-branch", token(repo, name, ref=f"refs/heads/{branch}-{PROBE}"),
+                probes.append(Probe("prefix-branch", token(repo, name, ref=f"refs/heads/{_extended(branch)}"),
                                     f"a branch of {full} whose name starts with {branch}", SAME_WORKLOAD, "non-production"))
             for env in environments:
                 probes.append(Probe("named-environment", token(repo, name, environment=env),
@@ -320,7 +326,7 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             probes += [
             Probe("similar-repo", token(repo, f"{name}x"),
                   f"a repository of {repo.owner} named {name} plus one character", SAME_TENANT),
-            Probe("prefix-repo", token(repo, f"{name}-{PROBE}"),
+            Probe("prefix-repo", token(repo, _extended(name)),
                       f"a repository of {repo.owner} whose name starts with {name}", SAME_TENANT),
             ]
             fork_name = name
@@ -341,7 +347,7 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             probes += [
                 Probe("similar-owner", token(_GitHubRepo(f"{repo.owner}x", None), fork_name),
                       f"an account named {repo.owner} plus one character", OTHER_TENANT),
-                Probe("prefix-owner", token(_GitHubRepo(f"{repo.owner}-{PROBE}", None), fork_name),
+                Probe("prefix-owner", token(_GitHubRepo(_extended(repo.owner), None), fork_name),
                       f"an account whose name starts with {repo.owner}", OTHER_TENANT),
             ]
         probes += [
@@ -352,7 +358,11 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             Probe("other-org", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo"),
                   "any repository of any GitHub account", OTHER_TENANT),
         ]
-    if template is not None and not {"repo", "repository", "repository_id"} & set(template):
+    # A template that names no repository, or names one but none of its jobs apart (`repo`
+    # alone): an exact match on its sub names many workloads, not one.
+    if template is not None and (not {"repo", "repository", "repository_id"} & set(template)
+                                 or not set(template) - {"repo", "repository", "repository_id", "repository_owner",
+                                                         "repository_owner_id"}):
         probes = [replace(p, shared_subject=True) for p in probes]
     return probes
 
@@ -415,7 +425,7 @@ def _gitlab_probes(values: dict[str, list[str]]) -> list[Probe]:
             Probe("other-branch", _gitlab_token(path, f"{PROBE}-branch", protected=False),
                   f"any (unprotected) branch of {path}", SAME_WORKLOAD, "non-production"),
             Probe("tag", _gitlab_token(path, f"{PROBE}-tag", "tag", protected=False), f"any tag of {path}", SAME_WORKLOAD),
-            Probe("prefix-project", _gitlab_token(f"{path}-{PROBE}"), f"a project of {group} whose name starts with {name}", SAME_TENANT),
+            Probe("prefix-project", _gitlab_token(_extended(path)), f"a project of {group} whose name starts with {name}", SAME_TENANT),
             Probe("fork", _gitlab_token(f"{PROBE}-fork/{name}"), "a same-named project in another namespace (a fork)", OTHER_TENANT),
         ]
         groups.append(group)
@@ -424,7 +434,7 @@ def _gitlab_probes(values: dict[str, list[str]]) -> list[Probe]:
         probes += [
             Probe("other-project", _gitlab_token(f"{group}/{PROBE}-project", namespace_id=group_id), f"any project of {group}", SAME_TENANT),
             Probe("subgroup-project", _gitlab_token(f"{group}/{PROBE}-sub/{PROBE}-project"), f"any project in a subgroup of {group}", SAME_TENANT),
-            Probe("prefix-group", _gitlab_token(f"{group}-{PROBE}/{PROBE}-project"), f"a group whose path starts with {group}", OTHER_TENANT),
+            Probe("prefix-group", _gitlab_token(f"{_extended(group)}/{PROBE}-project"), f"a group whose path starts with {group}", OTHER_TENANT),
         ]
     probes.append(Probe("other-group", _gitlab_token(f"{PROBE}-group/{PROBE}-project"), "any project on the GitLab instance", OTHER_TENANT))
     return probes
@@ -475,12 +485,12 @@ def _tfc_probes(values: dict[str, list[str]]) -> list[Probe]:
             probes += [
                 Probe("apply", _tfc_token(org, project, ws), f"apply runs of workspace {ws}", LEGIT),
                 Probe("plan", _tfc_token(org, project, ws, "plan"), f"plan runs (incl. speculative plans) of workspace {ws}", SAME_WORKLOAD, "non-production"),
-                Probe("prefix-workspace", _tfc_token(org, project, f"{ws}-{PROBE}"), f"a workspace whose name starts with {ws}", SAME_TENANT),
+                Probe("prefix-workspace", _tfc_token(org, project, _extended(ws)), f"a workspace whose name starts with {ws}", SAME_TENANT),
             ]
         probes += [
             Probe("other-workspace", _tfc_token(org, p, f"{PROBE}-workspace"), f"any workspace of project {p} in {org}", SAME_TENANT),
             Probe("other-project", _tfc_token(org, f"{PROBE}-project", f"{PROBE}-workspace"), f"any workspace of organization {org}", SAME_TENANT),
-            Probe("prefix-org", _tfc_token(f"{org}-{PROBE}", p, ws or f"{PROBE}-workspace"), f"an organization whose name starts with {org}", OTHER_TENANT),
+            Probe("prefix-org", _tfc_token(_extended(org), p, ws or f"{PROBE}-workspace"), f"an organization whose name starts with {org}", OTHER_TENANT),
         ]
     probes.append(Probe("other-org", _tfc_token(f"{PROBE}-org", f"{PROBE}-project", f"{PROBE}-workspace"), "any HCP Terraform organization", OTHER_TENANT))
     return probes
@@ -495,20 +505,20 @@ def _k8s_probes(values: dict[str, list[str]]) -> list[Probe]:
         if len(parts) == 4 and parts[:2] == ["system", "serviceaccount"]:
             ns, sa = _clean(parts[2]) if parts[2] != _clean(parts[2]) else parts[2], parts[3]
             sa = sa if sa == _clean(sa) else (_clean(sa) or None)
-            anchors.append((ns or VICTIM, sa))
+            anchors.append((ns or "team-namespace", sa))
 
     def token(ns, sa):
         return {"sub": f"system:serviceaccount:{ns}:{sa}"}
 
     probes: list[Probe] = []
-    for ns, sa in list(dict.fromkeys(anchors))[:_MAX_ANCHORS] or [(VICTIM, None)]:
+    for ns, sa in list(dict.fromkeys(anchors))[:_MAX_ANCHORS] or [("team-namespace", None)]:
         if sa:
             probes.append(Probe("service-account", token(ns, sa), f"service account {ns}/{sa}", LEGIT))
         probes.append(Probe("other-service-account", token(ns, f"{PROBE}-sa"), f"any service account in namespace {ns}", SAME_TENANT))
         if sa:
-            probes.append(Probe("same-name-other-namespace", token(f"{ns}-{PROBE}", sa),
+            probes.append(Probe("same-name-other-namespace", token(_extended(ns), sa),
                                 f"service account {sa} in another namespace", SAME_TENANT))
-            probes.append(Probe("prefix-service-account", token(ns, f"{sa}-{PROBE}"),
+            probes.append(Probe("prefix-service-account", token(ns, _extended(sa)),
                                 f"a service account in {ns} whose name starts with {sa}", SAME_TENANT))
     probes.append(Probe("other-namespace", token(f"{PROBE}-ns", f"{PROBE}-sa"), "any service account in any namespace of the cluster", SAME_TENANT))
     return probes

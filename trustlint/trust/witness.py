@@ -107,7 +107,7 @@ def _tag_family(witness: Witness) -> bool:
     """`refs/tags/v*` of one named repository: a deliberate family of release tags (the tag
     starts with the pattern's own text), judged as named; `refs/tags/*` stays a finding."""
     return (witness.scope not in (TENANT, REPOSITORY) and witness.alternative.context == "tag"
-            and "tag" in witness.fixed_prefix)
+            and bool({"tag", "ref"} & witness.fixed_prefix))  # GitHub's tag slot, GitLab's ref
 
 
 def _opaque_values(value: str, placeholders: dict[str, str]) -> str:
@@ -253,6 +253,9 @@ def _github(context: str, slots: dict, sub: str, breadth: str):
             claims["repository_id"] = slots["repository_id"]
     phrase = _context_phrase(kind, slots) if kind in ("branch", "tag", "environment", "pull_request") else "jobs"
     where = f"{phrase} of {owner}/{name}"
+    if context.startswith("custom:") and "owner" not in slots:  # the template names no owner: say what it names
+        named = ", ".join(f"{key} {value}" for key, value in slots.items())
+        where = f"{phrase} of any repository with {named}" if named else f"{phrase} of any repository"
     if breadth == OTHER_TENANT:
         where += ", a repository any GitHub account can create"
     elif breadth == SAME_TENANT:
@@ -296,7 +299,18 @@ def _generic_token(context: str, slots: dict, sub: str, breadth: str):
     return {"sub": sub}, f"subject {sub}, {what}", "unknown"
 
 
-_TOKENS = {"github-actions": _github, "gitlab": _gitlab, "terraform-cloud": _terraform_cloud, "kubernetes": _kubernetes}
+def _buildkite(context: str, slots: dict, sub: str, breadth: str):
+    org, pipeline, ref = slots.get("organization", ""), slots.get("pipeline", ""), slots.get("ref", "")
+    where = f"ref {ref} of pipeline {pipeline} (organization {org})"
+    if breadth == OTHER_TENANT:
+        where += ", an organization anyone can create"
+    elif breadth == SAME_TENANT:
+        where += f", another pipeline of {org}"
+    return {"sub": sub, "organization_slug": org, "pipeline_slug": pipeline}, where, "unknown"
+
+
+_TOKENS = {"github-actions": _github, "gitlab": _gitlab, "terraform-cloud": _terraform_cloud, "kubernetes": _kubernetes,
+           "buildkite": _buildkite}
 
 
 # -- GCP attribute conditions --------------------------------------------------------------------
@@ -352,7 +366,7 @@ def condition_probes(trust, anchored: list[Probe]) -> list[Probe]:
             probes.append(Probe(f"{probe.id}-chosen", dict(probe.claims, **chosen), f"{probe.description}, choosing {what}",
                                 probe.breadth, probe.tier, probe.shared_subject))
     for claim, operator, value in identity:
-        probes += _identity_probes(platform, claim, value, chosen)
+        probes += _identity_probes(platform, claim, value, chosen, "ends with" if operator == "endsWith" else "contains")
     return probes
 
 
@@ -361,7 +375,7 @@ def _unquote(single: str | None, double: str | None) -> str | None:
     return None if text is None else re.sub(r"\\(.)", r"\1", text)
 
 
-def _identity_probes(platform: str, claim: str, value: str, chosen: dict) -> list[Probe]:
+def _identity_probes(platform: str, claim: str, value: str, chosen: dict, verb: str = "contains") -> list[Probe]:
     """Another tenant's token whose `claim` still contains (ends with) `value`."""
     if platform == "github-actions" and claim in ("repository", "repository_owner", "sub", "workflow_ref", "job_workflow_ref"):
         owner_part, _, name_part = value.partition("/")
@@ -374,7 +388,7 @@ def _identity_probes(platform: str, claim: str, value: str, chosen: dict) -> lis
         if value not in claims.get(claim, ""):
             return []
         return [Probe("other-tenant-contains", claims, f"{owner}/{name}, a repository any GitHub account can create, "
-                      f"whose {claim} contains {value}", OTHER_TENANT)]
+                      f"whose {claim} {verb} {value}", OTHER_TENANT)]
     if platform == "gitlab" and claim in ("project_path", "namespace_path", "sub"):
         path = f"attacker-group/{value.strip('/')}" if value.strip("/") else "attacker-group/attacker-project"
         if "/" not in value.strip("/"):
@@ -384,5 +398,5 @@ def _identity_probes(platform: str, claim: str, value: str, chosen: dict) -> lis
         if value not in claims.get(claim, ""):
             return []
         return [Probe("other-tenant-contains", claims, f"project {path}, which any GitLab user can create, "
-                      f"whose {claim} contains {value}", OTHER_TENANT)]
+                      f"whose {claim} {verb} {value}", OTHER_TENANT)]
     return []
