@@ -22,8 +22,9 @@ def test_findings_exit_1_and_clean_exits_0(repo, capsys):
     (repo / "bad.tf").write_text(WILDCARD_TRUST)
     assert main(["scan", "bad.tf"]) == 1
     assert "TL001" in capsys.readouterr().out
-    (repo / "good.tf").write_text(CLEAN_TRUST)
-    assert main(["scan", "good.tf"]) == 0
+    (repo / "clean").mkdir()  # its own directory: beside bad.tf it would define aws_iam_role.ci twice
+    (repo / "clean" / "good.tf").write_text(CLEAN_TRUST)
+    assert main(["scan", "clean/good.tf"]) == 0
     assert "No findings" in capsys.readouterr().out
 
 

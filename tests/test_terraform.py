@@ -183,3 +183,29 @@ locals {
     value = {name: plain(evaluator._local(name, None)) for name in ("grouped", "keys", "arn", "subject")}
     assert value == {"grouped": {"a": [1, 3], "b": [2]}, "keys": ["a", "b", "a"],
                      "arn": "oidc.eks.x/id/AB", "subject": "system:serviceaccount:ns:sa"}
+
+
+def test_a_resource_defined_twice_in_one_directory_is_tl000_at_both_places(scan_files):
+    exact = WILDCARD_ROLE_FOR_DUPLICATES.replace("repo:acme/*", "repo:acme/app:ref:refs/heads/main")
+    result = scan_files({"a.tf": WILDCARD_ROLE_FOR_DUPLICATES, "b.tf": exact})
+    tl000 = sorted((f.path, f.span.line) for f in result.findings if f.rule_id == "TL000")
+    assert tl000 == [("a.tf", 1), ("b.tf", 1)]
+    assert all("aws_iam_role.deploy is defined twice (a.tf:1 and b.tf:1)" in f.message
+               for f in result.findings if f.rule_id == "TL000")
+
+
+WILDCARD_ROLE_FOR_DUPLICATES = """resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
+      }
+    }]
+  })
+}
+"""

@@ -286,6 +286,7 @@ def _problem(exc: AnalysisError | RecursionError, block: Block, what: str) -> Pr
 def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefix: str, call_sites: list[Location],
              configuration: Configuration, depth: int) -> None:
     model = configuration.model
+    _report_duplicates(module, prefix, model)
     evaluator = Evaluator(module, blocks[0].source, values, root=configuration.root)
     evaluator.files_read = model.consumed_files
     try:
@@ -309,6 +310,22 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
                 _call(block, evaluator.with_source(block.source), prefix, call_sites, configuration, depth)
             except (AnalysisError, RecursionError) as exc:
                 model.problems.append(_problem(exc, block, f"{prefix}module.{block.labels[0]}"))
+
+
+def _report_duplicates(module: Module, prefix: str, model: ScanModel) -> None:
+    """A name defined twice is TL000 at both places: Terraform rejects the configuration, and
+    whichever one trustlint kept would hide the other (a wildcard beside an exact trust)."""
+    for address, (first, first_block), (second, second_block) in module.duplicates:
+        places = [(first, first_block), (second, second_block)]
+        where = " and ".join(f"{b.source.path}:{_span_of(i, b).line}" for i, b in places)
+        for item, block in places:
+            model.problems.append(Problem(Location(block.source.path, _span_of(item, block)),
+                                          f"{prefix}{address} is defined twice ({where}); Terraform rejects this "
+                                          "configuration, and one definition would hide the other", prefix + address))
+
+
+def _span_of(item, block):
+    return getattr(item, "header", None) or getattr(item, "name_span", None) or block.header
 
 
 def _read_resource(address, block, ev, module, providers, fics, model, call_sites) -> None:

@@ -31,15 +31,32 @@ class Module:
         self.variables: dict[str, Block] = {}
         self.locals: dict[str, Attribute] = {}
         self.resources: dict[str, Block] = {}
+        # (address, first, second): Terraform rejects a configuration defining a name twice;
+        # reading on would let the later one silently hide the earlier (configuration reports them).
+        self.duplicates: list[tuple[str, object, object]] = []
+        seen: dict[str, object] = {}
         for block in blocks:
             if block.type == "variable" and block.labels:
+                self._define(f"var.{block.labels[0]}", block, block, seen)
                 self.variables[block.labels[0]] = block
             elif block.type == "locals":
+                for name, attribute in block.attributes.items():
+                    self._define(f"local.{name}", attribute, block, seen)
                 self.locals.update(block.attributes)
             elif block.type == "resource" and len(block.labels) == 2:
+                self._define(".".join(block.labels), block, block, seen)
                 self.resources[".".join(block.labels)] = block
             elif block.type == "data" and len(block.labels) == 2:
+                self._define("data." + ".".join(block.labels), block, block, seen)
                 self.resources["data." + ".".join(block.labels)] = block
+            elif block.type == "module" and block.labels:
+                self._define(f"module.{block.labels[0]}", block, block, seen)
+
+    def _define(self, address: str, item, block, seen: dict) -> None:
+        if address in seen:
+            self.duplicates.append((address, seen[address], (item, block)))
+        else:
+            seen[address] = (item, block)
 
 
 def _children(tree) -> list:
