@@ -20,48 +20,77 @@ settings.register_profile("medium", max_examples=300, deadline=None, suppress_he
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
+# One seed per reader, written where that reader expects it: (path in the scanned repository, text).
 SEEDS = {
-    ".tf": (ROOT / "examples/aws/terraform/deploy-roles.tf").read_text(),
-    ".yaml": (ROOT / "examples/aws/cloudformation/github-oidc.yaml").read_text(),
-    ".json": (ROOT / "examples/aws/cloudformation/break-glass.json").read_text(),
-    ".gcp.tf": (ROOT / "examples/gcp/terraform/wif.tf").read_text(),
-    ".arm.json": (ROOT / "examples/azure/arm/azuredeploy.json").read_text(),
+    "terraform": ("target.tf", (ROOT / "examples/aws/terraform/deploy-roles.tf").read_text()),
+    "terraform-gcp": ("target.tf", (ROOT / "examples/gcp/terraform/wif.tf").read_text()),
+    "cloudformation-yaml": ("target.yaml", (ROOT / "examples/aws/cloudformation/github-oidc.yaml").read_text()),
+    "cloudformation-json": ("target.json", (ROOT / "examples/aws/cloudformation/break-glass.json").read_text()),
+    "policy-json": ("target.json", (ROOT / "examples/aws/policies/gitlab-release-trust.json").read_text()),
+    "arm": ("target.json", (ROOT / "examples/azure/arm/azuredeploy.json").read_text()),
+    "azure-credential-file": ("target.json", (ROOT / "examples/azure/cli/analytics-etl.json").read_text()),
+    "gcloud": ("target.yaml", (ROOT / "examples/gcp/gcloud/github-provider.yaml").read_text()),
+    "gcloud-policy": ("target.json", (ROOT / "examples/gcp/gcloud/deployer-policy.json").read_text()),
+    "github-workflow": (".github/workflows/target.yml", (ROOT / "examples/ci/.github/workflows/deploy.yml").read_text()),
+    "gitlab-ci": (".gitlab-ci.yml", (ROOT / "tests/rules/TL006-static-credential/bad/ci-gitlab-job-variables/.gitlab-ci.yml").read_text()),
+    "terraform-plan": ("target.json", (ROOT / "tests/data/terraform-plan.json").read_text()),
+}
+# The entry point of each reader: the fuzz run counts calls to prove it reached every one.
+READERS = {
+    "terraform": ("trustlint.terraform.configuration", "scan_configuration"),
+    "cloudformation": ("trustlint.formats.cloudformation", "scan_template"),
+    "policy-json": ("trustlint.formats.cloudformation", "scan_policy_file"),
+    "arm": ("trustlint.formats.arm", "scan_arm"),
+    "azure-credential-file": ("trustlint.formats.arm", "scan_fic_file"),
+    "gcloud": ("trustlint.formats.gcloud", "scan_gcloud"),
+    "github-workflow": ("trustlint.formats.github_workflow", "scan_workflow"),
+    "gitlab-ci": ("trustlint.formats.gitlab_ci", "scan_gitlab_ci"),
+    "terraform-plan": ("trustlint.terraform.plan", "scan_plan"),
 }
 GOOD = (ROOT / "examples/aws/terraform/providers.tf").read_text()
 
 
+MUTATIONS = ["truncate", "delete", "duplicate", "insert", "nest", "swap"]
+
+
+def mutate(text: str, kind: str, draw_int, draw_text, draw_char, json_like: bool) -> str:
+    if kind == "none":
+        return text
+    if kind == "truncate":
+        return text[: draw_int(0, len(text))]
+    if kind == "delete":
+        return text.replace(draw_char(list("{}[]\":=,'")), "", draw_int(1, 5))
+    if kind == "duplicate":
+        lines = text.splitlines()
+        i = draw_int(0, len(lines) - 1)
+        lines.insert(i, lines[i])
+        return "\n".join(lines)
+    if kind == "insert":
+        at = draw_int(0, len(text))
+        return text[:at] + draw_text() + text[at:]
+    if kind == "nest":
+        depth = draw_int(50, 400)
+        return text + "\n" + ("[" * depth if json_like else "x = " + "[" * depth)
+    return text.replace('"', "'").replace("true", "[]").replace("sts:", "{}")
+
+
 @st.composite
 def mutated(draw):
-    suffix = draw(st.sampled_from(sorted(SEEDS)))
-    text = SEEDS[suffix]
-    kind = draw(st.sampled_from(["truncate", "delete", "duplicate", "insert", "nest", "swap"]))
-    if kind == "truncate":
-        text = text[: draw(st.integers(0, len(text)))]
-    elif kind == "delete":
-        char = draw(st.sampled_from(list("{}[]\":=,'")))
-        text = text.replace(char, "", draw(st.integers(1, 5)))
-    elif kind == "duplicate":
-        lines = text.splitlines()
-        i = draw(st.integers(0, len(lines) - 1))
-        lines.insert(i, lines[i])
-        text = "\n".join(lines)
-    elif kind == "insert":
-        at = draw(st.integers(0, len(text)))
-        text = text[:at] + draw(st.text(max_size=30)) + text[at:]
-    elif kind == "nest":
-        depth = draw(st.integers(50, 400))
-        text = text + "\n" + ("[" * depth if suffix.endswith("json") else "x = " + "[" * depth)
-    else:
-        text = text.replace('"', "'").replace("true", "[]").replace("sts:", "{}")
-    return "." + suffix.split(".")[-1], text
+    reader = draw(st.sampled_from(sorted(SEEDS)))
+    path, text = SEEDS[reader]
+    kind = draw(st.sampled_from(MUTATIONS))
+    text = mutate(text, kind, lambda a, b: draw(st.integers(a, b)), lambda: draw(st.text(max_size=30)),
+                  lambda chars: draw(st.sampled_from(chars)), path.endswith("json"))
+    return path, text
 
 
-def _scan(tmp_path, name: str, content) -> list:
-    for old in tmp_path.iterdir():
+def _scan(tmp_path, name: str, content):
+    for old in sorted(tmp_path.rglob("*"), reverse=True):
         if old.is_file():
             old.unlink()
     (tmp_path / ".git").mkdir(exist_ok=True)
     target = tmp_path / name
+    target.parent.mkdir(parents=True, exist_ok=True)
     if isinstance(content, bytes):
         target.write_bytes(content)
     else:
@@ -70,25 +99,87 @@ def _scan(tmp_path, name: str, content) -> list:
     cwd = os.getcwd()
     os.chdir(tmp_path)
     try:
-        result = run_scan(ScanOptions(paths=["."]))
+        return run_scan(ScanOptions(paths=["."]))
     finally:
         os.chdir(cwd)
-    return result.findings
+
+
+def _unreadable(name: str, text: str) -> bool:
+    """Does trustlint's own reader of this kind reject the text (syntax, nesting, encoding)?"""
+    from trustlint.errors import AnalysisError
+    from trustlint.source import SourceFile
+
+    source = SourceFile(name, text)
+    try:
+        if name.endswith(".tf"):
+            from trustlint.terraform.hcl import parse_hcl
+
+            parse_hcl(source)
+        elif name.endswith(".json"):
+            from trustlint.input.jsonpos import load_json
+
+            load_json(source)
+        else:
+            from trustlint.input.yamlpos import load_yaml_documents
+
+            load_yaml_documents(source)
+    except (AnalysisError, RecursionError, UnicodeError, ValueError):
+        return True
+    return False
+
+
+def _fail_closed(result, name: str, text: str) -> None:
+    """Never silence: a mutated file that still names federation but can no longer be read
+    is TL000 at that file, not a clean pass."""
+    from trustlint.input.discovery import RELEVANT
+
+    if RELEVANT.search(text.encode("utf-8", "surrogatepass").lower()) is None or not _unreadable(name, text):
+        return
+    assert any(f.rule_id == "TL000" and f.path == name for f in result.findings), (name, text[:200])
 
 
 @given(mutated())
-def test_mutations_of_valid_files_never_crash(tmp_path_factory, case):
-    suffix, text = case
+def test_mutations_of_valid_files_never_crash_and_never_pass_silently(tmp_path_factory, case):
+    name, text = case
     tmp_path = tmp_path_factory.mktemp("fuzz")
-    findings = _scan(tmp_path, "target" + suffix, text)
+    result = _scan(tmp_path, name, text)
     # Whatever happened to the mutated file, the other file was still analysed.
-    assert any(f.rule_id == "TL006" and f.path == "good.tf" for f in findings)
-    for finding in findings:
+    assert any(f.rule_id == "TL006" and f.path == "good.tf" for f in result.findings)
+    for finding in result.findings:
         assert finding.span.line >= 1 and finding.span.column >= 1
+    _fail_closed(result, name, text)
+
+
+def test_every_reader_is_reached_by_the_mutations(tmp_path_factory, monkeypatch):
+    """A fixed sweep (every seed, every mutation kind) through counted entry points: a reader
+    the fuzz never reaches would leave its parser unfuzzed whatever the test says."""
+    import importlib
+    import random
+
+    calls = {reader: 0 for reader in READERS}
+    for reader, (module_name, function) in READERS.items():
+        module = importlib.import_module(module_name)
+        original = getattr(module, function)
+
+        def counted(*args, _original=original, _reader=reader, **kwargs):
+            calls[_reader] += 1
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, function, counted)
+    rng = random.Random(7)
+    tmp_path = tmp_path_factory.mktemp("sweep")
+    for seed, (name, text) in sorted(SEEDS.items()):
+        for kind in ["none"] + MUTATIONS:  # the seed itself first: each reader must read it
+            mutated_text = mutate(text, kind, rng.randint, lambda: "".join(rng.choice("{}[]:,\"' xq") for _ in range(8)),
+                                  rng.choice, name.endswith("json"))
+            result = _scan(tmp_path, name, mutated_text)
+            assert any(f.rule_id == "TL006" and f.path == "good.tf" for f in result.findings), (seed, kind)
+            _fail_closed(result, name, mutated_text)
+    assert all(calls.values()), {reader: n for reader, n in calls.items() if not n}
 
 
 @given(st.sampled_from([".tf", ".yaml", ".json"]), st.binary(max_size=400))
 def test_random_bytes_never_crash(tmp_path_factory, suffix, data):
     tmp_path = tmp_path_factory.mktemp("fuzz")
-    findings = _scan(tmp_path, "target" + suffix, b"AssumeRole " + data)
-    assert any(f.rule_id == "TL006" and f.path == "good.tf" for f in findings)
+    result = _scan(tmp_path, "target" + suffix, b"AssumeRole " + data)
+    assert any(f.rule_id == "TL006" and f.path == "good.tf" for f in result.findings)
