@@ -1,3 +1,3 @@
 """trustlint: stop risky workload identity federation trust before it merges."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
