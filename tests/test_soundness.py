@@ -20,37 +20,21 @@ from hypothesis import strategies as st
 from trustlint.engine.facts import Settings, trust_facts
 from trustlint.trust.glob import glob_match, has_wildcard
 
+from .test_admission import _variants, wildcarded
 from .test_iam_evaluation import ISSUER, PROVIDER, trust_of
 
 OWNERS = ["acme", "ab", "app"]
 NAMES = ["app", "api", "a"]
 BRANCHES = ["main", "ma", "release"]
+# A GitHub default subject with up to three random spans replaced by a wildcard (the same
+# generator the admission analysis is checked with against its own brute-force oracle).
+subject = wildcarded().map(lambda case: case[0])
 
 
-@st.composite
-def subject(draw):
-    """A GitHub default subject, then up to three random spans replaced by a wildcard."""
-    owner, name, branch = draw(st.sampled_from(OWNERS)), draw(st.sampled_from(NAMES)), draw(st.sampled_from(BRANCHES))
-    kind = draw(st.sampled_from(["heads", "environment", "pull"]))
-    context = {"heads": f":ref:refs/heads/{branch}", "environment": f":environment:{branch}", "pull": ":pull_request"}[kind]
-    text = list(f"repo:{owner}/{name}{context}")
-    for _ in range(draw(st.integers(0, 3))):
-        start = draw(st.integers(0, len(text) - 1))
-        end = draw(st.integers(start, min(len(text), start + 6)))
-        text[start:end] = [draw(st.sampled_from(["*", "?"]))]
-    return "".join(text)
-
-
-statements = st.lists(st.tuples(st.sampled_from(["StringLike", "StringEquals"]), st.lists(subject(), min_size=1, max_size=2)),
+statements = st.lists(st.tuples(st.sampled_from(["StringLike", "StringEquals"]), st.lists(subject, min_size=1, max_size=2)),
                       min_size=1, max_size=2)
 denies = st.one_of(st.none(), st.tuples(st.sampled_from(["StringNotLike", "StringNotEquals"]),
-                                        st.lists(subject(), min_size=1, max_size=2)))
-
-
-def _variants(word: str) -> set[str]:
-    out = {word, word + "x", "x" + word, "attacker", word[:-1] or "a", word + "-" + word}
-    out |= {word[:i] + "x" + word[i + 1:] for i in range(len(word))}
-    return {w for w in out if w}
+                                        st.lists(subject, min_size=1, max_size=2)))
 
 
 def universe() -> list[str]:
