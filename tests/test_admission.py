@@ -304,6 +304,7 @@ GCP_ESCAPES = [
     ("assertion.repository.contains('acme')", "critical", "admits repo:attacker/acme:"),
     ("assertion.repository.matches('acme/')", "critical", "admits repo:attackeracme/x:"),
     ("assertion.repository.startsWith('acme')", "critical", "an account whose name starts with acme"),
+    ("assertion.repository.matches('^acme.*$')", "critical", "an account whose name starts with acme"),
     ("assertion.repository_owner == 'acme' && assertion.event_name == 'push'", "high", "any repository of acme"),
 ]
 

@@ -14,6 +14,7 @@ universe built around its values is run through the trust's own evaluator:
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -94,3 +95,64 @@ def test_every_value_that_admits_more_than_it_names_is_a_finding(allows, deny):
 def test_the_universe_is_large_enough_to_mean_something():
     # 200 policies x this many tokens: millions of (trust, token) pairs per run.
     assert len(UNIVERSE) > 10_000
+
+
+# -- the other grammars: GitLab and HCP Terraform ----------------------------------------------
+
+PLATFORMS = {
+    "gitlab": ("gitlab.com", "project_path:{a}/{b}:ref_type:{kind}:ref:{c}", ["acme", "ab"], ["app", "ap"], ["main", "v1"],
+               ["branch", "tag"]),
+    "terraform-cloud": ("app.terraform.io", "organization:{a}:project:{b}:workspace:{c}:run_phase:{kind}", ["acme", "ab"],
+                        ["infra", "in"], ["prod", "pr"], ["plan", "apply"]),
+}
+
+
+@st.composite
+def other_subject(draw, platform: str):
+    _, template, first, second, third, kinds = PLATFORMS[platform]
+    text = list(template.format(a=draw(st.sampled_from(first)), b=draw(st.sampled_from(second)),
+                                c=draw(st.sampled_from(third)), kind=draw(st.sampled_from(kinds))))
+    for _ in range(draw(st.integers(0, 3))):
+        start = draw(st.integers(0, len(text) - 1))
+        end = draw(st.integers(start, min(len(text), start + 6)))
+        text[start:end] = [draw(st.sampled_from(["*", "?"]))]
+    return "".join(text)
+
+
+def other_universe(platform: str) -> list[str]:
+    _, template, first, second, third, kinds = PLATFORMS[platform]
+
+    def names(words):
+        return sorted(set().union(*(_variants(w) for w in words)) - {"attacker"} | {"attacker"})
+
+    return [template.format(a=a, b=b, c=c, kind=k) for a in names(first) for b in names(second) for c in names(third)
+            for k in kinds]
+
+
+OTHER_UNIVERSES = {platform: other_universe(platform) for platform in PLATFORMS}
+
+
+@pytest.mark.parametrize("platform", sorted(PLATFORMS))
+def test_other_grammars_every_open_value_is_a_finding(platform):
+    issuer = PLATFORMS[platform][0]
+    provider = f"arn:aws:iam::123456789012:oidc-provider/{issuer}"
+
+    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(other_subject(platform), min_size=1, max_size=2), st.sampled_from(["StringLike", "StringEquals"]))
+    def check(values, operator):
+        statement = {"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",
+                     "Condition": {"StringEquals": {f"{issuer}:aud": "x"}, operator: {f"{issuer}:sub": values}}}
+        model = trust_of(statement)
+        (trust,) = model.trusts
+        fact = trust_facts(trust, Settings())
+        reported = fact["wildcard"]["present"] or fact["unconstrained"]["present"]
+        exact = {v for v in values if operator == "StringEquals" or not has_wildcard(v)}
+        for value in values:
+            let_in = {sub for sub in OTHER_UNIVERSES[platform] if _matches(operator, value, sub)
+                      and trust.admits({"sub": sub, "aud": "x"}).admitted}
+            if len(let_in) >= 2 and not let_in <= exact:
+                assert reported, (values, value, sorted(let_in)[:4])
+        if fact["wildcard"]["present"]:
+            assert trust.admits({"sub": fact["wildcard"]["subject"], "aud": "x"}).admitted
+
+    check()
