@@ -290,3 +290,42 @@ def test_a_fifo_tfvars_or_module_file_is_tl000_not_a_hang(scan_files, tmp_path):
     os.mkfifo(tmp_path / "terraform.tfvars")
     result = run_scan(ScanOptions(paths=["."]))
     assert ("TL000", "terraform.tfvars") in [(f.rule_id, f.path) for f in result.findings]
+
+
+def test_a_hostile_gitlab_rule_regex_finishes_on_re2(scan_files):
+    from trustlint.formats.gitlab_ci import evaluate_rule_if
+
+    started = time.monotonic()
+    # (a+)+$ against a long non-matching value: exponential on a backtracking engine.
+    verdict = evaluate_rule_if('$CI_COMMIT_BRANCH =~ /^(a+)+$/', {"CI_COMMIT_BRANCH": "a" * 5000 + "!"})
+    assert time.monotonic() - started < 2 and verdict is False
+
+
+def test_a_regex_re2_rejects_is_unknown_not_a_guess():
+    from trustlint.formats.gitlab_ci import evaluate_rule_if
+
+    assert evaluate_rule_if("$CI_COMMIT_BRANCH =~ /^(?=main)/", {"CI_COMMIT_BRANCH": "main"}) is None
+
+
+def test_a_hostile_terraform_replace_regex_finishes_on_re2(scan_files):
+    started = time.monotonic()
+    tf = """
+locals {
+  org = replace("%s!", "/^(a+)+$/", "x")
+}
+
+resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = { StringLike = { "token.actions.githubusercontent.com:sub" = "repo:${local.org}/*" } }
+    }]
+  })
+}
+""" % ("a" * 5000)
+    result = scan_files({"main.tf": tf})
+    assert time.monotonic() - started < 5
+    assert [f.rule_id for f in result.findings if f.rule_id == "TL001"] == ["TL001"]

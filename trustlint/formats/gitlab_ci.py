@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from .. import saferegex
 from ..model import CredentialUse, Location, ScanModel, StaticCredential, Workload
 from ..source import SourceFile, Span
 from ..values import Node, text_of
@@ -142,11 +143,11 @@ def evaluate_rule_if(expression: str, variables: dict):
                 return None
             pattern = right[1]
             body, flags = pattern[1:pattern.rindex("/")], pattern[pattern.rindex("/") + 1:]
-            try:
-                found = left is not None and re.search(body.replace("\\/", "/"), left if isinstance(left, str) else left[1],
-                                                       re.IGNORECASE if "i" in flags else 0) is not None
-            except re.error:
-                return None
+            if left is None:
+                return False == (op == "=~")
+            found = saferegex.search(body.replace("\\/", "/"), left if isinstance(left, str) else left[1], "i" in flags)
+            if found is None:
+                return None  # a pattern RE2 (GitLab's engine) rejects: unknown
             return found == (op == "=~")
         if left is _UNKNOWN:
             return None
@@ -210,10 +211,9 @@ def _ref_matches(entry: str, kind: str, branch: str | None, variables: dict) -> 
         return False
     name = branch if branch is not None else variables.get("CI_COMMIT_TAG")
     if entry.startswith("/") and entry.rstrip("i").endswith("/") and len(entry) > 1:
-        try:
-            return name is not None and re.search(entry[1:entry.rstrip("i").rindex("/")], name) is not None
-        except re.error:
-            return None
+        if name is None:
+            return False
+        return saferegex.search(entry[1:entry.rstrip("i").rindex("/")], name)
     if "@" in entry:
         return None  # refs of another project path
     return name == entry

@@ -8,6 +8,7 @@ is not known (the caller turns None into an Unknown). `jsonencode` keeps the str
 from __future__ import annotations
 
 import json
+import re
 import os
 
 from ..source import SourceFile
@@ -244,9 +245,12 @@ def _file(evaluator, args, span):
 def _replace(text: str, search: str, replacement: str) -> str:
     """Terraform's replace(): a search string wrapped in slashes is a regular expression."""
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
-        import re
+        from .. import saferegex
 
-        return re.sub(search[1:-1], re.sub(r"\$\{?(\d+)\}?", r"\\\1", replacement), text)
+        replaced = saferegex.sub(search[1:-1], re.sub(r"\$\{?(\d+)\}?", r"\\\1", replacement), text)
+        if replaced is None:
+            raise ValueError("a regular expression RE2 (Terraform's engine) rejects")
+        return replaced
     return text.replace(search, replacement)
 
 
