@@ -100,8 +100,9 @@ def test_the_universe_is_large_enough_to_mean_something():
 # -- the other grammars: GitLab and HCP Terraform ----------------------------------------------
 
 PLATFORMS = {
+    # Branches only: a tag pattern with a literal start (ref:v*) is a release-tag family by design.
     "gitlab": ("gitlab.com", "project_path:{a}/{b}:ref_type:{kind}:ref:{c}", ["acme", "ab"], ["app", "ap"], ["main", "v1"],
-               ["branch", "tag"]),
+               ["branch"]),
     "terraform-cloud": ("app.terraform.io", "organization:{a}:project:{b}:workspace:{c}:run_phase:{kind}", ["acme", "ab"],
                         ["infra", "in"], ["prod", "pr"], ["plan", "apply"]),
 }

@@ -288,10 +288,17 @@ WILDCARD_ROLE = ROLE_MODULE.replace('variable "name" {}', 'variable "name" { def
 
 
 def test_an_unevaluable_count_is_judged_as_unknown_not_a_crash(scan_files):
-    # RE2's \p{L} is not Python re syntax: the count is unknown, the role is still judged.
+    # A lookahead is not RE2 (Terraform's engine) syntax: the count is unknown, the role is still judged.
+    role = WILDCARD_ROLE.replace('resource "aws_iam_role" "this" {', 'resource "aws_iam_role" "this" {\n  count = local.slug == "" ? 0 : 1')
+    result = scan_files({"main.tf": 'locals { slug = replace(lower("Deploy Role"), "/(?=x)/", "-") }\n' + role})
+    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "aws_iam_role.this")]
+
+
+def test_an_re2_pattern_is_evaluated_as_terraform_does(scan_files):
+    # \p{L} is RE2 syntax (Python's re lacks it): the slug is known, so is the count.
     role = WILDCARD_ROLE.replace('resource "aws_iam_role" "this" {', 'resource "aws_iam_role" "this" {\n  count = local.slug == "" ? 0 : 1')
     result = scan_files({"main.tf": 'locals { slug = replace(lower("Deploy Role"), "/[^\\\\p{L}]+/", "-") }\n' + role})
-    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "aws_iam_role.this")]
+    assert [(r, a) for r, _, _, _, a, _ in brief(result)] == [("TL001", "aws_iam_role.this[0]")]
 
 
 def test_an_absurd_count_is_tl000_there_and_the_scan_goes_on(scan_files):
