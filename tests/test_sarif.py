@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -74,3 +75,35 @@ def test_fingerprint_survives_unrelated_line_shifts(scan_files):
 def test_no_absolute_paths_leak(scan_files, tmp_path):
     text = sarif_report.render(scan_files({"iam.tf": WILDCARD_TRUST}))
     assert str(tmp_path) not in text
+
+
+HOSTILE_NAMES = ["100%.tf", "a b#c?.tf", "ünï.tf"]
+
+
+def test_sarif_uris_are_percent_encoded_and_validate_with_format_checking(scan_files):
+    from urllib.parse import unquote
+
+    result = scan_files({name: WILDCARD_TRUST for name in HOSTILE_NAMES[:1]} | {"x/" + HOSTILE_NAMES[1]: WILDCARD_TRUST,
+                                                                                "y/" + HOSTILE_NAMES[2]: WILDCARD_TRUST})
+    document = sarif_of(result)
+    checker = jsonschema.FormatChecker()
+    assert "uri-reference" in checker.checkers, "rfc3986-validator is needed for URI format checking"
+    errors = sorted(jsonschema.Draft4Validator(SCHEMA, format_checker=checker).iter_errors(document), key=str)
+    assert errors == []
+    uris = sorted(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"])
+    assert uris == ["100%25.tf", "x/a%20b%23c%3F.tf", "y/%C3%BCn%C3%AF.tf"]
+    assert sorted(unquote(u) for u in uris) == sorted(["100%.tf", "x/a b#c?.tf", "y/ünï.tf"])
+
+
+def test_markdown_escapes_links_html_and_control_characters_from_scanned_content(scan_files):
+    from trustlint.reporters import markdown_report
+
+    # An environment name may hold link and HTML syntax; the file name holds a bidi override.
+    hostile = "[click](//evil.example)<img src=x>![i](x)"
+    trust = WILDCARD_TRUST.replace('"repo:acme/*"', f'"repo:*:environment:{hostile}"')
+    result = scan_files({"[x](https:evil)\u202e.tf": trust})
+    text = markdown_report.render(result)
+    assert result.findings and hostile in result.findings[0].message
+    assert "\u202e" not in text and "<img" not in text
+    prose = re.sub(r"`[^`]*`", "", text)  # code spans render literally: links there are inert
+    assert re.search(r"(?<!\\)\]\(", prose) is None and "https:" not in prose  # no link, no image

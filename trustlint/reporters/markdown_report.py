@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from ..findings import SEVERITIES
+from . import escape_control
 
 _LIMIT = 200  # rows; GitHub caps a step summary at 1 MiB
 
@@ -13,8 +14,17 @@ _LIMIT = 200  # rows; GitHub caps a step summary at 1 MiB
 def _files(count: int) -> str:
     return f"{count} file" if count == 1 else f"{count} files"
 
+# Markdown punctuation that could make a link, an image, emphasis, a heading or HTML out of
+# text from a scanned file; each is backslash-escaped (`&`, `<`, `>` become entities), and
+# `:` too, so `https://…` in a file name or value is never turned into a link.
+_MARKDOWN = re.compile(r"[\\`*_~\[\]()!#|:]")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("\r", " ").replace("<", "&lt;")
+    text = escape_control(text.replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    text = re.sub(r"[&<>]", lambda m: _ENTITIES[m.group(0)], text)
+    return _MARKDOWN.sub(lambda m: "\\" + m.group(0), text)
 
 
 def _code(text: str) -> str:
@@ -24,7 +34,9 @@ def _code(text: str) -> str:
     longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
     fence = "`" * (longest + 1)
     padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
-    return f"{fence}{_cell(padded)}{fence}"
+    # Inside a code span backslashes are literal, except before `|`, which GitHub's tables
+    # read as a cell boundary even there: only that and control characters are changed.
+    return f"{fence}{escape_control(padded).replace('|', chr(92) + '|')}{fence}"
 
 
 def render(result, colour: bool = False) -> str:

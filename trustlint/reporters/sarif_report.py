@@ -40,10 +40,18 @@ def _region(span) -> dict:
     }
 
 
+def _uri(path: str) -> str:
+    """A repository-relative path as an RFC 3986 relative reference: `%`, space, `#`, `?` and
+    other characters outside a path segment percent-encoded (UTF-8), `/` kept."""
+    from urllib.parse import quote
+
+    return quote(path, safe="/")
+
+
 def _location(path: str, span, address: str | None = None) -> dict:
     location = {
         "physicalLocation": {
-            "artifactLocation": {"uri": path, "uriBaseId": "%SRCROOT%"},
+            "artifactLocation": {"uri": _uri(path), "uriBaseId": "%SRCROOT%"},
             "region": _region(span),
         }
     }
