@@ -445,3 +445,12 @@ def test_attacker_names_are_valid_names():
 
     subjects = [p.claims["sub"] for p in probes_for("github-actions", {"sub": ["repo:acme-*/app-*:ref:refs/heads/release/*"]})]
     assert subjects and not any("--" in s or "/-" in s for s in subjects), subjects
+
+
+def test_a_named_subject_beside_an_open_one_does_not_hide_it(scan_files):
+    # Found by the soundness test: an exact pull_request subject (the named workload) in the same
+    # statement as a pattern opening the branch made the witness of that breadth look "shown".
+    values = '["repo:acme/app:pull_request", "repo:acme/app:ref:refs/h*main"]'
+    result = scan_files({"main.tf": role_tf(f'        StringLike = {{ "{GH}:sub" = {values} }}')})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "medium")]
+    assert "repo:acme/app:ref:refs/heads/attacker-branchmain" in result.findings[0].message

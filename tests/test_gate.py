@@ -188,3 +188,55 @@ def test_each_static_key_of_a_job_has_its_own_fingerprint(repo, capsys):
     code, report = scan_json(capsys, "--baseline", "baseline.json")
     assert code == 1
     assert sorted(f["baseline"] for f in report["findings"]) == ["new", "unchanged"]
+
+
+def test_an_inline_suppression_counts_only_in_a_real_comment(scan_files):
+    result = scan_files({"main.tf": WILDCARD_IN_STRING})
+    rules = sorted(f.rule_id for f in result.findings if f.gating)
+    assert rules == ["TL001", "TL009"]  # not suppressed, and the attempt is reported
+    (tl009,) = [f for f in result.findings if f.rule_id == "TL009"]
+    assert tl009.span.line == 10 and "not in a comment" in tl009.message
+
+
+def test_the_same_suppression_in_a_comment_is_honoured(scan_files):
+    commented = WILDCARD_IN_STRING.replace(', "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\""] }',
+                                           '] } # trustlint:ignore[TL001] reason="reviewed: read-only role"')
+    result = scan_files({"main.tf": commented})
+    assert [f.rule_id for f in result.findings if f.gating] == []
+
+
+def test_json_has_no_comments_so_no_inline_suppression(scan_files):
+    policy = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Sid": "# trustlint:ignore[TL001] '
+              'reason=\\"x\\"", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, '
+              '"Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringLike": '
+              '{"token.actions.githubusercontent.com:sub": "repo:acme/*"}}}]}')
+    result = scan_files({"trust.json": policy})
+    assert {"TL001", "TL009"} <= {f.rule_id for f in result.findings if f.gating}
+
+
+def test_a_critical_finding_cannot_be_suppressed_inline(scan_files):
+    critical = WILDCARD_IN_STRING.replace(
+        '        StringLike   = { "token.actions.githubusercontent.com:sub" = ["repo:acme/*", "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\""] }',
+        '        # trustlint:ignore[TL001] reason="looks reviewed"\n'
+        '        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:*" }')
+    result = scan_files({"main.tf": critical})
+    tl001 = [f for f in result.findings if f.rule_id == "TL001"]
+    assert [(f.severity, f.gating) for f in tl001] == [("critical", True)]
+    assert "cannot cover a critical finding" in tl001[0].message
+
+
+WILDCARD_IN_STRING = """resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = ["repo:acme/*", "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\""] }
+      }
+    }]
+  })
+}
+"""

@@ -96,7 +96,10 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     # no admitted probe shows. Where both show it, the anchored probe is reported: it names
     # the trust's own organisation and context. Once another tenant is admitted nothing
     # broader can follow, and the remaining searches are skipped.
-    shown = {(p.probe.breadth, p.probe.tier) for p in admitted}
+    # Only what an admitted probe shows *broadly* counts: one matched exactly is the named
+    # workload, and a witness of the same breadth and tier may still be a finding.
+    shown = {(p.probe.breadth, p.probe.tier) for p in admitted
+             if p.probe.breadth != LEGIT and not (p.admission.exact and not p.probe.shared_subject)}
     known = {tuple(sorted(p.claims.items())) for p in anchored}
     extra = []
     for witness in witnesses:

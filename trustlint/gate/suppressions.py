@@ -35,11 +35,23 @@ class Suppression:
 def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppression]:
     lines = text.split("\n")
     found = []
+    comments = None
+    offset = 0
     for index, line in enumerate(lines):
+        line_offset, offset = offset, offset + len(line) + 1
         match = _MARKER.search(line)
         if not match:
             continue
         rules, values, problem = _parse_marker(match.group("tail"))
+        if comments is None:
+            from .comments import comment_offsets
+
+            comments = comment_offsets(path, text) or set()
+        if line_offset + match.start() not in comments:
+            # In a string value (or in JSON, which has no comments) it is data the change
+            # controls, not a reviewed comment: never honoured, and reported.
+            problem = ("it is not in a comment (a string value, or JSON, which has no comments): use the "
+                       "configuration file's suppress entries")
         reason = values.get("reason", "").strip()
         expires = None
         if "expires" in values:
@@ -104,6 +116,12 @@ def apply_suppressions(findings: list[Finding], suppressions: list[Suppression],
     out = []
     for finding in findings:
         comment = next((s for s in valid if _covers(s, finding)), None)
+        if comment is not None and (finding.severity == "critical" or finding.rule_id == "TL000"):
+            # Another account getting in, or a file that could not be judged, is accepted only
+            # in the configuration (reviewed by its owners), never by a line in the change.
+            finding = replace(finding, message=finding.message + " (an inline suppression cannot cover a critical "
+                              "finding or TL000: use the configuration file's suppress entries)")
+            comment = None
         if comment is not None:
             finding = replace(finding, suppression=comment.reason, suppression_kind="inSource")
         else:
