@@ -538,3 +538,22 @@ def test_a_production_job_is_reported_for_the_runs_its_joined_trust_admits(scan)
     found = [(r, a, m) for r, _, _, a, m in scan({".github/workflows/ci.yml": PUSH_ANY_BRANCH_DEPLOY, "infra/main.tf": wide})
              if r == "TL004" and a == "deploy"]
     assert found == [("TL004", "deploy", "deploy (a job that obtains production credentials) is reachable from pushes to any branch")]
+
+
+def test_a_requested_session_written_as_a_decimal_is_read_as_the_action_reads_it(scan_files):
+    workflow = """name: deploy
+on: push
+permissions:
+  id-token: write
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: aws-actions/configure-aws-credentials@v4
+        with:
+          role-to-assume: arn:aws:iam::123456789012:role/deploy
+          aws-region: eu-west-1
+          role-duration-seconds: "43200.0"
+"""
+    result = scan_files({".github/workflows/deploy.yml": workflow})
+    assert ("TL005", 13) in [(f.rule_id, f.span.line) for f in result.findings]

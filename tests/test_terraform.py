@@ -209,3 +209,24 @@ WILDCARD_ROLE_FOR_DUPLICATES = """resource "aws_iam_role" "deploy" {
   })
 }
 """
+
+
+def test_a_session_duration_written_as_a_decimal_number_is_read_whole(scan_files):
+    role = WILDCARD_ROLE_FOR_DUPLICATES.replace('  name = "deploy"', '  name = "deploy"\n  max_session_duration = 43200.0')
+    result = scan_files({"main.tf": role.replace("repo:acme/*", "repo:acme/app:ref:refs/heads/main")})
+    assert [(f.rule_id, f.span.line) for f in result.findings] == [("TL005", 3)]
+
+
+def test_a_heredoc_closing_marker_with_trailing_blanks_ends_it_as_hcl_does(scan_files):
+    role = """resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = <<EOF
+{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+  "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+  "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}}}]}
+EOF   
+}
+"""
+    result = scan_files({"main.tf": role})
+    assert [(f.rule_id, f.span.line) for f in result.findings] == [("TL001", 7)]

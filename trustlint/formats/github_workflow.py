@@ -31,7 +31,8 @@ _STATIC_ENV = {
     "ARM_CLIENT_SECRET": "azure", "AZURE_CLIENT_SECRET": "azure", "AZURE_CREDENTIALS": "azure",
 }
 _CLI_WEB_IDENTITY = re.compile(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOKEN_FILE|ACTIONS_ID_TOKEN_REQUEST")
-_DURATION = re.compile(r"^\s*(\d+)\s*(s|m|h)?\s*$")
+# The actions read a number's whole part (`43200.0` is 43200: parseInt, Go's duration).
+_DURATION = re.compile(r"^\s*(\d+)(?:\.\d*)?\s*(s|m|h)?\s*$")
 
 
 def is_workflow(document: Node, path: str) -> bool:

@@ -88,6 +88,33 @@ def _without_strip_markers(text: str) -> str:
     return _STRIP_MARKER.sub(" ", text) if "~" in text else text
 
 
+_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][\w-]*)[ \t]*\r?\n")
+
+
+def _heredoc_markers_trimmed(text: str) -> str:
+    """HCL trims the line that closes a heredoc, python-hcl2 does not: a closing marker with
+    trailing blanks (`EOF  `) would end the file as a syntax error. Its trailing blanks move in
+    front of it (`  EOF`), keeping every offset, and python-hcl2 ends the heredoc there."""
+    if "<<" not in text:
+        return text
+    out, position = [], 0
+    for opened in _HEREDOC_OPEN.finditer(text):
+        if opened.start() < position:
+            continue  # inside a heredoc already rewritten
+        marker = opened.group(1)
+        closing = re.compile(r"^([ \t]*)" + re.escape(marker) + r"([ \t]+)(\r?)$", re.M)
+        plain = re.compile(r"^[ \t]*" + re.escape(marker) + r"\r?$", re.M)
+        first_plain = plain.search(text, opened.end())
+        found = closing.search(text, opened.end())
+        if found is None or (first_plain is not None and first_plain.start() < found.start()):
+            continue
+        out.append(text[position:found.start()])
+        out.append(found.group(1) + found.group(2) + marker + found.group(3))
+        position = found.end()
+    out.append(text[position:])
+    return "".join(out)
+
+
 FAST_READER = True  # tests turn it off to compare with python-hcl2 alone
 
 
@@ -121,7 +148,7 @@ def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None =
     a comment holding their newlines before parsing, so every position holds: parsing costs
     per token, and most blocks of a large configuration never reach a trust. `items` is the
     file's outline when the caller has it already (source_outline)."""
-    text = _without_strip_markers(source.text)
+    text = _heredoc_markers_trimmed(_without_strip_markers(source.text))
     kept = _kept_text(text, keep, items if items is not None else outline(text)) if keep is not None else text
     try:
         tree = parse_tree(kept)

@@ -315,9 +315,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
                 required.setdefault(claim, [(value, like) for value, like, _ in patterns])
         requirements.append({**deny_required, **required})
     max_session = role.max_session
-    seconds = max_session.value if max_session is not None and isinstance(max_session.value, int) and not isinstance(max_session.value, bool) else None
-    if max_session is not None and isinstance(max_session.value, str) and max_session.value.isdigit():
-        seconds = int(max_session.value)
+    seconds = _whole_seconds(max_session.value) if max_session is not None else None
     provider = group.provider
     unchecked = [
         Location(path, s.span) for s in group.statements
@@ -348,6 +346,21 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         subject_conjunctions=conjunctions,
         claim_requirements=requirements,
     )
+
+
+def _whole_seconds(value) -> int | None:
+    """A duration as IAM reads it: an integer, or a number written `43200.0` (JSON, HCL and
+    CloudFormation numbers are read whole), or such a number in a string."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip()) if value.strip() else None
+        except ValueError:
+            return None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    return value if isinstance(value, int) else None
 
 
 def _pattern_clause(clause: iam.Clause) -> list[tuple[str, bool, bool]] | None:
