@@ -557,3 +557,58 @@ jobs:
 """
     result = scan_files({".github/workflows/deploy.yml": workflow})
     assert ("TL005", 13) in [(f.rule_id, f.span.line) for f in result.findings]
+
+
+def test_a_job_if_is_read_conjunct_by_conjunct(scan):
+    # github.ref == master && (push || workflow_dispatch): the `||` sits inside one conjunct;
+    # the ref conjunct still rules out pull requests (the whole if: was ignored before).
+    workflow = """\
+        name: deploy
+        on:
+          push:
+            branches: [master]
+          pull_request:
+          workflow_dispatch:
+        permissions:
+          id-token: write
+          contents: read
+        jobs:
+          deploy:
+            if: github.ref == 'refs/heads/master' && (github.event_name == 'push' || github.event_name == 'workflow_dispatch')
+            runs-on: ubuntu-latest
+            steps:
+              - uses: aws-actions/configure-aws-credentials@v4
+                with:
+                  role-to-assume: arn:aws:iam::123456789012:role/prod-deploy
+                  aws-region: eu-west-1
+        """
+    trust = """\
+        resource "aws_iam_role" "prod_deploy" {
+          name = "prod-deploy"
+          assume_role_policy = jsonencode({
+            Statement = [{
+              Effect    = "Allow"
+              Action    = "sts:AssumeRoleWithWebIdentity"
+              Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+              Condition = { StringEquals = {
+                "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+                "token.actions.githubusercontent.com:sub" = "repo:acme/shop:pull_request"
+              } }
+            }]
+          })
+        }
+        """
+    found = scan({".github/workflows/deploy.yml": workflow, "infra/iam.tf": trust})
+    assert not [f for f in found if f[0] == "TL004" and f[1].startswith(".github")], found
+    # The job (master pushes and dispatches) cannot present the only subject the role takes.
+    assert [f[0] for f in found if f[1].startswith(".github")] == ["TL013"], found
+
+
+def test_if_pins_read_each_conjunct():
+    from trustlint.formats.github_workflow import _if_pins
+
+    assert _if_pins("github.ref == 'refs/heads/master' && (github.event_name == 'push' || github.event_name == 'workflow_dispatch')") == {
+        "github.ref": "refs/heads/master", "github.event_name": {"push", "workflow_dispatch"}}
+    assert _if_pins("github.ref == 'refs/heads/main' || github.event_name == 'pull_request'") == {}
+    assert _if_pins("${{ github.ref == 'refs/heads/main' && !cancelled() }}") == {"github.ref": "refs/heads/main"}
+    assert _if_pins("github.event_name == 'push' && github.event_name == 'schedule'") == {"never": True}

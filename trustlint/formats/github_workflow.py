@@ -92,28 +92,95 @@ _IF_TERM = re.compile(
 
 
 def _if_pins(expression: str | None) -> dict:
-    """What a job's `if:` plainly pins: {'github.ref': ..., 'github.event_name': ...}, read
-    only from a conjunction of exact equalities (anything with `||` or a negation pins
-    nothing; other conjuncts only narrow further and are ignored)."""
+    """What a job's `if:` plainly pins: {'github.ref': ..., 'github.event_name': {...}}, read
+    conjunct by conjunct: a conjunct of exact equalities pins, one that is a disjunction of
+    event names pins the set of them, and any other conjunct (a negation, another `||`, a
+    function) is left out, which only ever keeps more runs than the job really has."""
     if not expression:
         return {}
     text = expression.strip()
     if text.startswith("${{") and text.endswith("}}"):
         text = text[3:-2].strip()
-    if "||" in text or re.search(r"!(?!=)", text) or "${{" in text:
+    if "${{" in text:
         return {}
     pins: dict = {}
-    for term in text.split("&&"):
-        match = _IF_TERM.match(term.strip())
-        if not match:
+    for conjunct in _split_top(text, "&&"):
+        conjunct = _unwrap(conjunct.strip())
+        if "&&" in conjunct:
+            nested = _if_pins(conjunct)  # a parenthesised conjunction: its pins are this one's
+            for context, value in nested.items():
+                if context == "never" or (context in pins and pins[context] != value and context != "github.event_name"):
+                    return {"never": True}
+                pins[context] = value
             continue
-        context, value = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
-        if context == "github.ref_name":
-            context, value = "github.ref", f"refs/heads/{value}"
+        disjuncts = _split_top(conjunct, "||")
+        if len(disjuncts) > 1:
+            events = [_pin(_unwrap(d.strip())) for d in disjuncts]
+            if all(e is not None and e[0] == "github.event_name" for e in events):
+                pins["github.event_name"] = pins.get("github.event_name", {e[1] for e in events}) & {e[1] for e in events}
+            continue
+        if re.search(r"!(?!=)", conjunct):
+            continue
+        pin = _pin(conjunct)
+        if pin is None:
+            continue
+        context, value = pin
+        if context == "github.event_name":
+            pins[context] = pins.get(context, {value}) & {value}
+            continue
         if context in pins and pins[context] != value:
             return {"never": True}
         pins[context] = value
+    if pins.get("github.event_name") == set():
+        return {"never": True}
     return pins
+
+
+def _pin(term: str) -> tuple[str, str] | None:
+    match = _IF_TERM.match(term)
+    if not match:
+        return None
+    context, value = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+    if context == "github.ref_name":
+        context, value = "github.ref", f"refs/heads/{value}"
+    return context, value
+
+
+def _split_top(text: str, operator: str) -> list[str]:
+    """`text` split at `operator` outside parentheses and quotes."""
+    parts, depth, quote, start, i = [], 0, None, 0, 0
+    while i < len(text):
+        char = text[i]
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0 and text.startswith(operator, i):
+            parts.append(text[start:i])
+            start = i + len(operator)
+            i = start
+            continue
+        i += 1
+    parts.append(text[start:])
+    return parts
+
+
+def _unwrap(text: str) -> str:
+    """Outer parentheses that wrap the whole text, removed."""
+    while text.startswith("(") and text.endswith(")") and len(_split_top(text[1:-1], ")(")) == 1:
+        inner, depth = text[1:-1], 0
+        for char in inner:
+            depth += char == "("
+            depth -= char == ")"
+            if depth < 0:
+                return text
+        text = inner.strip()
+    return text
 
 
 def restrict_triggers(triggers: dict, expression: str | None) -> dict:
@@ -127,9 +194,9 @@ def restrict_triggers(triggers: dict, expression: str | None) -> dict:
     if pins.get("never"):
         return {}
     result = dict(triggers)
-    event = pins.get("github.event_name")
-    if event is not None:
-        result = {e: f for e, f in result.items() if e == event}
+    events = pins.get("github.event_name")
+    if events is not None:
+        result = {e: f for e, f in result.items() if e in events}
     ref = pins.get("github.ref")
     if ref is not None:
         result.pop("pull_request", None)
