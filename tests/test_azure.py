@@ -91,3 +91,44 @@ def test_arm_nested_deployment_passing_arrays_does_not_crash(scan_files):
 """
     result = scan_files({"azuredeploy.json": template})
     assert [(f.rule_id, f.address) for f in result.findings] == [("TL004", "id-web-prod/pr")]
+
+
+def test_an_azapi_flexible_credential_is_judged(scan_files):
+    tf = """resource "azapi_resource" "flex_fic" {
+  type      = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2025-01-31-preview"
+  name      = "gh-flex"
+  parent_id = "/subscriptions/000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-deploy"
+  body = {
+    properties = {
+      issuer    = "https://token.actions.githubusercontent.com"
+      audiences = ["api://AzureADTokenExchange"]
+      claimsMatchingExpression = {
+        value           = "claims['sub'] matches 'repo:*' and claims['repository_owner_id'] eq '1234567'"
+        languageVersion = 1
+      }
+    }
+  }
+}
+"""
+    result = scan_files({"main.tf": tf})
+    assert [(f.rule_id, f.span.line, f.address, f.severity) for f in result.findings] == [
+        ("TL001", 10, "azapi_resource.flex_fic", "high")]
+    assert "owner-id-" not in result.findings[0].message.split(" (")[1]
+
+
+def test_an_azapi_credential_in_jsonencode_is_judged(scan_files):
+    tf = """resource "azapi_resource" "fic" {
+  type      = "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31"
+  name      = "gh"
+  parent_id = "/subscriptions/000/resourceGroups/rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-deploy"
+  body = jsonencode({
+    properties = {
+      issuer    = "https://token.actions.githubusercontent.com"
+      subject   = "repo:acme/app:environment:production"
+      audiences = ["api://AzureADTokenExchange"]
+    }
+  })
+}
+"""
+    result = scan_files({"main.tf": tf})
+    assert result.findings == [] and result.judged["trusts"] == 1

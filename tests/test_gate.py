@@ -240,3 +240,79 @@ WILDCARD_IN_STRING = """resource "aws_iam_role" "ci" {
   })
 }
 """
+
+
+def _scan_bytes(tmp_path, monkeypatch, name: str, data: bytes):
+    from trustlint.scan import ScanOptions, run_scan
+
+    (tmp_path / ".git").mkdir(exist_ok=True)
+    (tmp_path / name).write_bytes(data)
+    monkeypatch.chdir(tmp_path)
+    return run_scan(ScanOptions(paths=["."]))
+
+
+HCL_ROLE = """data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = VALUES
+    }
+  }
+}
+
+resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+"""
+
+
+@pytest.mark.parametrize("values", [
+    '["repo:acme/*", "$${ # trustlint:ignore[TL001] reason=accepted }"]',  # an escaped ${: literal text
+    '["repo:acme/*", "%%{ # trustlint:ignore[TL001] reason=accepted }"]',
+])
+def test_escaped_template_openers_do_not_open_a_comment(scan_files, values):
+    result = scan_files({"main.tf": HCL_ROLE.replace("VALUES", values)})
+    assert sorted((f.rule_id, f.gating) for f in result.findings) == [("TL001", True), ("TL009", True)]
+
+
+@pytest.mark.parametrize("breaks", ["\r", "\x85", "\u2028"])
+def test_yaml_line_breaks_other_than_lf_cannot_smuggle_a_suppression(tmp_path, monkeypatch, breaks):
+    template = ('AWSTemplateFormatVersion: "2010-09-09"\nResources:\n  Role:\n    Type: AWS::IAM::Role\n'
+                '    Properties:\n      AssumeRolePolicyDocument:\n        Version: "2012-10-17"\n        Statement:\n'
+                '          - Effect: Allow\n            Action: sts:AssumeRoleWithWebIdentity\n            Principal:\n'
+                '              Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com\n'
+                '            Condition:\n              StringEquals:\n'
+                '                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n              StringLike:\n'
+                '                token.actions.githubusercontent.com:sub: "repo:acme/*" # c' + breaks
+                + '            Sid: "# trustlint:ignore[TL001] reason=x"\n')
+    result = _scan_bytes(tmp_path, monkeypatch, "stack.yaml", template.encode("utf-8"))
+    assert ("TL001", True) in [(f.rule_id, f.gating) for f in result.findings]
+
+
+def test_a_heredoc_marker_with_a_dash_is_read_whole(scan_files):
+    role = """resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = <<true-x
+{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity",
+  "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+  "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}},
+  "Sid": "x"}, {"Effect": "Deny", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}, "NotAction":
+true
+, "Sid": "$${ # trustlint:ignore[TL001] reason=accepted }"}]}
+true-x
+}
+"""
+    result = scan_files({"main.tf": role})
+    assert not [f for f in result.findings if f.rule_id == "TL001" and not f.gating]

@@ -107,3 +107,25 @@ def test_markdown_escapes_links_html_and_control_characters_from_scanned_content
     assert "\u202e" not in text and "<img" not in text
     prose = re.sub(r"`[^`]*`", "", text)  # code spans render literally: links there are inert
     assert re.search(r"(?<!\\)\]\(", prose) is None and "https:" not in prose  # no link, no image
+
+
+def test_a_file_name_that_is_not_utf8_keeps_its_bytes_in_the_sarif_uri(scan_files, tmp_path):
+    import os
+
+    from trustlint.scan import ScanOptions, run_scan
+
+    scan_files({})
+    os.makedirs("x", exist_ok=True)
+    with open(os.fsencode("x/bad\xff.tf".encode("latin-1")), "w") as handle:
+        handle.write(WILDCARD_TRUST)
+    document = sarif_of(run_scan(ScanOptions(paths=["."])))
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in document["runs"][0]["results"]]
+    assert "x/bad%FF.tf" in uris
+
+
+def test_markdown_breaks_mentions_and_autolinks_and_invisible_characters():
+    from trustlint.reporters.markdown_report import _cell
+
+    text = _cell("ping @octocat at www.evil.example or user@evil.example \u200b\ufeff\u061c\u2028")
+    assert "\\@octocat" in text and "www\\.evil" in text and "user\\@evil" in text  # escaped: plain text
+    assert not any(c in text for c in "\u200b\ufeff\u061c\u2028")

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from trustlint.engine.facts import Settings, trust_facts
 from trustlint.trust.glob import glob_match, has_wildcard
 
+from .conftest import DERANDOMIZE
 from .test_admission import _variants, wildcarded
 from .test_iam_evaluation import ISSUER, PROVIDER, trust_of
 
@@ -71,7 +72,7 @@ def _written_exactly(allows, deny) -> set[str]:
     return exact
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], derandomize=DERANDOMIZE)
 @given(statements, denies)
 def test_every_value_that_admits_more_than_it_names_is_a_finding(allows, deny):
     (trust,) = trust_of(*policy(allows, deny)).trusts
@@ -138,7 +139,7 @@ def test_other_grammars_every_open_value_is_a_finding(platform):
     issuer = PLATFORMS[platform][0]
     provider = f"arn:aws:iam::123456789012:oidc-provider/{issuer}"
 
-    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=DERANDOMIZE)
     @given(st.lists(other_subject(platform), min_size=1, max_size=2), st.sampled_from(["StringLike", "StringEquals"]))
     def check(values, operator):
         statement = {"Effect": "Allow", "Principal": {"Federated": provider}, "Action": "sts:AssumeRoleWithWebIdentity",

@@ -106,7 +106,7 @@ def _if_pins(expression: str | None) -> dict:
     pins: dict = {}
     for conjunct in _split_top(text, "&&"):
         conjunct = _unwrap(conjunct.strip())
-        if "&&" in conjunct:
+        if len(_split_top(conjunct, "&&")) > 1:
             nested = _if_pins(conjunct)  # a parenthesised conjunction: its pins are this one's
             for context, value in nested.items():
                 if context == "never" or (context in pins and pins[context] != value and context != "github.event_name"):

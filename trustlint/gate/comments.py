@@ -14,11 +14,16 @@ def comment_offsets(path: str, text: str) -> set[int] | None:
     lowered = path.lower()
     if lowered.endswith(".json"):
         return set()
-    if lowered.endswith((".yaml", ".yml")):
+    if lowered.endswith((".yaml", ".yml")) or lowered.endswith(".template") and not text.lstrip().startswith("{"):
         return _yaml_comments(text)
+    if lowered.endswith(".template"):
+        return set()  # a JSON CloudFormation template: no comments
     if lowered.endswith((".tf", ".tfvars", ".hcl", ".tofu")):
         return _hcl_comments(text)
     return None
+
+
+_BREAKS = "\n\r\x85\u2028\u2029"  # every character YAML (1.1 and 1.2) may take as a line break
 
 
 def _yaml_comments(text: str) -> set[int] | None:
@@ -28,7 +33,10 @@ def _yaml_comments(text: str) -> set[int] | None:
     try:
         for token in yaml.scan(text, Loader=yaml.SafeLoader):
             if isinstance(token, yaml.ScalarToken):
-                scalars.append((token.start_mark.index, token.end_mark.index))
+                start = token.start_mark.index
+                if token.style in ("|", ">"):  # the header line (`key: | # note`) is not the scalar's text
+                    start = min((i for i in (text.find(b, start) for b in _BREAKS) if i >= 0), default=start)
+                scalars.append((start, token.end_mark.index))
     except yaml.YAMLError:
         return None
     scalars.sort()
@@ -40,9 +48,8 @@ def _yaml_comments(text: str) -> set[int] | None:
         while index < len(scalars) and scalars[index][1] <= position:
             index += 1
         inside = index < len(scalars) and scalars[index][0] <= position < scalars[index][1]
-        if char == "#" and not inside and (position == 0 or text[position - 1] in " \t\n\r"):
-            end = text.find("\n", position)
-            end = count if end < 0 else end
+        if char == "#" and not inside and (position == 0 or text[position - 1] in " \t" + _BREAKS):
+            end = min((i for i in (text.find(b, position) for b in _BREAKS) if i >= 0), default=count)
             out.update(range(position, end))
             position = end
             continue
@@ -64,12 +71,15 @@ def _hcl_comments(text: str) -> set[int] | None:
             if char == "\\":
                 position += 2
                 continue
+            if text.startswith(("$${", "%%{"), position):
+                position += 3  # an escaped `${` / `%{`: literal text, no template starts
+                continue
             if pair in ("${", "%{"):
                 stack.append("template")
                 braces.append(0)
                 position += 2
                 continue
-            if char == '"' or char == "\n":
+            if char == '"':  # a newline does not end it: trustlint's parser reads on, and so must this
                 stack.pop()
             position += 1
             continue
@@ -115,7 +125,7 @@ def _heredoc_end(text: str, position: int) -> int | None:
     if start < len(text) and text[start] == "-":
         start += 1
     end = start
-    while end < len(text) and (text[end].isalnum() or text[end] == "_"):
+    while end < len(text) and (text[end].isalnum() or text[end] in "_.-"):  # the parser's marker characters
         end += 1
     marker = text[start:end]
     if not marker or not marker[0].isalpha():

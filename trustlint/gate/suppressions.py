@@ -47,7 +47,10 @@ def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppr
             from .comments import comment_offsets
 
             comments = comment_offsets(path, text) or set()
-        if line_offset + match.start() not in comments:
+        if _odd_line_breaks(text):
+            problem = ("the file has line breaks other than LF and CRLF (a lone CR, NEL, U+2028 or U+2029): "
+                       "its lines cannot be told apart reliably; use the configuration file's suppress entries")
+        elif line_offset + match.start() not in comments:
             # In a string value (or in JSON, which has no comments) it is data the change
             # controls, not a reviewed comment: never honoured, and reported.
             problem = ("it is not in a comment (a string value, or JSON, which has no comments): use the "
@@ -72,6 +75,10 @@ def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppr
         found.append(Suppression(path, index + 1, tuple(covers), rules, reason, expires, problem,
                                  match.start() + 1, len(line) + 1))
     return found
+
+
+def _odd_line_breaks(text: str) -> bool:
+    return "\x85" in text or "\u2028" in text or "\u2029" in text or "\r" in text.replace("\r\n", "")
 
 
 def _parse_marker(tail: str) -> tuple[tuple[str, ...], dict[str, str], str]:

@@ -10,7 +10,8 @@ import re
 
 # C0/C1 control characters and bidirectional overrides: a scanned file must not be able to
 # move the cursor, recolour a terminal or reorder what a reviewer reads.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\ud800-\udfff]")
+_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+                     "\ud800-\udfff]")  # and zero-width, Arabic letter mark, line/paragraph separators
 
 
 def escape_control(text: str) -> str:

@@ -17,7 +17,7 @@ def _files(count: int) -> str:
 # Markdown punctuation that could make a link, an image, emphasis, a heading or HTML out of
 # text from a scanned file; each is backslash-escaped (`&`, `<`, `>` become entities), and
 # `:` too, so `https://…` in a file name or value is never turned into a link.
-_MARKDOWN = re.compile(r"[\\`*_~\[\]()!#|:]")
+_MARKDOWN = re.compile(r"[\\`*_~\[\]()!#|:@]|(?<=www)\.")  # `@`: a mention; `www.`: an autolink
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 

@@ -45,7 +45,7 @@ def _uri(path: str) -> str:
     other characters outside a path segment percent-encoded (UTF-8), `/` kept."""
     from urllib.parse import quote
 
-    return quote(path, safe="/")
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")  # a non-UTF-8 name keeps its bytes
 
 
 def _location(path: str, span, address: str | None = None) -> dict:

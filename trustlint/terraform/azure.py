@@ -25,13 +25,19 @@ SECRET_TYPES = {
 _ENV_TAG_KEYS = ("env", "environment", "stage", "tier")
 
 
+_AZAPI_FIC = "microsoft.managedidentity/userassignedidentities/federatedidentitycredentials@"
+
+
 def is_azure_resource(block: Block) -> bool:
     kind = block.labels[0] if block.labels else ""
-    return kind in FIC_TYPES or kind in SECRET_TYPES
+    return kind in FIC_TYPES or kind in SECRET_TYPES or kind == "azapi_resource"
 
 
 def read_azure(address: str, block: Block, ev: Evaluator, module: Module, fics: list, credentials: list) -> None:
     kind = block.labels[0]
+    if kind == "azapi_resource":
+        _read_azapi(address, block, ev, module, fics)
+        return
     if kind in SECRET_TYPES:
         owner = _parent(block, ev, ("application_id", "application_object_id", "service_principal_id"))
         credentials.append(StaticCredential("azure", address, kind, SECRET_TYPES[kind], owner[1],
@@ -53,6 +59,52 @@ def read_azure(address: str, block: Block, ev: Evaluator, module: Module, fics: 
         location=Location(block.source.path, block.header),
         parent=parent_address,
         parent_kind=parent_kind,
+        issuer=text_of(issuer) if issuer.is_known else None,
+        issuer_span=issuer.span,
+        subject=text_of(subject) if subject is not None else None,
+        subject_span=subject.span if subject is not None else None,
+        audiences=[(text_of(a) or "", a.span) for a in audiences.as_list()] if audiences is not None else [],
+        expression=text_of(expression) if expression is not None and expression.is_known else None,
+        expression_span=expression.span if expression is not None else None,
+        names=_parent_names(parent_address, module, ev) + [posixpath.dirname(block.source.path)],
+    ))
+
+
+def _read_azapi(address: str, block: Block, ev: Evaluator, module: Module, fics: list) -> None:
+    """An azapi_resource of type ...userAssignedIdentities/federatedIdentityCredentials@VERSION:
+    the credential's properties in `body` (an object, or jsonencode()'s string in azapi 1.x),
+    including a flexible `claimsMatchingExpression` (the 2025-01-31-preview API)."""
+    kind = ev.attribute(block, "type")
+    if kind is None or not (text_of(kind) or "").lower().startswith(_AZAPI_FIC):
+        return
+    body = ev.attribute(block, "body")
+    if body is not None and isinstance(body.value, str):
+        from ..input.jsonpos import load_json
+        from ..source import EmbeddedSource
+
+        embedded = getattr(body, "embedded", None)
+        try:
+            body = load_json(embedded or EmbeddedSource(block.source.path, body.value, base=block.source,
+                                                         segments=((0, 0),)))
+        except Exception:  # noqa: BLE001 - a body that is not JSON is judged unknown below
+            body = None
+    properties = body.get("properties") if body is not None and isinstance(body.value, dict) else None
+    if properties is None or not isinstance(properties.value, dict):
+        return
+    issuer, subject = properties.get("issuer"), properties.get("subject")
+    expression = properties.get("claimsMatchingExpression")
+    if expression is not None and isinstance(expression.value, dict):
+        expression = expression.get("value")
+    if issuer is None or (subject is None and expression is None):
+        return
+    audiences = properties.get("audiences")
+    parent_address, _ = _parent(block, ev, ("parent_id",))
+    fics.append(FicInput(
+        address=address,
+        resource_type="azapi_resource",
+        location=Location(block.source.path, block.header),
+        parent=parent_address,
+        parent_kind="managed-identity",
         issuer=text_of(issuer) if issuer.is_known else None,
         issuer_span=issuer.span,
         subject=text_of(subject) if subject is not None else None,

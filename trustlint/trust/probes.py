@@ -358,6 +358,8 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
             Probe("other-org", token(_GitHubRepo(f"{PROBE}-org", None), f"{PROBE}-repo"),
                   "any repository of any GitHub account", OTHER_TENANT),
         ]
+    # An owner known only by its id has no name here: say so rather than show a made-up one.
+    probes = [replace(p, description=re.sub(r"owner-id-(\d+)", r"the account with id \1", p.description)) for p in probes]
     # A template that names no repository, or names one but none of its jobs apart (`repo`
     # alone): an exact match on its sub names many workloads, not one.
     if template is not None and (not {"repo", "repository", "repository_id"} & set(template)
