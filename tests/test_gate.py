@@ -316,3 +316,15 @@ true-x
 """
     result = scan_files({"main.tf": role})
     assert not [f for f in result.findings if f.rule_id == "TL001" and not f.gating]
+
+
+def test_a_configured_rule_prefix_never_covers_tl000(scan_files):
+    import datetime
+
+    broken = '{"Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole" '  # truncated JSON
+    entries = [{"path": "*", "rule": "TL", "reason": "blanket"}]
+    result = scan_files({"trust.json": broken}, suppress=entries, today=datetime.date(2026, 1, 1))
+    assert [(f.rule_id, f.gating) for f in result.findings] == [("TL000", True)]
+    exact = [{"path": "*", "rule": "TL000", "reason": "vendored file, reviewed"}]
+    result = scan_files({"trust.json": broken}, suppress=exact, today=datetime.date(2026, 1, 1))
+    assert [(f.rule_id, f.gating) for f in result.findings] == [("TL000", False)]

@@ -140,8 +140,11 @@ def apply_suppressions(findings: list[Finding], suppressions: list[Suppression],
 
 
 def _entry_covers(entry: dict, finding: Finding) -> bool:
-    return (fnmatch.fnmatch(finding.path, entry["path"]) and finding.rule_id.startswith(entry["rule"].upper())
-            and entry.get("resource", finding.address) == finding.address)
+    rule = entry["rule"].upper()
+    # A prefix (`TL00`, `TL`) may name a family of rules, never the analysis error: a file that
+    # could not be judged is accepted only by naming TL000 itself.
+    named = rule == finding.rule_id if finding.rule_id == "TL000" else finding.rule_id.startswith(rule)
+    return fnmatch.fnmatch(finding.path, entry["path"]) and named and entry.get("resource", finding.address) == finding.address
 
 
 def configured_problems(entries: list[dict], today: datetime.date, config_path: str) -> list[Suppression]:
