@@ -612,3 +612,46 @@ def test_if_pins_read_each_conjunct():
     assert _if_pins("github.ref == 'refs/heads/main' || github.event_name == 'pull_request'") == {}
     assert _if_pins("${{ github.ref == 'refs/heads/main' && !cancelled() }}") == {"github.ref": "refs/heads/main"}
     assert _if_pins("github.event_name == 'push' && github.event_name == 'schedule'") == {"never": True}
+
+
+@pytest.mark.parametrize("with_git", [True, False])
+def test_a_workflow_gives_the_same_findings_from_any_working_directory(tmp_path, monkeypatch, with_git):
+    """Recognised by content, not by the `.github/workflows/` in its path relative to where
+    trustlint happens to run: from the root, from inside the folder, by absolute path."""
+    import shutil
+
+    from .conftest import REPO_ROOT
+
+    root = tmp_path / "repo"
+    folder = root / ".github" / "workflows"
+    folder.mkdir(parents=True)
+    if with_git:
+        (root / ".git").mkdir()
+    shutil.copy(next((REPO_ROOT / "tests/rules/TL006-static-credential/bad/ci-aws-action-secret-keys/.github/workflows").glob("*.yml")),
+                folder / "keys.yml")
+    shutil.copy(next((REPO_ROOT / "tests/rules/TL010-unused-id-token-permission/bad/ci-write-all/.github/workflows").glob("*.yml")),
+                folder / "write-all.yml")
+
+    def findings(cwd, paths):
+        monkeypatch.chdir(cwd)
+        result = run_scan(ScanOptions(paths=paths))
+        return sorted((f.rule_id, f.path.rsplit("/", 1)[-1], f.span.line) for f in result.findings)
+
+    from_root = findings(root, ["."])
+    assert [r for r, _, _ in from_root] == ["TL006", "TL006", "TL010"]
+    assert findings(folder, ["keys.yml", "write-all.yml"]) == from_root
+    assert findings(tmp_path, [str(folder / "keys.yml"), str(folder / "write-all.yml")]) == from_root
+
+
+def test_a_yaml_file_that_is_not_a_workflow_is_not_read_as_one(scan):
+    circleci = """\
+        version: 2.1
+        jobs:
+          deploy:
+            docker: [{image: cimg/base:stable}]
+            steps:
+              - run: echo $AWS_ACCESS_KEY_ID
+        workflows:
+          main: {jobs: [deploy]}
+        """
+    assert scan({"ci/config.yml": circleci}) == []

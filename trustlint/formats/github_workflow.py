@@ -36,12 +36,27 @@ _DURATION = re.compile(r"^\s*(\d+)(?:\.\d*)?\s*(s|m|h)?\s*$")
 
 
 def is_workflow(document: Node, path: str) -> bool:
+    """A GitHub workflow, wherever it lies (a template folder, an export, scanned from inside
+    .github/workflows): recognised by its content, an `on` trigger and jobs that run on a
+    runner or call a reusable workflow; or by its place, with jobs."""
     if not isinstance(document.value, dict):
         return False
     if "/.github/workflows/" in f"/{path}" and "jobs" in document.value:
         return True
+    if _looks_like_workflow(document):
+        return True
     runs = document.get("runs")
     return path.rsplit("/", 1)[-1] in ("action.yml", "action.yaml") and runs is not None and text_of(runs.get("using")) == "composite"
+
+
+def _looks_like_workflow(document: Node) -> bool:
+    keys = document.value
+    if not ({"on", "true", True} & set(keys)) or "jobs" not in keys:  # YAML 1.1 reads a bare `on` as true
+        return False
+    jobs = keys["jobs"]
+    if not isinstance(jobs.value, dict) or not jobs.value:
+        return False
+    return all(isinstance(job.value, dict) and ({"runs-on", "uses"} & set(job.value)) for job in jobs.value.values())
 
 
 def _span(node: Node | None, fallback: Span) -> Span:
