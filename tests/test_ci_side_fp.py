@@ -655,3 +655,19 @@ def test_a_yaml_file_that_is_not_a_workflow_is_not_read_as_one(scan):
           main: {jobs: [deploy]}
         """
     assert scan({"ci/config.yml": circleci}) == []
+
+
+def test_an_included_gitlab_file_is_read_by_its_content(scan):
+    # A file a pipeline includes (include: local:) is not named .gitlab-ci.yml; its jobs run.
+    template = """\
+        deploy:
+          stage: deploy
+          image: amazon/aws-cli
+          variables:
+            AWS_ACCESS_KEY_ID: $DEPLOY_KEY_ID
+            AWS_SECRET_ACCESS_KEY: $DEPLOY_SECRET
+          script:
+            - aws s3 sync build s3://acme-site
+        """
+    found = scan({"ci/templates/deploy.yml": template})
+    assert [(f[0], f[1], f[2]) for f in found] == [("TL006", "ci/templates/deploy.yml", 5), ("TL006", "ci/templates/deploy.yml", 6)], found

@@ -20,10 +20,19 @@ _CLOUD_HINTS = [(re.compile(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOK
                 (re.compile(r"az login|--federated-token|ARM_OIDC|AZURE_FEDERATED"), "azure")]
 
 
+_JOB_KEYS = {"stage", "image", "extends", "rules", "needs", "tags", "variables", "before_script", "environment"}
+
+
 def is_gitlab_ci(document: Node, path: str) -> bool:
+    """A GitLab pipeline or a file it includes (job templates): by name, or by content, a job
+    with id_tokens, or jobs with a `script` and the keys only GitLab jobs have together."""
     name = path.rsplit("/", 1)[-1]
-    return isinstance(document.value, dict) and (name in (".gitlab-ci.yml", ".gitlab-ci.yaml") or any(
-        isinstance(job.value, dict) and "id_tokens" in job.value for job in document.value.values()))
+    if not isinstance(document.value, dict) or "jobs" in document.value:  # `jobs:` is GitHub's or CircleCI's
+        return False
+    if name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
+        return True
+    jobs = [job.value for job in document.value.values() if isinstance(job.value, dict)]
+    return any("id_tokens" in job for job in jobs) or any("script" in job and _JOB_KEYS & set(job) for job in jobs)
 
 
 def _header(node: Node) -> Span:
