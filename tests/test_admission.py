@@ -454,3 +454,27 @@ def test_a_named_subject_beside_an_open_one_does_not_hide_it(scan_files):
     result = scan_files({"main.tf": role_tf(f'        StringLike = {{ "{GH}:sub" = {values} }}')})
     assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "medium")]
     assert "repo:acme/app:ref:refs/heads/attacker-branchmain" in result.findings[0].message
+
+
+def test_a_negated_subject_test_in_the_allow_is_avoided_by_the_witness(scan_files):
+    # StringNotLike repo:*-* in the Allow rules out every name with a '-', the attacker words'
+    # among them; the witness is searched with the negation in the product, so it avoids it.
+    condition = like("repo:*") + f'\n        StringNotLike = {{ "{GH}:sub" = "repo:*-*" }}'
+    result = scan_files({"main.tf": role_tf(condition)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "critical")]
+    witness = result.findings[0].message.split(" admits ")[1].split(" ")[0]
+    assert glob_match("repo:*", witness) and not glob_match("repo:*-*", witness)
+
+
+def test_a_negation_that_leaves_one_workload_is_clean(scan_files):
+    # ma* minus ma?* is the branch `ma` alone: no witness can exist.
+    condition = like("repo:acme/app:ref:refs/heads/ma*") + f'\n        StringNotLike = {{ "{GH}:sub" = "repo:acme/app:ref:refs/heads/ma?*" }}'
+    assert [f.rule_id for f in scan_files({"main.tf": role_tf(condition)}).findings] == []
+
+
+def test_a_negation_that_leaves_branches_open_is_medium(scan_files):
+    excluded = '["repo:acme/app:pull_request", "repo:acme/app:ref:refs/tags/*", "repo:acme/app:environment:*"]'
+    condition = like("repo:acme/app:*") + f'\n        StringNotLike = {{ "{GH}:sub" = {excluded} }}'
+    result = scan_files({"main.tf": role_tf(condition)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "medium")]
+    assert "repo:acme/app:ref:refs/heads/" in result.findings[0].message

@@ -98,6 +98,8 @@ class TrustRelationship:
     # Per way in (aligned with subject_conjunctions): positive conditions on other claims,
     # {claim: [(value, like), ...]}, which a witness token must also meet.
     claim_requirements: list | None = None
+    # Per way in: negated tests of the subject in it (StringNotLike), clauses a witness must avoid.
+    subject_exclusions: list | None = None
     analysis_limits: list[str] = field(default_factory=list)  # searches that hit a bound: TL000
     # Where the audience check and the subject mapping live, when not on this resource
     # (a GCP provider shared by several grants), so their findings are reported once there.

@@ -143,11 +143,14 @@ def _fresh_for(slot: Slot, named: set[str]) -> str | None:
     return next((c for c in _FRESH_CANDIDATES if slot.allows(c) and c not in named), None)
 
 
-def search(alternative: Alternative, patterns: list[tuple], deadline: float | None = None) -> dict[int, list]:
+def search(alternative: Alternative, patterns: list[tuple], deadline: float | None = None,
+           negated: list[tuple] = ()) -> dict[int, list]:
     """Accepting paths of the product, by the set of scope bits their fresh characters set:
     {bits: path}, the first (shortest) path found for each bit set. A path is a list of
     (part index, character, fresh). Stops early once a path opens the alternative's widest
     slot (nothing wider can follow). Raises SearchLimit past MAX_STATES or the deadline."""
+    positive = len(patterns)
+    patterns = list(patterns) + list(negated)  # a negated clause (StringNotLike): must end unmatched
     named = {c for union in patterns for items in union for c in items if isinstance(c, str)}
     fresh = {j: _fresh_for(part, named) for j, part in enumerate(alternative.parts) if isinstance(part, Slot)}
     widest = min((_SLOT_ORDER[part.scope] for part in alternative.parts if isinstance(part, Slot)), default=None)
@@ -168,7 +171,8 @@ def search(alternative: Alternative, patterns: list[tuple], deadline: float | No
         state = queue.popleft()
         j, k, pstates, bits = state
         if j == len(parts):
-            if all(_final(union, s) for union, s in zip(patterns, pstates)) and bits not in found:
+            if bits not in found and all(_final(union, s) == (index < positive)
+                                         for index, (union, s) in enumerate(zip(patterns, pstates))):
                 found[bits] = _path(parents, state)
                 scope = _scope_of(bits)
                 if scope is not None and _ORDER[scope] == widest:
@@ -194,8 +198,8 @@ def search(alternative: Alternative, patterns: list[tuple], deadline: float | No
                 nxt = (nj, nk, pstates, nbits)
             else:
                 stepped = tuple(step(index, s, char) for index, s in enumerate(pstates))
-                if any(not s for s in stepped):
-                    continue
+                if any(not s for s in stepped[:positive]):
+                    continue  # a positive pattern can no longer match (a negated one simply stays unmatched)
                 nxt = (nj, nk, stepped, nbits)
             if nxt in parents:
                 continue
@@ -218,7 +222,8 @@ def _path(parents: dict, state) -> list:
     return path[::-1]
 
 
-def _render(alternative: Alternative, path: list, patterns: list[tuple], ignore_case: bool) -> tuple[str, dict, frozenset]:
+def _render(alternative: Alternative, path: list, patterns: list[tuple], ignore_case: bool,
+            negated: list[tuple] = ()) -> tuple[str, dict, frozenset]:
     """The witness string and its slot values. Each run of fresh characters becomes the slot's
     readable attacker word where every pattern still accepts the result (a `*` took the run;
     a `?` keeps its one fresh character)."""
@@ -234,7 +239,8 @@ def _render(alternative: Alternative, path: list, patterns: list[tuple], ignore_
         if not is_fresh or isinstance(part, str):
             continue
         attempt = chosen[:index] + [part.word] + chosen[index + 1:]
-        if all(_accepts(items, _text(alternative, runs, attempt)) for items in patterns):
+        candidate = _text(alternative, runs, attempt)
+        if all(_accepts(items, candidate) for items in patterns) and not any(_accepts(items, candidate) for items in negated):
             chosen = attempt
     values: dict[str, str] = {}
     fixed = set()
@@ -262,7 +268,8 @@ def _accepts(union: tuple, text: str) -> bool:
 
 # -- what one conjunction of clauses admits ---------------------------------------------------
 
-def witnesses(platform: str, claim: str, conjunction: list, deadline: float | None = None) -> list[Witness]:
+def witnesses(platform: str, claim: str, conjunction: list, deadline: float | None = None,
+              excluded: list | None = None) -> list[Witness]:
     """Witnesses outside the named workload for one conjunction of clauses on `claim`, each
     clause a list of (value, like, ignore_case) of which the token must match one (a bare
     tuple is a one-value clause). Widest first; empty when the patterns name one workload or
@@ -275,16 +282,18 @@ def witnesses(platform: str, claim: str, conjunction: list, deadline: float | No
     grammar = tuple(grammar) + tuple(custom_template_alternatives(platform, values))
     ignore_case = any(ic for clause in clauses for _, _, ic in clause)
     patterns = [tuple(_compile(value, like, ic) for value, like, ic in clause) for clause in clauses]
+    negated = [tuple(_compile(value, like, ic) for value, like, ic in clause) for clause in (excluded or []) if clause]
     if grammar[0].context == "subject" and any(all(items and isinstance(items[0], str) for items in union) for union in patterns):
         # An issuer whose subject format trustlint does not know: a pattern pinned by literal
         # text at its start may be that format's own way to name one workload (its tail a run
         # or step id). Only a pattern open from its first character is provably open.
         return []
     if patterns and all(len(union) == 1 and all(isinstance(c, str) for c in union[0]) for union in patterns):
-        return _exact_witnesses(grammar, patterns)
+        found = _exact_witnesses(grammar, patterns)
+        return [w for w in found if not any(_accepts(union, w.text) for union in negated)]
     accepted: list[tuple[Alternative, dict]] = []
     for alternative in grammar:
-        found = search(alternative, patterns, deadline)
+        found = search(alternative, patterns, deadline, negated)
         if found:
             accepted.append((alternative, found))
     # Several contexts accepted means several workloads only when each clause is one value:
@@ -297,7 +306,7 @@ def witnesses(platform: str, claim: str, conjunction: list, deadline: float | No
             scope = _scope_of(bits | _SCOPE_BITS.get(alternative.implicit, 0))
             if scope is None and len(contexts) < 2:
                 continue  # the one workload the patterns name
-            text, slots, fixed = _render(alternative, found[bits], patterns, ignore_case)
+            text, slots, fixed = _render(alternative, found[bits], patterns, ignore_case, negated)
             # The most natural witness first: the patterns' literal text on the grammar's own
             # literals (repo:*:pull_request is a pull request, not an environment so named).
             aligned = sum(1 for j, _, is_fresh in found[bits] if not is_fresh and not isinstance(alternative.parts[j], str))

@@ -302,12 +302,15 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
                 and claim_of(deny.clauses[0]) not in (None, "sub") and _deny_covers(deny, group) \
                 and iam.action_matches(deny, WEB_IDENTITY) is not False and _pattern_clause(deny.clauses[0]):
             deny_required.setdefault(claim_of(deny.clauses[0]), [(v, like) for v, like, _ in _pattern_clause(deny.clauses[0])])
-    conjunctions, requirements = [], []
+    conjunctions, requirements, exclusions = [], [], []
     for statement in group.statements:
         if statement.unknown_condition:
             continue
         clauses = [_pattern_clause(c) for c in statement.clauses if claim_of(c) == "sub" and c.positive]
         conjunctions.append([c for c in clauses if c is not None] + exemptions)
+        # StringNotLike / StringNotEquals on sub inside the Allow: a witness must match none.
+        exclusions.append([p for c in statement.clauses if claim_of(c) == "sub" and not c.positive
+                           and not c.vacuous_when_missing and (p := _pattern_clause(c)) is not None])
         required: dict[str, list] = {}
         for clause in statement.clauses:
             claim, patterns = claim_of(clause), _pattern_clause(clause)
@@ -345,6 +348,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         account=account_of(text_of(group.principal_node)),
         subject_conjunctions=conjunctions,
         claim_requirements=requirements,
+        subject_exclusions=exclusions,
     )
 
 

@@ -38,7 +38,8 @@ def witness_probes(trust, limits: list[str]):
     deadline = time.monotonic() + TIME_BUDGET_SECONDS
     seen: set = set()
     requirements_of = getattr(trust, "claim_requirements", None) or [None] * len(conjunctions)
-    for conjunction, requirements in zip(conjunctions, requirements_of):
+    exclusions_of = getattr(trust, "subject_exclusions", None) or [[]] * len(conjunctions)
+    for conjunction, requirements, exclusions in zip(conjunctions, requirements_of, exclusions_of):
         for choice in _choices(conjunction):
             if time.monotonic() > deadline:
                 limits.append("the subject patterns could not be decided (the time budget for one trust was spent); "
@@ -47,8 +48,10 @@ def witness_probes(trust, limits: list[str]):
             placeholders: dict[str, str] = {}
             clauses = [[(_opaque_values(value, placeholders), like, ignore_case) for value, like, ignore_case in clause]
                        for clause in choice]
+            excluded = [[(_opaque_values(value, placeholders), like, ignore_case) for value, like, ignore_case in clause]
+                        for clause in exclusions]
             try:
-                found = witnesses(platform, "sub", clauses, deadline)
+                found = witnesses(platform, "sub", clauses, deadline, excluded)
             except SearchLimit as exc:
                 limits.append(f"the subject patterns could not be decided ({exc}); what was not decided is unjudged")
                 continue
