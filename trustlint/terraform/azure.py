@@ -53,7 +53,12 @@ def read_azure(address: str, block: Block, ev: Evaluator, module: Module, fics: 
     audiences = ev.attribute(block, "audience") or ev.attribute(block, "audiences")
     if (subject is None and expression is None) or issuer is None:
         return
-    fics.append(FicInput(
+    fics.append(_fic(address, kind, block, parent_address, parent_kind, issuer, subject, audiences, expression, module, ev))
+
+
+def _fic(address, kind, block, parent_address, parent_kind, issuer, subject, audiences, expression, module, ev) -> FicInput:
+    """One credential as read, whichever resource type wrote it."""
+    return FicInput(
         address=address,
         resource_type=kind,
         location=Location(block.source.path, block.header),
@@ -67,7 +72,7 @@ def read_azure(address: str, block: Block, ev: Evaluator, module: Module, fics: 
         expression=text_of(expression) if expression is not None and expression.is_known else None,
         expression_span=expression.span if expression is not None else None,
         names=_parent_names(parent_address, module, ev) + [posixpath.dirname(block.source.path)],
-    ))
+    )
 
 
 def _read_azapi(address: str, block: Block, ev: Evaluator, module: Module, fics: list) -> None:
@@ -99,21 +104,8 @@ def _read_azapi(address: str, block: Block, ev: Evaluator, module: Module, fics:
         return
     audiences = properties.get("audiences")
     parent_address, _ = _parent(block, ev, ("parent_id",))
-    fics.append(FicInput(
-        address=address,
-        resource_type="azapi_resource",
-        location=Location(block.source.path, block.header),
-        parent=parent_address,
-        parent_kind="managed-identity",
-        issuer=text_of(issuer) if issuer.is_known else None,
-        issuer_span=issuer.span,
-        subject=text_of(subject) if subject is not None else None,
-        subject_span=subject.span if subject is not None else None,
-        audiences=[(text_of(a) or "", a.span) for a in audiences.as_list()] if audiences is not None else [],
-        expression=text_of(expression) if expression is not None and expression.is_known else None,
-        expression_span=expression.span if expression is not None else None,
-        names=_parent_names(parent_address, module, ev) + [posixpath.dirname(block.source.path)],
-    ))
+    fics.append(_fic(address, "azapi_resource", block, parent_address, "managed-identity", issuer, subject, audiences,
+                     expression, module, ev))
 
 
 def _parent(block: Block, ev: Evaluator, attributes: tuple[str, ...]) -> tuple[str, str | None]:
