@@ -93,11 +93,9 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
         condition_probes(trust, anchored), witness_probes(trust, trust.analysis_limits)))
     admitted = [_Probed(p, _proven_exact(trust, p, a)) for p in anchored if (a := trust.admits(p.claims)).admitted]
     # A witness adds what the anchored probes missed: a breadth (or a tier at that breadth)
-    # no admitted probe shows. Where both show it, the anchored probe is reported: it names
-    # the trust's own organisation and context. Once another tenant is admitted nothing
-    # broader can follow, and the remaining searches are skipped.
-    # Only what an admitted probe shows *broadly* counts: one matched exactly is the named
-    # workload, and a witness of the same breadth and tier may still be a finding.
+    # no admitted probe shows broadly (one matched exactly is the named workload). Where both
+    # show it, the anchored probe is reported: it names the trust's own organisation and
+    # context. Once another tenant is admitted nothing broader can follow: searches stop.
     shown = {(p.probe.breadth, p.probe.tier) for p in admitted
              if p.probe.breadth != LEGIT and not (p.admission.exact and not p.probe.shared_subject)}
     known = {tuple(sorted(p.claims.items())) for p in anchored}
@@ -113,8 +111,7 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
             shown.add((witness.breadth, witness.tier))
     # Best-ranked first within a search; of equally broad probes the report names the last.
     admitted = extra[::-1] + admitted
-    probes = anchored
-    named = [p for p in probes if p.breadth == LEGIT]
+    named = [p for p in anchored if p.breadth == LEGIT]
     named.sort(key=lambda p: "environment" not in p.id)  # prefer a deployment environment
     suggestion = named[0].subject if named else _SUBJECT_TEMPLATES.get(trust.issuer.platform, "the exact sub of the workload")
     return admitted, suggestion

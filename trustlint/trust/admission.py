@@ -39,21 +39,13 @@ from .glob import _Literal, tokens
 # Pattern items: a character (str) or one of these (distinct from a literal '*' or '?').
 STAR, ONE = object(), object()
 
+SCOPE_ORDER = {TENANT: 0, REPOSITORY: 1, WORKLOAD: 2}  # widest first
 MAX_STATES = 200_000  # product states per conjunction: far above real patterns (a few thousand)
 _FRESH_CANDIDATES = "xqzjkvwyubgfhmnpclrtsoiade0123456789"
 
 
 class SearchLimit(Exception):
     """The product search exceeded MAX_STATES: the trust's breadth could not be decided."""
-
-
-@dataclass(frozen=True)
-class PatternClause:
-    """One condition on a claim: any of `values` must match (glob when `like`)."""
-
-    values: tuple[str, ...]
-    like: bool
-    ignore_case: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,7 +167,7 @@ def search(alternative: Alternative, patterns: list[tuple], deadline: float | No
                                          for index, (union, s) in enumerate(zip(patterns, pstates))):
                 found[bits] = _path(parents, state)
                 scope = _scope_of(bits)
-                if scope is not None and _ORDER[scope] == widest:
+                if scope is not None and SCOPE_ORDER[scope] == widest:
                     break
             continue
         part = parts[j]
@@ -222,7 +214,7 @@ def _path(parents: dict, state) -> list:
     return path[::-1]
 
 
-def _render(alternative: Alternative, path: list, patterns: list[tuple], ignore_case: bool,
+def _render(alternative: Alternative, path: list, patterns: list[tuple],
             negated: list[tuple] = ()) -> tuple[str, dict, frozenset]:
     """The witness string and its slot values. Each run of fresh characters becomes the slot's
     readable attacker word where every pattern still accepts the result (a `*` took the run;
@@ -239,7 +231,7 @@ def _render(alternative: Alternative, path: list, patterns: list[tuple], ignore_
         if not is_fresh or isinstance(part, str):
             continue
         attempt = chosen[:index] + [part.word] + chosen[index + 1:]
-        candidate = _text(alternative, runs, attempt)
+        candidate = "".join(attempt)
         if all(_accepts(items, candidate) for items in patterns) and not any(_accepts(items, candidate) for items in negated):
             chosen = attempt
     values: dict[str, str] = {}
@@ -250,11 +242,7 @@ def _render(alternative: Alternative, path: list, patterns: list[tuple], ignore_
             if part.name not in values and not is_fresh:
                 fixed.add(part.name)
             values[part.name] = values.get(part.name, "") + text
-    return _text(alternative, runs, chosen), values, frozenset(fixed)
-
-
-def _text(alternative: Alternative, runs: list, chosen: list[str]) -> str:
-    return "".join(chosen)
+    return "".join(chosen), values, frozenset(fixed)
 
 
 def _accepts(union: tuple, text: str) -> bool:
@@ -280,7 +268,6 @@ def witnesses(platform: str, claim: str, conjunction: list, deadline: float | No
     clauses = [[c] if isinstance(c, tuple) else list(c) for c in conjunction]
     values = [value for clause in clauses for value, _, _ in clause]
     grammar = tuple(grammar) + tuple(custom_template_alternatives(platform, values))
-    ignore_case = any(ic for clause in clauses for _, _, ic in clause)
     patterns = [tuple(_compile(value, like, ic) for value, like, ic in clause) for clause in clauses]
     negated = [tuple(_compile(value, like, ic) for value, like, ic in clause) for clause in (excluded or []) if clause]
     if grammar[0].context == "subject" and any(all(items and isinstance(items[0], str) for items in union) for union in patterns):
@@ -306,14 +293,14 @@ def witnesses(platform: str, claim: str, conjunction: list, deadline: float | No
             scope = _scope_of(bits | _SCOPE_BITS.get(alternative.implicit, 0))
             if scope is None and len(contexts) < 2:
                 continue  # the one workload the patterns name
-            text, slots, fixed = _render(alternative, found[bits], patterns, ignore_case, negated)
+            text, slots, fixed = _render(alternative, found[bits], patterns, negated)
             # The most natural witness first: the patterns' literal text on the grammar's own
             # literals (repo:*:pull_request is a pull request, not an environment so named).
             aligned = sum(1 for j, _, is_fresh in found[bits] if not is_fresh and not isinstance(alternative.parts[j], str))
             # The default forms first: a custom template is the attacker's choice only where the
             # pattern leaves nothing else.
             custom = alternative.context.startswith("custom:")
-            ranked.append((_ORDER[scope or WORKLOAD], bits == 0, custom, aligned, len(text),
+            ranked.append((SCOPE_ORDER[scope or WORKLOAD], bits == 0, custom, aligned, len(text),
                            Witness(text, alternative, slots, scope or WORKLOAD, fixed)))
     ranked.sort(key=lambda r: r[:5])
     best: dict[str, Witness] = {}
@@ -323,9 +310,6 @@ def witnesses(platform: str, claim: str, conjunction: list, deadline: float | No
         if order == ranked[0][0]:
             best.setdefault(witness.alternative.context, witness)
     return list(best.values())
-
-
-_ORDER = {TENANT: 0, REPOSITORY: 1, WORKLOAD: 2}
 
 
 @lru_cache(maxsize=4096)
@@ -347,7 +331,7 @@ def the_one_workload(platform: str, value: str, like: bool) -> str | None:
     if len(accepted) != 1 or accepted[0][0].implicit is not None or set(accepted[0][1]) != {0}:
         return None
     alternative, found = accepted[0]
-    return _render(alternative, found[0], patterns, False)[0]
+    return _render(alternative, found[0], patterns)[0]
 
 
 def _exact_witnesses(grammar: tuple, patterns: list) -> list[Witness]:

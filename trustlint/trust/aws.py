@@ -290,33 +290,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         return Admission(False)
 
     constraints = [(_constraint(c, claim_of(c), path), claim_of(c)) for s in group.statements for c in s.clauses]
-    exemptions = [_pattern_clause(d.clauses[0]) for d in denies
-                  if len(d.clauses) == 1 and not d.unknown_condition and claim_of(d.clauses[0]) == "sub"
-                  and not d.clauses[0].positive and _pattern_clause(d.clauses[0]) is not None
-                  and iam.action_matches(d, WEB_IDENTITY) is not False and _deny_covers(d, group)]
-    # A Deny whose one condition is a negated test of another claim (StringNotEquals
-    # environment prod): a token gets past it only by carrying a value it names.
-    deny_required: dict[str, list] = {}
-    for deny in denies:
-        if len(deny.clauses) == 1 and not deny.unknown_condition and not deny.clauses[0].positive \
-                and claim_of(deny.clauses[0]) not in (None, "sub") and _deny_covers(deny, group) \
-                and iam.action_matches(deny, WEB_IDENTITY) is not False and _pattern_clause(deny.clauses[0]):
-            deny_required.setdefault(claim_of(deny.clauses[0]), [(v, like) for v, like, _ in _pattern_clause(deny.clauses[0])])
-    conjunctions, requirements, exclusions = [], [], []
-    for statement in group.statements:
-        if statement.unknown_condition:
-            continue
-        clauses = [_pattern_clause(c) for c in statement.clauses if claim_of(c) == "sub" and c.positive]
-        conjunctions.append([c for c in clauses if c is not None] + exemptions)
-        # StringNotLike / StringNotEquals on sub inside the Allow: a witness must match none.
-        exclusions.append([p for c in statement.clauses if claim_of(c) == "sub" and not c.positive
-                           and not c.vacuous_when_missing and (p := _pattern_clause(c)) is not None])
-        required: dict[str, list] = {}
-        for clause in statement.clauses:
-            claim, patterns = claim_of(clause), _pattern_clause(clause)
-            if claim and claim != "sub" and claim not in AUDIENCE_CLAIMS and clause.positive and patterns:
-                required.setdefault(claim, [(value, like) for value, like, _ in patterns])
-        requirements.append({**deny_required, **required})
+    conjunctions, exclusions, requirements = _ways_in(group, denies, claim_of)
     max_session = role.max_session
     seconds = _whole_seconds(max_session.value) if max_session is not None else None
     provider = group.provider
@@ -365,6 +339,44 @@ def _whole_seconds(value) -> int | None:
     if isinstance(value, float):
         return int(value) if value.is_integer() else None
     return value if isinstance(value, int) else None
+
+
+def _ways_in(group: _Group, denies: list[iam.Statement], claim_of) -> tuple[list, list, list]:
+    """What the admission analysis reads, per Allow statement (way in): its positive `sub`
+    clauses plus every one-condition Deny's subject exemptions (the conjunction), its negated
+    `sub` clauses (exclusions), and its positive conditions on other claims plus every
+    one-condition Deny's negated test of another claim (requirements a witness must meet)."""
+    exemptions: list = []
+    deny_required: dict[str, list] = {}
+    for deny in denies:
+        if len(deny.clauses) != 1 or deny.unknown_condition or deny.clauses[0].positive:
+            continue
+        clause, claim, patterns = deny.clauses[0], claim_of(deny.clauses[0]), _pattern_clause(deny.clauses[0])
+        if claim is None or patterns is None or iam.action_matches(deny, WEB_IDENTITY) is False or not _deny_covers(deny, group):
+            continue
+        if claim == "sub":  # StringNotLike sub: a token gets past it only by matching one value
+            exemptions.append(patterns)
+        elif patterns:  # StringNotEquals environment prod: only by carrying a value it names
+            deny_required.setdefault(claim, [(value, like) for value, like, _ in patterns])
+    conjunctions, exclusions, requirements = [], [], []
+    for statement in group.statements:
+        if statement.unknown_condition:
+            continue
+        positive, negated, required = [], [], {}
+        for clause in statement.clauses:
+            claim, patterns = claim_of(clause), _pattern_clause(clause)
+            if patterns is None or claim is None or claim in AUDIENCE_CLAIMS:
+                continue
+            if claim == "sub" and clause.positive:
+                positive.append(patterns)
+            elif claim == "sub" and not clause.vacuous_when_missing:
+                negated.append(patterns)  # StringNotLike sub in the Allow: a witness must match none
+            elif claim != "sub" and clause.positive and patterns:
+                required.setdefault(claim, [(value, like) for value, like, _ in patterns])
+        conjunctions.append(positive + exemptions)
+        exclusions.append(negated)
+        requirements.append({**deny_required, **required})
+    return conjunctions, exclusions, requirements
 
 
 def _pattern_clause(clause: iam.Clause) -> list[tuple[str, bool, bool]] | None:

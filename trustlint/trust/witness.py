@@ -14,7 +14,7 @@ import itertools
 import re
 import time
 
-from .admission import SearchLimit, Witness, witnesses
+from .admission import SCOPE_ORDER, SearchLimit, Witness, witnesses
 from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD
 from .glob import has_wildcard
 from .probes import OTHER_TENANT, SAME_TENANT, SAME_WORKLOAD, Probe, _github_token, _GitHubRepo, _gitlab_token, _tfc_token
@@ -79,13 +79,6 @@ def within_enterprise(trust, probe: Probe) -> Probe:
     return Probe(probe.id, probe.claims, description, SAME_TENANT, probe.tier, probe.shared_subject)
 
 
-def _unique(probes: list[Probe]) -> list[Probe]:
-    unique: dict[tuple, Probe] = {}
-    for probe in probes:
-        unique.setdefault(tuple(sorted(probe.claims.items())), probe)
-    return list(unique.values())
-
-
 def _choices(conjunction: list) -> list[list[list]]:
     """The searches for one way in: each value of the first clause on its own (values of one
     clause are alternatives: each must name one workload by itself), each exact value of a
@@ -147,7 +140,7 @@ def _probe(platform: str, witness: Witness, back: dict[str, str], audience: str 
     settings: dict[str, str] = {}
     pinned = ""
     if requirements:
-        met = _meet(witness, slots, sub, requirements, platform)
+        met = _meet(witness, slots, sub, requirements)
         if met is None:
             return None
         slots, sub, settings, scope, pinned = met
@@ -181,7 +174,7 @@ def _fill(value: str, like: bool) -> str:
     return value.replace("*", "").replace("?", "x") if like else value
 
 
-def _meet(witness: Witness, slots: dict, sub: str, requirements: dict, platform: str):
+def _meet(witness: Witness, slots: dict, sub: str, requirements: dict):
     """(slots, sub, claim settings, scope, what pins it): the witness changed to meet the
     way in's other conditions. An exact owner (repository) claim keeps the witness inside that
     owner (repository): its breadth narrows to another repository (context) of it."""
@@ -205,7 +198,7 @@ def _meet(witness: Witness, slots: dict, sub: str, requirements: dict, platform:
             settings[claim] = value
             if not open_value:  # the named owner (repository): the witness stays inside it
                 narrowed = REPOSITORY if claim in _OWNER_CLAIMS else WORKLOAD
-                if _ORDER[narrowed] > _ORDER[scope]:
+                if SCOPE_ORDER[narrowed] > SCOPE_ORDER[scope]:
                     scope = narrowed
                 pinned.append(f"{claim} {value}")
         else:
@@ -216,9 +209,6 @@ def _meet(witness: Witness, slots: dict, sub: str, requirements: dict, platform:
     if pinned and scope != witness.scope:
         what = ("another repository of the owner with " if scope == REPOSITORY else "another context of the repository with ") + ", ".join(pinned)
     return renamed, sub, settings, scope, what
-
-
-_ORDER = {TENANT: 0, REPOSITORY: 1, WORKLOAD: 2}
 
 
 def _context_phrase(context: str, slots: dict) -> str:
