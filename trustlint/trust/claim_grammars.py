@@ -69,16 +69,14 @@ _TAG = _slot("tag", _GIT_REF, WORKLOAD, "attacker-tag")
 _ENVIRONMENT = _slot("environment", "".join(c for c in _PRINTABLE if c != ":") + " ", WORKLOAD, "attacker-env")
 
 
+# The default tail of a GitHub subject (its `context`): one per kind of job.
+_CONTEXT_TAILS = ((("ref:refs/heads/", _BRANCH), "branch"), (("ref:refs/tags/", _TAG), "tag"),
+                  (("environment:", _ENVIRONMENT), "environment"), (("pull_request",), "pull_request"))
+
+
 def _github() -> list[Alternative]:
-    alternatives = []
-    for repository in (("repo:", _OWNER, "/", _REPO), _IMMUTABLE):
-        alternatives += [
-            Alternative(repository + (":ref:refs/heads/", _BRANCH), "branch"),
-            Alternative(repository + (":ref:refs/tags/", _TAG), "tag"),
-            Alternative(repository + (":environment:", _ENVIRONMENT), "environment"),
-            Alternative(repository + (":pull_request",), "pull_request"),
-        ]
-    return alternatives
+    return [Alternative(_merge_literals(repository + (":",) + ending), kind)
+            for repository in (("repo:", _OWNER, "/", _REPO), _IMMUTABLE) for ending, kind in _CONTEXT_TAILS]
 
 
 # GitLab: a top-level group (the tenant), then subgroups and the project; refs without refs/heads/.
@@ -171,8 +169,6 @@ _REPOSITORY_KEYS = {"repo", "repository", "repository_id"}
 # Keys that tell one job of a repository from another: a template without any names all its jobs.
 _CONTEXT_KEYS = {"ref", "environment", "event_name", "head_ref", "base_ref", "job_workflow_ref", "workflow_ref",
                  "workflow", "ref_type", "sha", "run_id", "actor", "actor_id"}
-_CONTEXT_TAILS = ((("ref:refs/heads/", _BRANCH), "branch"), (("ref:refs/tags/", _TAG), "tag"),
-                  (("environment:", _ENVIRONMENT), "environment"), (("pull_request",), "pull_request"))
 
 
 def custom_template_alternatives(platform: str, values: list[str]) -> list[Alternative]:
@@ -198,8 +194,8 @@ def custom_template_alternatives(platform: str, values: list[str]) -> list[Alter
         context = "custom:" + ",".join(keys)
         out.append(Alternative(_merge_literals(parts), context, implicit))
         if tail:
-            out += [Alternative(_merge_literals(parts + (":",) + tail), f"{context},{kind}", implicit)
-                    for tail, kind in _CONTEXT_TAILS]
+            out += [Alternative(_merge_literals(parts + (":",) + ending), f"{context},{kind}", implicit)
+                    for ending, kind in _CONTEXT_TAILS]
     return out
 
 
