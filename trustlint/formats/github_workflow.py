@@ -119,14 +119,12 @@ def _if_pins(expression: str | None) -> dict:
     if "${{" in text:
         return {}
     pins: dict = {}
-    for conjunct in _split_top(text, "&&"):
-        conjunct = _unwrap(conjunct.strip())
-        if len(_split_top(conjunct, "&&")) > 1:
-            nested = _if_pins(conjunct)  # a parenthesised conjunction: its pins are this one's
-            for context, value in nested.items():
-                if context == "never" or (context in pins and pins[context] != value and context != "github.event_name"):
-                    return {"never": True}
-                pins[context] = value
+    pending = _split_top(text, "&&")
+    while pending:
+        conjunct = _unwrap(pending.pop(0).strip())
+        inner = _split_top(conjunct, "&&")
+        if len(inner) > 1:  # a parenthesised conjunction: its conjuncts are this one's
+            pending = inner + pending
             continue
         disjuncts = _split_top(conjunct, "||")
         if len(disjuncts) > 1:
@@ -134,18 +132,16 @@ def _if_pins(expression: str | None) -> dict:
             if all(e is not None and e[0] == "github.event_name" for e in events):
                 pins["github.event_name"] = pins.get("github.event_name", {e[1] for e in events}) & {e[1] for e in events}
             continue
-        if re.search(r"!(?!=)", conjunct):
-            continue
-        pin = _pin(conjunct)
+        pin = None if re.search(r"!(?!=)", conjunct) else _pin(conjunct)
         if pin is None:
             continue
         context, value = pin
         if context == "github.event_name":
             pins[context] = pins.get(context, {value}) & {value}
-            continue
-        if context in pins and pins[context] != value:
+        elif context in pins and pins[context] != value:
             return {"never": True}
-        pins[context] = value
+        else:
+            pins[context] = value
     if pins.get("github.event_name") == set():
         return {"never": True}
     return pins
@@ -187,7 +183,7 @@ def _split_top(text: str, operator: str) -> list[str]:
 
 def _unwrap(text: str) -> str:
     """Outer parentheses that wrap the whole text, removed."""
-    while text.startswith("(") and text.endswith(")") and len(_split_top(text[1:-1], ")(")) == 1:
+    while text.startswith("(") and text.endswith(")"):
         inner, depth = text[1:-1], 0
         for char in inner:
             depth += char == "("

@@ -35,7 +35,7 @@ class Suppression:
 def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppression]:
     lines = text.split("\n")
     found = []
-    comments = None
+    comments, odd_breaks = None, False
     offset = 0
     for index, line in enumerate(lines):
         line_offset, offset = offset, offset + len(line) + 1
@@ -43,11 +43,12 @@ def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppr
         if not match:
             continue
         rules, values, problem = _parse_marker(match.group("tail"))
-        if comments is None:
+        if comments is None:  # lexed once, only for a file that holds a marker
             from .comments import comment_offsets
 
-            comments = comment_offsets(path, text) or set()
-        if _odd_line_breaks(text):
+            odd_breaks = _odd_line_breaks(text)
+            comments = set() if odd_breaks else comment_offsets(path, text) or set()
+        if odd_breaks:
             problem = ("the file has line breaks other than LF and CRLF (a lone CR, NEL, U+2028 or U+2029): "
                        "its lines cannot be told apart reliably; use the configuration file's suppress entries")
         elif line_offset + match.start() not in comments:

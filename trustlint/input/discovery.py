@@ -157,7 +157,7 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
             return None, False
         size = info.st_size
         if size > max_bytes:
-            if not _large_file_is_relevant(path, size, rel, discovered):
+            if not _large_file_is_relevant(path, size):
                 return None, False  # a large file naming nothing of ours (a lock file, a bundle)
             discovered.problems.append(Problem(Location(rel, FILE_START), f"file is {size} bytes, over the {max_bytes}-byte limit; not analysed"))
             return None, False
@@ -189,7 +189,7 @@ _OVERLAP = 256  # longer than any relevant word or pattern match: one split acro
 MAX_PREFILTER_BYTES = 256 << 20
 
 
-def _large_file_is_relevant(path: str, size: int, rel: str, discovered: Discovered) -> bool:
+def _large_file_is_relevant(path: str, size: int) -> bool:
     """Pre-filter a file too large to analyse by streaming it: only a file that names a
     federation word is reported (TL000); past MAX_PREFILTER_BYTES it is reported unread."""
     if size > MAX_PREFILTER_BYTES:

@@ -12,6 +12,7 @@ import re
 from typing import Callable
 
 from ..errors import AnalysisError
+from ..input.discovery import DEFAULT_MAX_BYTES
 from ..model import Location, Problem, ScanModel
 from ..resources import AwsRole, AzureCredentials
 from ..source import SourceFile
@@ -151,9 +152,6 @@ def _read_directory(root: str, directory: str, model: ScanModel) -> list[SourceF
     return sources
 
 
-_MAX_CONTEXT_BYTES = 5 * 1024 * 1024
-
-
 def _unreadable(root: str, path: str, follow_links: bool = True) -> str | None:
     """Why a file read for context must not be read: a link (out of the repository), not a
     regular file (a FIFO or device would block or never end), or too large."""
@@ -166,8 +164,8 @@ def _unreadable(root: str, path: str, follow_links: bool = True) -> str | None:
             return "a symbolic link out of the repository"
     if not os.path.isfile(path):
         return "not a regular file"
-    if os.path.getsize(path) > _MAX_CONTEXT_BYTES:
-        return f"over the {_MAX_CONTEXT_BYTES}-byte limit"
+    if os.path.getsize(path) > DEFAULT_MAX_BYTES:
+        return f"over the {DEFAULT_MAX_BYTES}-byte limit"
     return None
 
 
