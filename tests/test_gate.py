@@ -328,3 +328,29 @@ def test_a_configured_rule_prefix_never_covers_tl000(scan_files):
     exact = [{"path": "*", "rule": "TL000", "reason": "vendored file, reviewed"}]
     result = scan_files({"trust.json": broken}, suppress=exact, today=datetime.date(2026, 1, 1))
     assert [(f.rule_id, f.gating) for f in result.findings] == [("TL000", False)]
+
+
+def test_a_marker_in_a_string_that_runs_over_a_newline_is_not_a_comment(scan_files):
+    # trustlint's HCL reader lets a quoted string run on over a line break; the comment lexer
+    # must read it the same way, or the next line's string looks like code with a comment.
+    values = '["multi\nline", "repo:acme/*", "# trustlint:ignore[TL001] reason=accepted"]'
+    result = scan_files({"main.tf": HCL_ROLE.replace("VALUES", values)})
+    assert ("TL001", True) in [(f.rule_id, f.gating) for f in result.findings]
+
+
+def test_a_json_template_has_no_comments_whatever_its_extension(scan_files):
+    template = ('{"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {"Description": '
+                '"# trustlint:ignore[TL001] reason=x", "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", '
+                '"Action": "sts:AssumeRoleWithWebIdentity", "Principal": {"Federated": '
+                '"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, "Condition": {"StringLike": '
+                '{"token.actions.githubusercontent.com:sub": "repo:acme/*"}}}]}}}}}')
+    result = scan_files({"stack.template": template})
+    assert {("TL001", True), ("TL009", True)} <= {(f.rule_id, f.gating) for f in result.findings}
+
+
+def test_tl000_cannot_be_suppressed_inline(scan_files):
+    # The syntax error is reported on line 3, the line the comment above it covers.
+    broken = 'resource "aws_iam_role" "ci" {\n  # trustlint:ignore[TL000] reason="we know"\n  assume_role_policy = \n'
+    result = scan_files({"main.tf": broken})
+    assert [(f.rule_id, f.span.line, f.gating) for f in result.findings] == [("TL000", 3, True)]
+    assert "cannot cover a critical finding or TL000" in result.findings[0].message
