@@ -153,7 +153,7 @@ def evaluate_rule_if(expression: str, variables: dict):
             pattern = right[1]
             body, flags = pattern[1:pattern.rindex("/")], pattern[pattern.rindex("/") + 1:]
             if left is None:
-                return False == (op == "=~")
+                return op != "=~"  # no value matches nothing: only `!~` holds
             found = saferegex.search(body.replace("\\/", "/"), left if isinstance(left, str) else left[1], "i" in flags)
             if found is None:
                 return None  # a pattern RE2 (GitLab's engine) rejects: unknown
