@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import json
 import subprocess
 
@@ -12,6 +13,10 @@ from trustlint.reporters.github_report import escape_data, escape_property
 
 from .test_cli import WILDCARD_TRUST
 
+# An inline suppression must carry an expiry at most 90 days ahead (max_suppression_days).
+SOON = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+# Scans through run_scan pin the day, so markers can carry a fixed expiry within the cap.
+TODAY = datetime.date(2026, 12, 1)
 KEY = 'resource "aws_iam_access_key" "ci" {\n  user = "ci"\n}\n'
 
 
@@ -21,7 +26,7 @@ def scan_json(capsys, *args) -> tuple[int, dict]:
 
 
 def test_suppression_above_the_line_with_reason_suppresses(repo, capsys):
-    (repo / "keys.tf").write_text('# trustlint:ignore[TL006] reason="vendor without OIDC" expires=2999-01-01\n' + KEY)
+    (repo / "keys.tf").write_text(f'# trustlint:ignore[TL006] reason="vendor without OIDC" expires={SOON}\n' + KEY)
     code, report = scan_json(capsys)
     assert code == 0
     (finding,) = report["findings"]
@@ -31,7 +36,7 @@ def test_suppression_above_the_line_with_reason_suppresses(repo, capsys):
 
 def test_trailing_suppression_and_other_rules_still_reported(repo, capsys):
     (repo / "iam.tf").write_text(WILDCARD_TRUST.replace(
-        '"repo:acme/*" }', '"repo:acme/*" } # trustlint:ignore[TL003] reason="not this one"'))
+        '"repo:acme/*" }', f'"repo:acme/*" }} # trustlint:ignore[TL003] reason="not this one" expires={SOON}'))
     code, report = scan_json(capsys)
     assert code == 1
     assert [(f["rule_id"], f["suppressed"]) for f in report["findings"]] == [("TL001", False)]
@@ -47,6 +52,8 @@ def test_trailing_suppression_and_other_rules_still_reported(repo, capsys):
     ("# trustlint:ignore[TL006 reason=\"unclosed\"", "names no rule ids"),
     ("# trustlint:ignore[] reason=\"empty\"", "names no rule ids"),
     ("# trustlint:ignore[TL006] reason=\"typo\" expire=2020-01-01", "unknown key 'expire'"),
+    ("# trustlint:ignore[TL006] reason=\"vendor without OIDC\"", "has no expiry"),
+    ("# trustlint:ignore[TL006] reason=\"vendor without OIDC\" expires=9999-12-31", "more than 90 days ahead"),
 ])
 def test_invalid_suppression_does_not_suppress_and_is_reported(repo, capsys, comment, problem):
     (repo / "keys.tf").write_text(comment + "\n" + KEY)
@@ -55,6 +62,16 @@ def test_invalid_suppression_does_not_suppress_and_is_reported(repo, capsys, com
     found = sorted((f["rule_id"], f["line"], f["suppressed"]) for f in report["findings"])
     assert found == [("TL006", 2, False), ("TL009", 1, False)]
     assert problem in next(f["message"] for f in report["findings"] if f["rule_id"] == "TL009")
+
+
+def test_the_expiry_cap_is_configurable_and_counted_from_today(repo, capsys):
+    later = (datetime.date.today() + datetime.timedelta(days=150)).isoformat()
+    (repo / "keys.tf").write_text(f'# trustlint:ignore[TL006] reason="vendor without OIDC" expires={later}\n' + KEY)
+    code, report = scan_json(capsys)
+    assert code == 1 and sorted((f["rule_id"], f["line"]) for f in report["findings"]) == [("TL006", 2), ("TL009", 1)]
+    (repo / ".trustlint.yaml").write_text("max_suppression_days: 180\n")
+    code, report = scan_json(capsys)
+    assert code == 0 and [(f["rule_id"], f["suppressed"]) for f in report["findings"]] == [("TL006", True)]
 
 
 def test_json_files_are_suppressed_from_the_configuration(repo, capsys):
@@ -72,7 +89,7 @@ def test_json_files_are_suppressed_from_the_configuration(repo, capsys):
 
 
 def test_suppressed_findings_stay_in_sarif_with_justification(repo):
-    (repo / "keys.tf").write_text('# trustlint:ignore[TL006] reason="vendor"\n' + KEY + WILDCARD_TRUST)
+    (repo / "keys.tf").write_text(f'# trustlint:ignore[TL006] reason="vendor" expires={SOON}\n' + KEY + WILDCARD_TRUST)
     assert main(["scan", "--format", "sarif", "--output", "out.sarif"]) == 1
     results = json.loads((repo / "out.sarif").read_text())["runs"][0]["results"]
     assert sorted((r["ruleId"], len(r["suppressions"])) for r in results) == [("TL001", 0), ("TL006", 1)]
@@ -191,7 +208,7 @@ def test_each_static_key_of_a_job_has_its_own_fingerprint(repo, capsys):
 
 
 def test_an_inline_suppression_counts_only_in_a_real_comment(scan_files):
-    result = scan_files({"main.tf": WILDCARD_IN_STRING})
+    result = scan_files({"main.tf": WILDCARD_IN_STRING}, today=TODAY)
     rules = sorted(f.rule_id for f in result.findings if f.gating)
     assert rules == ["TL001", "TL009"]  # not suppressed, and the attempt is reported
     (tl009,) = [f for f in result.findings if f.rule_id == "TL009"]
@@ -199,27 +216,27 @@ def test_an_inline_suppression_counts_only_in_a_real_comment(scan_files):
 
 
 def test_the_same_suppression_in_a_comment_is_honoured(scan_files):
-    commented = WILDCARD_IN_STRING.replace(', "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\""] }',
-                                           '] } # trustlint:ignore[TL001] reason="reviewed: read-only role"')
-    result = scan_files({"main.tf": commented})
+    commented = WILDCARD_IN_STRING.replace(', "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\" expires=2027-01-31"] }',
+                                           '] } # trustlint:ignore[TL001] reason="reviewed: read-only role" expires=2027-01-31')
+    result = scan_files({"main.tf": commented}, today=TODAY)
     assert [f.rule_id for f in result.findings if f.gating] == []
 
 
 def test_json_has_no_comments_so_no_inline_suppression(scan_files):
     policy = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Sid": "# trustlint:ignore[TL001] '
-              'reason=\\"x\\"", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, '
+              'reason=\\"x\\" expires=2027-01-31", "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, '
               '"Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringLike": '
               '{"token.actions.githubusercontent.com:sub": "repo:acme/*"}}}]}')
-    result = scan_files({"trust.json": policy})
+    result = scan_files({"trust.json": policy}, today=TODAY)
     assert {"TL001", "TL009"} <= {f.rule_id for f in result.findings if f.gating}
 
 
 def test_a_critical_finding_cannot_be_suppressed_inline(scan_files):
     critical = WILDCARD_IN_STRING.replace(
-        '        StringLike   = { "token.actions.githubusercontent.com:sub" = ["repo:acme/*", "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\""] }',
-        '        # trustlint:ignore[TL001] reason="looks reviewed"\n'
+        '        StringLike   = { "token.actions.githubusercontent.com:sub" = ["repo:acme/*", "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\" expires=2027-01-31"] }',
+        '        # trustlint:ignore[TL001] reason="looks reviewed" expires=2027-01-31\n'
         '        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:*" }')
-    result = scan_files({"main.tf": critical})
+    result = scan_files({"main.tf": critical}, today=TODAY)
     tl001 = [f for f in result.findings if f.rule_id == "TL001"]
     assert [(f.severity, f.gating) for f in tl001] == [("critical", True)]
     assert "cannot cover a critical finding" in tl001[0].message
@@ -234,7 +251,7 @@ WILDCARD_IN_STRING = """resource "aws_iam_role" "ci" {
       Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
       Condition = {
         StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
-        StringLike   = { "token.actions.githubusercontent.com:sub" = ["repo:acme/*", "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\""] }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = ["repo:acme/*", "repo:acme/x # trustlint:ignore[TL001] reason=\\"in a string\\" expires=2027-01-31"] }
       }
     }]
   })
@@ -248,7 +265,7 @@ def _scan_bytes(tmp_path, monkeypatch, name: str, data: bytes):
     (tmp_path / ".git").mkdir(exist_ok=True)
     (tmp_path / name).write_bytes(data)
     monkeypatch.chdir(tmp_path)
-    return run_scan(ScanOptions(paths=["."]))
+    return run_scan(ScanOptions(paths=["."], today=TODAY))
 
 
 HCL_ROLE = """data "aws_iam_policy_document" "trust" {
@@ -279,11 +296,11 @@ resource "aws_iam_role" "ci" {
 
 
 @pytest.mark.parametrize("values", [
-    '["repo:acme/*", "$${ # trustlint:ignore[TL001] reason=accepted }"]',  # an escaped ${: literal text
-    '["repo:acme/*", "%%{ # trustlint:ignore[TL001] reason=accepted }"]',
+    '["repo:acme/*", "$${ # trustlint:ignore[TL001] reason=accepted expires=2027-01-31 }"]',  # an escaped ${: literal text
+    '["repo:acme/*", "%%{ # trustlint:ignore[TL001] reason=accepted expires=2027-01-31 }"]',
 ])
 def test_escaped_template_openers_do_not_open_a_comment(scan_files, values):
-    result = scan_files({"main.tf": HCL_ROLE.replace("VALUES", values)})
+    result = scan_files({"main.tf": HCL_ROLE.replace("VALUES", values)}, today=TODAY)
     assert sorted((f.rule_id, f.gating) for f in result.findings) == [("TL001", True), ("TL009", True)]
 
 
@@ -296,7 +313,7 @@ def test_yaml_line_breaks_other_than_lf_cannot_smuggle_a_suppression(tmp_path, m
                 '            Condition:\n              StringEquals:\n'
                 '                token.actions.githubusercontent.com:aud: sts.amazonaws.com\n              StringLike:\n'
                 '                token.actions.githubusercontent.com:sub: "repo:acme/*" # c' + breaks
-                + '            Sid: "# trustlint:ignore[TL001] reason=x"\n')
+                + '            Sid: "# trustlint:ignore[TL001] reason=x expires=2027-01-31"\n')
     result = _scan_bytes(tmp_path, monkeypatch, "stack.yaml", template.encode("utf-8"))
     assert ("TL001", True) in [(f.rule_id, f.gating) for f in result.findings]
 
@@ -310,11 +327,11 @@ def test_a_heredoc_marker_with_a_dash_is_read_whole(scan_files):
   "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}},
   "Sid": "x"}, {"Effect": "Deny", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}, "NotAction":
 true
-, "Sid": "$${ # trustlint:ignore[TL001] reason=accepted }"}]}
+, "Sid": "$${ # trustlint:ignore[TL001] reason=accepted expires=2027-01-31 }"}]}
 true-x
 }
 """
-    result = scan_files({"main.tf": role})
+    result = scan_files({"main.tf": role}, today=TODAY)
     assert not [f for f in result.findings if f.rule_id == "TL001" and not f.gating]
 
 
@@ -333,24 +350,50 @@ def test_a_configured_rule_prefix_never_covers_tl000(scan_files):
 def test_a_marker_in_a_string_that_runs_over_a_newline_is_not_a_comment(scan_files):
     # trustlint's HCL reader lets a quoted string run on over a line break; the comment lexer
     # must read it the same way, or the next line's string looks like code with a comment.
-    values = '["multi\nline", "repo:acme/*", "# trustlint:ignore[TL001] reason=accepted"]'
-    result = scan_files({"main.tf": HCL_ROLE.replace("VALUES", values)})
+    values = '["multi\nline", "repo:acme/*", "# trustlint:ignore[TL001] reason=accepted expires=2027-01-31"]'
+    result = scan_files({"main.tf": HCL_ROLE.replace("VALUES", values)}, today=TODAY)
     assert ("TL001", True) in [(f.rule_id, f.gating) for f in result.findings]
 
 
 def test_a_json_template_has_no_comments_whatever_its_extension(scan_files):
     template = ('{"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {"Description": '
-                '"# trustlint:ignore[TL001] reason=x", "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", '
+                '"# trustlint:ignore[TL001] reason=x expires=2027-01-31", "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", '
                 '"Action": "sts:AssumeRoleWithWebIdentity", "Principal": {"Federated": '
                 '"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, "Condition": {"StringLike": '
                 '{"token.actions.githubusercontent.com:sub": "repo:acme/*"}}}]}}}}}')
-    result = scan_files({"stack.template": template})
+    result = scan_files({"stack.template": template}, today=TODAY)
     assert {("TL001", True), ("TL009", True)} <= {(f.rule_id, f.gating) for f in result.findings}
 
 
 def test_tl000_cannot_be_suppressed_inline(scan_files):
     # The syntax error is reported on line 3, the line the comment above it covers.
-    broken = 'resource "aws_iam_role" "ci" {\n  # trustlint:ignore[TL000] reason="we know"\n  assume_role_policy = \n'
-    result = scan_files({"main.tf": broken})
+    broken = 'resource "aws_iam_role" "ci" {\n  # trustlint:ignore[TL000] reason="we know" expires=2027-01-31\n  assume_role_policy = \n'
+    result = scan_files({"main.tf": broken}, today=TODAY)
     assert [(f.rule_id, f.span.line, f.gating) for f in result.findings] == [("TL000", 3, True)]
     assert "cannot cover a critical finding or TL000" in result.findings[0].message
+
+
+@pytest.mark.parametrize("name,text", [
+    (".trustlint.yaml", "ignore: [TL001]\nexclude: ['*']\n"),
+    ("pyproject.toml", "[project]\nname = 'prod'\n\n[tool.trustlint]\nignore = ['TL001']\n"),
+])
+def test_a_nested_configuration_is_reported_not_obeyed(repo, capsys, name, text):
+    (repo / "infra" / "prod").mkdir(parents=True)
+    (repo / "infra" / "prod" / "iam.tf").write_text(WILDCARD_TRUST)
+    (repo / "infra" / "prod" / name).write_text(text)
+    for scanned in ([], ["infra/prod"], ["infra/prod/iam.tf", f"infra/prod/{name}"]):
+        code, report = scan_json(capsys, *scanned)
+        assert code == 1
+        found = sorted((f["rule_id"], f["path"], f["line"]) for f in report["findings"])
+        assert ("TL001", "infra/prod/iam.tf", 10) in found
+        assert ("TL009", f"infra/prod/{name}", 1) in found, scanned
+        message = next(f["message"] for f in report["findings"] if f["rule_id"] == "TL009")
+        assert message.startswith(f"the configuration file infra/prod/{name} does not apply")
+
+
+def test_the_root_configuration_is_obeyed_and_not_reported(repo, capsys):
+    (repo / "infra").mkdir()
+    (repo / "infra" / "iam.tf").write_text(WILDCARD_TRUST)
+    (repo / ".trustlint.yaml").write_text("ignore: [TL001]\n")
+    code, report = scan_json(capsys, "infra")
+    assert code == 0 and report["findings"] == []

@@ -74,8 +74,8 @@ def test_output_is_deterministic(examples_result):
 
 
 def test_ci_join_example_names_both_sides(monkeypatch):
-    """examples/ci carries its own .trustlint.yaml (repository: acme/storefront), found from
-    the scanned directory: the join findings point at one side and relate the other."""
+    """examples/ci stands for a repository of its own (repository: acme/storefront), its
+    configuration passed explicitly: the join findings point at one side and relate the other."""
     from trustlint.cli import main
 
     monkeypatch.chdir(REPO_ROOT)
@@ -85,7 +85,7 @@ def test_ci_join_example_names_both_sides(monkeypatch):
 
     buffer = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(buffer, encoding="utf-8"))
-    assert main(["scan", "examples/ci", "--format", "sarif"]) == 1
+    assert main(["scan", "examples/ci", "--config", "examples/ci/trustlint-config.yaml", "--format", "sarif"]) == 1
     sys.stdout.flush()
     results = json.loads(buffer.getvalue())["runs"][0]["results"]
     by_rule = {r["ruleId"]: r for r in results}

@@ -77,7 +77,7 @@ def test_the_configuration_example_is_valid_and_shows_the_default_tiers(tmp_path
     block = README.split("# .trustlint.yaml\n", 1)[1].split("```", 1)[0]
     (tmp_path / ".trustlint.yaml").write_text(block)
     (tmp_path / "policy" / "trustlint-rules").mkdir(parents=True)
-    config, _ = load_config(str(tmp_path), None, str(tmp_path))
+    config, _ = load_config(str(tmp_path))
     assert config["tiers"] == {"production": DEFAULT_PRODUCTION, "non_production": DEFAULT_NON_PRODUCTION}
     assert yaml.safe_load(block)["fail_on"] == "low"
 

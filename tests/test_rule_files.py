@@ -50,6 +50,9 @@ def test_readme_rule_table_is_generated_from_the_rule_files():
     assert table == rules_table(RULES)
 
 
+EXAMPLE_DAY = __import__("datetime").date(2026, 12, 1)
+
+
 def _example_cases(kind: str):
     for rule in RULES:
         for index, example in enumerate(rule.examples[kind]):
@@ -64,8 +67,14 @@ def _scan_example(example: dict, scan_files):
 
     files = {example["file"]: example["code"]}
     files.update({c["file"]: c["code"] for c in example.get("context", [])})
+    if "base" in example:  # a change on top of a trusted commit (--trusted-ref)
+        from .conftest import scan_change
+
+        base = {c["file"]: c["code"] for c in example["base"]}
+        return scan_change(scan_files.directory / "change", base, files, today=EXAMPLE_DAY)
     config = yaml.safe_load(files.get(".trustlint.yaml", "")) or {}
-    return scan_files(files, settings=settings_from(config, "."))
+    # Examples carry fixed dates (a suppression's expiry): they are judged on a fixed day.
+    return scan_files(files, settings=settings_from(config, "."), today=EXAMPLE_DAY)
 
 
 @pytest.mark.parametrize("rule,example", list(_example_cases("bad")))

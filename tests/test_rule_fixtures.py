@@ -7,6 +7,7 @@ A good case must produce no finding at all.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import yaml
 from trustlint.scan import ScanOptions, run_scan
 
 RULES_DIR = Path(__file__).parent / "rules"
+FIXTURE_DAY = datetime.date(2026, 12, 1)
 
 
 def _cases(kind: str) -> list[Path]:
@@ -25,10 +27,33 @@ def _cases(kind: str) -> list[Path]:
 def _scan(case: Path):
     from trustlint.cli import settings_from
 
+    if (case / "base").is_dir():  # a change on top of a trusted commit (--trusted-ref)
+        return _scan_change(case), ""
+
     config = yaml.safe_load((case / ".trustlint.yaml").read_text()) if (case / ".trustlint.yaml").exists() else {}
-    result = run_scan(ScanOptions(paths=[str(case)], settings=settings_from(config, str(case))))
+    # Fixtures carry fixed dates (a suppression's expiry): they are judged on a fixed day.
+    # A case stands for a repository of its own: its configuration is passed as --config would.
+    config_path = str(case / ".trustlint.yaml") if config else ""
+    result = run_scan(ScanOptions(paths=[str(case)], settings=settings_from(config, str(case)), today=FIXTURE_DAY,
+                                  config_path=config_path))
     prefix = os.path.relpath(case, result.root).replace(os.sep, "/") + "/"
     return result, prefix
+
+
+def _files(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): p.read_text() for p in sorted(folder.rglob("*"))
+            if p.is_file() and p.relative_to(folder).parts[0] not in skip}
+
+
+def _scan_change(case: Path):
+    """base/ holds the files at the trusted commit; the case's other files are the change."""
+    import tempfile
+
+    from .conftest import scan_change
+
+    with tempfile.TemporaryDirectory() as directory:
+        return scan_change(Path(directory) / "repo", _files(case / "base"), _files(case, ("base", "expected.yaml")),
+                           today=FIXTURE_DAY)
 
 
 def _describe(findings, prefix: str) -> list[dict]:

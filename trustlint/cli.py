@@ -64,7 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--also", action="append", default=[], metavar="FORMAT=FILE", type=_also,
                       help="also write another format to a file, e.g. --also sarif=trustlint.sarif (repeatable)")
     scan.add_argument("--baseline", metavar="FILE", help="report and fail only on findings not in this baseline")
-    scan.add_argument("--changed-since", metavar="REF", help="report only on files changed since this git ref")
+    scan.add_argument("--changed-since", metavar="REF",
+                      help="report only findings some of whose files changed since this git ref")
+    scan.add_argument("--trusted-ref", metavar="REF",
+                      help="read the configuration, baseline and rule directories from this commit (a pull request's "
+                           "base), never from the working tree, and report what the change does to them (TL015)")
     scan.add_argument("--no-color", action="store_true", help="never colour text output (NO_COLOR is honoured too)")
     scan.add_argument("--explain-unknowns", action="store_true",
                       help="list (on standard error) the values trustlint could not know statically, and why")
@@ -87,8 +91,8 @@ def _add_scan_options(scan) -> None:
     scan.add_argument("--fail-on", choices=SEVERITY_CHOICES, default=None,
                       help="exit 1 when a finding has at least this severity (default: low; 'never' always exits 0)")
     scan.add_argument("--config", metavar="FILE",
-                      help="configuration file (default: the .trustlint.yaml or [tool.trustlint] in pyproject.toml nearest to "
-                           "the scanned paths, up to the repository root)")
+                      help="configuration file (default: the .trustlint.yaml or [tool.trustlint] in pyproject.toml at the "
+                           "repository root; one configuration per repository, a nested one is reported, not obeyed)")
     scan.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR (repeatable)")
     scan.add_argument("--max-session-duration", type=int, default=None, metavar="SECONDS",
                       help="TL005 threshold in seconds (default: 3600)")
@@ -132,29 +136,83 @@ def settings_from(config: dict, root: str, max_session_override: int | None = No
     )
 
 
-def _options(args, config: dict, config_path: str | None):
+def _options(args, config: dict, config_path: str | None, **trusted):
+    """Scan options from the command line and a configuration; `trusted` overrides what a
+    trusted reference supplies (rule directories, baseline, the reference and the gate changes)."""
     from .gate.baseline import load_baseline
     from .input.discovery import DEFAULT_MAX_BYTES, find_root
     from .scan import ScanOptions
 
     root = find_root(args.paths)
-    baseline_path = getattr(args, "baseline", None) or config.get("baseline")
+    if "baseline" not in trusted:
+        baseline_path = getattr(args, "baseline", None) or config.get("baseline")
+        trusted["baseline"] = load_baseline(baseline_path) if baseline_path and getattr(args, "command", "") == "scan" else None
     return ScanOptions(
         paths=args.paths,
         select=args.select or [s.upper() for s in config.get("select", [])],
         ignore=args.ignore or [s.upper() for s in config.get("ignore", [])],
-        rule_dirs=config.get("rules", []) + args.rules,
+        rule_dirs=trusted.pop("rule_dirs", config.get("rules", []) + args.rules),
         exclude=config.get("exclude", []),
         suppress=config.get("suppress", []),
         config_path=os.path.relpath(config_path) if config_path else "",
-        baseline=load_baseline(baseline_path) if baseline_path and getattr(args, "command", "") == "scan" else None,
         changed_since=getattr(args, "changed_since", None),
+        max_suppression_days=config.get("max_suppression_days", 90),
         severity=config.get("severity", {}),
         max_bytes=args.max_file_size or config.get("max_file_size", DEFAULT_MAX_BYTES),
         variable_files=[os.path.relpath(os.path.realpath(f), root) for f in args.var_file],
         variables=dict(args.var),
         settings=settings_from(config, root, args.max_session_duration),
+        **trusted,
     )
+
+
+def _prepare_trusted(args, root: str):
+    """Configuration, baseline and rule directories from the trusted commit, never from the
+    working tree; what the working tree changes in them becomes GateChanges (TL015)."""
+    import copy
+
+    from .engine.rules import load_rules
+    from .gate.baseline import load_baseline, load_baseline_data
+    from .gate.config import find_config, validated
+    from .gate.trusted import (TrustedRef, baseline_changes, changed_configuration_file, materialise,
+                               relative_inside, rule_file_changes, trusted_configuration)
+
+    trusted = TrustedRef(root, args.trusted_ref)
+    explicit = None
+    if args.config:
+        explicit = relative_inside(root, args.config)
+        if explicit is None:
+            raise UsageError("--config with --trusted-ref must name a file in the repository (it is read at the trusted commit)")
+    raw, rel = trusted_configuration(trusted, explicit)
+    config_file = os.path.join(root, rel) if rel else None
+    config = validated(copy.deepcopy(raw), config_file or os.path.join(root, ".trustlint.yaml"))
+    rule_dirs, trusted_rule_dirs = [], []
+    for directory in config.get("rules", []) + args.rules:
+        inside = relative_inside(root, directory)
+        if inside is None:
+            rule_dirs.append(directory)  # outside the repository: the command line chose it
+        else:
+            rule_dirs.append(materialise(trusted, inside))
+            trusted_rule_dirs.append(inside)
+    baseline, baseline_rel, baseline_data = None, None, None
+    baseline_path = args.baseline or config.get("baseline")
+    if baseline_path:
+        baseline_rel = relative_inside(root, baseline_path)
+        if baseline_rel is None:
+            baseline = load_baseline(baseline_path)
+        else:
+            baseline_data = trusted.read(baseline_rel)
+            # A baseline the trusted commit lacks accepts nothing yet: every finding is new.
+            baseline = load_baseline_data(baseline_data, f"{baseline_rel} at {args.trusted_ref}") if baseline_data else set()
+    rules = load_rules(rule_dirs)
+    proposed = os.path.join(root, explicit) if explicit else find_config(root)
+    changes = changed_configuration_file(trusted, raw, rel, proposed if proposed and os.path.isfile(proposed) else None,
+                                         rules)
+    if baseline_rel is not None:
+        changes += baseline_changes(baseline_data, baseline_rel, root)
+    changes += rule_file_changes(trusted, trusted_rule_dirs)
+    return config, _options(args, config, config_file, rule_dirs=rule_dirs, baseline=baseline, trusted=trusted,
+                            gate_changes=changes)
 
 
 def _prepare(args):
@@ -171,8 +229,9 @@ def _prepare(args):
     for var_file in args.var_file:
         if not os.path.isfile(var_file):
             raise UsageError(f"--var-file {var_file}: no such file")
-    start = os.path.commonpath([os.path.abspath(p) for p in args.paths])
-    config, config_path = load_config(find_root(args.paths), args.config, start if os.path.isdir(start) else os.path.dirname(start))
+    if getattr(args, "trusted_ref", None):
+        return _prepare_trusted(args, find_root(args.paths))
+    config, config_path = load_config(find_root(args.paths), args.config)
     return config, _options(args, config, config_path)
 
 
@@ -231,7 +290,7 @@ def _list_rules(args) -> int:
     from .gate.config import load_config
     from .input.discovery import find_root
 
-    config, _ = load_config(find_root(["."]), None, os.getcwd())  # its rules: directories count too
+    config, _ = load_config(find_root(["."]))  # its rules: directories count too
     rules = load_rules(config.get("rules", []) + args.rules)
     if args.ids:
         return _explain_rules(rules, [i.upper() for i in args.ids])

@@ -25,12 +25,15 @@ class ScanOptions:
     variable_files: list[str] = field(default_factory=list)  # --var-file, repo-relative
     variables: dict[str, str] = field(default_factory=dict)  # --var NAME=VALUE
     today: datetime.date = field(default_factory=datetime.date.today)
+    max_suppression_days: int = 90  # the furthest expiry an inline suppression may carry
     select: list[str] = field(default_factory=list)
     ignore: list[str] = field(default_factory=list)
     rule_dirs: list[str] = field(default_factory=list)
     settings: Settings = field(default_factory=Settings)
     max_bytes: int = DEFAULT_MAX_BYTES
     exclude: list[str] = field(default_factory=list)
+    trusted: object = None  # gate.trusted.TrustedRef: the commit whose gate settings are obeyed
+    gate_changes: list = field(default_factory=list)  # gate.trusted.GateChange: how the change weakens them
 
 
 @dataclass
@@ -45,7 +48,7 @@ class ScanResult:
 
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     from .formats import parse_file
-    from .gate.suppressions import configured_problems, parse_suppressions
+    from .gate.suppressions import configured_problems, nested_configurations, parse_suppressions
     from .trust.build import build_trusts, join_gcp
 
     discovered = discover(options.paths, root, options.max_bytes, options.exclude,
@@ -54,8 +57,12 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     sources = [source for _, source in discovered.files] + [s for group in discovered.context.values() for s in group]
     for source in sources:
         if "trustlint" in source.text:
-            model.suppressions.extend(parse_suppressions(source.path, source.text, options.today))
+            model.suppressions.extend(parse_suppressions(source.path, source.text, options.today,
+                                                                options.max_suppression_days))
     model.suppressions.extend(configured_problems(options.suppress, options.today, options.config_path))
+    used = os.path.relpath(os.path.realpath(options.config_path), os.path.realpath(root)).replace(os.sep, "/") \
+        if options.config_path else None
+    model.suppressions.extend(nested_configurations(discovered.configurations, used))
     if discovered.context:
         from .terraform.configuration import scan_configuration
 
@@ -106,6 +113,8 @@ def run_scan(options: ScanOptions) -> ScanResult:
     if options.severity:
         findings = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in findings]
     findings = _gate(findings, model, options, root)
+    if options.trusted is not None:
+        findings += _gate_change_findings(findings, model, options, active)
     unknowns = sorted({(u[0].path, u[0].span.line, u[0].span.column, u[1], u[2]) for u in model.unknowns})
     judged = {"trusts": len(model.trusts), "credentials": len(model.credentials), "public": len(model.public),
               "workloads": len(model.workloads), "lifetimes": len(model.lifetimes),
@@ -140,3 +149,31 @@ def _gate(findings: list[Finding], model: ScanModel, options: ScanOptions, root:
     if options.baseline is not None:
         findings = apply_baseline(findings, options.baseline)
     return findings
+
+
+def _gate_change_findings(findings: list[Finding], model: ScanModel, options: ScanOptions, rules: list) -> list[Finding]:
+    """TL015: what the change does to the gate (configuration, baseline, rule files, new inline
+    suppressions), judged after the other findings so a new suppression names what it hides."""
+    from .engine.engine import Engine
+    from .gate.suppressions import apply_suppressions
+    from .gate.trusted import GateChange, new_inline_suppressions
+
+    changes = list(options.gate_changes)
+    for added in new_inline_suppressions(options.trusted, model.suppressions, options.today, options.max_suppression_days):
+        covered = [f for f in findings
+                   if f.suppression_kind == "inSource" and f.path == added.path and f.span.line in added.covers]
+        hidden = sorted({f"{f.rule_id} on {f.address or f.path}" for f in covered})
+        until = f", until {added.expires.isoformat()}" if added.expires else ""
+        what = f"hiding {', '.join(hidden)}" if hidden else "it hides no finding today"
+        changes.append(GateChange(added.path, added.line, f"this change adds an inline suppression of "
+                                  f"{', '.join(added.rules)} (reason {added.reason!r}{until}): {what}",
+                                  min((f.address for f in covered if f.address), default="trustlint:ignore")))
+    facts = [{"kind": "gate_change", "address": c.address, "path": c.path, "change": c.change,
+              "location": {"path": c.path, "line": c.line, "column": 1, "end_line": c.line, "end_column": 2}}
+             for c in changes]
+    new = Engine(rules).run(facts) if facts else []
+    if options.severity:
+        new = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in new]
+    # Only the trusted configuration may accept a change to the gate; an inline marker is part of the change.
+    new = apply_suppressions(new, [], options.suppress, options.today)
+    return [replace(f, baseline="new") if options.baseline is not None else f for f in new]

@@ -422,6 +422,7 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
             facts.append({
                 "kind": "suppression", "address": "", "path": suppression.path,
                 "rules": list(suppression.rules), "reason": suppression.reason, "problem": suppression.problem,
+                "subject": suppression.describe(),
                 "location": {"path": suppression.path, "line": suppression.line, "column": suppression.column,
                              "end_line": suppression.line, "end_column": suppression.end_column},
             })

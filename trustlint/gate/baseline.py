@@ -8,6 +8,8 @@ from dataclasses import replace
 from ..findings import Finding
 
 BASELINE_VERSION = 1
+# An analysis error and a weakening of the gate itself are judged afresh on every scan.
+_NEVER_UNCHANGED = ("TL000", "TL015")
 
 
 def write_baseline(findings: list[Finding]) -> str:
@@ -24,15 +26,22 @@ class BaselineError(Exception):
 
 def load_baseline(path: str) -> set[str]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = json.load(handle)
-        return {entry["fingerprint"] for entry in data["findings"]}
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
         raise BaselineError(f"{path}: not a trustlint baseline ({exc})") from None
+    return load_baseline_data(data, path)
+
+
+def load_baseline_data(data: bytes, where: str) -> set[str]:
+    try:
+        return {entry["fingerprint"] for entry in json.loads(data)["findings"]}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise BaselineError(f"{where}: not a trustlint baseline ({exc})") from None
 
 
 def apply_baseline(findings: list[Finding], fingerprints: set[str]) -> list[Finding]:
     """Mark findings already in the baseline. An analysis error (TL000) is never "unchanged":
     while a file cannot be read, every later change to it would go unjudged."""
-    return [replace(f, baseline="unchanged" if f.rule_id != "TL000" and f.fingerprint in fingerprints else "new")
+    return [replace(f, baseline="unchanged" if f.rule_id not in _NEVER_UNCHANGED and f.fingerprint in fingerprints else "new")
             for f in findings]

@@ -8,7 +8,7 @@ import os
 import re
 from pathlib import Path
 
-CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
+from ..input.discovery import CONFIG_FILES
 
 
 class ConfigError(Exception):
@@ -16,24 +16,35 @@ class ConfigError(Exception):
 
 
 def _read(path: str) -> dict:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc}") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: bytes, path: str) -> dict:
+    """The raw settings of a configuration file's content (not yet validated): YAML, or the
+    [tool.trustlint] table of a pyproject.toml."""
     if path.endswith(".toml"):
         try:
             import tomllib
         except ImportError:  # Python 3.10: pyproject configuration needs 3.11's tomllib
             return {}
         try:
-            with open(path, "rb") as handle:
-                return tomllib.load(handle).get("tool", {}).get("trustlint", {})
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+            return tomllib.loads(data.decode("utf-8")).get("tool", {}).get("trustlint", {})
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from None
     import yaml
 
     try:
-        with open(path, encoding="utf-8") as handle:
-            data = yaml.safe_load(handle)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        loaded = yaml.safe_load(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
-    return _dates_as_text(data) if data is not None else {}
+    if loaded is not None and not isinstance(loaded, dict):
+        raise ConfigError(f"{path}: field (top level): the configuration must be a mapping")
+    return _dates_as_text(loaded) if loaded is not None else {}
 
 
 def _dates_as_text(value):
@@ -62,31 +73,25 @@ def _config_in(directory: str) -> str | None:
     return None
 
 
-def find_config(root: str, start: str | None = None) -> str | None:
-    """The configuration nearest to the scanned directory, looking up to the repository root
-    (a monorepo's subproject can carry its own)."""
-    directory = os.path.realpath(start or root)
-    top = os.path.realpath(root)
-    if not (directory == top or directory.startswith(top + os.sep)):
-        directory = top
-    while True:
-        found = _config_in(directory)
-        if found or directory == top:
-            return found
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            return None
-        directory = parent
+def find_config(root: str) -> str | None:
+    """The repository's one configuration: at its root. A configuration file in a folder below
+    is not obeyed (a change could drop one beside the trust it widens) and is reported (TL009)."""
+    return _config_in(os.path.realpath(root))
 
 
-def load_config(root: str, explicit: str | None = None, start: str | None = None) -> tuple[dict, str | None]:
+def load_config(root: str, explicit: str | None = None) -> tuple[dict, str | None]:
     """The validated configuration and the file it came from ({} and None when there is none)."""
-    path = explicit or find_config(root, start)
+    path = explicit or find_config(root)
     if path is None:
         return {}, None
     if explicit and not os.path.isfile(explicit):
         raise ConfigError(f"{explicit}: configuration file not found")
     data = _read(path)
+    return validated(data, path), path
+
+
+def validated(data: dict, path: str) -> dict:
+    """The configuration checked against its schema, with paths made absolute from `path`'s folder."""
     import jsonschema
 
     schema = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "config.schema.json").read_text(encoding="utf-8"))
@@ -103,4 +108,4 @@ def load_config(root: str, explicit: str | None = None, start: str | None = None
     data["rules"] = [os.path.join(base, d) for d in data.get("rules", [])]
     if "baseline" in data:
         data["baseline"] = os.path.join(base, data["baseline"])
-    return data, path
+    return data

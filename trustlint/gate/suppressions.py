@@ -30,9 +30,22 @@ class Suppression:
     problem: str = ""  # why it does not suppress (no reason, expired, bad date)
     column: int = 1
     end_column: int = 2
+    subject: str = ""  # what does not apply, when not an inline marker (a configured entry, a nested configuration)
+    context: tuple[str, ...] = ()  # the text of the lines it covers: a marker moved onto another line, or
+    #                                a covered line edited, is a new suppression (--trusted-ref)
+
+    def describe(self) -> str:
+        return self.subject or f"trustlint:ignore[{','.join(self.rules)}]"
 
 
-def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppression]:
+DEFAULT_MAX_SUPPRESSION_DAYS = 90
+
+
+def parse_suppressions(path: str, text: str, today: datetime.date,
+                       max_days: int = DEFAULT_MAX_SUPPRESSION_DAYS) -> list[Suppression]:
+    """The `trustlint:ignore` markers of one file. An inline suppression is written by the
+    change it excuses, so it must end: a missing expiry, or one more than `max_days` away,
+    makes it suppress nothing (TL009)."""
     lines = text.split("\n")
     found = []
     comments, odd_breaks = None, False
@@ -67,14 +80,22 @@ def parse_suppressions(path: str, text: str, today: datetime.date) -> list[Suppr
             problem = problem or 'it gives no reason (reason="…" is required)'
         elif expires is not None and expires < today:
             problem = problem or f"it expired on {expires.isoformat()}"
+        elif "expires" not in values:
+            problem = problem or (f"it has no expiry (expires=YYYY-MM-DD, at most {max_days} days ahead; "
+                                  "a lasting exception belongs in the configuration file's suppress entries)")
+        elif expires is not None and (expires - today).days > max_days:
+            problem = problem or (f"its expiry {expires.isoformat()} is more than {max_days} days ahead "
+                                  "(max_suppression_days); a lasting exception belongs in the configuration file")
         covers = [index + 1]
         if not line[: match.start()].strip():  # a comment line: it also covers the next code line
             following = index + 1
             while following < len(lines) and _is_comment(lines[following]):
                 following += 1
             covers.append(following + 1)
+        context = tuple(lines[n - 1].strip() if n - 1 != index else line[: match.start()].strip()
+                        for n in covers if n - 1 < len(lines))
         found.append(Suppression(path, index + 1, tuple(covers), rules, reason, expires, problem,
-                                 match.start() + 1, len(line) + 1))
+                                 match.start() + 1, len(line) + 1, context=context))
     return found
 
 
@@ -152,8 +173,21 @@ def configured_problems(entries: list[dict], today: datetime.date, config_path: 
     """Expired configuration entries, as suppressions that do not apply (reported by TL009)."""
     return [
         Suppression(config_path, 1, (), (entry["rule"].upper(),), entry["reason"], None,
-                    f"the configured suppression for {entry['path']} expired on {entry['expires']}")
+                    f"it expired on {entry['expires']}",
+                    subject=f"the configured suppression of {entry['rule'].upper()} for {entry['path']}")
         for entry in entries if _expired(entry.get("expires"), today)
+    ]
+
+
+def nested_configurations(paths: list[str], used: str | None) -> list[Suppression]:
+    """Configuration files below the repository root: never obeyed (a change could drop one
+    beside the trust it widens, to exclude or suppress it), and reported so none is thought to apply."""
+    return [
+        Suppression(path, 1, (), (), "", None,
+                    "trustlint reads one configuration, the repository root's (or --config); this file is not "
+                    "obeyed - move its settings to the root configuration",
+                    end_column=2, subject=f"the configuration file {path}")
+        for path in paths if "/" in path and path != used
     ]
 
 

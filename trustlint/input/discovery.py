@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from ..model import Location, Problem
 from ..source import FILE_START, SourceFile
 
+CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"}
 FORMATS = {".tf": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -96,6 +97,21 @@ class Discovered:
     context: dict[str, list[SourceFile]] = field(default_factory=dict)  # .tf dir -> all its files
     problems: list[Problem] = field(default_factory=list)
     count: int = 0
+    configurations: list[str] = field(default_factory=list)  # repo-relative trustlint configuration files met
+
+
+def is_configuration(path: str) -> bool:
+    """Is this file a trustlint configuration (by name; a pyproject.toml by its table)?"""
+    name = os.path.basename(path)
+    if name in CONFIG_FILES:
+        return True
+    if name != "pyproject.toml" or os.path.islink(path) or not os.path.isfile(path):
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return b"[tool.trustlint]" in handle.read(1 << 20)
+    except OSError:
+        return False
 
 
 def where_named(path: str) -> str:
@@ -236,6 +252,8 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
             discovered.problems.append(Problem(Location(_relative(os.path.abspath(target), root), FILE_START), "path does not exist"))
             continue
         for path in _walk(target):
+            if os.path.basename(path) in (*CONFIG_FILES, "pyproject.toml") and is_configuration(path):
+                discovered.configurations.append(_relative(os.path.abspath(path), root))
             kind = _format_of(path)
             if path.endswith((".tfvars", ".tfvars.json")) and not os.path.islink(path) and os.path.isfile(path) \
                     and _names_federation(path, max_bytes):
