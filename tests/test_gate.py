@@ -397,3 +397,62 @@ def test_the_root_configuration_is_obeyed_and_not_reported(repo, capsys):
     (repo / ".trustlint.yaml").write_text("ignore: [TL001]\n")
     code, report = scan_json(capsys, "infra")
     assert code == 0 and report["findings"] == []
+
+
+OWNER_PINNED = """resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = {
+          "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com"
+          "token.actions.githubusercontent.com:repository_owner" = "acme"
+        }
+        StringLike = { "token.actions.githubusercontent.com:sub" = "repo:*" }
+      }
+    }]
+  })
+}
+"""
+
+
+def test_a_baselined_trust_that_escalates_is_new(repo, capsys):
+    (repo / "iam.tf").write_text(OWNER_PINNED)
+    assert main(["baseline", "--output", "baseline.json"]) == 0
+    (entry,) = json.loads((repo / "baseline.json").read_text())["findings"]
+    assert (entry["rule"], entry["severity"], entry["admits"]) == ("TL001", "high", "repo:acme/attacker-repo:ref:refs/heads/main")
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    assert code == 0 and [f["baseline"] for f in report["findings"]] == ["unchanged"]
+    # The owner pin goes: the same rule, resource and pattern (the same fingerprint) now admits
+    # any GitHub account. That is not the finding that was accepted.
+    (repo / "iam.tf").write_text(OWNER_PINNED.replace('          "token.actions.githubusercontent.com:repository_owner" = "acme"\n', ""))
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    (finding,) = report["findings"]
+    assert code == 1 and (finding["severity"], finding["baseline"]) == ("critical", "new")
+    assert finding["fingerprint"] == entry["fingerprint"]
+
+
+def test_a_baselined_trust_that_admits_another_workload_at_the_same_severity_is_new(repo, capsys):
+    (repo / "iam.tf").write_text(WILDCARD_TRUST.replace("repo:acme/*", "repo:acme/app:*"))
+    assert main(["baseline", "--output", "baseline.json"]) == 0
+    baseline = json.loads((repo / "baseline.json").read_text())
+    tl001 = next(e for e in baseline["findings"] if e["rule"] == "TL001")
+    tl001["admits"] = "repo:acme/app:ref:refs/heads/some-other-branch"  # what it admitted when accepted
+    (repo / "baseline.json").write_text(json.dumps(baseline))
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    assert ("TL001", "new") in [(f["rule_id"], f["baseline"]) for f in report["findings"]]
+
+
+def test_a_version_1_baseline_still_matches_by_fingerprint(repo, capsys):
+    (repo / "iam.tf").write_text(OWNER_PINNED)
+    assert main(["baseline", "--output", "baseline.json"]) == 0
+    entries = json.loads((repo / "baseline.json").read_text())["findings"]
+    old = {"version": 1, "tool": "trustlint",
+           "findings": [{k: e[k] for k in ("fingerprint", "rule", "path", "resource")} for e in entries]}
+    (repo / "baseline.json").write_text(json.dumps(old))
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    assert code == 0 and [f["baseline"] for f in report["findings"]] == ["unchanged"]

@@ -137,7 +137,7 @@ def test_a_finding_added_to_the_baseline_by_the_change_stays_new(tmp_path):
     entries = _fingerprints(tmp_path, {"infra/iam.tf": WIDE})
     assert {e["rule"] for e in entries} == {"TL001", "TL004"}
     empty = json.dumps({"version": 1, "tool": "trustlint", "findings": []})
-    widened = json.dumps({"version": 1, "tool": "trustlint", "findings": entries}, indent=2)
+    widened = json.dumps({"version": 2, "tool": "trustlint", "findings": entries}, indent=2)
     base = {".trustlint.yaml": "baseline: .trustlint-baseline.json\n", ".trustlint-baseline.json": empty, "infra/iam.tf": EXACT}
     change = {".trustlint-baseline.json": widened, "infra/iam.tf": WIDE}
     trusted, laptop = _both(tmp_path, base, change)
@@ -239,3 +239,14 @@ def test_a_clean_change_has_no_gate_finding(tmp_path):
     trusted = scan_change(tmp_path / "r", base, change, today=TODAY)
     assert trusted.findings == [] and trusted.judged["trusts"] == 1
     git(tmp_path / "r", "status")
+
+
+def test_raising_an_accepted_severity_in_the_baseline_is_a_new_acceptance(tmp_path):
+    entries = _fingerprints(tmp_path, {"infra/iam.tf": WIDE})
+    accepted = json.dumps({"version": 2, "tool": "trustlint", "findings": entries}, indent=2)
+    raised = json.dumps({"version": 2, "tool": "trustlint",
+                         "findings": [dict(e, severity="critical", admits="repo:attacker-org/x") for e in entries]}, indent=2)
+    base = {".trustlint.yaml": "baseline: .trustlint-baseline.json\n", ".trustlint-baseline.json": accepted, "infra/iam.tf": WIDE}
+    trusted = scan_change(tmp_path / "r", base, {".trustlint-baseline.json": raised}, today=TODAY)
+    assert [f.rule_id for f in trusted.findings if f.gating] == ["TL015", "TL015"]  # TL001/TL004: still the accepted ones
+    assert sorted(f.span.line for f in trusted.findings if f.rule_id == "TL015") == [6, 14]  # each entry's fingerprint line

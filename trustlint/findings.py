@@ -27,6 +27,7 @@ class Finding:
     address: str
     fix: str = ""
     value: str = ""  # the offending value, part of the fingerprint
+    admits: str = ""  # the workload it admits (the witness), compared by baselines, not fingerprinted
     related: tuple[Related, ...] = field(default_factory=tuple)
     suppression: str | None = None  # the justification, when an inline or configured suppression applies
     suppression_kind: str = ""  # inSource | external

@@ -19,7 +19,7 @@ class ScanOptions:
     paths: list[str] = field(default_factory=lambda: ["."])
     suppress: list[dict] = field(default_factory=list)  # configured suppressions
     config_path: str = ""
-    baseline: set[str] | None = None  # fingerprints of accepted findings
+    baseline: dict | None = None  # gate.baseline: accepted entries by fingerprint
     changed_since: str | None = None
     severity: dict[str, str] = field(default_factory=dict)  # rule id -> severity override
     variable_files: list[str] = field(default_factory=list)  # --var-file, repo-relative

@@ -126,6 +126,7 @@ class Engine:
                 address=str(lookup(scope, rule.address) or fact.get("address", "")) if rule.address else fact.get("address", ""),
                 fix=render(rule.fix, scope),
                 value=str(lookup(scope, rule.value) or "") if rule.value else "",
+                admits=str(lookup(scope, rule.admits) or "") if rule.admits else "",
                 related=self._related(fact, location, lookup(scope, rule.related) if rule.related else None),
             ))
         return out

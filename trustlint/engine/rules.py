@@ -36,6 +36,8 @@ class Rule:
     path: str
     for_each: str | None = None
     value: str | None = None
+    admits: str | None = None  # dotted path to the workload a finding admits (its witness): a baseline
+    #                            accepts the finding only while it admits no other
     address: str | None = None
     related: str | None = None
     severity_cases: list = field(default_factory=list)

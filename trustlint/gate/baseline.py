@@ -1,20 +1,43 @@
-"""Baselines: the fingerprints of accepted findings; a finding not in it is new."""
+"""Baselines: the accepted findings, each by its line-free fingerprint, its severity and what it
+admits. A finding is "unchanged" only while it matches an entry in all three: the same trust
+escalating (high to critical) or admitting another workload (a broader witness) is new."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from ..findings import Finding
+from ..findings import SEVERITIES, Finding
 
-BASELINE_VERSION = 1
+# 2: entries carry severity and admits. Version 1 entries (fingerprint only) are still read and
+# match by fingerprint alone, as they did; `trustlint baseline` rewrites them.
+BASELINE_VERSION = 2
 # An analysis error and a weakening of the gate itself are judged afresh on every scan.
 _NEVER_UNCHANGED = ("TL000", "TL015")
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """One baseline entry: what was accepted about a finding."""
+
+    fingerprint: str
+    severity: str | None = None  # None: a version-1 entry (any severity)
+    admits: str | None = None  # None: a version-1 entry (any admission)
+
+    def covers(self, finding: Finding) -> bool:
+        if self.severity is not None and SEVERITIES.index(finding.severity) > _rank(self.severity):
+            return False
+        return self.admits is None or self.admits == finding.admits
+
+
+def _rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else -1  # unknown: accepts nothing above info
+
+
 def write_baseline(findings: list[Finding]) -> str:
     entries = sorted(
-        ({"fingerprint": f.fingerprint, "rule": f.rule_id, "path": f.path, "resource": f.address} for f in findings if f.gating),
+        ({"fingerprint": f.fingerprint, "rule": f.rule_id, "path": f.path, "resource": f.address,
+          "severity": f.severity, "admits": f.admits} for f in findings if f.gating),
         key=lambda e: (e["path"], e["rule"], e["resource"], e["fingerprint"]),
     )
     return json.dumps({"version": BASELINE_VERSION, "tool": "trustlint", "findings": entries}, indent=2) + "\n"
@@ -24,7 +47,7 @@ class BaselineError(Exception):
     pass
 
 
-def load_baseline(path: str) -> set[str]:
+def load_baseline(path: str) -> dict[str, list[Accepted]]:
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -33,15 +56,32 @@ def load_baseline(path: str) -> set[str]:
     return load_baseline_data(data, path)
 
 
-def load_baseline_data(data: bytes, where: str) -> set[str]:
+def load_baseline_data(data: bytes, where: str) -> dict[str, list[Accepted]]:
+    """Accepted entries by fingerprint."""
     try:
-        return {entry["fingerprint"] for entry in json.loads(data)["findings"]}
-    except (ValueError, KeyError, TypeError) as exc:
+        document = json.loads(data)
+        version = document.get("version", 1)
+        accepted: dict[str, list[Accepted]] = {}
+        for entry in document["findings"]:
+            if version >= 2:
+                item = Accepted(entry["fingerprint"], str(entry["severity"]), str(entry.get("admits", "")))
+            else:
+                item = Accepted(entry["fingerprint"])
+            accepted.setdefault(item.fingerprint, []).append(item)
+        return accepted
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BaselineError(f"{where}: not a trustlint baseline ({exc})") from None
 
 
-def apply_baseline(findings: list[Finding], fingerprints: set[str]) -> list[Finding]:
+def entry_key(entry: dict) -> tuple:
+    """What an entry accepts, for comparing two baselines (a raised severity is a new acceptance)."""
+    return (entry.get("fingerprint"), entry.get("severity"), entry.get("admits"))
+
+
+def apply_baseline(findings: list[Finding], accepted: dict[str, list[Accepted]]) -> list[Finding]:
     """Mark findings already in the baseline. An analysis error (TL000) is never "unchanged":
     while a file cannot be read, every later change to it would go unjudged."""
-    return [replace(f, baseline="unchanged" if f.rule_id not in _NEVER_UNCHANGED and f.fingerprint in fingerprints else "new")
-            for f in findings]
+    def unchanged(finding: Finding) -> bool:
+        return finding.rule_id not in _NEVER_UNCHANGED and any(a.covers(finding) for a in accepted.get(finding.fingerprint, ()))
+
+    return [replace(f, baseline="unchanged" if unchanged(f) else "new") for f in findings]

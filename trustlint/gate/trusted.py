@@ -252,24 +252,30 @@ def changed_configuration_file(trusted: TrustedRef, trusted_raw: dict, trusted_r
 # --- the baseline ---------------------------------------------------------------------------
 
 def baseline_changes(trusted_text: bytes | None, rel: str, root: str) -> list[GateChange]:
-    """Entries the working tree's baseline adds to the trusted one: each accepts a finding."""
+    """Entries the working tree's baseline adds to the trusted one: each accepts a finding (an
+    entry whose severity or admission the change raises accepts a new one)."""
+    from .baseline import entry_key
+
     path = os.path.join(root, rel)
     try:
         with open(path, "rb") as handle:
-            proposed = json.loads(handle.read(DEFAULT_MAX_BYTES + 1))
-        entries = proposed["findings"]
+            data = handle.read(DEFAULT_MAX_BYTES + 1)
+        entries = json.loads(data)["findings"]
     except (OSError, ValueError, KeyError, TypeError):
         return []  # a missing or unreadable proposed baseline adds nothing the gate obeys
-    before = set()
+    before: list = []
     if trusted_text:
         try:
-            before = {e.get("fingerprint") for e in json.loads(trusted_text)["findings"] if isinstance(e, dict)}
+            before = [entry_key(e) for e in json.loads(trusted_text)["findings"] if isinstance(e, dict)]
         except (ValueError, KeyError, TypeError):
-            before = set()
-    text = open(path, encoding="utf-8", errors="replace").read()
+            before = []
+    text = data.decode("utf-8", "replace")
     changes = []
     for entry in entries if isinstance(entries, list) else []:
-        if not isinstance(entry, dict) or entry.get("fingerprint") in before:
+        if not isinstance(entry, dict):
+            continue
+        if entry_key(entry) in before:
+            before.remove(entry_key(entry))
             continue
         changes.append(GateChange(rel, _line_of(text, str(entry.get("fingerprint", ""))),
                                   f"this change adds {entry.get('rule', '?')} on {entry.get('resource', '?')} "
