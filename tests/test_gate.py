@@ -456,3 +456,86 @@ def test_a_version_1_baseline_still_matches_by_fingerprint(repo, capsys):
     (repo / "baseline.json").write_text(json.dumps(old))
     code, report = scan_json(capsys, "--baseline", "baseline.json")
     assert code == 0 and [f["baseline"] for f in report["findings"]] == ["unchanged"]
+
+
+SUBJECT_VARIABLE = 'variable "deploy_subject" {\n  default = "repo:acme/app:environment:production"\n}\n'
+
+
+def _commit_all(directory, message="base"):
+    git(directory, "add", "-A")
+    git(directory, "-c", "user.name=t", "-c", "user.email=t@e", "commit", "-qm", message)
+
+
+def test_changed_since_follows_a_finding_to_the_variable_default_it_reads(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "variables.tf").write_text(SUBJECT_VARIABLE)
+    (tmp_path / "main.tf").write_text(WILDCARD_TRUST.replace('"repo:acme/*"', "var.deploy_subject"))
+    (tmp_path / "keys.tf").write_text(KEY)
+    _commit_all(tmp_path)
+    (tmp_path / "variables.tf").write_text(SUBJECT_VARIABLE.replace("repo:acme/app:environment:production", "repo:acme/*"))
+    code, report = scan_json(capsys, "--changed-since", "HEAD")
+    assert code == 1
+    assert sorted({(f["rule_id"], f["path"]) for f in report["findings"]}) == [("TL001", "main.tf")]
+    # pre-commit mode: only the changed file is named.
+    code, report = scan_json(capsys, "variables.tf")
+    assert sorted({(f["rule_id"], f["path"]) for f in report["findings"]}) == [("TL001", "main.tf")]
+
+
+def test_a_widening_in_terraform_tfvars_is_reported_on_the_trust(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "variables.tf").write_text('variable "deploy_subject" {}\n')
+    (tmp_path / "infra" / "main.tf").write_text(WILDCARD_TRUST.replace('"repo:acme/*"', "var.deploy_subject"))
+    (tmp_path / "infra" / "terraform.tfvars").write_text('deploy_subject = "repo:acme/app:environment:production"\n')
+    _commit_all(tmp_path)
+    (tmp_path / "infra" / "terraform.tfvars").write_text('deploy_subject = "repo:*"\n')
+    for arguments in (["--changed-since", "HEAD"], ["infra/terraform.tfvars"]):
+        code, report = scan_json(capsys, *arguments)
+        assert code == 1, arguments
+        assert ("TL001", "infra/main.tf", "critical") in [(f["rule_id"], f["path"], f["severity"]) for f in report["findings"]]
+
+
+def test_a_change_to_a_called_module_or_its_inputs_is_reported_on_the_instance(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    module = tmp_path / "modules" / "deploy-role"
+    module.mkdir(parents=True)
+    (module / "variables.tf").write_text('variable "subject" {}\n')
+    (module / "main.tf").write_text(WILDCARD_TRUST.replace('"repo:acme/*"', "var.subject"))
+    prod = tmp_path / "envs" / "prod"
+    prod.mkdir(parents=True)
+    (prod / "main.tf").write_text('module "deploy" {\n  source  = "../../modules/deploy-role"\n  subject = local.subject\n}\n')
+    (prod / "locals.tf").write_text('locals {\n  subject = "repo:acme/app:environment:production"\n}\n')
+    (prod / "keys.tf").write_text(KEY)
+    _commit_all(tmp_path)
+    (prod / "locals.tf").write_text('locals {\n  subject = "repo:acme/*"\n}\n')
+    for arguments in (["--changed-since", "HEAD"], ["envs/prod/locals.tf"]):
+        code, report = scan_json(capsys, *arguments)
+        found = {(f["rule_id"], f["path"], f["address"]) for f in report["findings"]}
+        assert ("TL001", "modules/deploy-role/main.tf", "module.deploy.aws_iam_role.ci") in found, arguments
+        assert not any(path == "envs/prod/keys.tf" for _, path, _ in found)
+    _commit_all(tmp_path, "widened")
+    # A change inside the module, named alone: its callers are found and it is judged as instantiated.
+    (module / "main.tf").write_text((module / "main.tf").read_text().replace('name = "ci"', 'name = "ci-deploy"'))
+    code, report = scan_json(capsys, "modules/deploy-role/main.tf")
+    assert ("TL001", "modules/deploy-role/main.tf", "module.deploy.aws_iam_role.ci") in {
+        (f["rule_id"], f["path"], f["address"]) for f in report["findings"]}
+
+
+def test_changed_since_reports_a_trust_whose_joined_workflow_changed(tmp_path, monkeypatch, capsys):
+    import shutil
+
+    from .conftest import REPO_ROOT
+
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    shutil.copytree(REPO_ROOT / "examples" / "ci", tmp_path, dirs_exist_ok=True)
+    (tmp_path / ".trustlint.yaml").write_text("repository: acme/storefront\n")
+    _commit_all(tmp_path)
+    workflow = tmp_path / ".github" / "workflows" / "deploy.yml"
+    workflow.write_text(workflow.read_text() + "\n# touched\n")
+    code, report = scan_json(capsys, "--changed-since", "HEAD")
+    paths = {(f["rule_id"], f["path"]) for f in report["findings"]}
+    assert ("TL012", "infra/github-oidc.tf") in paths  # sits on the trust, relates the changed workflow

@@ -158,3 +158,27 @@ def test_action_text_format_and_bad_format(tmp_path):
     assert "TL001 [high] wildcard-subject" in scan.stdout and "::error" not in scan.stdout
     (scan, _), _, _ = run_action(work, tmp_path, format="xml")
     assert scan.returncode == 2
+
+
+@pytest.mark.skipif(shutil.which("pre-commit") is None and not os.path.exists(os.path.join(os.path.dirname(sys.executable), "pre-commit")),
+                    reason="pre-commit is not installed (pip install '.[test]')")
+def test_pre_commit_reports_a_widening_made_only_in_variables_tf(tmp_path):
+    """pre-commit passes only the changed file; the finding sits in the unchanged main.tf."""
+    pre_commit = shutil.which("pre-commit") or os.path.join(os.path.dirname(sys.executable), "pre-commit")
+    repo = tmp_path / "project"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "variables.tf").write_text('variable "deploy_subject" {\n  default = "repo:acme/app:environment:production"\n}\n')
+    (repo / "main.tf").write_text(WILDCARD_TRUST.replace('"repo:acme/*"', "var.deploy_subject"))
+    (repo / "keys.tf").write_text('resource "aws_iam_access_key" "legacy" {\n  user = "legacy"\n}\n')
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "base")
+    (repo / "variables.tf").write_text('variable "deploy_subject" {\n  default = "repo:acme/*"\n}\n')
+    _git(repo, "add", "-A")
+    env = dict(os.environ, PRE_COMMIT_HOME=str(tmp_path / "cache"), HOME=str(tmp_path))
+    env.pop("PYTHONPATH", None)
+    run = subprocess.run([pre_commit, "try-repo", str(REPO_ROOT), "trustlint", "--files", "variables.tf"],
+                         cwd=repo, capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert re.search(r"main\.tf:\d+:\d+: TL001 \[high\]", run.stdout), run.stdout
+    assert "keys.tf" not in run.stdout  # the static key does not depend on variables.tf

@@ -207,6 +207,9 @@ class ScanModel:
     workloads: list[Workload] = field(default_factory=list)
     unknowns: list = field(default_factory=list)  # (Location, expression, reason): for --explain-unknowns
     consumed_files: set = field(default_factory=set)  # files read through file()/templatefile()
+    # What findings depend on, for changed-file modes: "path\0address" (and "path") -> the files
+    # whose content the resource's values came from (variable defaults, tfvars, locals, modules).
+    inputs: dict = field(default_factory=dict)
     # resources.AwsRole / AzureCredentials as read, in reading order; trust.build turns them into trusts.
     resources: list = field(default_factory=list)
     judged_resources: int = 0  # roles and credentials trust.build judged (a safe one forms no trust)
@@ -222,5 +225,7 @@ class ScanModel:
         self.workloads.extend(other.workloads)
         self.unknowns.extend(other.unknowns)
         self.consumed_files |= other.consumed_files
+        for key, files in other.inputs.items():
+            self.inputs.setdefault(key, set()).update(files)
         self.resources.extend(other.resources)
         self.judged_resources += other.judged_resources

@@ -51,7 +51,12 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     from .gate.suppressions import configured_problems, nested_configurations, parse_suppressions
     from .trust.build import build_trusts, join_gcp
 
-    discovered = discover(options.paths, root, options.max_bytes, options.exclude,
+    paths = options.paths
+    if paths and all(os.path.isfile(p) for p in paths):
+        from .input.discovery import widen_named_files
+
+        paths = widen_named_files(paths, root)  # reported on: only findings these files contribute to
+    discovered = discover(paths, root, options.max_bytes, options.exclude,
                           every_module_call=bool(options.variable_files or options.variables))
     model = ScanModel(problems=list(discovered.problems))
     sources = [source for _, source in discovered.files] + [s for group in discovered.context.values() for s in group]
@@ -145,10 +150,22 @@ def _gate(findings: list[Finding], model: ScanModel, options: ScanOptions, root:
     findings = apply_suppressions(findings, model.suppressions, options.suppress, options.today)
     only = _reported_paths(options, root)
     if only is not None:
-        findings = [f for f in findings if f.path in only]
+        findings = [f for f in findings if _contributors(f, model.inputs) & only]
     if options.baseline is not None:
         findings = apply_baseline(findings, options.baseline)
     return findings
+
+
+def _contributors(finding: Finding, inputs: dict[str, set[str]]) -> set[str]:
+    """The files a finding depends on: its own, its related locations' (the other side of a
+    join, a module call), and what the Terraform values behind them were read from (variable
+    defaults, tfvars, locals, module inputs, files read with file())."""
+    files = {finding.path, *(r.path for r in finding.related)}
+    own = inputs.get(f"{finding.path}\x00{finding.address}")
+    files |= own if own is not None else inputs.get(finding.path, set())
+    for related in finding.related:
+        files |= inputs.get(related.path, set())
+    return files
 
 
 def _gate_change_findings(findings: list[Finding], model: ScanModel, options: ScanOptions, rules: list) -> list[Finding]:

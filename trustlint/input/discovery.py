@@ -237,6 +237,66 @@ def _with_module_context(paths: list[str]) -> list[str]:
     return out
 
 
+_TERRAFORM_INPUTS = (".tf", ".tfvars", ".tfvars.json")
+_PIPELINES = (".github/workflows", ".gitlab-ci.yml", ".gitlab-ci.yaml")
+
+
+def widen_named_files(paths: list[str], root: str) -> list[str]:
+    """The files to read when only some files are named (pre-commit passes the changed ones):
+    each is judged with what its findings depend on. A Terraform file or tfvars brings its
+    directory and every directory calling it as a local module (the roots that instantiate it);
+    any file brings the repository's CI pipelines (a trust is judged against the jobs that use
+    it); a changed pipeline brings the whole repository (its jobs may use any trust)."""
+    named = [where_named(p) for p in paths]
+    real_root = os.path.realpath(root)
+    relative = [os.path.relpath(p, real_root).replace(os.sep, "/") for p in named]
+    if any(r.startswith(_PIPELINES) or "/.github/workflows/" in r for r in relative if not r.startswith("..")):
+        return [*paths, root]
+    out = list(paths)
+    changed_dirs = {os.path.dirname(p) for p in named if p.endswith(_TERRAFORM_INPUTS)}
+    for directory in sorted(changed_dirs | _callers(changed_dirs, real_root)):
+        try:
+            out.extend(os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".tf"))
+        except OSError:
+            continue
+    for pipeline in (".gitlab-ci.yml", ".gitlab-ci.yaml", ".github/workflows"):
+        candidate = os.path.join(real_root, pipeline)
+        if os.path.exists(candidate):
+            out.append(candidate)
+    return out
+
+
+def _callers(directories: set[str], root: str) -> set[str]:
+    """Directories (absolute) whose .tf files call one of `directories` as a local module,
+    transitively. Reads only the .tf files of the repository, bounded by its size limit."""
+    if not directories or not all(d == root or d.startswith(root + os.sep) for d in directories):
+        return set()
+    calls: dict[str, set[str]] = {}
+    for folder, subdirs, names in os.walk(root, followlinks=False):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS)
+        for name in names:
+            if not name.endswith(".tf"):
+                continue
+            path = os.path.join(folder, name)
+            try:
+                if os.path.islink(path) or os.path.getsize(path) > DEFAULT_MAX_BYTES:
+                    continue
+                with open(path, "rb") as handle:
+                    data = handle.read()
+            except OSError:
+                continue
+            for call in _LOCAL_CALL.findall(data):
+                target = os.path.normpath(os.path.join(folder, call.decode("utf-8", "replace")))
+                calls.setdefault(target, set()).add(folder)
+    found: set[str] = set()
+    frontier = set(directories)
+    while frontier:
+        callers = set().union(*(calls.get(d, set()) for d in frontier)) - found - directories
+        found |= callers
+        frontier = callers
+    return found
+
+
 def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, exclude: list[str] = (),
              every_module_call: bool = False) -> Discovered:
     """The files to analyse. `every_module_call`: a directory calling local modules is read

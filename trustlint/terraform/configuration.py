@@ -225,12 +225,13 @@ def _tfvars(root: str, directory: str, configuration: Configuration) -> dict[str
         try:
             with open(os.path.join(root, path), encoding="utf-8-sig") as handle:
                 source = SourceFile(path.replace(os.sep, "/"), handle.read())
-            if path.endswith(".json"):
-                values.update(_json_variables(source))
-                continue
-            evaluator = Evaluator(Module([]), source, root=root)
-            for name, attribute in _top_attributes(source).items():
-                values[name] = evaluator.eval(attribute.expr)
+            read = _json_variables(source) if path.endswith(".json") else {}
+            if not path.endswith(".json"):
+                evaluator = Evaluator(Module([]), source, root=root)
+                read = {name: evaluator.eval(attribute.expr) for name, attribute in _top_attributes(source).items()}
+            for name, node in read.items():
+                node.inputs = {source.path}  # a change to this file changes what reads the variable
+                values[name] = node
         except (OSError, UnicodeDecodeError) as exc:
             configuration.model.problems.append(Problem(Location(path, _start()), f"cannot read variables file: {exc}"))
         except AnalysisError as exc:
@@ -282,32 +283,51 @@ def _problem(exc: AnalysisError | RecursionError, block: Block, what: str) -> Pr
 
 
 def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefix: str, call_sites: list[Location],
-             configuration: Configuration, depth: int) -> None:
+             configuration: Configuration, depth: int, inherited: frozenset = frozenset()) -> None:
+    """Read one module instance. `inherited`: the files every value of this instance depends on
+    (the calls that create it and what their count/for_each read)."""
     model = configuration.model
     _report_duplicates(module, prefix, model)
     evaluator = Evaluator(module, blocks[0].source, values, root=configuration.root)
     evaluator.files_read = model.consumed_files
+    evaluator.inputs.clear()
     try:
         providers = oidc_providers(module, evaluator)
     except (AnalysisError, RecursionError):
         providers = {}  # each provider resource is judged (and its error reported) on its own
+    provider_inputs = set(evaluator.inputs) if providers else set()  # a role names its issuer through them
     fics: list = []
     for address, block in module.resources.items():
         if block.type != "resource":
             continue
-        for suffix, ev in _instances(block, evaluator.with_source(block.source), model):
+        evaluator.inputs.clear()
+        read_before = set(model.consumed_files)
+        instances = _instances(block, evaluator.with_source(block.source), model)
+        counted = set(evaluator.inputs)
+        for suffix, ev in instances:
+            evaluator.inputs.clear()
+            evaluator.inputs.update(counted)
             first = len(model.trusts), len(model.credentials), len(model.public)
             _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model, call_sites)
             for item in model.trusts[first[0]:] + model.credentials[first[1]:] + model.public[first[2]:]:
                 item.related.extend(call_sites)
+            files = evaluator.inputs | provider_inputs | inherited | (model.consumed_files - read_before) | {block.source.path}
+            record_inputs(model, block.source.path, [prefix + address + suffix, prefix + address], files)
     if fics:
         model.resources.append(AzureCredentials(fics, list(call_sites)))
     for block in blocks:
         if block.type == "module" and block.labels:
             try:
-                _call(block, evaluator.with_source(block.source), prefix, call_sites, configuration, depth)
+                _call(block, evaluator.with_source(block.source), prefix, call_sites, configuration, depth, inherited)
             except (AnalysisError, RecursionError) as exc:
                 model.problems.append(_problem(exc, block, f"{prefix}module.{block.labels[0]}"))
+
+
+def record_inputs(model: ScanModel, path: str, addresses: list[str], files: set[str]) -> None:
+    """What a resource's findings depend on, by its file and address (changed-file modes)."""
+    for address in addresses:
+        model.inputs.setdefault(f"{path}\x00{address}", set()).update(files)
+    model.inputs.setdefault(path, set()).update(files)
 
 
 def _report_duplicates(module: Module, prefix: str, model: ScanModel) -> None:
@@ -349,7 +369,8 @@ def _read_resource(address, block, ev, module, providers, fics, model, call_site
         model.problems.append(Problem(Location(block.source.path, block.header), f"{address}: {internal_error(exc)}", address))
 
 
-def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], configuration: Configuration, depth: int) -> None:
+def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], configuration: Configuration, depth: int,
+          inherited: frozenset = frozenset()) -> None:
     """A module call: local sources are read with the inputs given; well-known registry
     modules are modelled by their inputs (terraform_modules.py)."""
     source = ev.attribute(block, "source")
@@ -361,7 +382,10 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
     directory = "" if directory == "." else directory  # the root directory is "", as in the scan's context
     if local and not _may_read_module(block, directory, source_text, call_sites, configuration):
         return
-    for suffix, instance_ev in _instances(block, ev, model):
+    ev.inputs.clear()
+    instances = _instances(block, ev, model)
+    counted = frozenset(ev.inputs) | inherited | {block.source.path}
+    for suffix, instance_ev in instances:
         address = f"{prefix}module.{name}{suffix}"
         site = Location(block.source.path, block.header, f"module call {address}")
         configuration.module_instances += 1
@@ -369,15 +393,23 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
             if configuration.module_instances == _MAX_MODULE_INSTANCES + 1:
                 model.problems.append(Problem(site, f"more than {_MAX_MODULE_INSTANCES} module instances; the rest are not analysed"))
             return
-        inputs = {attr: instance_ev.attribute(block, attr) for attr in block.attributes
-                  if attr not in ("source", "version", "count", "for_each", "providers", "depends_on")}
+        inputs = {}
+        for attr in block.attributes:
+            if attr in ("source", "version", "count", "for_each", "providers", "depends_on"):
+                continue
+            instance_ev.inputs.clear()
+            inputs[attr] = instance_ev.attribute(block, attr)
+            if inputs[attr] is not None:
+                inputs[attr].inputs = set(instance_ev.inputs)  # what this input's value was read from
         if local and depth < _MAX_MODULE_DEPTH:
             blocks = configuration.blocks(directory)
             if blocks:
                 _analyse(Module(blocks), blocks, {k: v for k, v in inputs.items() if v is not None},
-                         address + ".", [*call_sites, site], configuration, depth + 1)
+                         address + ".", [*call_sites, site], configuration, depth + 1, counted)
         else:
             registry_module(source_text, address, block, inputs, [*call_sites, site], configuration.model)
+            given = set().union(*(getattr(v, "inputs", set()) for v in inputs.values() if v is not None))
+            record_inputs(model, block.source.path, [address], given | counted)
 
 
 def _may_read_module(block: Block, directory: str, source_text: str, call_sites: list[Location],

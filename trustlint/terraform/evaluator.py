@@ -98,6 +98,10 @@ class Evaluator:
         self.root = root  # repository root: file() never reads outside it
         self.instance: dict[str, Node] = {}  # each.* / count.* of the resource instance being read
         self.files_read: set[str] = set()  # file()/templatefile() reads, shared by derived evaluators
+        # The files whose content the values read so far came from (shared by derived evaluators):
+        # what a finding on the resource being read depends on (changed-file modes).
+        self.inputs: set[str] = {source.path}
+        self._locals_inputs: dict[str, set[str]] = {}
         self.source = source
         self.variable_values = variable_values or {}
         self._locals_cache: dict[str, Node] = {}
@@ -114,7 +118,10 @@ class Evaluator:
     def for_template_file(self, source: SourceFile) -> "Evaluator":
         """A fresh evaluator for a templatefile(): only the variables passed reach the template
         (no locals, no count/each of the caller)."""
-        return Evaluator(self.module, source, self.variable_values, self.root)
+        other = Evaluator(self.module, source, self.variable_values, self.root)
+        other.inputs = self.inputs
+        self.inputs.add(source.path)
+        return other
 
     def with_source(self, source: SourceFile | None) -> "Evaluator":
         if source is None or source is self.source:
@@ -122,8 +129,11 @@ class Evaluator:
         other = Evaluator(self.module, source, self.variable_values, self.root)
         other._locals_cache = self._locals_cache
         other._locals_active = self._locals_active
+        other._locals_inputs = self._locals_inputs
         other.instance = self.instance
         other.files_read = self.files_read
+        other.inputs = self.inputs
+        self.inputs.add(source.path)
         return other
 
     def with_instance(self, instance: dict[str, Node]) -> "Evaluator":
@@ -131,8 +141,10 @@ class Evaluator:
         other = Evaluator(self.module, self.source, self.variable_values, self.root)
         other._locals_cache = self._locals_cache
         other._locals_active = self._locals_active
+        other._locals_inputs = self._locals_inputs
         other.instance = instance
         other.files_read = self.files_read
+        other.inputs = self.inputs
         return other
 
     def eval(self, tree, bindings: dict | None = None) -> Node:
@@ -436,7 +448,9 @@ class Evaluator:
 
     def _variable(self, name: str, span: Span) -> Node:
         if name in self.variable_values:
-            return self.variable_values[name]
+            node = self.variable_values[name]
+            self.inputs.update(getattr(node, "inputs", ()))  # the tfvars file or the module call giving it
+            return node
         block = self.module.variables.get(name)
         if block is not None and "default" in block.attributes:
             node = self.with_source(block.source).eval(block.attributes["default"].expr)
@@ -446,16 +460,23 @@ class Evaluator:
 
     def _local(self, name: str, span: Span) -> Node:
         if name in self._locals_cache:
+            self.inputs.update(self._locals_inputs.get(name, ()))  # computed once, depended on by each user
             return self._locals_cache[name]
         attr = self.module.locals.get(name)
         if attr is None or name in self._locals_active:
             return Node(Unknown(f"local.{name}", "undefined or circular local"), span)
         self._locals_active.add(name)
+        outer, self.inputs = self.inputs, set()
         try:
             block_source = self._source_of_local(name)
+            if block_source is not None:
+                self.inputs.add(block_source.path)
             node = self.with_source(block_source).eval(attr.expr)
         finally:
             self._locals_active.discard(name)
+            inner, self.inputs = self.inputs, outer
+            outer.update(inner)
+        self._locals_inputs[name] = inner
         self._locals_cache[name] = node
         return node
 
