@@ -30,9 +30,18 @@ def _run_step(step: dict, inputs: dict, outputs: dict, workdir, env_extra: dict)
     return subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workdir, env=env, capture_output=True, text=True)
 
 
-def run_action(workdir, tmp_path, **overrides):
-    """Run the action's shell steps (installation aside: the package is installed already)."""
-    inputs = {name: spec.get("default", "") for name, spec in ACTION["inputs"].items()}
+GITHUB_CONTEXT = {"github.event.pull_request.base.sha": "", "github.token": "ghs_not-a-real-token"}
+
+
+def run_action(workdir, tmp_path, context: dict | None = None, **overrides):
+    """Run the action's shell steps (installation aside: the package is installed already).
+    `context`: the github.* values input defaults read (a push event's by default)."""
+    values = {**GITHUB_CONTEXT, **(context or {})}
+
+    def default(spec: dict) -> str:
+        return re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", lambda m: values[m.group(1)], str(spec.get("default", "")))
+
+    inputs = {name: default(spec) for name, spec in ACTION["inputs"].items()}
     inputs.update(overrides)
     output_file, summary = tmp_path / "github_output", tmp_path / "summary.md"
     output_file.write_text("")
@@ -90,6 +99,30 @@ def test_action_paths_with_spaces_and_hostile_names_do_not_inject(tmp_path):
     lines = scan.stdout.splitlines()
     assert len(lines) == 1 and lines[0].startswith("::error file=infra/a%250A%3A%3Awarning%3A%3Apwned.tf,")
     assert verdict.returncode == 1
+
+
+def test_action_on_a_pull_request_obeys_the_base_commits_configuration(tmp_path):
+    work = tmp_path / "repo"
+    work.mkdir()
+    _git(work, "init", "-q")
+    (work / ".trustlint.yaml").write_text("fail_on: low\n")
+    (work / "iam.tf").write_text(CLEAN)
+    _git(work, "add", "-A")
+    _git(work, "commit", "-qm", "base")
+    base = subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, capture_output=True, text=True, check=True).stdout.strip()
+    (work / ".trustlint.yaml").write_text("fail_on: low\nignore: [TL001]\n")
+    (work / "iam.tf").write_text(WILDCARD_TRUST)
+    _git(work, "add", "-A")
+    _git(work, "commit", "-qm", "widen and switch the rule off")
+    pull_request = {"github.event.pull_request.base.sha": base}
+    (scan, verdict), outputs, summary = run_action(work, tmp_path, pull_request)
+    assert verdict.returncode == 1 and outputs["findings"] == "2"
+    assert "title=TL015 gate-weakened" in scan.stdout and "title=TL001 wildcard-subject" in scan.stdout
+    assert "this change stops rule TL001 from running" in summary.read_text()
+    (_, verdict), outputs, _ = run_action(work, tmp_path, pull_request, **{"trusted-ref": "none"})
+    assert verdict.returncode == 0 and outputs["findings"] == "0"  # opted out: the working tree's settings
+    (_, verdict), outputs, _ = run_action(work, tmp_path)  # a push: no base, the merged settings apply
+    assert verdict.returncode == 0
 
 
 def test_action_crash_is_not_a_pass(tmp_path):
