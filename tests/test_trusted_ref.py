@@ -250,3 +250,39 @@ def test_raising_an_accepted_severity_in_the_baseline_is_a_new_acceptance(tmp_pa
     trusted = scan_change(tmp_path / "r", base, {".trustlint-baseline.json": raised}, today=TODAY)
     assert [f.rule_id for f in trusted.findings if f.gating] == ["TL015", "TL015"]  # TL001/TL004: still the accepted ones
     assert sorted(f.span.line for f in trusted.findings if f.rule_id == "TL015") == [6, 14]  # each entry's fingerprint line
+
+
+JSON_TRUST = ('{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Sid": "SID", '
+              f'"Principal": {{"Federated": "arn:aws:iam::123456789012:oidc-provider/{GITHUB}"}}, '
+              '"Action": "sts:AssumeRoleWithWebIdentity", "Condition": {"StringEquals": '
+              f'{{"{GITHUB}:aud": "sts.amazonaws.com"}}, "StringLike": {{"{GITHUB}:sub": "SUBJECT"}}}}}}]}}\n')
+MARKER = 'trustlint:ignore[TL001,TL004] reason=\\"accepted\\" expires=2027-01-31'
+
+
+@pytest.mark.parametrize("name,widened,rule", [
+    # in an HCL string value: data the change controls, not a comment
+    ("infra/iam.tf", WIDE.replace('"repo:acme/*"', f'["repo:acme/*", "# {MARKER}"]'), "TL001"),
+    # in JSON, which has no comments
+    ("infra/trust.json", JSON_TRUST.replace("SUBJECT", "repo:acme/*").replace("SID", f"# {MARKER}"), "TL001"),
+])
+def test_an_inline_suppression_outside_a_comment_suppresses_nothing(tmp_path, name, widened, rule):
+    exact = EXACT if name.endswith(".tf") else JSON_TRUST.replace("SUBJECT", "repo:acme/app:environment:production").replace("SID", "deploy")
+    trusted, laptop = _both(tmp_path, {name: exact}, {name: widened})
+    for result in (trusted, laptop):
+        assert (rule, name, True) in [(f.rule_id, f.path, f.gating) for f in result.findings]
+        assert any("not in a comment" in m for m in _messages(result, "TL009"))
+    assert not _messages(trusted, "TL015")
+
+
+def test_tl000_cannot_be_accepted_by_the_change(tmp_path):
+    broken = EXACT.replace("  })\n}", "  \n")  # the policy never closes: TL000
+    inline = '# trustlint:ignore[TL000] reason="parser bug" expires=2027-01-31\n' + broken
+    trusted, _ = _both(tmp_path / "inline", {"infra/iam.tf": EXACT}, {"infra/iam.tf": inline})
+    assert ("TL000", True) in [(f.rule_id, f.gating) for f in trusted.findings]
+    configured = {".trustlint.yaml": "suppress:\n  - {path: 'infra/*', rule: TL000, reason: parser bug}\n",
+                  "infra/iam.tf": broken}
+    trusted, laptop = _both(tmp_path / "configured", {"infra/iam.tf": EXACT}, configured)
+    assert ("TL000", True) in [(f.rule_id, f.gating) for f in trusted.findings]
+    assert ["this change adds a suppression of TL000 for every resource in infra/* (reason 'parser bug', no expiry)"] \
+        == _messages(trusted, "TL015")
+    assert ("TL000", False) in [(f.rule_id, f.gating) for f in laptop.findings]  # laptop: the configuration accepts it
