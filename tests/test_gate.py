@@ -539,3 +539,15 @@ def test_changed_since_reports_a_trust_whose_joined_workflow_changed(tmp_path, m
     code, report = scan_json(capsys, "--changed-since", "HEAD")
     paths = {(f["rule_id"], f["path"]) for f in report["findings"]}
     assert ("TL012", "infra/github-oidc.tf") in paths  # sits on the trust, relates the changed workflow
+
+
+def test_a_second_configuration_at_the_root_is_reported_dormant(repo, capsys):
+    (repo / "iam.tf").write_text(WILDCARD_TRUST)
+    (repo / ".trustlint.yaml").write_text("fail_on: low\n")
+    (repo / ".trustlint.yml").write_text("ignore: [TL001]\n")
+    (repo / "pyproject.toml").write_text("[tool.trustlint]\nfail_on = 'never'\n")
+    code, report = scan_json(capsys)
+    assert code == 1
+    found = sorted((f["rule_id"], f["path"]) for f in report["findings"])
+    assert found == [("TL001", "iam.tf"), ("TL009", ".trustlint.yml"), ("TL009", "pyproject.toml")]
+    assert ".trustlint.yaml takes precedence" in next(f["message"] for f in report["findings"] if f["path"] == "pyproject.toml")

@@ -329,3 +329,21 @@ resource "aws_iam_role" "ci" {
     result = scan_files({"main.tf": tf})
     assert time.monotonic() - started < 5
     assert [f.rule_id for f in result.findings if f.rule_id == "TL001"] == ["TL001"]
+
+
+def test_a_utf16_checkout_of_a_trust_is_reported_not_skipped(tmp_path, monkeypatch):
+    """A .gitattributes working-tree-encoding can turn a committed UTF-8 trust into UTF-16 in
+    the checkout trustlint reads: the NULs between its letters must not hide it."""
+    from trustlint.scan import ScanOptions, run_scan
+
+    (tmp_path / ".git").mkdir()
+    trust = ('resource "aws_iam_role" "ci" {\n  assume_role_policy = jsonencode({Statement = [{Effect = "Allow", '
+             'Action = "sts:AssumeRoleWithWebIdentity", Principal = {Federated = "arn:aws:iam::1:oidc-provider/'
+             'token.actions.githubusercontent.com"}, Condition = {StringLike = {"token.actions.githubusercontent.com:sub" '
+             '= "repo:*"}}}]})\n}\n')
+    (tmp_path / "iam.tf").write_bytes(trust.encode("utf-16"))
+    (tmp_path / "le.tf").write_bytes(trust.encode("utf-16-le"))  # no byte-order mark
+    monkeypatch.chdir(tmp_path)
+    result = run_scan(ScanOptions(paths=["."]))
+    assert sorted((f.rule_id, f.path) for f in result.findings) == [("TL000", "iam.tf"), ("TL000", "le.tf")]
+    assert "UTF-16" in next(f.message for f in result.findings if f.path == "iam.tf")

@@ -74,7 +74,8 @@ def _scan_example(example: dict, scan_files):
         return scan_change(scan_files.directory / "change", base, files, today=EXAMPLE_DAY)
     config = yaml.safe_load(files.get(".trustlint.yaml", "")) or {}
     # Examples carry fixed dates (a suppression's expiry): they are judged on a fixed day.
-    return scan_files(files, settings=settings_from(config, "."), today=EXAMPLE_DAY)
+    return scan_files(files, settings=settings_from(config, "."), today=EXAMPLE_DAY,
+                      config_path=".trustlint.yaml" if config else "")
 
 
 @pytest.mark.parametrize("rule,example", list(_example_cases("bad")))

@@ -286,3 +286,140 @@ def test_tl000_cannot_be_accepted_by_the_change(tmp_path):
     assert ["this change adds a suppression of TL000 for every resource in infra/* (reason 'parser bug', no expiry)"] \
         == _messages(trusted, "TL015")
     assert ("TL000", False) in [(f.rule_id, f.gating) for f in laptop.findings]  # laptop: the configuration accepts it
+
+
+# --- attacks found by red-teaming the trusted reference -------------------------------------
+
+def _tl015(result) -> list[tuple]:
+    return [(f.path, f.span.line, f.message) for f in result.findings if f.rule_id == "TL015"]
+
+
+def test_a_symbolic_link_cannot_choose_which_trusted_file_is_read(tmp_path):
+    base = {"ci/trustlint.yaml": "fail_on: low\n", "docs/example.yaml": "fail_on: never\n", "infra/iam.tf": EXACT}
+    repo = tmp_path / "repo"
+    scan_change(repo, base, {"infra/iam.tf": WIDE})
+    (repo / "ci" / "trustlint.yaml").unlink()
+    (repo / "ci" / "trustlint.yaml").symlink_to("../docs/example.yaml")
+    os.chdir(repo)
+    try:
+        code = main(["scan", "--trusted-ref", "HEAD~1", "--config", "ci/trustlint.yaml", "--format", "json", "-o", "out.json"])
+    finally:
+        os.chdir(tmp_path)
+    report = json.loads((repo / "out.json").read_text())
+    assert code == 1  # ci/trustlint.yaml as written at the base: fail_on low
+    assert [f["message"] for f in report["findings"] if f["rule_id"] == "TL015"] == [
+        "this change makes ci/trustlint.yaml a symbolic link (the gate's files are read as written, at the trusted commit)"]
+
+
+def test_a_rules_directory_turned_into_a_link_is_reported_and_the_trusted_rules_run(tmp_path):
+    base = {".trustlint.yaml": "rules: [policy]\n", "policy/org001.yaml": CUSTOM_RULE, "docs/readme.md": "x\n",
+            "infra/iam.tf": EXACT}
+    repo = tmp_path / "repo"
+    scan_change(repo, base, {})
+    import shutil
+
+    shutil.rmtree(repo / "policy")
+    (repo / "policy").symlink_to("docs")
+    result = scan_change(tmp_path / "again", base, {}, today=TODAY)  # control: untouched rules
+    assert ("ORG001", "infra/iam.tf") in [(f.rule_id, f.path) for f in result.findings]
+    os.chdir(repo)
+    try:
+        assert main(["scan", "--trusted-ref", "HEAD", "--format", "json", "-o", "out.json"]) == 1
+    finally:
+        os.chdir(tmp_path)
+    report = json.loads((repo / "out.json").read_text())
+    rules = {f["rule_id"] for f in report["findings"]}
+    assert {"ORG001", "TL015"} <= rules
+
+
+def test_moving_an_accepted_suppression_onto_another_resource_is_reported(tmp_path):
+    marker = '        # trustlint:ignore[TL001] reason="legacy org-wide role" expires=2027-01-31\n'
+    legacy = WIDE.replace('"deploy"', '"legacy"').replace("        StringLike", marker + "        StringLike")
+    base = {"infra/legacy.tf": legacy, "infra/iam.tf": EXACT}
+    moved = {"infra/legacy.tf": legacy.replace('"legacy"', '"deploy"')}  # the exact role deleted, its name reused
+    trusted = scan_change(tmp_path / "moved", base, moved, today=TODAY, deleted=("infra/iam.tf",))
+    assert [m for _, _, m in _tl015(trusted)] == [
+        "this change makes an existing inline suppression of TL001 (reason 'legacy org-wide role', until 2027-01-31) "
+        "hide what it did not at the trusted commit: hiding TL001 on aws_iam_role.deploy"]
+    # The same marker over the same finding it always hid: nothing to report.
+    untouched = scan_change(tmp_path / "untouched", base, {"infra/iam.tf": EXACT.replace("prod-deploy", "prod-deploy-2")},
+                            today=TODAY)
+    assert _tl015(untouched) == []
+
+
+def test_an_old_marker_over_an_exact_match_turned_into_a_pattern_is_reported(tmp_path):
+    marker = '          # trustlint:ignore[TL001] reason="reviewed" expires=2027-01-31\n'
+    base_role = ROLE.replace("ISSUER", GITHUB).replace(
+        '        StringLike   = { "ISSUER:sub" = "SUBJECT" }\n'.replace("ISSUER", GITHUB), "")
+    base_role = base_role.replace(f'        StringEquals = {{ "{GITHUB}:aud" = "sts.amazonaws.com" }}\n',
+                                  f'        StringEquals = {{\n          "{GITHUB}:aud" = "sts.amazonaws.com"\n'
+                                  f'{marker}          "{GITHUB}:sub" = "repo:acme/*"\n        }}\n')
+    flipped = base_role.replace(marker, f"        }}\n        StringLike = {{\n{marker}")
+    trusted = scan_change(tmp_path / "r", {"infra/iam.tf": base_role}, {"infra/iam.tf": flipped}, today=TODAY)
+    assert len(_tl015(trusted)) == 1 and "hiding TL001 on aws_iam_role.deploy" in _tl015(trusted)[0][2]
+
+
+def test_a_resource_added_under_an_old_marker_is_reported(tmp_path):
+    locals_file = ('locals {\n  # trustlint:ignore[TL001] reason="shared subject" expires=2027-01-31\n'
+                   '  subject = "repo:acme/*"\n}\n')
+    base = {"infra/shared.tf": locals_file, "infra/iam.tf": EXACT}
+    change = {"infra/shared.tf": locals_file + WIDE.replace('"deploy"', '"extra"').replace('"repo:acme/*"', "local.subject")}
+    trusted = scan_change(tmp_path / "r", base, change, today=TODAY)
+    assert [(p, line) for p, line, _ in _tl015(trusted)] == [("infra/shared.tf", 2)]
+    assert "hiding TL001 on aws_iam_role.extra" in _tl015(trusted)[0][2]
+
+
+def test_a_marker_planted_invalid_that_later_becomes_valid_is_reported(tmp_path):
+    marker = '        # trustlint:ignore[TL001] reason="accepted" expires=2027-02-20\n'  # 81 days after TODAY
+    widened = WIDE.replace("        StringLike", marker + "        StringLike")
+    early = datetime.date(2026, 11, 1)  # 111 days ahead: too far, so it hid nothing at the base
+    planted = scan_change(tmp_path / "plant", {"infra/iam.tf": EXACT}, {"infra/iam.tf": widened}, today=early)
+    assert ("TL001", True) in [(f.rule_id, f.gating) for f in planted.findings]
+    # Merged over that failing gate, the marker turns valid as its expiry nears. A later change
+    # that widens nothing: the marker hid TL001 at its trusted commit too (judged on the same
+    # day), so nothing new is accepted and there is no TL015.
+    later = scan_change(tmp_path / "later", {"infra/iam.tf": widened}, {"infra/iam.tf": widened + "\n"}, today=TODAY)
+    assert later.findings and all(f.rule_id != "TL001" or not f.gating for f in later.findings)
+    assert _tl015(later) == []
+    # A later change that aims it at a new resource is new: the base hid nothing there.
+    aimed = widened.replace('"repo:acme/*"', "local.subject") + 'locals {\n  subject = "repo:acme/*"\n}\n'
+    moved = scan_change(tmp_path / "aimed", {"infra/iam.tf": widened}, {"infra/iam.tf": aimed}, today=TODAY)
+    assert ("TL001", True) in [(f.rule_id, f.gating) for f in moved.findings] or _tl015(moved)
+
+
+@pytest.mark.parametrize("proposed,message", [
+    ("fail_on: low\n" + "# padding\n" * 600_000 + "fail_on: never\n", "larger than 5242880 bytes"),
+    ("max_suppression_days: 3650.0\n", "lets inline suppressions last 3650 days instead of 90"),
+    ("fail_onn: never\n", "makes the configuration unusable"),
+    ("severity: [TL001]\n", "makes the configuration unusable"),
+    ("a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+     "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: [*d, *d, *d, *d, *d, *d, *d, *d, *d]\n", "aliases expanding"),
+], ids=["huge", "float", "unknown-key", "wrong-type", "alias-bomb"])
+def test_a_proposed_configuration_that_cannot_be_compared_is_reported(tmp_path, proposed, message):
+    base = {".trustlint.yaml": "fail_on: low\n", "infra/iam.tf": EXACT}
+    trusted = scan_change(tmp_path / "r", base, {".trustlint.yaml": proposed}, today=TODAY)
+    assert len(_tl015(trusted)) == 1 and message in _tl015(trusted)[0][2], _tl015(trusted)
+
+
+def test_a_toml_date_in_a_proposed_suppression_is_compared(tmp_path):
+    base = {"pyproject.toml": "[tool.trustlint]\nfail_on = 'low'\n", "infra/iam.tf": EXACT}
+    change = {"pyproject.toml": "[tool.trustlint]\nfail_on = 'low'\n\n[[tool.trustlint.suppress]]\npath = 'infra/*'\n"
+                                "rule = 'TL001'\nreason = 'x'\nexpires = 2027-01-31\n"}
+    trusted = scan_change(tmp_path / "r", base, change, today=TODAY)
+    assert [m for _, _, m in _tl015(trusted)] == [
+        "this change adds a suppression of TL001 for every resource in infra/* (reason 'x', until 2027-01-31)"]
+
+
+def test_a_rule_file_linked_to_a_device_is_reported_unread(tmp_path):
+    base = {".trustlint.yaml": "rules: [policy]\n", "policy/org001.yaml": CUSTOM_RULE, "infra/iam.tf": EXACT}
+    repo = tmp_path / "repo"
+    scan_change(repo, base, {})
+    (repo / "policy" / "zz.yaml").symlink_to("/dev/zero")
+    os.chdir(repo)
+    try:
+        assert main(["scan", "--trusted-ref", "HEAD", "--format", "json", "-o", "out.json"]) == 1
+    finally:
+        os.chdir(tmp_path)
+    report = json.loads((repo / "out.json").read_text())
+    assert "this change makes policy/zz.yaml a symbolic link (the gate's files are read as written, at the trusted commit)" \
+        in [f["message"] for f in report["findings"] if f["rule_id"] == "TL015"]

@@ -166,6 +166,18 @@ def _options(args, config: dict, config_path: str | None, **trusted):
     )
 
 
+def _proposed_configuration(root: str) -> str | None:
+    """The repo-relative configuration the working tree would bring in (links included: the
+    comparison reports them)."""
+    from .input.discovery import CONFIG_FILES, is_configuration
+
+    for name in (*CONFIG_FILES, "pyproject.toml"):
+        path = os.path.join(root, name)
+        if os.path.islink(path) or (os.path.isfile(path) and is_configuration(path)):
+            return name
+    return None
+
+
 def _prepare_trusted(args, root: str):
     """Configuration, baseline and rule directories from the trusted commit, never from the
     working tree; what the working tree changes in them becomes GateChanges (TL015)."""
@@ -173,7 +185,7 @@ def _prepare_trusted(args, root: str):
 
     from .engine.rules import load_rules
     from .gate.baseline import load_baseline, load_baseline_data
-    from .gate.config import find_config, validated
+    from .gate.config import validated
     from .gate.trusted import (TrustedRef, baseline_changes, changed_configuration_file, materialise,
                                relative_inside, rule_file_changes, trusted_configuration)
 
@@ -205,9 +217,7 @@ def _prepare_trusted(args, root: str):
             # A baseline the trusted commit lacks accepts nothing yet: every finding is new.
             baseline = load_baseline_data(baseline_data, f"{baseline_rel} at {args.trusted_ref}") if baseline_data else set()
     rules = load_rules(rule_dirs)
-    proposed = os.path.join(root, explicit) if explicit else find_config(root)
-    changes = changed_configuration_file(trusted, raw, rel, proposed if proposed and os.path.isfile(proposed) else None,
-                                         rules)
+    changes = changed_configuration_file(trusted, raw, rel, explicit or _proposed_configuration(root), rules)
     if baseline_rel is not None:
         changes += baseline_changes(baseline_data, baseline_rel, root)
     changes += rule_file_changes(trusted, trusted_rule_dirs)

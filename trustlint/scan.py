@@ -32,6 +32,7 @@ class ScanOptions:
     settings: Settings = field(default_factory=Settings)
     max_bytes: int = DEFAULT_MAX_BYTES
     exclude: list[str] = field(default_factory=list)
+    root: str | None = None  # the repository root, when not found from the paths (a trusted commit's tree)
     trusted: object = None  # gate.trusted.TrustedRef: the commit whose gate settings are obeyed
     gate_changes: list = field(default_factory=list)  # gate.trusted.GateChange: how the change weakens them
 
@@ -65,7 +66,7 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
             model.suppressions.extend(parse_suppressions(source.path, source.text, options.today,
                                                                 options.max_suppression_days))
     model.suppressions.extend(configured_problems(options.suppress, options.today, options.config_path))
-    used = os.path.relpath(os.path.realpath(options.config_path), os.path.realpath(root)).replace(os.sep, "/") \
+    used = os.path.relpath(os.path.abspath(options.config_path), os.path.realpath(root)).replace(os.sep, "/") \
         if options.config_path else None
     model.suppressions.extend(nested_configurations(discovered.configurations, used))
     if discovered.context:
@@ -107,7 +108,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     from .engine.engine import Engine
     from .engine.rules import load_rules
 
-    root = find_root(options.paths)
+    root = options.root or find_root(options.paths)
     model, count = build_model(options, root)
     rules = load_rules(options.rule_dirs)
     _check_selection(options, rules)
@@ -169,22 +170,28 @@ def _contributors(finding: Finding, inputs: dict[str, set[str]]) -> set[str]:
 
 
 def _gate_change_findings(findings: list[Finding], model: ScanModel, options: ScanOptions, rules: list) -> list[Finding]:
-    """TL015: what the change does to the gate (configuration, baseline, rule files, new inline
-    suppressions), judged after the other findings so a new suppression names what it hides."""
+    """TL015: what the change does to the gate (configuration, baseline, rule files, inline
+    suppressions), judged after the other findings so a suppression names what it hides."""
     from .engine.engine import Engine
     from .gate.suppressions import apply_suppressions
-    from .gate.trusted import GateChange, new_inline_suppressions
+    from .gate.trusted import GateChange, inline_suppression_changes
 
     changes = list(options.gate_changes)
-    for added in new_inline_suppressions(options.trusted, model.suppressions, options.today, options.max_suppression_days):
-        covered = [f for f in findings
-                   if f.suppression_kind == "inSource" and f.path == added.path and f.span.line in added.covers]
-        hidden = sorted({f"{f.rule_id} on {f.address or f.path}" for f in covered})
-        until = f", until {added.expires.isoformat()}" if added.expires else ""
-        what = f"hiding {', '.join(hidden)}" if hidden else "it hides no finding today"
-        changes.append(GateChange(added.path, added.line, f"this change adds an inline suppression of "
-                                  f"{', '.join(added.rules)} (reason {added.reason!r}{until}): {what}",
-                                  min((f.address for f in covered if f.address), default="trustlint:ignore")))
+    def rescan(tree: str, paths: list[str]) -> list[Finding]:
+        """The same scan of some files in the trusted commit's tree (what its markers hid there)."""
+        return run_scan(replace(options, paths=paths, root=tree, trusted=None, gate_changes=[], baseline=None,
+                                changed_since=None, variable_files=[])).findings
+
+    for marker, hidden, was_there in inline_suppression_changes(options.trusted, model.suppressions, findings, options,
+                                                                rescan):
+        until = f", until {marker.expires.isoformat()}" if marker.expires else ""
+        what = f"hiding {', '.join(sorted({f'{f.rule_id} on {f.address or f.path}' for f in hidden}))}" if hidden \
+            else "it hides no finding today"
+        verb = ("makes an existing inline suppression of {rules} (reason {reason!r}{until}) hide what it did not at the "
+                "trusted commit" if was_there else "adds an inline suppression of {rules} (reason {reason!r}{until})")
+        text = verb.format(rules=", ".join(marker.rules), reason=marker.reason, until=until)
+        changes.append(GateChange(marker.path, marker.line, f"this change {text}: {what}",
+                                  min((f.address for f in hidden if f.address), default="trustlint:ignore")))
     facts = [{"kind": "gate_change", "address": c.address, "path": c.path, "change": c.change,
               "location": {"path": c.path, "line": c.line, "column": 1, "end_line": c.line, "end_column": 2}}
              for c in changes]

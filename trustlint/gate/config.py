@@ -15,13 +15,28 @@ class ConfigError(Exception):
     """An unusable configuration: says which file and which field."""
 
 
-def _read(path: str) -> dict:
+def _read(path: str, root: str | None = None) -> dict:
+    """A configuration file's settings. Never read through a link out of the repository (its
+    content would reach error messages), nor a FIFO or device, nor past the size limit."""
+    from ..input.discovery import DEFAULT_MAX_BYTES
+
+    if root is not None and os.path.islink(path):
+        real, real_root = os.path.realpath(path), os.path.realpath(root)
+        if not real.startswith(real_root + os.sep):
+            raise ConfigError(f"{os.path.basename(path)}: a symbolic link out of the repository; not read")
+    if not os.path.isfile(path):
+        raise ConfigError(f"{path}: not a regular file; not read")
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(DEFAULT_MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if len(data) > DEFAULT_MAX_BYTES:
+        raise ConfigError(f"{path}: larger than {DEFAULT_MAX_BYTES} bytes; not read")
     return parse_config(data, path)
+
+
+_MAX_VALUES = 10_000  # a configuration is a few dozen values; more is an alias bomb
 
 
 def parse_config(data: bytes, path: str) -> dict:
@@ -33,30 +48,45 @@ def parse_config(data: bytes, path: str) -> dict:
         except ImportError:  # Python 3.10: pyproject configuration needs 3.11's tomllib
             return {}
         try:
-            return tomllib.loads(data.decode("utf-8")).get("tool", {}).get("trustlint", {})
-        except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+            loaded = tomllib.loads(data.decode("utf-8")).get("tool", {}).get("trustlint", {})
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise ConfigError(f"{path}: cannot read: {exc}") from None
-    import yaml
+    else:
+        import yaml
 
-    try:
-        loaded = yaml.safe_load(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read: {exc}") from None
-    if loaded is not None and not isinstance(loaded, dict):
+        try:
+            loaded = yaml.safe_load(data.decode("utf-8-sig"))
+        except (UnicodeDecodeError, yaml.YAMLError, RecursionError) as exc:
+            raise ConfigError(f"{path}: cannot read: {exc}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
         raise ConfigError(f"{path}: field (top level): the configuration must be a mapping")
-    return _dates_as_text(loaded) if loaded is not None else {}
+    try:
+        return _plain(loaded, [_MAX_VALUES])
+    except RecursionError:
+        raise ConfigError(f"{path}: nested too deeply") from None
+    except ValueError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
 
 
-def _dates_as_text(value):
-    """YAML reads `expires: 2027-01-31` as a date; the schema (and TOML users) see text."""
+def _plain(value, budget: list[int]):
+    """A copy with dates as text (YAML and TOML read `expires: 2027-01-31` as a date; the schema
+    sees text) and integral floats as integers (`3600.0` is what a reader means by 3600),
+    bounded: aliases expanding past _MAX_VALUES values are refused."""
     import datetime
 
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise ValueError(f"more than {_MAX_VALUES} values (aliases expanding?)")
     if isinstance(value, dict):
-        return {k: _dates_as_text(v) for k, v in value.items()}
+        return {k: _plain(v, budget) for k, v in value.items()}
     if isinstance(value, list):
-        return [_dates_as_text(v) for v in value]
-    if isinstance(value, datetime.date):
+        return [_plain(v, budget) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2 ** 53:
+        return int(value)
     return value
 
 
@@ -86,7 +116,7 @@ def load_config(root: str, explicit: str | None = None) -> tuple[dict, str | Non
         return {}, None
     if explicit and not os.path.isfile(explicit):
         raise ConfigError(f"{explicit}: configuration file not found")
-    data = _read(path)
+    data = _read(path, root)
     return validated(data, path), path
 
 

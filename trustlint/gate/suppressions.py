@@ -180,15 +180,22 @@ def configured_problems(entries: list[dict], today: datetime.date, config_path: 
 
 
 def nested_configurations(paths: list[str], used: str | None) -> list[Suppression]:
-    """Configuration files below the repository root: never obeyed (a change could drop one
-    beside the trust it widens, to exclude or suppress it), and reported so none is thought to apply."""
-    return [
-        Suppression(path, 1, (), (), "", None,
-                    "trustlint reads one configuration, the repository root's (or --config); this file is not "
-                    "obeyed - move its settings to the root configuration",
-                    end_column=2, subject=f"the configuration file {path}")
-        for path in paths if "/" in path and path != used
-    ]
+    """Configuration files other than the one in use: one below the repository root (a change
+    could drop one beside the trust it widens, to exclude or suppress it), or a second one at
+    the root that another takes precedence over (dormant until that one goes). Never obeyed,
+    and reported so none is thought to apply."""
+    out = []
+    for path in paths:
+        if path == used:
+            continue
+        if "/" in path:
+            problem = ("trustlint reads one configuration, the repository root's (or --config); this file is not "
+                       "obeyed - move its settings to the root configuration")
+        else:
+            problem = (f"{used or 'another configuration file'} takes precedence at the repository root; this file is "
+                       "not obeyed - keep one configuration")
+        out.append(Suppression(path, 1, (), (), "", None, problem, end_column=2, subject=f"the configuration file {path}"))
+    return out
 
 
 def _expired(value, today: datetime.date) -> bool:

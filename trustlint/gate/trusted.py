@@ -76,6 +76,22 @@ class TrustedRef:
             raise TrustedRefError(f"{rel} at {self.ref} is {size} bytes, over the {DEFAULT_MAX_BYTES}-byte limit")
         return self._git("cat-file", "blob", self._object(rel))
 
+    def tree(self) -> str:
+        """A temporary copy of the trusted commit's files under the scan root (removed at exit),
+        to judge what the gate accepted there."""
+        if getattr(self, "_tree", None):
+            return self._tree
+        import io
+        import tarfile
+
+        target = tempfile.mkdtemp(prefix="trustlint-trusted-tree-")
+        atexit.register(shutil.rmtree, target, True)
+        archive = self._git("archive", "--format=tar", f"{self.commit}:{self.prefix}" if self.prefix else self.commit)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(target, filter="data")  # no absolute paths, no links out, no devices
+        self._tree = target
+        return target
+
     def files_under(self, rel_dir: str) -> list[str]:
         """Repo-relative (to the scan root) paths of the files under a folder at the trusted commit."""
         folder = f"{self.prefix}{rel_dir.strip('/')}"
@@ -86,13 +102,41 @@ class TrustedRef:
 
 def relative_inside(root: str, path: str) -> str | None:
     """`path` (absolute, or relative to the working directory) relative to the scan root when it
-    lies inside it (such files are read at the trusted commit); None for a path outside (chosen
-    by the command line, read from disk)."""
+    lies inside it, as written: never through the working tree's symbolic links, which the
+    change controls (a link would choose which file of the trusted commit is read). Such paths
+    are read at the trusted commit; None for a path outside (chosen by the command line)."""
     real_root = os.path.realpath(root)
-    full = os.path.realpath(os.path.abspath(path))
+    full = os.path.normpath(os.path.abspath(path))
     if full != real_root and not full.startswith(real_root + os.sep):
         return None
     return os.path.relpath(full, real_root).replace(os.sep, "/")
+
+
+def linked(root: str, rel: str) -> str | None:
+    """The first part of a repo-relative path that is a symbolic link in the working tree."""
+    parts = rel.split("/")
+    for index in range(len(parts)):
+        prefix = "/".join(parts[: index + 1])
+        if os.path.islink(os.path.join(root, prefix)):
+            return prefix
+    return None
+
+
+def read_proposed(root: str, rel: str) -> tuple[bytes | None, str]:
+    """The working tree's copy of a gate file: (content, "") or (None, why it is not read).
+    A link, a FIFO or an oversized file is never read: the change controls them."""
+    link = linked(root, rel)
+    if link is not None:
+        return None, f"makes {link} a symbolic link (the gate's files are read as written, at the trusted commit)"
+    path = os.path.join(root, rel)
+    if not os.path.lexists(path):
+        return None, ""
+    if not os.path.isfile(path):
+        return None, f"makes {rel} something other than a regular file"
+    if os.path.getsize(path) > DEFAULT_MAX_BYTES:
+        return None, (f"makes {rel} larger than {DEFAULT_MAX_BYTES} bytes: once merged, scans stop reading it")
+    with open(path, "rb") as handle:
+        return handle.read(DEFAULT_MAX_BYTES + 1), ""
 
 
 # --- the configuration ----------------------------------------------------------------------
@@ -229,24 +273,27 @@ def configuration_changes(trusted: dict, proposed: dict, path: str, text: str, r
     return changes
 
 
-def changed_configuration_file(trusted: TrustedRef, trusted_raw: dict, trusted_rel: str | None, proposed_path: str | None,
+def changed_configuration_file(trusted: TrustedRef, trusted_raw: dict, trusted_rel: str | None, proposed_rel: str | None,
                                rules: list) -> list[GateChange]:
     """The changes between the trusted configuration and the working tree's (the one the
     change would bring in once merged)."""
-    if proposed_path is None:
+    from .config import validated
+
+    data, why = read_proposed(trusted.root, proposed_rel) if proposed_rel else (None, "")
+    if why:
+        return [GateChange(proposed_rel, 1, f"this change {why}", "configuration")]
+    if data is None:
         # The change removes the configuration: once merged the defaults apply, which can
         # still drop a setting that gated more (a trusted-issuer list).
         return configuration_changes(copy.deepcopy(trusted_raw), {}, trusted_rel, "", rules) if trusted_rel else []
-    rel = relative_inside(trusted.root, proposed_path) or proposed_path
     try:
-        with open(proposed_path, "rb") as handle:
-            data = handle.read(DEFAULT_MAX_BYTES + 1)
-        proposed = parse_config(data, proposed_path)
-    except (OSError, ConfigError) as exc:
-        return [GateChange(rel, 1, f"this change makes the configuration unreadable ({exc}); once merged, "
-                                   "every scan would stop with a configuration error", "configuration")]
+        proposed = parse_config(data, proposed_rel)
+        validated(copy.deepcopy(proposed), os.path.join(trusted.root, proposed_rel))
+    except ConfigError as exc:
+        return [GateChange(proposed_rel, 1, f"this change makes the configuration unusable ({exc}); once merged, "
+                                            "every scan would stop with a configuration error", "configuration")]
     text = data.decode("utf-8", "replace")
-    return configuration_changes(copy.deepcopy(trusted_raw), proposed, rel, text, rules)
+    return configuration_changes(copy.deepcopy(trusted_raw), proposed, proposed_rel, text, rules)
 
 
 # --- the baseline ---------------------------------------------------------------------------
@@ -256,13 +303,13 @@ def baseline_changes(trusted_text: bytes | None, rel: str, root: str) -> list[Ga
     entry whose severity or admission the change raises accepts a new one)."""
     from .baseline import entry_key
 
-    path = os.path.join(root, rel)
+    data, why = read_proposed(root, rel)
+    if why:
+        return [GateChange(rel, 1, f"this change {why}", "baseline")]
     try:
-        with open(path, "rb") as handle:
-            data = handle.read(DEFAULT_MAX_BYTES + 1)
-        entries = json.loads(data)["findings"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return []  # a missing or unreadable proposed baseline adds nothing the gate obeys
+        entries = json.loads(data)["findings"] if data is not None else []
+    except (ValueError, KeyError, TypeError, RecursionError):
+        return [GateChange(rel, 1, "this change makes the baseline unreadable: once merged, every scan would stop", "baseline")]
     before: list = []
     if trusted_text:
         try:
@@ -289,17 +336,24 @@ def rule_file_changes(trusted: TrustedRef, rel_dirs: list[str]) -> list[GateChan
     """Rule files the change adds, edits or removes in the trusted rule directories."""
     changes = []
     for rel_dir in rel_dirs:
-        before = {n for n in trusted.files_under(rel_dir) if n.endswith((".yaml", ".yml"))}
-        folder = os.path.join(trusted.root, rel_dir)
-        after = {f"{rel_dir.strip('/')}/{n}" for n in os.listdir(folder) if n.endswith((".yaml", ".yml"))} \
-            if os.path.isdir(folder) else set()
+        folder = rel_dir.strip("/")
+        link = linked(trusted.root, folder)
+        if link is not None:
+            changes.append(GateChange(folder, 1, f"this change makes {link} a symbolic link (rule directories are read "
+                                                 "as written, at the trusted commit)", folder))
+            continue
+        before = {n for n in trusted.files_under(folder) if n.endswith((".yaml", ".yml")) and "/" not in n[len(folder) + 1:]}
+        path = os.path.join(trusted.root, folder)
+        after = {f"{folder}/{n}" for n in os.listdir(path) if n.endswith((".yaml", ".yml"))} \
+            if os.path.isdir(path) else set()
         for name in sorted(before | after):
             if name not in after:
-                changes.append(GateChange(rel_dir, 1, f"this change removes the rule file {name}", name))
+                changes.append(GateChange(folder, 1, f"this change removes the rule file {name}", name))
                 continue
-            with open(os.path.join(trusted.root, name), "rb") as handle:
-                current = handle.read()
-            if name not in before:
+            current, why = read_proposed(trusted.root, name)
+            if why:
+                changes.append(GateChange(name, 1, f"this change {why}", name))
+            elif name not in before:
                 changes.append(GateChange(name, 1, f"this change adds the rule file {name}", name))
             elif trusted.read(name) != current:
                 changes.append(GateChange(name, 1, f"this change edits the rule file {name}", name))
@@ -308,28 +362,58 @@ def rule_file_changes(trusted: TrustedRef, rel_dirs: list[str]) -> list[GateChan
 
 # --- inline suppressions --------------------------------------------------------------------
 
-def new_inline_suppressions(trusted: TrustedRef, suppressions: list, today, max_days: int) -> list:
-    """Valid inline suppressions the trusted commit does not have. One matches when the same file
-    held the same rules, reason and expiry over the same text there: shifted by other edits it is
-    not new; moved onto another resource, or over a line the change edits (a widened value under
-    an old marker), it is."""
+def inline_suppression_changes(trusted: TrustedRef, suppressions: list, findings: list, options, rescan) -> list[tuple]:
+    """(marker, findings it hides, whether the trusted commit had it) for each valid inline
+    suppression the change brings in: one the trusted commit lacks, and one it had that now
+    hides a finding it did not hide there (moved onto another resource, a line edited under
+    it, a resource added beside it, a marker invalid there that has since become valid).
+    `rescan(tree, paths)`: the findings of a scan of those files in the trusted commit's tree."""
     from .suppressions import parse_suppressions
+
+    def hides(marker) -> list:
+        return [f for f in findings if f.suppression_kind == "inSource" and f.path == marker.path
+                and f.span.line in marker.covers and f.rule_id in marker.rules]
 
     by_path: dict[str, list] = {}
     for suppression in suppressions:
         if not suppression.problem and not suppression.subject:
             by_path.setdefault(suppression.path, []).append(suppression)
-    added = []
+    out, kept = [], []
     for path, current in sorted(by_path.items()):
-        data = trusted.read(path) if relative_inside(trusted.root, path) else None
-        before = []
-        if data is not None:
-            before = [(s.rules, s.reason, s.expires, s.context) for s in
-                      parse_suppressions(path, data.decode("utf-8-sig", "replace"), today, max_days)]
-        for suppression in current:
-            key = (suppression.rules, suppression.reason, suppression.expires, suppression.context)
-            if key in before:
-                before.remove(key)
-            else:
-                added.append(suppression)
-    return added
+        data = trusted.read(path) if relative_inside(trusted.root, os.path.join(trusted.root, path)) else None
+        before = parse_suppressions(path, data.decode("utf-8-sig", "replace"), options.today,
+                                    options.max_suppression_days) if data is not None else []
+        for marker in current:
+            match = next((b for b in before if _same_marker(b, marker)), None)
+            if match is None:
+                out.append((marker, hides(marker), False))
+                continue
+            before.remove(match)
+            if hides(marker):
+                kept.append((marker, match))
+    if kept:
+        accepted = _hidden_at_trusted_commit(trusted, kept, rescan)
+        for marker, match in kept:
+            widened = [f for f in hides(marker) if not any(_no_wider(f, b) for b in accepted.get((match.path, match.line), ()))]
+            if widened:
+                out.append((marker, widened, True))
+    return out
+
+
+def _same_marker(before, after) -> bool:
+    return (before.rules, before.reason, before.expires, before.context) == (after.rules, after.reason, after.expires, after.context)
+
+
+def _no_wider(finding, accepted) -> bool:
+    return (finding.rule_id, finding.address, finding.admits) == (accepted.rule_id, accepted.address, accepted.admits) \
+        and SEVERITIES.index(finding.severity) <= SEVERITIES.index(accepted.severity)
+
+
+def _hidden_at_trusted_commit(trusted: TrustedRef, kept: list, rescan) -> dict:
+    """What each kept marker hid at the trusted commit: its files scanned there (with what they
+    depend on), by (path, marker line)."""
+    tree = trusted.tree()
+    findings = rescan(tree, sorted({os.path.join(tree, marker.path) for marker, _ in kept}))
+    return {(match.path, match.line): [f for f in findings if f.suppression_kind == "inSource"
+                                       and f.path == match.path and f.span.line in match.covers]
+            for _, match in kept}

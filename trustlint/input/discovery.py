@@ -182,14 +182,18 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     except OSError as exc:
         discovered.problems.append(Problem(Location(rel, FILE_START), f"cannot read file: {exc.strerror or exc}"))
         return None, False
-    lowered = data.lower()
+    # A file with NUL bytes may be UTF-16 (a .gitattributes working-tree-encoding turns the
+    # checkout into it): its words are judged without the NULs, so it is reported, not skipped.
+    lowered = (data.replace(b"\x00", b"") if b"\x00" in data else data).lower()
     relevant = RELEVANT.search(lowered) is not None
     if relevant and rel.endswith(".tf") and FEDERATION.search(lowered) is None:
         # Only local module calls: relevant when a called module is (decided per directory).
         relevant = [call.decode("utf-8", "replace") for call in _LOCAL_CALL.findall(data)] or True
     if b"\x00" in data:
         if relevant:
-            discovered.problems.append(Problem(Location(rel, FILE_START), "binary file (NUL bytes) with federation-related content; not analysed"))
+            encoding = " (UTF-16 or UTF-32: trustlint, like Terraform, reads UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
+            discovered.problems.append(Problem(Location(rel, FILE_START),
+                                               f"binary file (NUL bytes){encoding} with federation-related content; not analysed"))
         return None, False
     try:
         text = data.decode("utf-8-sig")
