@@ -119,6 +119,11 @@ def test_action_on_a_pull_request_obeys_the_base_commits_configuration(tmp_path)
     assert verdict.returncode == 1 and outputs["findings"] == "2"
     assert "title=TL015 gate-weakened" in scan.stdout and "title=TL001 wildcard-subject" in scan.stdout
     assert "this change stops rule TL001 from running" in summary.read_text()
+    text = summary.read_text()
+    assert "## trustlint inventory" in text and "### What this change does" in text  # the PR delta
+    assert "| share of identities admitting only exact workloads | 100% | 0% |" in text  # metrics before → after
+    assert "```mermaid\nflowchart LR" in text  # the graph
+    assert "admission widened from exact" in text
     (_, verdict), outputs, _ = run_action(work, tmp_path, pull_request, **{"trusted-ref": "none"})
     assert verdict.returncode == 0 and outputs["findings"] == "0"  # opted out: the working tree's settings
     (_, verdict), outputs, _ = run_action(work, tmp_path)  # a push: no base, the merged settings apply

@@ -16,7 +16,7 @@ import pytest
 from .conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "trustlint"
-LAYERS = ["vocabulary", "input", "terraform", "formats", "trust", "engine", "gate", "reporters", "entry"]
+LAYERS = ["vocabulary", "input", "terraform", "formats", "trust", "engine", "gate", "reporters", "inventory", "entry"]
 # What each layer may import, as its __init__.py says: only layers below it, and not all of them
 # (trust semantics never reach back into the readers; the gate and reporters see findings only).
 MAY_IMPORT = {
@@ -28,6 +28,7 @@ MAY_IMPORT = {
     "engine": {"vocabulary", "input", "trust", "engine"},
     "gate": {"vocabulary", "input", "gate"},
     "reporters": {"vocabulary", "reporters"},
+    "inventory": {"vocabulary", "input", "gate", "inventory"},
     "entry": set(LAYERS),
 }
 ENTRY_MODULES = {"trustlint.cli", "trustlint.scan", "trustlint.__main__"}

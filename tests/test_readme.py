@@ -27,7 +27,7 @@ def _help(*command: str) -> str:
 
 
 def test_every_option_the_readme_names_exists():
-    helps = _help() + _help("scan") + _help("rules") + _help("baseline")
+    helps = _help() + _help("scan") + _help("rules") + _help("baseline") + _help("inventory")
     for option in sorted(set(re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]+)", README))):
         if option in OTHER_TOOLS:
             assert OTHER_TOOLS[option].split()[0] in README, option
@@ -37,8 +37,8 @@ def test_every_option_the_readme_names_exists():
 
 def _commands() -> list[str]:
     """Inline `trustlint ...` commands without placeholders ([PATH ...], FILE)."""
-    spans = re.findall(r"`((?:python3? -m )?trustlint (?:scan|rules|baseline)[^`]*)`", README)
-    return [s for s in dict.fromkeys(spans) if "[" not in s and not re.search(r"\b[A-Z]{3,}\b", s)]
+    spans = re.findall(r"`((?:python3? -m )?trustlint (?:scan|rules|baseline|inventory)[^`]*)`", README)
+    return [s for s in dict.fromkeys(spans) if "[" not in s and "…" not in s and not re.search(r"\b[A-Z]{3,}\b", s)]
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,16 @@ def test_the_tour_shows_what_trustlint_prints(sandbox):
     shown = [line for line in tour.splitlines()[2:] if line and line != "..."]
     for line in shown:
         assert line in run.stdout.splitlines(), line
+
+
+def test_the_inventory_example_is_what_trustlint_prints(sandbox):
+    shown = README.split("<!-- inventory-example:start -->\n", 1)[1].split("<!-- inventory-example:end -->", 1)[0]
+    run = subprocess.run([sys.executable, "-m", "trustlint", "inventory", "examples/aws/terraform", "--format", "markdown"],
+                         cwd=sandbox, capture_output=True, text=True, env={"PYTHONPATH": str(REPO_ROOT), "PATH": ""})
+    assert run.returncode == 0, run.stderr
+    metrics, graph = shown.split("\n\n```mermaid\n", 1)
+    assert metrics.strip() in run.stdout
+    assert "```mermaid\n" + graph.strip() in run.stdout
 
 
 def test_the_configuration_example_is_valid_and_shows_the_default_tiers(tmp_path):

@@ -290,6 +290,16 @@ def test_tl000_cannot_be_accepted_by_the_change(tmp_path):
 
 # --- attacks found by red-teaming the trusted reference -------------------------------------
 
+def _in(directory, arguments: list[str]) -> int:
+    """The command line run from `directory`, the working directory restored after."""
+    cwd = os.getcwd()
+    os.chdir(directory)
+    try:
+        return main(arguments)
+    finally:
+        os.chdir(cwd)
+
+
 def _tl015(result) -> list[tuple]:
     return [(f.path, f.span.line, f.message) for f in result.findings if f.rule_id == "TL015"]
 
@@ -300,11 +310,7 @@ def test_a_symbolic_link_cannot_choose_which_trusted_file_is_read(tmp_path):
     scan_change(repo, base, {"infra/iam.tf": WIDE})
     (repo / "ci" / "trustlint.yaml").unlink()
     (repo / "ci" / "trustlint.yaml").symlink_to("../docs/example.yaml")
-    os.chdir(repo)
-    try:
-        code = main(["scan", "--trusted-ref", "HEAD~1", "--config", "ci/trustlint.yaml", "--format", "json", "-o", "out.json"])
-    finally:
-        os.chdir(tmp_path)
+    code = _in(repo, ["scan", "--trusted-ref", "HEAD~1", "--config", "ci/trustlint.yaml", "--format", "json", "-o", "out.json"])
     report = json.loads((repo / "out.json").read_text())
     assert code == 1  # ci/trustlint.yaml as written at the base: fail_on low
     assert [f["message"] for f in report["findings"] if f["rule_id"] == "TL015"] == [
@@ -322,11 +328,7 @@ def test_a_rules_directory_turned_into_a_link_is_reported_and_the_trusted_rules_
     (repo / "policy").symlink_to("docs")
     result = scan_change(tmp_path / "again", base, {}, today=TODAY)  # control: untouched rules
     assert ("ORG001", "infra/iam.tf") in [(f.rule_id, f.path) for f in result.findings]
-    os.chdir(repo)
-    try:
-        assert main(["scan", "--trusted-ref", "HEAD", "--format", "json", "-o", "out.json"]) == 1
-    finally:
-        os.chdir(tmp_path)
+    assert _in(repo, ["scan", "--trusted-ref", "HEAD", "--format", "json", "-o", "out.json"]) == 1
     report = json.loads((repo / "out.json").read_text())
     rules = {f["rule_id"] for f in report["findings"]}
     assert {"ORG001", "TL015"} <= rules
@@ -415,11 +417,7 @@ def test_a_rule_file_linked_to_a_device_is_reported_unread(tmp_path):
     repo = tmp_path / "repo"
     scan_change(repo, base, {})
     (repo / "policy" / "zz.yaml").symlink_to("/dev/zero")
-    os.chdir(repo)
-    try:
-        assert main(["scan", "--trusted-ref", "HEAD", "--format", "json", "-o", "out.json"]) == 1
-    finally:
-        os.chdir(tmp_path)
+    assert _in(repo, ["scan", "--trusted-ref", "HEAD", "--format", "json", "-o", "out.json"]) == 1
     report = json.loads((repo / "out.json").read_text())
     assert "this change makes policy/zz.yaml a symbolic link (the gate's files are read as written, at the trusted commit)" \
         in [f["message"] for f in report["findings"] if f["rule_id"] == "TL015"]

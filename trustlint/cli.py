@@ -20,6 +20,7 @@ examples:
   trustlint scan --select TL001,TL002   only wildcard and missing subjects
   trustlint scan --fail-on high         fail only on high and critical findings
   trustlint rules                       list the rules
+  trustlint inventory                   identities, who can become them, privileges, metrics
 
 exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage/config error,
             3 internal error (the gate fails closed)
@@ -77,6 +78,25 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scan_options(baseline)
     baseline.add_argument("--output", "-o", metavar="FILE", default=".trustlint-baseline.json",
                           help="where to write it (default: .trustlint-baseline.json)")
+    inventory = commands.add_parser(
+        "inventory", help="list every identity, static credential and CI job that obtains credentials",
+        description="The inventory of non-human identities: who can become each (the admitted workloads), for how "
+                    "long, with which privileges, and the findings on it; static credentials; CI jobs and how they "
+                    "obtain credentials; rollout metrics; the trust graph. --compare shows what a change does.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n  trustlint inventory\n  trustlint inventory --format markdown --compare origin/main\n"
+               "  trustlint inventory --format mermaid -o graph.mmd\n"
+               "  trustlint inventory --merge shop.json billing.json --format markdown\n")
+    _add_scan_options(inventory)
+    inventory.add_argument("--format", choices=("text", "json", "csv", "markdown", "mermaid", "dot"), default="text",
+                           help="text (a table), json (versioned; schema in trustlint/schemas/inventory.schema.json), "
+                                "csv, markdown (metrics, tables, graph), mermaid or dot (the trust graph)")
+    inventory.add_argument("--output", "-o", metavar="FILE", help="write it to FILE instead of standard output")
+    inventory.add_argument("--compare", metavar="REF",
+                           help="also show what changed since this git ref: identities, admitted workloads, "
+                                "privileges, lifetimes, metrics")
+    inventory.add_argument("--merge", nargs="+", metavar="JSON",
+                           help="merge inventory JSON files (one per repository) into one report; no scan")
     rules = commands.add_parser("rules", help="list the rules, or explain the ones named")
     rules.add_argument("ids", nargs="*", metavar="ID", help="print these rules' documentation and examples (e.g. TL001)")
     rules.add_argument("--rules", action="append", default=[], metavar="DIR", help="also load the rule files in DIR")
@@ -131,6 +151,7 @@ def settings_from(config: dict, root: str, max_session_override: int | None = No
         session_by_tier={} if max_session_override else {
             t.replace("_", "-"): v for t, v in by_tier.items() if t != "default"},
         trusted_issuers=config.get("trusted_issuers", []),
+        admin_severity_step=config.get("admin_severity_step", 1),
         repository=repository_of(root, config.get("repository")),
         tiers=TierPatterns(tiers.get("production", DEFAULT_PRODUCTION), tiers.get("non_production", DEFAULT_NON_PRODUCTION)),
     )
@@ -284,6 +305,60 @@ def _baseline(args) -> int:
     return 0
 
 
+def _inventory(args) -> int:
+    from dataclasses import replace
+
+    from .inventory.build import build_inventory, merge
+    from .inventory.render import render
+    from .scan import run_scan
+
+    if args.merge:
+        documents = [_load_inventory(path) for path in args.merge]
+        _write(render(merge(documents), args.format), args.output)
+        return 0
+    _, options = _prepare(args)
+    result = run_scan(options)
+    repository = options.settings.repository or ""
+    document = build_inventory(result.facts, result.findings, repository)
+    delta = None
+    if args.compare:
+        from .gate.trusted import TrustedRef, relative_inside
+        from .inventory.compare import compare
+
+        tree = TrustedRef(result.root, args.compare).tree()
+        paths = [os.path.join(tree, relative_inside(result.root, p) or ".") for p in args.paths]
+        paths = [p for p in paths if os.path.lexists(p)]
+        before = build_inventory([], [], repository)
+        if paths:
+            earlier = run_scan(replace(options, paths=paths, root=tree, changed_since=None, baseline=None))
+            before = build_inventory(earlier.facts, earlier.findings, repository)
+        delta = compare(before, document, args.compare)
+    _write(render(document, args.format, delta), args.output)
+    return 0
+
+
+def _load_inventory(path: str) -> dict:
+    """An inventory JSON file, checked against its schema (a merge must not guess)."""
+    import json
+    from pathlib import Path
+
+    import jsonschema
+
+    from .gate.config import ConfigError
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            document = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"{path}: not an inventory JSON file ({exc})") from None
+    schema = json.loads((Path(__file__).resolve().parent / "schemas" / "inventory.schema.json").read_text(encoding="utf-8"))
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"
+        raise ConfigError(f"{path}: not a trustlint inventory: field {where}: {errors[0].message}")
+    return document
+
+
 class UsageError(Exception):
     pass
 
@@ -339,7 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     from .gate.baseline import BaselineError
     from .gate.config import ConfigError
 
-    commands = {"scan": _scan, "baseline": _baseline, "rules": _list_rules}
+    commands = {"scan": _scan, "baseline": _baseline, "rules": _list_rules, "inventory": _inventory}
     try:
         return commands[args.command](args)
     except UsageError as exc:

@@ -9,7 +9,7 @@ one concrete token whether the trust lets it in. Documented by schemas/facts.sch
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Any, Callable
 
 from .source import Span
 
@@ -194,6 +194,19 @@ class Workload:
 
 
 @dataclass
+class PrivilegeGrant:
+    """What an identity may do, as the IaC grants it: a policy attached to a role, a role
+    granted to a service account on a project, a role assignment to a managed identity."""
+
+    provider: str  # aws | gcp | azure
+    identities: list[str]  # join keys: "address:<resource address>" or "name:<role / account name>"
+    what: str  # as written: a policy ARN, "inline policy", "roles/owner on project acme-prod"
+    location: Location
+    address: str  # the resource that grants it
+    document: Any = None  # values.Node of an inline or customer-managed policy, to read its actions
+
+
+@dataclass
 class ScanModel:
     trusts: list[TrustRelationship] = field(default_factory=list)
     credentials: list[StaticCredential] = field(default_factory=list)
@@ -207,6 +220,7 @@ class ScanModel:
     workloads: list[Workload] = field(default_factory=list)
     unknowns: list = field(default_factory=list)  # (Location, expression, reason): for --explain-unknowns
     consumed_files: set = field(default_factory=set)  # files read through file()/templatefile()
+    grants: list = field(default_factory=list)  # PrivilegeGrant: what identities may do (blast radius)
     # What findings depend on, for changed-file modes: "path\0address" (and "path") -> the files
     # whose content the resource's values came from (variable defaults, tfvars, locals, modules).
     inputs: dict = field(default_factory=dict)
@@ -225,6 +239,7 @@ class ScanModel:
         self.workloads.extend(other.workloads)
         self.unknowns.extend(other.unknowns)
         self.consumed_files |= other.consumed_files
+        self.grants.extend(other.grants)
         for key, files in other.inputs.items():
             self.inputs.setdefault(key, set()).update(files)
         self.resources.extend(other.resources)

@@ -45,6 +45,8 @@ class ScanResult:
     root: str
     unknowns: list = field(default_factory=list)  # (Location, expression, reason)
     judged: dict = field(default_factory=dict)  # what was judged: trusts, credentials, public trusts, CI jobs, lifetimes
+    model: ScanModel | None = None  # what was read (for the inventory)
+    facts: list = field(default_factory=list)  # what the rules read (for the inventory)
 
 
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
@@ -88,6 +90,27 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     return model, discovered.count
 
 
+def _raised_for_admin(findings: list[Finding], facts: list[dict], rules: list, step: int) -> list[Finding]:
+    """A trust finding on an identity that can administer its account is worse by `step`
+    severities (configurable: admin_severity_step), and says why."""
+    from .findings import SEVERITIES
+
+    admin = {f["address"]: (f["principal"]["name"] or f["address"], f["privileges"]["why"]) for f in facts
+             if f["kind"] == "trust" and f.get("privileges", {}).get("level") == "admin"}
+    if not admin:
+        return findings
+    trust_rules = {r.id for r in rules if "trust" in r.kinds}
+    out = []
+    for finding in findings:
+        identity = admin.get(finding.address)
+        if identity is not None and finding.rule_id in trust_rules:
+            severity = SEVERITIES[min(len(SEVERITIES) - 1, SEVERITIES.index(finding.severity) + step)]
+            finding = replace(finding, severity=severity,
+                              message=f"{finding.message}; and {identity[0]} holds admin privileges ({identity[1]})")
+        out.append(finding)
+    return out
+
+
 def _selected(rule_id: str, options: ScanOptions) -> bool:
     if options.select and not any(rule_id.startswith(s) for s in options.select):
         return False
@@ -116,6 +139,8 @@ def run_scan(options: ScanOptions) -> ScanResult:
     facts = scan_facts(model, options.settings)
     findings = Engine(active).run(facts) if facts else []
     findings = [f for f in findings if _selected(f.rule_id, options)]
+    if options.settings.admin_severity_step:
+        findings = _raised_for_admin(findings, facts, rules, options.settings.admin_severity_step)
     if options.severity:
         findings = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in findings]
     findings = _gate(findings, model, options, root)
@@ -126,7 +151,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
               "workloads": len(model.workloads), "lifetimes": len(model.lifetimes),
               # roles and credentials judged safe form no trust; GCP halves that join nothing
               "resources": model.judged_resources + len(model.gcp_providers) + len(model.gcp_grants)}
-    return ScanResult(sort_findings(findings), rules, count, root, unknowns, judged)
+    return ScanResult(sort_findings(findings), rules, count, root, unknowns, judged, model, facts)
 
 
 def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:
@@ -151,13 +176,13 @@ def _gate(findings: list[Finding], model: ScanModel, options: ScanOptions, root:
     findings = apply_suppressions(findings, model.suppressions, options.suppress, options.today)
     only = _reported_paths(options, root)
     if only is not None:
-        findings = [f for f in findings if _contributors(f, model.inputs) & only]
+        findings = [f for f in findings if _contributors(f, model.inputs, root) & only]
     if options.baseline is not None:
         findings = apply_baseline(findings, options.baseline)
     return findings
 
 
-def _contributors(finding: Finding, inputs: dict[str, set[str]]) -> set[str]:
+def _contributors(finding: Finding, inputs: dict[str, set[str]], root: str) -> set[str]:
     """The files a finding depends on: its own, its related locations' (the other side of a
     join, a module call), and what the Terraform values behind them were read from (variable
     defaults, tfvars, locals, module inputs, files read with file())."""
@@ -166,7 +191,21 @@ def _contributors(finding: Finding, inputs: dict[str, set[str]]) -> set[str]:
     files |= own if own is not None else inputs.get(finding.path, set())
     for related in finding.related:
         files |= inputs.get(related.path, set())
-    return files
+    return files | _link_targets(files, root)
+
+
+def _link_targets(files: set[str], root: str) -> set[str]:
+    """Where the files that are links inside the repository point: a change there is a change
+    to what reads the link (a terraform.tfvars linked to a shared file)."""
+    real_root = os.path.realpath(root)
+    targets = set()
+    for path in files:
+        full = os.path.join(root, path)
+        if os.path.islink(full):
+            real = os.path.realpath(full)
+            if real.startswith(real_root + os.sep):
+                targets.add(os.path.relpath(real, real_root).replace(os.sep, "/"))
+    return targets
 
 
 def _gate_change_findings(findings: list[Finding], model: ScanModel, options: ScanOptions, rules: list) -> list[Finding]:

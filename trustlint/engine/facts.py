@@ -18,6 +18,7 @@ from ..trust.witness import condition_probes, within_enterprise, witness_probes
 @dataclass
 class Settings:
     max_session_seconds: int = 3600
+    admin_severity_step: int = 1  # a trust finding on an admin identity is raised this many steps
     tiers: TierPatterns = DEFAULT_TIERS
     repository: str | None = None  # owner/name of the scanned repository, for workflow subjects
     session_by_tier: dict = field(default_factory=dict)  # tier -> limit in seconds (overrides the default)
@@ -320,6 +321,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "audience": _audience(trust),
         "subject_mapping": _subject_mapping(trust),
         "admitted": admitted,
+        "admission": _admission(admitted),
         "wildcard": _widest([p for p in broad if p["constrained"]]),
         "unconstrained": _widest([p for p in broad if not p["constrained"]]),
         "session": {
@@ -331,6 +333,18 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
                               for item in _cross_environment(tier, admitted)],
         "related": [dict(location_fact(r), label=r.label) for r in trust.related],
     }
+
+
+def _admission(admitted: list[dict]) -> str:
+    """Everything the trust was found to admit, in one line-free value: the widest witness and a
+    digest of every admitted token's subject. A baseline accepts a finding only while this
+    stays the same (a dropped narrowing condition admits more tokens, whatever the witness)."""
+    import hashlib
+
+    subjects = sorted({p["subject"] for p in admitted})
+    digest = hashlib.sha256("\n".join(subjects).encode("utf-8", "surrogatepass")).hexdigest()[:12]
+    widest = next((p["subject"] for p in reversed(admitted) if p["breadth"] != LEGIT), subjects[-1] if subjects else "")
+    return f"{widest} (+{len(subjects)} admitted tokens, {digest})"
 
 
 def _constraint_fact(constraint: Constraint) -> dict:
@@ -384,6 +398,10 @@ def _session_fact(provider: str, address: str, what: str, seconds: int, location
 def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
     """Facts for every object of the model, in a deterministic order."""
     trusts = [trust_facts(t, settings) for t in model.trusts]
+    from ..trust.privileges import identity_keys, privileges_of
+
+    for trust, fact in zip(model.trusts, trusts):
+        fact["privileges"] = privileges_of(trust.provider, identity_keys(trust), model.grants)
     add_shared_subject_facts(trusts)
     facts = list(trusts)
     if model.workloads:

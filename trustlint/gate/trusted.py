@@ -256,6 +256,10 @@ def configuration_changes(trusted: dict, proposed: dict, path: str, text: str, r
     days_before, days_after = trusted.get("max_suppression_days", 90), proposed.get("max_suppression_days", 90)
     if isinstance(days_after, int) and isinstance(days_before, int) and days_after > days_before:
         add("max_suppression_days", f"lets inline suppressions last {days_after} days instead of {days_before}")
+    step_before, step_after = trusted.get("admin_severity_step", 1), proposed.get("admin_severity_step", 1)
+    if isinstance(step_after, int) and isinstance(step_before, int) and step_after < step_before:
+        add("admin_severity_step", f"lowers admin_severity_step from {step_before} to {step_after}: findings on admin "
+                                   "identities are raised less")
     if trusted.get("tiers", {}) != proposed.get("tiers", {}):
         add("tiers", "changes which names count as production and non-production (tiers): "
                      "cross-environment findings depend on them")

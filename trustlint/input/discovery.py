@@ -87,8 +87,10 @@ RELEVANT = _EitherPattern(FEDERATION, re.compile(b"|".join(RELEVANT_PATTERNS)))
 # define a value the trust uses: variables, locals, data sources, module calls, and GCP/Azure
 # resources (service accounts, identities, role-assignment scopes name a trust's tier). Files
 # of plain AWS resources, most of a large module, are not parsed.
-_DEFINES_VALUES = re.compile(r'^[ \t]*(?:(?:variable|locals|data|module)\b|resource\s+"(?:google|azurerm|azuread)_)',
-                             re.MULTILINE)
+# A block may follow a comment on its line (`/* x */ locals {`): the pattern must still see it.
+_DEFINES_VALUES = re.compile(r'^(?:.*\*/)?[ \t]*(?:/\*.*?\*/[ \t]*)*(?:(?:variable|locals|data|module)\b'
+                             r'|resource\s+"(?:google|azurerm|azuread)_'
+                             r'|resource\s+"aws_iam_(?:role_policy|policy_attachment|policy)")', re.MULTILINE)
 
 
 @dataclass
@@ -188,7 +190,7 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     relevant = RELEVANT.search(lowered) is not None
     if relevant and rel.endswith(".tf") and FEDERATION.search(lowered) is None:
         # Only local module calls: relevant when a called module is (decided per directory).
-        relevant = [call.decode("utf-8", "replace") for call in _LOCAL_CALL.findall(data)] or True
+        relevant = [_unescaped(call) for call in _LOCAL_CALL.findall(data)] or True
     if b"\x00" in data:
         if relevant:
             encoding = " (UTF-16 or UTF-32: trustlint, like Terraform, reads UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
@@ -248,9 +250,11 @@ _PIPELINES = (".github/workflows", ".gitlab-ci.yml", ".gitlab-ci.yaml")
 def widen_named_files(paths: list[str], root: str) -> list[str]:
     """The files to read when only some files are named (pre-commit passes the changed ones):
     each is judged with what its findings depend on. A Terraform file or tfvars brings its
-    directory and every directory calling it as a local module (the roots that instantiate it);
-    any file brings the repository's CI pipelines (a trust is judged against the jobs that use
-    it); a changed pipeline brings the whole repository (its jobs may use any trust)."""
+    directory; so does a link to it, and a file the directory's .tf files name (a policy read
+    with file(), a template); and every directory calling one of those as a local module (the
+    roots that instantiate it). Any file brings the repository's CI pipelines (a trust is judged
+    against the jobs that use it); a changed pipeline brings the whole repository (its jobs may
+    use any trust)."""
     named = [where_named(p) for p in paths]
     real_root = os.path.realpath(root)
     relative = [os.path.relpath(p, real_root).replace(os.sep, "/") for p in named]
@@ -258,7 +262,17 @@ def widen_named_files(paths: list[str], root: str) -> list[str]:
         return [*paths, root]
     out = list(paths)
     changed_dirs = {os.path.dirname(p) for p in named if p.endswith(_TERRAFORM_INPUTS)}
-    for directory in sorted(changed_dirs | _callers(changed_dirs, real_root)):
+    inside = [p for p in named if p.startswith(real_root + os.sep)]
+    if inside:
+        terraform = _terraform_index(real_root)
+        others = {os.path.basename(p).encode("utf-8", "surrogateescape") for p in inside
+                  if not p.endswith(_TERRAFORM_INPUTS) and os.path.basename(p)}
+        targets = {os.path.realpath(p) for p in inside}
+        for folder, (data, links) in terraform.items():
+            if any(name in data for name in others) or any(os.path.realpath(link) in targets for link in links):
+                changed_dirs.add(folder)
+        changed_dirs |= _callers(changed_dirs, terraform)
+    for directory in sorted(changed_dirs):
         try:
             out.extend(os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".tf"))
         except OSError:
@@ -270,28 +284,42 @@ def widen_named_files(paths: list[str], root: str) -> list[str]:
     return out
 
 
-def _callers(directories: set[str], root: str) -> set[str]:
-    """Directories (absolute) whose .tf files call one of `directories` as a local module,
-    transitively. Reads only the .tf files of the repository, bounded by its size limit."""
-    if not directories or not all(d == root or d.startswith(root + os.sep) for d in directories):
-        return set()
-    calls: dict[str, set[str]] = {}
+def _terraform_index(root: str) -> dict[str, tuple[bytes, list[str]]]:
+    """Per directory of the repository: its .tf files' bytes (bounded) and its links among
+    Terraform inputs. One walk, read once, for the named-files widening."""
+    index: dict[str, tuple[bytes, list[str]]] = {}
     for folder, subdirs, names in os.walk(root, followlinks=False):
         subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS)
+        chunks, links = [], []
         for name in names:
-            if not name.endswith(".tf"):
+            if not name.endswith(_TERRAFORM_INPUTS):
                 continue
             path = os.path.join(folder, name)
+            if os.path.islink(path):
+                links.append(path)
+                continue
+            if not name.endswith(".tf"):
+                continue
             try:
-                if os.path.islink(path) or os.path.getsize(path) > DEFAULT_MAX_BYTES:
+                if os.path.getsize(path) > DEFAULT_MAX_BYTES:
                     continue
                 with open(path, "rb") as handle:
-                    data = handle.read()
+                    chunks.append(handle.read())
             except OSError:
                 continue
-            for call in _LOCAL_CALL.findall(data):
-                target = os.path.normpath(os.path.join(folder, call.decode("utf-8", "replace")))
-                calls.setdefault(target, set()).add(folder)
+        if chunks or links:
+            index[folder] = (b"\n".join(chunks), links)
+    return index
+
+
+def _callers(directories: set[str], index: dict[str, tuple[bytes, list[str]]]) -> set[str]:
+    """Directories (absolute) whose .tf files call one of `directories` as a local module,
+    transitively."""
+    calls: dict[str, set[str]] = {}
+    for folder, (data, _) in index.items():
+        for call in _LOCAL_CALL.findall(data):
+            target = os.path.normpath(os.path.join(folder, _unescaped(call)))
+            calls.setdefault(target, set()).add(folder)
     found: set[str] = set()
     frontier = set(directories)
     while frontier:
@@ -299,6 +327,16 @@ def _callers(directories: set[str], root: str) -> set[str]:
         found |= callers
         frontier = callers
     return found
+
+
+def _unescaped(source: bytes) -> str:
+    """A module source as HCL reads it (`\\u0065` is `e`): the bytes alone would miss the call."""
+    text = source.decode("utf-8", "replace")
+    if "\\" not in text:
+        return text
+    return re.sub(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8}|.)",
+                  lambda m: chr(int(m.group(1)[1:], 16)) if m.group(1)[0] in "uU" and len(m.group(1)) > 1 else m.group(1),
+                  text)
 
 
 def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, exclude: list[str] = (),

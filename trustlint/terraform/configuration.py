@@ -24,6 +24,7 @@ from .gcp import is_gcp_resource, read_gcp
 from .hcl import Block, parse_hcl, source_outline
 from .instances import evaluated_instances
 from .modules import registry_module
+from .privileges import grants_privileges, read_privileges
 
 _MAX_MODULE_DEPTH = 5
 _MAX_MODULE_INSTANCES = 1000  # module instances analysed per scan: for_each fan-out multiplies per level
@@ -66,7 +67,9 @@ class Configuration:
 # Anything else (buckets, instances, networks, permission policies) is left unparsed unless
 # its text names a federation token (discovery.RELEVANT).
 _READ_PREFIXES = ("azurerm_", "azuread_", "azapi_")
-_READ_TYPES = {"aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user",
+# Blast radius: what a role, service account or identity may do (terraform/privileges.py).
+_READ_TYPES = {"aws_iam_role_policy_attachment", "aws_iam_role_policy", "aws_iam_policy_attachment", "aws_iam_policy",
+               "aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user",
                "google_iam_workload_identity_pool", "google_iam_workload_identity_pool_provider",
                "google_service_account", "google_service_account_key"}
 _READ_SUFFIXES = ("_iam_member", "_iam_binding", "_iam_policy")
@@ -308,7 +311,7 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
             evaluator.inputs.clear()
             evaluator.inputs.update(counted)
             first = len(model.trusts), len(model.credentials), len(model.public)
-            _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model, call_sites)
+            _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model, call_sites, prefix)
             for item in model.trusts[first[0]:] + model.credentials[first[1]:] + model.public[first[2]:]:
                 item.related.extend(call_sites)
             files = evaluator.inputs | provider_inputs | inherited | (model.consumed_files - read_before) | {block.source.path}
@@ -346,9 +349,11 @@ def _span_of(item, block):
     return getattr(item, "header", None) or getattr(item, "name_span", None) or block.header
 
 
-def _read_resource(address, block, ev, module, providers, fics, model, call_sites) -> None:
+def _read_resource(address, block, ev, module, providers, fics, model, call_sites, prefix="") -> None:
     try:
         kind = block.labels[0]
+        if grants_privileges(kind):
+            model.grants.extend(read_privileges(address, prefix, block, ev, module))
         if kind == "aws_iam_role":
             role = read_role(address, block, ev, module)
             role.related = list(call_sites)

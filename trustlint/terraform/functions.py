@@ -237,6 +237,7 @@ def _file(evaluator, args, span):
     with open(full, encoding="utf-8", errors="strict") as handle:
         text = handle.read()
     evaluator.files_read.add(path.replace(os.sep, "/"))
+    evaluator.inputs.add(path.replace(os.sep, "/"))  # whatever reads this value depends on the file
     node = Node(text, span, origin=[f"file {path}"])
     node.embedded = SourceFile(path.replace(os.sep, "/"), text)
     return node

@@ -31,3 +31,9 @@ resource "aws_iam_role" "terraform_apply" {
     }
   EOT
 }
+
+# ... and it can do anything in the account.
+resource "aws_iam_role_policy_attachment" "terraform_apply_admin" {
+  role       = aws_iam_role.terraform_apply.name
+  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"
+}

@@ -31,3 +31,10 @@ resource "google_service_account_iam_member" "platform_terraform" {
   role               = "roles/iam.workloadIdentityUser"
   member             = "principal://iam.googleapis.com/${google_iam_workload_identity_pool.gitlab.name}/subject/acme/platform"
 }
+
+# The platform pipeline applies Terraform for the whole project.
+resource "google_project_iam_member" "platform_terraform_owner" {
+  project = "acme-platform-prod"
+  role    = "roles/owner"
+  member  = "serviceAccount:${google_service_account.platform_terraform.email}"
+}

@@ -93,3 +93,15 @@ resource "google_service_account_iam_policy" "release_signer" {
   service_account_id = google_service_account.release_signer.name
   policy_data        = data.google_iam_policy.release_signer.policy_data
 }
+
+resource "google_project_iam_member" "storefront_deploy_run" {
+  project = "acme-storefront-prod"
+  role    = "roles/run.developer"
+  member  = "serviceAccount:${google_service_account.storefront_deploy.email}"
+}
+
+resource "google_project_iam_member" "docs_publisher_bucket" {
+  project = "acme-docs"
+  role    = "roles/storage.objectAdmin"
+  member  = google_service_account.docs_publisher.member
+}

@@ -1,0 +1,174 @@
+"""What an identity may do, classified: admin (can change access itself, or everything),
+write, read, or unknown. From the grants the readers found (model.PrivilegeGrant), joined to
+trusts by the identity they name.
+
+AWS: managed policies by name (AdministratorAccess, IAMFullAccess: admin; PowerUserAccess,
+*FullAccess: write; ReadOnlyAccess, ViewOnlyAccess, SecurityAudit, *ReadOnly*: read), inline
+and customer-managed documents by their Allow statements (`*`, `iam:*`, NotAction on `*`, or
+an action that grants access itself such as iam:PassRole or iam:AttachRolePolicy: admin; only
+Get/List/Describe-style actions: read; else write). GCP roles: owner, IAM and resource-manager
+administration, token creation: admin; editor, *admin, *writer, *developer: write; viewer,
+*viewer, *reader, browser: read. Azure: Owner, User Access Administrator, Role Based Access
+Control Administrator: admin; Contributor, *Contributor: write; Reader, *Reader: read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from ..model import PrivilegeGrant, TrustRelationship
+from ..values import Node
+
+LEVELS = ("none", "unknown", "read", "write", "admin")
+
+_AWS_ADMIN = {"AdministratorAccess", "IAMFullAccess"}
+_AWS_READ = re.compile(r"ReadOnly|ViewOnly|SecurityAudit", re.IGNORECASE)
+_AWS_WRITE = re.compile(r"FullAccess|PowerUser|Admin", re.IGNORECASE)
+# Actions that change who may do what: holding one is holding everything it can grant.
+_ESCALATION = {"iam:passrole", "iam:attachrolepolicy", "iam:putrolepolicy", "iam:createpolicyversion",
+               "iam:setdefaultpolicyversion", "iam:attachuserpolicy", "iam:putuserpolicy", "iam:createaccesskey",
+               "iam:updateassumerolepolicy", "iam:createrole", "iam:createuser", "iam:addusertogroup",
+               "iam:attachgrouppolicy", "iam:putgrouppolicy", "iam:createloginprofile", "iam:updateloginprofile",
+               "sts:assumerole"}
+_READ_VERB = re.compile(r"^[a-z0-9-]+:(get|list|describe|batchget|query|scan|view|lookup|search|select|head|check)",
+                        re.IGNORECASE)
+
+_GCP_ADMIN = re.compile(r"^roles/(owner|iam\.\w*admin|iam\.serviceaccounttokencreator|iam\.serviceaccountuser|"
+                        r"iam\.workloadidentityuser|resourcemanager\.\w*(admin|iammanager)|"
+                        r"iam\.organizationrole\w*)$", re.IGNORECASE)
+_GCP_WRITE = re.compile(r"^roles/(editor|.*(admin|writer|developer|creator|editor|user|deployer|invoker)\w*)$", re.IGNORECASE)
+_GCP_READ = re.compile(r"^roles/(viewer|browser|.*(viewer|reader|browser)\w*)$", re.IGNORECASE)
+
+_AZURE_ROLE_IDS = {"8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner", "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
+                   "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
+                   "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator"}
+_AZURE_ADMIN = {"owner", "user access administrator", "role based access control administrator"}
+
+
+def classify(grant: PrivilegeGrant) -> tuple[str, str]:
+    """(level, why) of one grant."""
+    if grant.provider == "aws":
+        return _aws(grant)
+    if grant.provider == "gcp":
+        role = grant.what.split(" on ", 1)[0]
+        for level, pattern in (("admin", _GCP_ADMIN), ("read", _GCP_READ), ("write", _GCP_WRITE)):
+            if pattern.match(role):
+                return level, grant.what
+        return "unknown", grant.what
+    if grant.provider == "azure":
+        role, _, scope = grant.what.partition(" on ")
+        role = _AZURE_ROLE_IDS.get(role.rsplit("/", 1)[-1].lower(), role)
+        lowered = role.lower()
+        if lowered in _AZURE_ADMIN:
+            return "admin", f"{role} on {scope}"
+        if lowered.endswith("reader"):
+            return "read", f"{role} on {scope}"
+        if lowered.endswith("contributor") or lowered.endswith("administrator"):
+            return "write", f"{role} on {scope}"
+        return "unknown", f"{role} on {scope}"
+    return "unknown", grant.what
+
+
+def _aws(grant: PrivilegeGrant) -> tuple[str, str]:
+    if grant.document is not None:
+        statements = _statements(grant.document)
+        if statements is None:
+            return "unknown", f"{grant.what} (not known statically)"
+        return _aws_document(statements, grant.what)
+    name = grant.what.rsplit("/", 1)[-1]
+    if not grant.what.startswith("arn:aws:iam::aws:policy/"):
+        return "unknown", f"{grant.what} (a customer managed policy not in the scan)"
+    if name in _AWS_ADMIN:
+        return "admin", name
+    if _AWS_READ.search(name):
+        return "read", name
+    if _AWS_WRITE.search(name):
+        return "write", name
+    return "unknown", name
+
+
+def _aws_document(statements: list, what: str) -> tuple[str, str]:
+    level, why = "none", what
+    for statement in statements:
+        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+            continue
+        actions = _list(statement.get("Action"))
+        resources = _list(statement.get("Resource")) or ["*"]
+        if "NotAction" in statement:
+            found = ("admin", f"{what}: Allow NotAction") if "*" in resources else ("write", f"{what}: Allow NotAction")
+        elif any(a in ("*", "*:*") or a.lower() == "iam:*" for a in actions):
+            found = ("admin", f"{what}: Allow {next(a for a in actions if a in ('*', '*:*') or a.lower() == 'iam:*')}")
+        elif any(a.lower() in _ESCALATION or a.lower().endswith(":*") and a.lower().startswith(("iam:", "sts:"))
+                 for a in actions):
+            found = ("admin", f"{what}: Allow {next(a for a in actions if a.lower() in _ESCALATION or a.lower().startswith(('iam:', 'sts:')))}")
+        elif actions and all(_READ_VERB.match(a) for a in actions):
+            found = ("read", what)
+        elif actions:
+            found = ("write", what)
+        else:
+            found = ("unknown", what)
+        if LEVELS.index(found[0]) > LEVELS.index(level):
+            level, why = found
+    return (level if level != "none" else "unknown"), why
+
+
+def _list(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [v for v in value if isinstance(v, str)]
+    return []
+
+
+def _statements(node) -> list | None:
+    """The Statement list of a policy document given as a Node (jsonencode, heredoc JSON, a
+    policy document data source) or a plain value; None when it is not known statically."""
+    value = _plain(node)
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    if not isinstance(value, dict):
+        return None
+    statements = value.get("Statement")
+    return statements if isinstance(statements, list) else [statements] if isinstance(statements, dict) else None
+
+
+def _plain(node):
+    if isinstance(node, Node):
+        value = node.value
+        if isinstance(value, dict):
+            return {k: _plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [_plain(v) for v in value]
+        if isinstance(value, (str, int, float, bool)) or value is None:
+            return value
+        return None  # unknown
+    return node
+
+
+def identity_keys(trust: TrustRelationship) -> set[str]:
+    """The join keys a trust's identity answers to (the grants name it by address or name)."""
+    keys = {f"address:{trust.address}"}
+    if trust.principal_name:
+        keys.add(f"name:{trust.principal_name}")
+        keys.add(f"address:{trust.principal_name}")  # Azure and GCP trusts carry the identity's own address or name
+    return keys
+
+
+def privileges_of(provider: str, keys: set[str], grants: list[PrivilegeGrant]) -> dict:
+    """{level, why, grants: [{what, level, path, line, address}]} for an identity; level "none"
+    when the scan shows no grant (it may have some elsewhere: reported as not known)."""
+    listed = []
+    level, why = "none", ""
+    for grant in grants:
+        if grant.provider != provider or not keys & set(grant.identities):
+            continue
+        found, reason = classify(grant)
+        listed.append({"what": reason, "level": found, "address": grant.address, "path": grant.location.path,
+                       "line": grant.location.span.line})
+        if LEVELS.index(found) > LEVELS.index(level):
+            level, why = found, reason
+    return {"level": level, "why": why, "grants": sorted(listed, key=lambda g: (g["path"], g["line"], g["what"]))}
