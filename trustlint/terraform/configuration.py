@@ -68,7 +68,7 @@ class Configuration:
 # its text names a federation token (discovery.RELEVANT).
 _READ_PREFIXES = ("azurerm_", "azuread_", "azapi_")
 # Blast radius: what a role, service account or identity may do (terraform/privileges.py).
-_READ_TYPES = {"aws_iam_role_policy_attachment", "aws_iam_role_policy", "aws_iam_policy_attachment", "aws_iam_policy",
+_READ_TYPES = {"aws_iam_role_policy_attachment", "aws_iam_role_policy", "aws_iam_policy_attachment",
                "aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user",
                "google_iam_workload_identity_pool", "google_iam_workload_identity_pool_provider",
                "google_service_account", "google_service_account_key"}
@@ -95,6 +95,8 @@ def _names_a_federation_token(text: str) -> bool:
 
 
 _VARIABLE_REFERENCE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
+_POLICY_REFERENCE = re.compile(r"\baws_iam_policy\.([A-Za-z_][\w-]*)")
+_RESOURCE_NAME = re.compile(r'^\s*resource\s+"[^"]*"\s+"([^"]+)"')
 SKIP_UNNEEDED_BLOCKS = True  # off only in the tests proving that skipping changes no finding
 
 
@@ -104,14 +106,27 @@ def _needed_blocks(sources: list[SourceFile], outlines: list) -> Callable[[str, 
     caller or a .tfvars file gives do not need the declaration)."""
     decided: dict[tuple[str, str, str], bool] = {}
     used: set[str] = set()
+    policies_named: set[str] = set()  # aws_iam_policy.NAME some kept block (an attachment) names
     for source, items in zip(sources, outlines):
         if items is None:
             used.update(_VARIABLE_REFERENCE.findall(source.text))  # parsed whole
+            policies_named.update(_POLICY_REFERENCE.findall(source.text))
             continue
         file_relevant = _names_a_federation_token(source.text)
         for _, _, kind, label, text in items:
-            if kind != "variable":
+            if kind != "variable" and not (kind == "resource" and label == "aws_iam_policy"):
                 decided[kind, label, text] = needed = may_matter(kind, label, text, file_relevant)
+                if needed:
+                    used.update(_VARIABLE_REFERENCE.findall(text))
+                    policies_named.update(_POLICY_REFERENCE.findall(text))
+    for source, items in zip(sources, outlines):
+        file_relevant = items is not None and _names_a_federation_token(source.text)
+        for _, _, kind, label, text in items or ():
+            if kind == "resource" and label == "aws_iam_policy":
+                # A customer-managed policy matters only through an attachment to a role.
+                name = _RESOURCE_NAME.search(text)
+                decided[kind, label, text] = needed = (name is not None and name.group(1) in policies_named
+                                                       or may_matter(kind, label, text, file_relevant))
                 if needed:
                     used.update(_VARIABLE_REFERENCE.findall(text))
 
