@@ -87,6 +87,12 @@ def trustlint_tool(python: str) -> Tool:
                                              "--fail-on", "never", "-o", os.devnull], env)
 
 
+def inventory_tool(scan: Tool, python: str) -> Tool:
+    """`trustlint inventory` over the same tree (issue 20: at most 1.5x a scan of it)."""
+    return Tool("trustlint-inventory", lambda target: [python, "-m", "trustlint", "inventory", target, "--format",
+                                                       "json", "-o", os.devnull], scan.env)
+
+
 def checkov_tool(binary: str, restricted: bool) -> Tool:
     def cmd(target: str) -> list[str]:
         where = ["-f", target] if os.path.isfile(target) else ["-d", target]
@@ -173,7 +179,9 @@ def main(argv: list[str] | None = None) -> int:
     plan = [(tl, args.runs_small)] + ([(ck_fed, args.runs_small), (ck_all, args.runs_small)] if checkov else [])
     r_small = measure("small", small, plan, work)
     print(f"\n## N={args.n}: {generate.count_files(medium)} files, {_size_mb(medium):.1f} MB")
-    plan = [(tl, args.runs_2000)] + ([(ck_fed, args.checkov_runs_2000), (ck_all, args.checkov_all_runs_2000)] if checkov else [])
+    inv = inventory_tool(tl, args.python)
+    plan = [(tl, args.runs_2000), (inv, args.runs_2000)] + (
+        [(ck_fed, args.checkov_runs_2000), (ck_all, args.checkov_all_runs_2000)] if checkov else [])
     r_medium = measure(f"N={args.n}", medium, plan, work)
     r_large = {}
     if args.runs_8000 > 0:
@@ -196,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio_medium = ratio(tl_medium, med(r_medium, "checkov-federation"))
     ratio_medium_all = ratio(tl_medium, med(r_medium, "checkov-all"))
     scale = ratio(tl_large, tl_medium)
+    inventory_over_scan = ratio(med(r_medium, "trustlint-inventory"), tl_medium)
     peak = max((rss for results in (r_small, r_medium, r_large) for rss in results.get("trustlint", {}).get("rss", [])), default=None)
 
     print("\n## against the targets (ratio = trustlint time / Checkov time; speed-up = 1/ratio)")
@@ -204,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
         ("small: trustlint median < 0.3 s", tl_small is not None and tl_small < 0.3, fmt(tl_small)),
         (f"N={args.n}: >= 50x faster than Checkov-federation", ratio_medium is not None and ratio_medium <= 1 / 50, ratio_medium and f"{1 / ratio_medium:.1f}x"),
         (f"N={args.n_large}/N={args.n} <= 4.4", scale is not None and scale <= 4.4, fmt(scale, 2)),
+        (f"N={args.n}: inventory <= 1.5x scan", inventory_over_scan is not None and inventory_over_scan <= 1.5,
+         fmt(inventory_over_scan, 2)),
         ("peak RSS < 250 MB", peak is not None and peak < 250, fmt(peak, 1)),
     ]
     for text, ok, value in checks:
@@ -215,6 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ratio_{args.n}={fmt(ratio_medium, 4)}")
     print(f"ratio_{args.n}_all={fmt(ratio_medium_all, 4)}")
     print(f"scale_{args.n_large}_over_{args.n}={fmt(scale, 3)}")
+    print(f"inventory_over_scan_{args.n}={fmt(inventory_over_scan, 3)}")
     print(f"peak_rss_mb={fmt(peak, 1)}")
     print(f"trustlint_small_median_s={fmt(tl_small)}")
     print(f"trustlint_{args.n}_median_s={fmt(tl_medium)}")

@@ -336,15 +336,12 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
 
 
 def _admission(admitted: list[dict]) -> str:
-    """Everything the trust was found to admit, in one line-free value: the widest witness and a
-    digest of every admitted token's subject. A baseline accepts a finding only while this
-    stays the same (a dropped narrowing condition admits more tokens, whatever the witness)."""
-    import hashlib
-
+    """Everything the trust was found to admit, line-free: the widest witness, then every
+    admitted token's subject, one per line. A baseline accepts a finding only while this stays
+    the same (a dropped narrowing condition admits more tokens, whatever the witness)."""
     subjects = sorted({p["subject"] for p in admitted})
-    digest = hashlib.sha256("\n".join(subjects).encode("utf-8", "surrogatepass")).hexdigest()[:12]
     widest = next((p["subject"] for p in reversed(admitted) if p["breadth"] != LEGIT), subjects[-1] if subjects else "")
-    return f"{widest} (+{len(subjects)} admitted tokens, {digest})"
+    return "\n".join([widest, *subjects])
 
 
 def _constraint_fact(constraint: Constraint) -> dict:
