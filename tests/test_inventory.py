@@ -193,3 +193,15 @@ def test_merge_recomputes_metrics_over_repositories(tmp_path, monkeypatch, capsy
     (tmp_path / "bad.json").write_text('{"version": 1}')
     assert main(["inventory", "--merge", str(tmp_path / "bad.json")]) == 2
     assert "not a trustlint inventory" in capsys.readouterr().err
+
+
+def test_cloudformation_privileges_by_arn_ref_and_policy_resource(scan_files):
+    template = (REPO_ROOT / "tests" / "data" / "cfn-privileges.yaml").read_text()
+    result = scan_files({"stack.yaml": template})
+    (row,) = build_inventory(result.facts, result.findings)["identities"]
+    assert (row["identity"], row["privileges"]["level"], row["privileges"]["why"]) == (
+        "gha-deploy", "admin", "customer managed policy DeployPolicy: Allow iam:*")
+    assert row["privileges"]["grants"] == ["ReadOnlyAccess", "customer managed policy DeployPolicy: Allow iam:*",
+                                           "inline policy ExtraPolicy"]
+    (tl001,) = [f for f in result.findings if f.rule_id == "TL001"]
+    assert (tl001.severity, tl001.span.line) == ("critical", 23)  # high, raised: the role can grant itself anything

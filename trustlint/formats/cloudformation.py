@@ -11,7 +11,7 @@ import posixpath
 import re
 
 from ..errors import AnalysisError
-from ..model import Location, Problem, ScanModel, StaticCredential
+from ..model import Location, PrivilegeGrant, Problem, ScanModel, StaticCredential
 from ..resources import AwsRole, ProviderInput, RoleInput
 from ..source import SourceFile, Span
 from ..values import Node, Ref, Template, Unknown, text_of
@@ -293,6 +293,9 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
                 providers[logical_id] = _provider(logical_id, properties, header, source)
             elif kind == "AWS::IAM::Role":
                 roles.append(_role(logical_id, properties, header, source))
+                model.grants.extend(_role_grants(logical_id, properties, resources, resolver, Location(source.path, header)))
+            elif kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
+                model.grants.extend(_policy_grants(logical_id, kind, properties, Location(source.path, header)))
             elif kind == "AWS::IAM::AccessKey":
                 user = properties.get("UserName")
                 if user is not None and isinstance(user.value, Ref) and user.value.attribute == "Ref":
@@ -307,6 +310,52 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
     for role in roles:
         model.resources.append(AwsRole(role, providers))
     return model
+
+
+def _role_keys(node: Node | None) -> list[str]:
+    """Join keys for the role a value names: a Ref to its logical id, or its RoleName."""
+    if node is None:
+        return []
+    if isinstance(node.value, Ref):
+        return [f"address:{node.value.address}"] if node.value.attribute in ("Ref", "Arn") else []
+    text = text_of(node) if node.is_known else None
+    return [f"name:{text.rsplit('/', 1)[-1]}"] if text else []
+
+
+def _role_grants(logical_id: str, properties: Node, resources: Node, resolver: "Resolver",
+                 location: Location) -> list[PrivilegeGrant]:
+    """What a role may do: ManagedPolicyArns (AWS managed by ARN, the template's own by Ref) and Policies."""
+    keys = [f"address:{logical_id}"]
+    grants = []
+    arns = properties.get("ManagedPolicyArns")
+    for arn in arns.as_list() if arns is not None and isinstance(arns.value, list) else []:
+        if isinstance(arn.value, Ref) and resources.get(arn.value.address) is not None:
+            target = resources.get(arn.value.address)
+            props = target.get("Properties")
+            document = resolver.resolve(props.get("PolicyDocument")) if props is not None and props.get("PolicyDocument") is not None else None
+            grants.append(PrivilegeGrant("aws", keys, f"customer managed policy {arn.value.address}", location, logical_id,
+                                         document))
+        else:
+            grants.append(PrivilegeGrant("aws", keys, text_of(arn) or "unknown policy", location, logical_id))
+    policies = properties.get("Policies")
+    for policy in policies.as_list() if policies is not None and isinstance(policies.value, list) else []:
+        name = text_of(policy.get("PolicyName")) or ""
+        grants.append(PrivilegeGrant("aws", keys, f"inline policy {name}".strip(), location, logical_id,
+                                     policy.get("PolicyDocument")))
+    return grants
+
+
+def _policy_grants(logical_id: str, kind: str, properties: Node, location: Location) -> list[PrivilegeGrant]:
+    """A policy resource attached to roles (Roles: [!Ref Role], or RoleName)."""
+    roles = properties.get("Roles")
+    targets = roles.as_list() if roles is not None and isinstance(roles.value, list) else []
+    if properties.get("RoleName") is not None:
+        targets.append(properties.get("RoleName"))
+    keys = [k for target in targets for k in _role_keys(target)]
+    if not keys:
+        return []
+    what = f"customer managed policy {logical_id}" if kind == "AWS::IAM::ManagedPolicy" else f"inline policy {logical_id}"
+    return [PrivilegeGrant("aws", keys, what, location, logical_id, properties.get("PolicyDocument"))]
 
 
 def _header(resource: Node, source: SourceFile) -> Span:
