@@ -205,3 +205,16 @@ def test_cloudformation_privileges_by_arn_ref_and_policy_resource(scan_files):
                                            "inline policy ExtraPolicy"]
     (tl001,) = [f for f in result.findings if f.rule_id == "TL001"]
     assert (tl001.severity, tl001.span.line) == ("critical", 23)  # high, raised: the role can grant itself anything
+
+
+def test_a_permission_policy_from_a_policy_document_data_source_is_read(scan_files):
+    document = ('data "aws_iam_policy_document" "migrations" {\n  statement {\n    actions   = ["iam:PassRole"]\n'
+                '    resources = ["*"]\n  }\n}\n\nresource "aws_iam_role_policy" "migrations" {\n'
+                '  role   = aws_iam_role.migrations_prod.id\n  policy = data.aws_iam_policy_document.migrations.json\n}\n')
+    files = {"iam.tf": (REPO_ROOT / "examples/aws/terraform/deploy-roles.tf").read_text(), "perm.tf": document}
+    result = scan_files(files)
+    row = _row(build_inventory(result.facts, result.findings), "gha-payments-migrations-prod")
+    assert (row["privileges"]["level"], row["privileges"]["why"]) == ("admin", "inline policy aws_iam_role_policy.migrations: Allow iam:PassRole")
+    unused = files | {"perm.tf": document.replace("data.aws_iam_policy_document.migrations.json", '"{}"')}
+    result = scan_files(unused)
+    assert _row(build_inventory(result.facts, result.findings), "gha-payments-migrations-prod")["privileges"]["level"] == "unknown"

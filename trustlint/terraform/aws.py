@@ -180,7 +180,8 @@ def _statement(block: Block, ev: Evaluator, bindings: dict | None = None) -> Nod
     items: dict[str, Node] = {}
     effect = _attr(block, "effect", ev, bindings)
     items["Effect"] = effect if effect is not None else Node("Allow", block.header)
-    for attr, key in (("sid", "Sid"), ("actions", "Action"), ("not_actions", "NotAction")):
+    for attr, key in (("sid", "Sid"), ("actions", "Action"), ("not_actions", "NotAction"), ("resources", "Resource"),
+                      ("not_resources", "NotResource")):
         value = _attr(block, attr, ev, bindings)
         if value is not None:
             items[key] = value

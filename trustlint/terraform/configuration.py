@@ -95,8 +95,8 @@ def _names_a_federation_token(text: str) -> bool:
 
 
 _VARIABLE_REFERENCE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
-_POLICY_REFERENCE = re.compile(r"\baws_iam_policy\.([A-Za-z_][\w-]*)")
-_RESOURCE_NAME = re.compile(r'^\s*resource\s+"[^"]*"\s+"([^"]+)"')
+_POLICY_REFERENCE = re.compile(r"\b((?:data\.)?aws_iam_policy(?:_document)?\.[A-Za-z_][\w-]*)")
+_RESOURCE_NAME = re.compile(r'^\s*(?:resource|data)\s+"[^"]*"\s+"([^"]+)"')
 SKIP_UNNEEDED_BLOCKS = True  # off only in the tests proving that skipping changes no finding
 
 
@@ -106,29 +106,34 @@ def _needed_blocks(sources: list[SourceFile], outlines: list) -> Callable[[str, 
     caller or a .tfvars file gives do not need the declaration)."""
     decided: dict[tuple[str, str, str], bool] = {}
     used: set[str] = set()
-    policies_named: set[str] = set()  # aws_iam_policy.NAME some kept block (an attachment) names
+    named: set[str] = set()  # "aws_iam_policy.NAME" / "data.aws_iam_policy_document.NAME" kept blocks name
+    deferred = []  # permission policies: they matter only through what attaches them to a role
     for source, items in zip(sources, outlines):
         if items is None:
             used.update(_VARIABLE_REFERENCE.findall(source.text))  # parsed whole
-            policies_named.update(_POLICY_REFERENCE.findall(source.text))
+            named.update(_POLICY_REFERENCE.findall(source.text))
             continue
         file_relevant = _names_a_federation_token(source.text)
         for _, _, kind, label, text in items:
-            if kind != "variable" and not (kind == "resource" and label == "aws_iam_policy"):
-                decided[kind, label, text] = needed = may_matter(kind, label, text, file_relevant)
-                if needed:
-                    used.update(_VARIABLE_REFERENCE.findall(text))
-                    policies_named.update(_POLICY_REFERENCE.findall(text))
-    for source, items in zip(sources, outlines):
-        file_relevant = items is not None and _names_a_federation_token(source.text)
-        for _, _, kind, label, text in items or ():
-            if kind == "resource" and label == "aws_iam_policy":
-                # A customer-managed policy matters only through an attachment to a role.
-                name = _RESOURCE_NAME.search(text)
-                decided[kind, label, text] = needed = (name is not None and name.group(1) in policies_named
-                                                       or may_matter(kind, label, text, file_relevant))
-                if needed:
-                    used.update(_VARIABLE_REFERENCE.findall(text))
+            if kind == "variable":
+                continue
+            if (kind, label) in (("resource", "aws_iam_policy"), ("data", "aws_iam_policy_document")):
+                deferred.append((kind, label, text, file_relevant))
+                continue
+            decided[kind, label, text] = needed = may_matter(kind, label, text, file_relevant)
+            if needed:
+                used.update(_VARIABLE_REFERENCE.findall(text))
+                named.update(_POLICY_REFERENCE.findall(text))
+    for wanted in ("resource", "data"):  # policies first: the documents they read are named by them
+        for kind, label, text, file_relevant in deferred:
+            if kind != wanted:
+                continue
+            name = _RESOURCE_NAME.search(text)
+            reference = f"{'data.' if kind == 'data' else ''}{label}.{name.group(1)}" if name else None
+            decided[kind, label, text] = needed = reference in named or may_matter(kind, label, text, file_relevant)
+            if needed:
+                used.update(_VARIABLE_REFERENCE.findall(text))
+                named.update(_POLICY_REFERENCE.findall(text))
 
     def keep(block_type: str, first_label: str, text: str) -> bool:
         if block_type == "variable":

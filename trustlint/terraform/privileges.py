@@ -30,7 +30,7 @@ def read_privileges(address: str, prefix: str, block: Block, ev: Evaluator, modu
     kind = block.labels[0]
     location = Location(block.source.path, block.header)
     if kind == "aws_iam_role":
-        return _role_policies(address, block, ev, location)
+        return _role_policies(address, block, ev, location, module)
     if kind == "aws_iam_role_policy_attachment":
         return _aws(ev.attribute(block, "role"), prefix, ev.attribute(block, "policy_arn"), address, location, module, ev)
     if kind == "aws_iam_policy_attachment":
@@ -42,7 +42,7 @@ def read_privileges(address: str, prefix: str, block: Block, ev: Evaluator, modu
         return out
     if kind == "aws_iam_role_policy":
         keys = _keys(ev.attribute(block, "role"), prefix, "aws_iam_role.")
-        policy = ev.attribute(block, "policy")
+        policy = _document(ev.attribute(block, "policy"), ev, module)
         return [PrivilegeGrant("aws", keys, f"inline policy {address}", location, address, policy)] if keys else []
     if kind in _GCP_SCOPES:
         return _gcp(kind, address, block, ev, prefix, location, module)
@@ -79,18 +79,31 @@ def _aws(role: Node | None, prefix: str, policy: Node | None, address: str, loca
     if ref is not None and ref.address.startswith("aws_iam_policy."):
         block = module.resources.get(ref.address)
         document = ev.with_source(block.source).attribute(block, "policy") if block is not None else None
+        document = _document(document, ev.with_source(block.source), module) if block is not None else None
         return [PrivilegeGrant("aws", keys, f"customer managed policy {prefix}{ref.address}", location, address, document)]
     return [PrivilegeGrant("aws", keys, text_of(policy) or "unknown policy", location, address)]
 
 
-def _role_policies(address: str, block: Block, ev: Evaluator, location: Location) -> list[PrivilegeGrant]:
+def _document(policy: Node | None, ev: Evaluator, module: Module) -> Node | None:
+    """A policy as its statements: a data.aws_iam_policy_document it references is assembled."""
+    if policy is None or not isinstance(policy.value, Ref) or not policy.value.address.startswith("data.aws_iam_policy_document."):
+        return policy
+    from .aws import policy_document
+
+    data = module.resources.get(policy.value.address)
+    if data is None or policy.value.attribute not in ("json", "minified_json"):
+        return policy
+    return policy_document(data, ev.with_source(data.source), module)
+
+
+def _role_policies(address: str, block: Block, ev: Evaluator, location: Location, module: Module) -> list[PrivilegeGrant]:
     keys = [f"address:{address}"]
     out = []
     arns = ev.attribute(block, "managed_policy_arns")
     for arn in arns.as_list() if arns is not None and isinstance(arns.value, list) else []:
         out.append(PrivilegeGrant("aws", keys, text_of(arn) or "unknown policy", location, address))
     for inline in block.children("inline_policy"):
-        policy = ev.attribute(inline, "policy")
+        policy = _document(ev.attribute(inline, "policy"), ev, module)
         if policy is not None:
             out.append(PrivilegeGrant("aws", keys, f"inline policy {text_of(ev.attribute(inline, 'name')) or ''}".strip(),
                                       location, address, policy))
