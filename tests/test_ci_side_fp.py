@@ -632,15 +632,24 @@ def test_a_workflow_gives_the_same_findings_from_any_working_directory(tmp_path,
     shutil.copy(next((REPO_ROOT / "tests/rules/TL010-unused-id-token-permission/bad/ci-write-all/.github/workflows").glob("*.yml")),
                 folder / "write-all.yml")
 
+    other = tmp_path / "another-repository"
+    (other / ".git").mkdir(parents=True)
+
     def findings(cwd, paths):
         monkeypatch.chdir(cwd)
         result = run_scan(ScanOptions(paths=paths))
-        return sorted((f.rule_id, f.path.rsplit("/", 1)[-1], f.span.line) for f in result.findings)
+        # With .git the root is the repository's whatever the working directory, so the paths
+        # agree in full; without, the root is the scanned paths' common folder.
+        return sorted((f.rule_id, f.path if with_git else f.path.rsplit("/", 1)[-1], f.span.line,
+                       f.message if with_git else f.severity) for f in result.findings)
 
     from_root = findings(root, ["."])
-    assert [r for r, _, _ in from_root] == ["TL006", "TL006", "TL010"]
+    assert [r for r, *_ in from_root] == ["TL006", "TL006", "TL010"]
+    if with_git:
+        assert {p for _, p, *_ in from_root} == {".github/workflows/keys.yml", ".github/workflows/write-all.yml"}
     assert findings(folder, ["keys.yml", "write-all.yml"]) == from_root
     assert findings(tmp_path, [str(folder / "keys.yml"), str(folder / "write-all.yml")]) == from_root
+    assert findings(other, [str(folder / "keys.yml"), str(folder / "write-all.yml")]) == from_root  # cwd in another repo
 
 
 def test_a_yaml_file_that_is_not_a_workflow_is_not_read_as_one(scan):

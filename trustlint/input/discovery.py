@@ -124,24 +124,20 @@ def where_named(path: str) -> str:
 
 
 def find_root(paths: list[str]) -> str:
-    """The repository root: the nearest ancestor of the working directory holding .git,
-    provided every scanned path lies inside it; otherwise the scanned paths' common folder."""
-    cwd = os.path.realpath(os.getcwd())
-    root = cwd
-    probe = cwd
+    """The repository root: the nearest folder holding .git at or above the scanned paths'
+    common folder (never the working directory's: findings are the same from anywhere);
+    without one, that common folder."""
+    targets = [where_named(p) for p in paths]
+    common = os.path.commonpath(targets)
+    start = common if os.path.isdir(common) else os.path.dirname(common)
+    probe = start
     while True:
         if os.path.exists(os.path.join(probe, ".git")):
-            root = probe
-            break
+            return probe
         parent = os.path.dirname(probe)
         if parent == probe:
-            break
+            return start
         probe = parent
-    targets = [where_named(p) for p in paths]
-    if all(t == root or t.startswith(root + os.sep) for t in targets):
-        return root
-    common = os.path.commonpath(targets)
-    return common if os.path.isdir(common) else os.path.dirname(common)
 
 
 def _relative(path: str, root: str) -> str:
