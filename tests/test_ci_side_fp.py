@@ -120,7 +120,8 @@ def test_a_literal_key_that_looks_real_and_secret_references_are_still_reported(
             steps: [{run: aws s3 ls}]
         """})
     static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
-    assert static == [(6, "literal"), (11, "secret"), (12, "secret")]
+    # One key pair, one finding: the secret's line is a related place of the id's.
+    assert static == [(6, "literal"), (11, "secret")]
 
 
 def test_session_credentials_handed_on_after_an_oidc_login_are_not_static_keys(scan):
@@ -222,7 +223,7 @@ def test_gitlab_federation_credential_config_path_and_dummy_keys_are_not_keys(sc
           script: [./legacy.sh]
         """})
     static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
-    assert static == [(20, "legacy"), (21, "legacy"), (22, "legacy")]
+    assert static == [(20, "legacy"), (22, "legacy")]  # the AWS pair is one key, the GCP key another
 
 
 # --- B. GitHub trigger modelling (TL013, TL004) --------------------------------------------
@@ -644,7 +645,7 @@ def test_a_workflow_gives_the_same_findings_from_any_working_directory(tmp_path,
                        f.message if with_git else f.severity) for f in result.findings)
 
     from_root = findings(root, ["."])
-    assert [r for r, *_ in from_root] == ["TL006", "TL006", "TL010"]
+    assert [r for r, *_ in from_root] == ["TL006", "TL010"]
     if with_git:
         assert {p for _, p, *_ in from_root} == {".github/workflows/keys.yml", ".github/workflows/write-all.yml"}
     assert findings(folder, ["keys.yml", "write-all.yml"]) == from_root
@@ -679,4 +680,153 @@ def test_an_included_gitlab_file_is_read_by_its_content(scan):
             - aws s3 sync build s3://acme-site
         """
     found = scan({"ci/templates/deploy.yml": template})
-    assert [(f[0], f[1], f[2]) for f in found] == [("TL006", "ci/templates/deploy.yml", 5), ("TL006", "ci/templates/deploy.yml", 6)], found
+    assert [(f[0], f[1], f[2]) for f in found] == [("TL006", "ci/templates/deploy.yml", 5)], found  # one key pair
+
+
+# --- keys in every form (issue 18) --------------------------------------------------------
+
+KEYS_IN_SCRIPTS = """\
+    on: [push]
+    jobs:
+      exported:
+        runs-on: ubuntu-latest
+        steps:
+          - run: |
+              export AWS_ACCESS_KEY_ID=${{ secrets.DEPLOY_KEY_ID }}
+              export AWS_SECRET_ACCESS_KEY=${{ secrets.DEPLOY_SECRET }}
+              aws s3 sync dist s3://acme-site
+      github-env:
+        runs-on: ubuntu-latest
+        steps:
+          - run: echo "AWS_SECRET_ACCESS_KEY=${{ secrets.DEPLOY_SECRET }}" >> "$GITHUB_ENV"
+      configure:
+        runs-on: ubuntu-latest
+        steps:
+          - run: |
+              aws configure set aws_access_key_id ${{ secrets.KEY_ID }}
+              aws configure set aws_secret_access_key ${{ secrets.SECRET }}
+      gcloud:
+        runs-on: ubuntu-latest
+        steps:
+          - run: echo '${{ secrets.GCP_KEY }}' > key.json
+          - run: gcloud auth activate-service-account --key-file key.json
+      az:
+        runs-on: ubuntu-latest
+        steps:
+          - run: az login --service-principal -u ${{ vars.APP_ID }} -p ${{ secrets.APP_SECRET }} --tenant acme.onmicrosoft.com
+      shell-only:
+        runs-on: ubuntu-latest
+        steps:
+          - run: export AWS_ACCESS_KEY_ID=$ID_FROM_AN_EARLIER_LINE
+    """
+
+
+def test_keys_set_in_run_scripts_are_reported_at_their_line(scan):
+    findings = scan({".github/workflows/deploy.yml": KEYS_IN_SCRIPTS})
+    static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
+    assert static == [(7, "exported"), (13, "github-env"), (18, "configure"), (24, "gcloud"), (28, "az")], findings
+    message = next(f[4] for f in findings if f[3] == "exported" and f[0] == "TL006")
+    assert "AWS_ACCESS_KEY_ID from a secret, AWS_SECRET_ACCESS_KEY from a secret" in message
+
+
+def test_forks_local_copies_and_legacy_actions_are_judged_by_their_inputs(scan):
+    workflow = """\
+        on: [push]
+        jobs:
+          fork:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: acme-forks/configure-aws-credentials@v4
+                with:
+                  aws-access-key-id: ${{ secrets.KEY_ID }}
+                  aws-secret-access-key: ${{ secrets.SECRET }}
+                  aws-region: eu-west-1
+          local:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: ./.github/actions/gcp-login
+                with:
+                  credentials_json: ${{ secrets.GCP_SA_KEY }}
+          legacy-azure:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: azure/actions/login@v1
+                with:
+                  creds: ${{ secrets.AZURE_CREDENTIALS }}
+              - uses: azure/aks-set-context@v1
+                with:
+                  creds: ${{ secrets.AZURE_CREDENTIALS }}
+                  cluster-name: shop
+                  resource-group: shop-rg
+          oidc-fork:
+            runs-on: ubuntu-latest
+            permissions: {id-token: write}
+            steps:
+              - uses: acme-forks/configure-aws-credentials@v4
+                with:
+                  role-to-assume: arn:aws:iam::111111111111:role/deploy
+                  aws-region: eu-west-1
+        """
+    findings = scan({".github/workflows/ci.yml": workflow})
+    static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
+    assert static == [(8, "fork"), (16, "local"), (22, "legacy-azure")], findings
+    assert not [f for f in findings if f[3] == "oidc-fork" and f[0] in ("TL006", "TL010")]
+
+
+def test_a_registry_login_with_a_cloud_key_is_a_key_and_with_a_token_is_not(scan):
+    workflow = """\
+        on: [push]
+        jobs:
+          ecr:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker/login-action@v3
+                with:
+                  registry: 111111111111.dkr.ecr.eu-west-1.amazonaws.com
+                  username: ${{ secrets.AWS_ACCESS_KEY_ID }}
+                  password: ${{ secrets.AWS_SECRET_ACCESS_KEY }}
+          gar-key:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker/login-action@v3
+                with:
+                  registry: europe-docker.pkg.dev
+                  username: _json_key
+                  password: ${{ secrets.GAR_JSON_KEY }}
+          gar-token:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker/login-action@v3
+                with:
+                  registry: europe-docker.pkg.dev
+                  username: oauth2accesstoken
+                  password: ${{ steps.auth.outputs.access_token }}
+          ghcr:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker/login-action@v3
+                with:
+                  registry: ghcr.io
+                  username: ${{ github.actor }}
+                  password: ${{ secrets.GITHUB_TOKEN }}
+        """
+    findings = scan({".github/workflows/images.yml": workflow})
+    assert [(f[2], f[3]) for f in findings if f[0] == "TL006"] == [(10, "ecr"), (18, "gar-key")], findings
+
+
+def test_a_key_file_name_is_not_a_key(scan):
+    workflow = """\
+        on: [push]
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            permissions: {id-token: write}
+            env:
+              GOOGLE_CREDENTIALS: gha-creds.json
+            steps:
+              - uses: google-github-actions/auth@v2
+                with:
+                  workload_identity_provider: projects/1/locations/global/workloadIdentityPools/ci/providers/github
+                  service_account: deploy@acme.iam.gserviceaccount.com
+        """
+    assert "TL006" not in rules(scan({".github/workflows/deploy.yml": workflow}))

@@ -193,7 +193,7 @@ def test_severity_override_from_config(repo, capsys):
     assert code == 0 and report["findings"][0]["severity"] == "low"
 
 
-def test_each_static_key_of_a_job_has_its_own_fingerprint(repo, capsys):
+def test_a_key_added_to_a_baselined_job_makes_its_finding_new(repo, capsys):
     workflow = repo / ".github" / "workflows"
     workflow.mkdir(parents=True)
     (workflow / "sync.yml").write_text(
@@ -204,7 +204,10 @@ def test_each_static_key_of_a_job_has_its_own_fingerprint(repo, capsys):
     (workflow / "sync.yml").write_text(text)
     code, report = scan_json(capsys, "--baseline", "baseline.json")
     assert code == 1
-    assert sorted(f["baseline"] for f in report["findings"]) == ["new", "unchanged"]
+    # The job's key is one finding; a hardcoded secret added beside the accepted id makes it a
+    # different one (what it passes changed), so it is new, not hidden by the baseline.
+    assert [(f["rule_id"], f["baseline"]) for f in report["findings"]] == [("TL006", "new")]
+    assert "AWS_SECRET_ACCESS_KEY from a literal value" in report["findings"][0]["message"]
 
 
 def test_an_inline_suppression_counts_only_in_a_real_comment(scan_files):

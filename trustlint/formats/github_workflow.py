@@ -19,7 +19,11 @@ _ACTIONS = {
     "aws-actions/configure-aws-credentials": "aws",
     "google-github-actions/auth": "gcp",
     "azure/login": "azure",
+    "azure/actions/login": "azure",  # the old name of azure/login
 }
+# A fork, a mirror or a local copy of a login action is known by what it takes.
+_LOGIN_INPUTS = (("aws", ("role-to-assume", "aws-access-key-id", "aws-secret-access-key")),
+                 ("gcp", ("workload_identity_provider", "credentials_json")))
 _STATIC_INPUTS = {
     "aws": ("aws-access-key-id", "aws-secret-access-key"),
     "gcp": ("credentials_json",),
@@ -301,13 +305,111 @@ def _read_steps(job: Node, workload: Workload, source: SourceFile, model: ScanMo
         _static_env(step.get("env"), workload, path, model)
         uses = text_of(step.get("uses")) or ""
         action = uses.split("@", 1)[0].lower()
-        cloud = _ACTIONS.get(action)
+        cloud = _ACTIONS.get(action) or _cloud_by_inputs(step, action)
         if cloud is not None:
             _login_step(step, cloud, action, workload, path, model)
-        run = text_of(step.get("run")) or ""
-        if _CLI_WEB_IDENTITY.search(run):
-            workload.credentials.append(CredentialUse("aws" if "assume-role" in run else "unknown", "run",
+        elif action.startswith("azure/"):
+            _azure_creds(step, workload, path, model)  # azure/aks-set-context@v1, k8s-set-context: creds
+        elif action == "docker/login-action":
+            _registry_login(step, workload, path, model)
+        run = step.get("run")
+        run_text = text_of(run) or ""
+        if _CLI_WEB_IDENTITY.search(run_text):
+            workload.credentials.append(CredentialUse("aws" if "assume-role" in run_text else "unknown", "run",
                                                       Location(path, step.span), True))
+        if run is not None and run_text:
+            _run_keys(run, run_text, source, workload, model)
+
+
+def _cloud_by_inputs(step: Node, action: str) -> str | None:
+    """The cloud of a login action not known by name (a fork, a mirror, `uses: ./`), by its inputs."""
+    inputs = step.get("with")
+    if not action or inputs is None or not isinstance(inputs.value, dict):
+        return None
+    names = {k.lower() for k in inputs.value}
+    for cloud, keys in _LOGIN_INPUTS:
+        if names & set(keys):
+            return cloud
+    if action.startswith("azure/") and "client-id" in names and "tenant-id" in names:
+        return "azure"
+    return None
+
+
+def _azure_creds(step: Node, workload: Workload, path: str, model: ScanModel) -> None:
+    inputs = step.get("with")
+    creds = inputs.get("creds") if inputs is not None and isinstance(inputs.value, dict) else None
+    if creds is not None and (text_of(creds) or "").strip():
+        _static(model, workload, "azure", "creds", Location(path, creds.key_span or creds.span), text_of(creds) or "")
+
+
+# Registries that take a cloud key as a docker password (ECR, GCR / Artifact Registry with a
+# service account key as `_json_key`, ACR with a service principal's secret).
+_REGISTRY = (("aws", re.compile(r"\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com|public\.ecr\.aws", re.IGNORECASE)),
+             ("gcp", re.compile(r"(^|\.)gcr\.io|-docker\.pkg\.dev", re.IGNORECASE)),
+             ("azure", re.compile(r"\.azurecr\.io", re.IGNORECASE)))
+
+
+def _registry_login(step: Node, workload: Workload, path: str, model: ScanModel) -> None:
+    inputs = step.get("with")
+    if inputs is None or not isinstance(inputs.value, dict):
+        return
+    registry, username, password = (text_of(inputs.get(k)) or "" for k in ("registry", "username", "password"))
+    node = inputs.get("password")
+    cloud = next((c for c, pattern in _REGISTRY if pattern.search(registry)), None)
+    if cloud is None or node is None or not password.strip():
+        return
+    if cloud == "gcp" and not username.startswith("_json_key"):
+        return  # an access token (oauth2accesstoken) from a federated login, not a key
+    _static(model, workload, cloud, f"docker login to {registry}", Location(path, node.key_span or node.span), password)
+
+
+# Bounded quantifiers only: these run on scanned text with Python's backtracking `re`, so a
+# long hostile line must not make them quadratic.
+_VALUE = r"(?P<value>\$\{\{[^}\n]{0,400}\}\}|\"[^\"\n]{0,400}\"|'[^'\n]{0,400}'|[^\s;&|]{1,400})"
+_RUN_ASSIGNMENT = re.compile(
+    r"\b(?P<name>AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|GOOGLE_CREDENTIALS|GCP_SA_KEY)"
+    r"[ \t]{0,20}=[ \t]{0,20}" + _VALUE)
+_RUN_AWS_CONFIGURE = re.compile(r"\baws[ \t]{1,20}configure[ \t]{1,20}set[ \t]{1,20}(?:[\w-]{1,64}\.)?"
+                                r"(?P<name>aws_access_key_id|aws_secret_access_key)[ \t]{1,20}" + _VALUE)
+_AZ_SECRET_FLAG = re.compile(r"(?:^|[ \t])(?:-p|--password|--secret)(?:[ \t]{1,20}|=)" + _VALUE)
+_RUN_CLOUD = {"AWS_ACCESS_KEY_ID": "aws", "AWS_SECRET_ACCESS_KEY": "aws", "ARM_CLIENT_SECRET": "azure",
+              "AZURE_CLIENT_SECRET": "azure", "GOOGLE_CREDENTIALS": "gcp", "GCP_SA_KEY": "gcp",
+              "aws_access_key_id": "aws", "aws_secret_access_key": "aws"}
+
+
+def _run_keys(run: Node, text: str, source: SourceFile, workload: Workload, model: ScanModel) -> None:
+    """Keys a `run:` script sets from a secret or writes literally: `export AWS_ACCESS_KEY_ID=…`,
+    `echo "AWS_SECRET_ACCESS_KEY=…" >> $GITHUB_ENV`, `aws configure set aws_access_key_id …`,
+    `az login --service-principal -p …`, `gcloud auth activate-service-account --key-file`."""
+    first = _first_content_line(run, source)
+    for number, line in enumerate(text.split("\n")):
+        where = Location(source.path, Span(first + number, 1, first + number, len(line) + 1))
+        for pattern in (_RUN_ASSIGNMENT, _RUN_AWS_CONFIGURE):
+            for match in pattern.finditer(line):
+                value = match.group("value").strip("'\"")
+                if value.startswith("$") and "${{" not in value:
+                    continue  # a shell variable: where it comes from is not in this line
+                _static(model, workload, _RUN_CLOUD[match.group("name")], match.group("name"), where, value)
+        if "az" in line and "login" in line and "--service-principal" in line:
+            match = _AZ_SECRET_FLAG.search(line)
+            if match and not (match.group("value").startswith("$") and "${{" not in match.group("value")):
+                _static(model, workload, "azure", "az login --service-principal", where, match.group("value").strip("'\""))
+        at = line.find("activate-service-account")
+        if at >= 0 and "gcloud" in line[:at] and "--key-file" in line[at:]:
+            _key_file(model, workload, where)
+
+
+def _first_content_line(run: Node, source: SourceFile) -> int:
+    """The line of a run script's first line: after the `|` or `>` of a block scalar."""
+    head = source.line_text(run.span.line)[run.span.column - 1:].lstrip()
+    return run.span.line + 1 if head[:1] in ("|", ">") else run.span.line
+
+
+def _key_file(model: ScanModel, workload: Workload, where: Location) -> None:
+    kind = "GCP service account key"
+    _add_static(model, StaticCredential("gcp", workload.job_id, "workflow-job", kind,
+                                        "a key file (gcloud auth activate-service-account --key-file)", where,
+                                        names=[workload.path]))
 
 
 def _static_env(env: Node | None, workload: Workload, path: str, model: ScanModel) -> None:
@@ -364,10 +466,29 @@ def _static(model: ScanModel, workload: Workload, cloud: str, name: str, locatio
         return
     if source == "a literal value" and not looks_like_real_key(cloud, name, text):
         return  # a test double (LocalStack's `test`) or a placeholder, not a key
+    if source == "a literal value" and cloud == "gcp" and _FILE_NAME.search(text.strip()):
+        return  # the name of a key file an earlier step writes (from a federated login, or not: not here)
     kind = {"aws": "AWS access key", "gcp": "GCP service account key", "azure": "Azure client secret"}[cloud]
-    model.credentials.append(StaticCredential(cloud, workload.job_id, "workflow-job", kind, f"{name} from {source}",
-                                              location, names=[workload.path],
-                                              usage=f"passes a long-lived {kind} ({name} from {source})"))
+    _add_static(model, StaticCredential(cloud, workload.job_id, "workflow-job", kind, f"{name} from {source}",
+                                        location, names=[workload.path]))
+
+
+_FILE_NAME = re.compile(r"^[\w./-]+\.(json|p12|pem|key)$", re.IGNORECASE)
+
+
+def _add_static(model: ScanModel, credential: StaticCredential) -> None:
+    """One finding per key a job passes: the id and the secret of one AWS key pair (and the
+    lines that pass it again) are one credential, its other places related."""
+    for existing in model.credentials:
+        if (existing.address, existing.location.path, existing.provider) == (
+                credential.address, credential.location.path, credential.provider) and existing.resource_type == "workflow-job":
+            if credential.owner and credential.owner not in (existing.owner or ""):
+                existing.owner = f"{existing.owner}, {credential.owner}"
+            existing.related.append(Location(credential.location.path, credential.location.span, "also passed here"))
+            existing.usage = f"passes a long-lived {existing.kind} ({existing.owner})"
+            return
+    credential.usage = f"passes a long-lived {credential.kind} ({credential.owner})"
+    model.credentials.append(credential)
 
 
 def _mark_fallbacks(workload: Workload, model: ScanModel, first: int) -> None:

@@ -409,10 +409,23 @@ def scan_gitlab_ci(document: Node, source: SourceFile) -> ScanModel:
                 origin = _variable_origin(name, kind, text)
                 if origin is None:
                     continue
-                model.credentials.append(StaticCredential(
+                _add_key(model, StaticCredential(
                     kind, job_id, "gitlab-job", "static cloud key", f"{name} from {origin}",
                     Location(path, value.key_span or value.span), names=[path],
                     usage=f"passes a long-lived {kind.upper()} key ({name} from {origin})"))
         if workload.credentials:
             model.workloads.append(workload)
     return model
+
+
+def _add_key(model: ScanModel, credential: StaticCredential) -> None:
+    """One finding per key a job passes: the id and the secret of one key pair are one
+    credential, the other lines related places."""
+    for existing in model.credentials:
+        if (existing.address, existing.location.path, existing.provider, existing.resource_type) == (
+                credential.address, credential.location.path, credential.provider, "gitlab-job"):
+            existing.owner = f"{existing.owner}, {credential.owner}"
+            existing.related.append(Location(credential.location.path, credential.location.span, "also passed here"))
+            existing.usage = f"passes a long-lived {existing.provider.upper()} key ({existing.owner})"
+            return
+    model.credentials.append(credential)
