@@ -218,3 +218,100 @@ def test_a_permission_policy_from_a_policy_document_data_source_is_read(scan_fil
     unused = files | {"perm.tf": document.replace("data.aws_iam_policy_document.migrations.json", '"{}"')}
     result = scan_files(unused)
     assert _row(build_inventory(result.facts, result.findings), "gha-payments-migrations-prod")["privileges"]["level"] == "unknown"
+
+
+# --- red-team findings, kept as tests -------------------------------------------------------
+
+ROLE = """resource "aws_iam_role" "ci" {
+  name = "NAME"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
+      }
+    }]
+  })
+}
+"""
+ADMIN = 'resource "aws_iam_role_policy_attachment" "a" {\n  role       = ROLE\n  policy_arn = "ARN"\n}\n'
+
+
+def test_the_same_address_in_another_directory_is_another_identity(scan_files):
+    result = scan_files({
+        "prod/iam.tf": ROLE.replace("NAME", "prod-admin"),
+        "prod/admin.tf": ADMIN.replace("ROLE", "aws_iam_role.ci.name").replace("ARN", "arn:aws:iam::aws:policy/AdministratorAccess"),
+        "dev/iam.tf": ROLE.replace("NAME", "deploy"),
+        "sandbox/iam.tf": ROLE.replace("NAME", "deploy").replace('"ci"', '"other"'),
+        "prod/literal.tf": ADMIN.replace("ROLE", '"deploy"').replace("ARN", "arn:aws:iam::aws:policy/AdministratorAccess")
+                                .replace('"a"', '"b"'),
+    })
+    severities = {f.path: f.severity for f in result.findings if f.rule_id == "TL001"}
+    assert severities == {"prod/iam.tf": "critical", "dev/iam.tf": "high", "sandbox/iam.tf": "high"}
+    document = build_inventory(result.facts, result.findings)
+    assert sorted((r["path"], r["privileges"]["level"]) for r in document["identities"]) == [
+        ("dev/iam.tf", "none"), ("prod/iam.tf", "admin"), ("sandbox/iam.tf", "none")]
+
+
+def test_an_attachment_to_one_instance_of_a_for_each_role_lands_on_that_instance(scan_files):
+    role = ROLE.replace('"ci" {', '"r" {\n  for_each = toset(["prod", "dev"])').replace('"NAME"', '"deploy-${each.key}"')
+    attachment = ADMIN.replace("ROLE", 'aws_iam_role.r["prod"].name').replace("ARN", "arn:aws-us-gov:iam::aws:policy/AdministratorAccess")
+    result = scan_files({"iam.tf": role, "admin.tf": attachment})
+    levels = {r["address"]: r["privileges"]["level"] for r in build_inventory(result.facts, result.findings)["identities"]}
+    assert levels == {'aws_iam_role.r["dev"]': "none", 'aws_iam_role.r["prod"]': "admin"}
+
+
+@pytest.mark.parametrize("statement,level", [
+    ('{ Effect = "Allow", Action = "iam:Pass*", Resource = "*" }', "admin"),
+    ('{ Effect = "Allow", Action = ["*:PassRole"], Resource = "*" }', "admin"),
+    ('{ Effect = "Allow", NotAction = "s3:*", Resource = "arn:aws:*" }', "admin"),
+    ('{ Effect = "Allow", Action = "*", Resource = "arn:aws:s3:::one-bucket" }', "write"),
+    ('{ Effect = "Allow", Action = "sts:AssumeRole", Resource = "arn:aws:iam::1:role/reader" }', "write"),
+    ('{ Effect = "Allow", Action = ["s3:GetObject", var.extra], Resource = "*" }', "unknown"),
+])
+def test_statement_classification(scan_files, statement, level):
+    policy = ('resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.ci.id\n'
+              f'  policy = jsonencode({{ Statement = [{statement}] }})\n}}\n')
+    result = scan_files({"iam.tf": ROLE.replace("NAME", "ci"), "p.tf": policy, "v.tf": 'variable "extra" {}\n'})
+    (row,) = build_inventory(result.facts, result.findings)["identities"]
+    assert row["privileges"]["level"] == level
+
+
+def test_a_deeply_nested_policy_is_unknown_not_a_crash(tmp_path, monkeypatch, capsys):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "iam.tf").write_text(ROLE.replace("NAME", "ci"))
+    (tmp_path / "p.tf").write_text('resource "aws_iam_role_policy" "p" {\n  role = aws_iam_role.ci.id\n  policy = <<EOT\n'
+                                   + "[" * 3000 + "]" * 3000 + "\nEOT\n}\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["scan", "--format", "json"]) == 1
+    capsys.readouterr()
+    assert main(["inventory", "--format", "json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)["identities"]
+    assert row["privileges"]["level"] == "unknown"
+
+
+def test_merged_inventories_without_a_repository_name_stay_apart(tmp_path, capsys, examples):
+    anonymous = json.loads(json.dumps(examples).replace('"acme/examples"', '""'))
+    anonymous["repositories"] = []
+    one, two = tmp_path / "shop.json", tmp_path / "billing.json"
+    one.write_text(json.dumps(anonymous))
+    two.write_text(json.dumps(anonymous))
+    assert main(["inventory", "--merge", str(one), str(two), "--format", "json"]) == 0
+    merged = json.loads(capsys.readouterr().out)
+    assert merged["repositories"] == ["shop", "billing"]
+    identities = [n for n in merged["graph"]["nodes"] if n["kind"] == "identity"]
+    assert len(identities) == 2 * len([n for n in examples["graph"]["nodes"] if n["kind"] == "identity"])
+    (tmp_path / "deep.json").write_text("[" * 200000 + "]" * 200000)
+    assert main(["inventory", "--merge", str(tmp_path / "deep.json")]) == 2
+
+
+def test_lifetimes_set_from_unknown_values_and_non_production_identities(scan_files):
+    role = ROLE.replace("NAME", "dev-deploy").replace('  name = "dev-deploy"\n', '  name = "dev-deploy"\n  max_session_duration = var.hours\n')
+    result = scan_files({"iam.tf": role, "v.tf": 'variable "hours" {}\n'})
+    (row,) = build_inventory(result.facts, result.findings)["identities"]
+    assert (row["max_lifetime_seconds"], row["lifetime_known"], row["tier"], row["non_production_reachable"]) == (
+        43200, False, "non-production", True)
+    assert "unknown (up to 12h)" in render(build_inventory(result.facts, result.findings), "text")

@@ -314,7 +314,8 @@ def _inventory(args) -> int:
 
     if args.merge:
         documents = [_load_inventory(path) for path in args.merge]
-        _write(render(merge(documents), args.format), args.output)
+        names = [os.path.splitext(os.path.basename(path))[0] for path in args.merge]
+        _write(render(merge(documents, names), args.format), args.output)
         return 0
     _, options = _prepare(args)
     result = run_scan(options)
@@ -325,7 +326,9 @@ def _inventory(args) -> int:
         from .gate.trusted import TrustedRef, relative_inside
         from .inventory.compare import compare
 
-        tree = TrustedRef(result.root, args.compare).tree()
+        if not args.compare.strip():
+            raise UsageError("--compare needs a git ref")
+        tree = TrustedRef(result.root, args.compare, option="--compare").tree()
         paths = [os.path.join(tree, relative_inside(result.root, p) or ".") for p in args.paths]
         paths = [p for p in paths if os.path.lexists(p)]
         before = build_inventory([], [], repository)
@@ -346,11 +349,19 @@ def _load_inventory(path: str) -> dict:
 
     from .gate.config import ConfigError
 
+    from .input.discovery import DEFAULT_MAX_BYTES
+
+    limit = 20 * DEFAULT_MAX_BYTES  # an organisation's inventory is large, but bounded
     try:
-        with open(path, encoding="utf-8") as handle:
-            document = json.load(handle)
-    except (OSError, ValueError) as exc:
-        raise ConfigError(f"{path}: not an inventory JSON file ({exc})") from None
+        if not os.path.isfile(path):
+            raise ConfigError(f"{path}: not a regular file")
+        with open(path, "rb") as handle:
+            data = handle.read(limit + 1)
+        if len(data) > limit:
+            raise ConfigError(f"{path}: larger than {limit} bytes")
+        document = json.loads(data)
+    except (OSError, ValueError, RecursionError) as exc:
+        raise ConfigError(f"{path}: not an inventory JSON file ({type(exc).__name__})") from None
     schema = json.loads((Path(__file__).resolve().parent / "schemas" / "inventory.schema.json").read_text(encoding="utf-8"))
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:

@@ -204,6 +204,7 @@ class PrivilegeGrant:
     location: Location
     address: str  # the resource that grants it
     document: Any = None  # values.Node of an inline or customer-managed policy, to read its actions
+    scope: str = ""  # where its names mean something: a Terraform module directory, a template file
 
 
 @dataclass

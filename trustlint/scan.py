@@ -95,14 +95,15 @@ def _raised_for_admin(findings: list[Finding], facts: list[dict], rules: list, s
     severities (configurable: admin_severity_step), and says why."""
     from .findings import SEVERITIES
 
-    admin = {f["address"]: (f["principal"]["name"] or f["address"], f["privileges"]["why"]) for f in facts
-             if f["kind"] == "trust" and f.get("privileges", {}).get("level") == "admin"}
+    # By address and directory: the same address in another directory is another resource.
+    admin = {(f["address"], os.path.dirname(f["path"])): (f["principal"]["name"] or f["address"], f["privileges"]["why"])
+             for f in facts if f["kind"] == "trust" and f.get("privileges", {}).get("level") == "admin"}
     if not admin:
         return findings
     trust_rules = {r.id for r in rules if "trust" in r.kinds}
     out = []
     for finding in findings:
-        identity = admin.get(finding.address)
+        identity = admin.get((finding.address, os.path.dirname(finding.path)))
         if identity is not None and finding.rule_id in trust_rules:
             severity = SEVERITIES[min(len(SEVERITIES) - 1, SEVERITIES.index(finding.severity) + step)]
             finding = replace(finding, severity=severity,

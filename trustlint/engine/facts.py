@@ -395,10 +395,10 @@ def _session_fact(provider: str, address: str, what: str, seconds: int, location
 def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
     """Facts for every object of the model, in a deterministic order."""
     trusts = [trust_facts(t, settings) for t in model.trusts]
-    from ..trust.privileges import identity_keys, privileges_of
+    from ..trust.privileges import identity_keys, privileges_of, scope_of
 
     for trust, fact in zip(model.trusts, trusts):
-        fact["privileges"] = privileges_of(trust.provider, identity_keys(trust), model.grants)
+        fact["privileges"] = privileges_of(trust.provider, identity_keys(trust), model.grants, scope_of(trust))
     add_shared_subject_facts(trusts)
     facts = list(trusts)
     if model.workloads:

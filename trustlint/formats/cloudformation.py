@@ -293,9 +293,11 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
                 providers[logical_id] = _provider(logical_id, properties, header, source)
             elif kind == "AWS::IAM::Role":
                 roles.append(_role(logical_id, properties, header, source))
-                model.grants.extend(_role_grants(logical_id, properties, resources, resolver, Location(source.path, header)))
+                model.grants.extend(_scoped(_role_grants(logical_id, properties, resources, resolver,
+                                                         Location(source.path, header)), source.path))
             elif kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
-                model.grants.extend(_policy_grants(logical_id, kind, properties, Location(source.path, header)))
+                model.grants.extend(_scoped(_policy_grants(logical_id, kind, properties, Location(source.path, header)),
+                                            source.path))
             elif kind == "AWS::IAM::AccessKey":
                 user = properties.get("UserName")
                 if user is not None and isinstance(user.value, Ref) and user.value.attribute == "Ref":
@@ -310,6 +312,12 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
     for role in roles:
         model.resources.append(AwsRole(role, providers))
     return model
+
+
+def _scoped(grants: list[PrivilegeGrant], path: str) -> list[PrivilegeGrant]:
+    for grant in grants:
+        grant.scope = path  # logical ids and names mean this template's resources
+    return grants
 
 
 def _role_keys(node: Node | None) -> list[str]:

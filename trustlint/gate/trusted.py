@@ -41,15 +41,16 @@ class TrustedRefError(ConfigError):
 class TrustedRef:
     """Read-only access to one commit of the repository holding the scan root."""
 
-    def __init__(self, root: str, ref: str):
+    def __init__(self, root: str, ref: str, option: str = "--trusted-ref"):
         self.root = root
         self.ref = ref
+        self.option = option
         if ref.startswith("-"):
-            raise TrustedRefError(f"--trusted-ref {ref!r}: not a git reference")
+            raise TrustedRefError(f"{option} {ref!r}: not a git reference")
         prefix = self._git("rev-parse", "--show-prefix").decode("utf-8", "replace").strip()
         self.prefix = prefix  # the scan root's folder inside the repository ("" at its top)
         self.commit = self._git("rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}",
-                                what=f"--trusted-ref {ref}: no such commit (fetch it first, e.g. "
+                                what=f"{option} {ref}: no such commit (fetch it first, e.g. "
                                      "actions/checkout with fetch-depth: 0)").decode().strip()
 
     def _git(self, *args: str, what: str = "", check: bool = True) -> bytes:
@@ -57,10 +58,10 @@ class TrustedRef:
             result = subprocess.run(["git", *args], cwd=self.root, capture_output=True, timeout=_GIT_TIMEOUT, check=False,
                                     env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "GIT_OPTIONAL_LOCKS": "0"})
         except (OSError, subprocess.TimeoutExpired) as exc:
-            raise TrustedRefError(f"--trusted-ref {self.ref}: cannot run git: {exc}") from None
+            raise TrustedRefError(f"{self.option} {self.ref}: cannot run git: {exc}") from None
         if check and result.returncode != 0:
             detail = (result.stderr.decode("utf-8", "replace").strip() or "git failed").splitlines()[0]
-            raise TrustedRefError(what or f"--trusted-ref {self.ref}: {detail} (the scan root must be in a git repository)")
+            raise TrustedRefError(what or f"{self.option} {self.ref}: {detail} (the scan root must be in a git repository)")
         return result.stdout if result.returncode == 0 else b""
 
     def _object(self, rel: str) -> str:

@@ -10,7 +10,8 @@ from ..findings import SEVERITIES, Finding
 INVENTORY_VERSION = 1
 DEFAULT_LIFETIME = 3600  # AWS role sessions, GCP access tokens and Azure tokens default to one hour
 _KIND_ORDER = ("exact", "unknown", "pattern", "unbounded")  # how broad the admitted workloads are
-_CI_KEY_TYPES = ("workflow-job", "gitlab-job")  # a stored key a CI job passes (not a resource that creates one)
+_CI_KEY_TYPES = ("workflow-job", "gitlab-job")
+_LONGEST = {"aws": 43200, "gcp": 43200, "azure": 86400}  # the longest lifetime each cloud allows  # a stored key a CI job passes (not a resource that creates one)
 
 
 def build_inventory(facts: list[dict], findings: list[Finding], repository: str = "") -> dict:
@@ -42,13 +43,14 @@ def complete(document: dict) -> dict:
 def _identity_key(fact: dict) -> tuple[str, str]:
     """Trusts of one identity: an AWS role is one trust; GCP grants and Azure credentials of
     one service account / identity / application are several."""
+    folder = fact["path"].rsplit("/", 1)[0] if "/" in fact["path"] else ""  # the same name elsewhere is another identity
     if fact["provider"] in ("gcp", "azure") and fact["principal"]["name"]:
-        return fact["provider"], fact["principal"]["name"]
-    return fact["provider"], fact["address"]
+        return fact["provider"], folder, fact["principal"]["name"]
+    return fact["provider"], folder, fact["address"]
 
 
 def _identities(facts: list[dict], findings: list[Finding], repository: str) -> list[dict]:
-    groups: dict[tuple[str, str], list[dict]] = {}
+    groups: dict[tuple[str, str, str], list[dict]] = {}
     for fact in facts:
         if fact["kind"] == "trust":
             groups.setdefault(_identity_key(fact), []).append(fact)
@@ -56,11 +58,15 @@ def _identities(facts: list[dict], findings: list[Finding], repository: str) -> 
     return sorted(rows, key=lambda r: (r["cloud"], r["path"], r["line"], r["address"]))
 
 
-def _identity_row(key: tuple[str, str], trusts: list[dict], findings: list[Finding], repository: str) -> dict:
+def _identity_row(key: tuple[str, str, str], trusts: list[dict], findings: list[Finding], repository: str) -> dict:
     first = trusts[0]
     addresses = {t["address"] for t in trusts} | {t["audience"].get("address", "") for t in trusts} - {""}
     admitted = _admitted([t for t in trusts])
     lifetimes = [t["session"]["max_seconds"] for t in trusts if t["session"]["max_seconds"] > 0]
+    # Set but not known statically (max_session_duration = var.x): the cloud's longest, to be safe.
+    unknown_lifetime = any(t["session"]["max_seconds"] <= 0 and t["session"]["location"] for t in trusts)
+    if unknown_lifetime:
+        lifetimes.append(_LONGEST.get(first["provider"], 43200))
     tiers = sorted({t["tier"] for t in trusts})
     privileges = max((t.get("privileges", {"level": "none", "why": "", "grants": []}) for t in trusts),
                      key=lambda p: _level_rank(p["level"]))
@@ -70,7 +76,7 @@ def _identity_row(key: tuple[str, str], trusts: list[dict], findings: list[Findi
         "cloud": first["provider"],
         "identity": first["principal"]["name"] or first["address"],
         "kind": first["principal"]["kind"],
-        "address": key[1] if first["provider"] != "aws" else first["address"],
+        "address": key[2] if first["provider"] != "aws" else first["address"],
         "path": first["path"],
         "line": first["location"]["line"],
         "trusts": sorted(t["address"] for t in trusts),
@@ -78,9 +84,10 @@ def _identity_row(key: tuple[str, str], trusts: list[dict], findings: list[Findi
         "admitted": admitted,
         "audiences": sorted({v for t in trusts for v in t["audience"].get("values", [])}),
         "max_lifetime_seconds": max(lifetimes) if lifetimes else DEFAULT_LIFETIME,
-        "lifetime_set": bool(lifetimes),
+        "lifetime_set": bool(lifetimes) and not unknown_lifetime,
+        "lifetime_known": not unknown_lifetime,
         "tier": "production" if "production" in tiers else (tiers[0] if len(tiers) == 1 else "mixed"),
-        "non_production_reachable": any(_reaches_non_production(t) for t in trusts),
+        "non_production_reachable": any(_reaches_non_production(t) for t in trusts) or "non-production" in tiers,
         "shared_across_tiers": any(t["cross_environment"] for t in trusts),
         "privileges": {"level": privileges["level"], "why": privileges["why"],
                        "grants": [g["what"] for g in privileges["grants"]]},
@@ -253,12 +260,16 @@ def graph(document: dict) -> dict:
             "edges": sorted(unique.values(), key=lambda e: (e["from"], e["to"]))}
 
 
-def merge(documents: list[dict]) -> dict:
-    """One inventory from several (one per repository): rows concatenated, the rest recomputed."""
+def merge(documents: list[dict], names: list[str] | None = None) -> dict:
+    """One inventory from several (one per repository): rows concatenated, the rest recomputed.
+    Rows without a repository take `names` (the files they came from), so two repositories'
+    identities never merge into one graph node."""
     merged = {"version": INVENTORY_VERSION, "tool": "trustlint", "repositories": [], "identities": [],
               "credentials": [], "jobs": []}
-    for document in documents:
-        merged["repositories"].extend(r for r in document.get("repositories", []) if r not in merged["repositories"])
+    for index, document in enumerate(documents):
+        fallback = names[index] if names else f"inventory {index + 1}"
+        repositories = document.get("repositories", []) or [fallback]
+        merged["repositories"].extend(r for r in repositories if r not in merged["repositories"])
         for key in ("identities", "credentials", "jobs"):
-            merged[key].extend(document[key])
+            merged[key].extend(dict(row, repository=row["repository"] or fallback) for row in document[key])
     return complete(merged)

@@ -45,8 +45,10 @@ def admitted_text(admitted: dict) -> str:
 
 
 def _lifetime(row: dict) -> str:
-    seconds = row["max_lifetime_seconds"]
+    seconds = int(row["max_lifetime_seconds"])
     text = f"{seconds // 3600}h" if seconds % 3600 == 0 else f"{seconds}s"
+    if not row.get("lifetime_known", True):
+        return f"unknown (up to {text})"
     return text if row["lifetime_set"] else f"{text} (default)"
 
 
@@ -68,7 +70,7 @@ def _cell(text: str, width: int) -> str:
 
 
 def _text(document: dict, delta: dict | None) -> str:
-    columns = (("CLOUD", 5), ("IDENTITY", 28), ("ADMITS", 44), ("LIFETIME", 12), ("TIER", 14), ("PRIVILEGES", 26),
+    columns = (("CLOUD", 5), ("IDENTITY", 28), ("ADMITS", 44), ("LIFETIME", 19), ("TIER", 14), ("PRIVILEGES", 26),
                ("FINDINGS", 20))
     lines = ["  ".join(_cell(name, width) for name, width in columns).rstrip()]
     for row in document["identities"]:

@@ -8,7 +8,9 @@ from __future__ import annotations
 import re
 
 from ..model import Location, PrivilegeGrant
-from ..values import Node, Ref, Template, text_of
+import posixpath
+
+from ..values import UNKNOWN_KEY, Node, Ref, Template, text_of
 from .evaluator import Evaluator, Module
 from .hcl import Block
 
@@ -27,6 +29,13 @@ def grants_privileges(kind: str) -> bool:
 def read_privileges(address: str, prefix: str, block: Block, ev: Evaluator, module: Module) -> list[PrivilegeGrant]:
     """The grants one resource makes; `prefix` is the module instance's (addresses it names
     are relative to it)."""
+    grants = _read(address, prefix, block, ev, module)
+    for grant in grants:
+        grant.scope = posixpath.dirname(block.source.path)  # names in a module mean its own resources
+    return grants
+
+
+def _read(address: str, prefix: str, block: Block, ev: Evaluator, module: Module) -> list[PrivilegeGrant]:
     kind = block.labels[0]
     location = Location(block.source.path, block.header)
     if kind == "aws_iam_role":
@@ -57,7 +66,14 @@ def _keys(node: Node | None, prefix: str, resource_prefix: str) -> list[str]:
         return []
     ref = _reference(node)
     if ref is not None:
-        return [f"address:{prefix}{ref.address}"] if ref.address.startswith(resource_prefix) else []
+        if not ref.address.startswith(resource_prefix):
+            return []
+        if ref.key is None:
+            return [f"address:{prefix}{ref.address}"]
+        if ref.key == UNKNOWN_KEY:
+            return [f"any-instance:{prefix}{ref.address}"]  # one of its instances, which one is not known
+        suffix = f'["{ref.key}"]' if isinstance(ref.key, str) else f"[{ref.key}]"
+        return [f"address:{prefix}{ref.address}{suffix}"]
     text = text_of(node) if node.is_known else None
     return [f"name:{text.rsplit('/', 1)[-1]}"] if text else []
 
@@ -71,13 +87,15 @@ def _reference(node: Node) -> Ref | None:
 
 
 def _aws(role: Node | None, prefix: str, policy: Node | None, address: str, location: Location, module: Module,
-         ev: Evaluator) -> list[PrivilegeGrant]:
-    keys = _keys(role, prefix, "aws_iam_role.")
+         ev: Evaluator, keys: list[str] | None = None) -> list[PrivilegeGrant]:
+    keys = keys if keys is not None else _keys(role, prefix, "aws_iam_role.")
     if not keys or policy is None:
         return []
     ref = _reference(policy)
     if ref is not None and ref.address.startswith("aws_iam_policy."):
         block = module.resources.get(ref.address)
+        if block is not None and ref.key is not None:
+            block = None  # one instance of a for_each policy: which document is not read here
         document = ev.with_source(block.source).attribute(block, "policy") if block is not None else None
         document = _document(document, ev.with_source(block.source), module) if block is not None else None
         return [PrivilegeGrant("aws", keys, f"customer managed policy {prefix}{ref.address}", location, address, document)]
@@ -101,7 +119,7 @@ def _role_policies(address: str, block: Block, ev: Evaluator, location: Location
     out = []
     arns = ev.attribute(block, "managed_policy_arns")
     for arn in arns.as_list() if arns is not None and isinstance(arns.value, list) else []:
-        out.append(PrivilegeGrant("aws", keys, text_of(arn) or "unknown policy", location, address))
+        out += _aws(Node(f"{address}", arn.span), "", arn, address, location, module, ev, keys)
     for inline in block.children("inline_policy"):
         policy = _document(ev.attribute(inline, "policy"), ev, module)
         if policy is not None:

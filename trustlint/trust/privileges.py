@@ -14,7 +14,9 @@ Control Administrator: admin; Contributor, *Contributor: write; Reader, *Reader:
 
 from __future__ import annotations
 
+import fnmatch
 import json
+import posixpath
 import re
 
 from ..model import PrivilegeGrant, TrustRelationship
@@ -70,15 +72,19 @@ def classify(grant: PrivilegeGrant) -> tuple[str, str]:
     return "unknown", grant.what
 
 
+_MANAGED = re.compile(r":iam::aws:policy/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]+)$")  # any partition
+
+
 def _aws(grant: PrivilegeGrant) -> tuple[str, str]:
     if grant.document is not None:
         statements = _statements(grant.document)
         if statements is None:
             return "unknown", f"{grant.what} (not known statically)"
         return _aws_document(statements, grant.what)
-    name = grant.what.rsplit("/", 1)[-1]
-    if not grant.what.startswith("arn:aws:iam::aws:policy/"):
+    managed = _MANAGED.search(grant.what)
+    if managed is None:
         return "unknown", f"{grant.what} (a customer managed policy not in the scan)"
+    name = managed.group("name")
     if name in _AWS_ADMIN:
         return "admin", name
     if _AWS_READ.search(name):
@@ -89,36 +95,59 @@ def _aws(grant: PrivilegeGrant) -> tuple[str, str]:
 
 
 def _aws_document(statements: list, what: str) -> tuple[str, str]:
-    level, why = "none", what
+    """The highest level any Allow statement grants. An action or resource that is not known
+    statically makes the answer unknown unless another statement already proves admin."""
+    level, why, unknown = "none", what, False
     for statement in statements:
-        if not isinstance(statement, dict) or statement.get("Effect") != "Allow":
+        if not isinstance(statement, dict):
+            unknown = True
             continue
-        actions = _list(statement.get("Action"))
-        resources = _list(statement.get("Resource")) or ["*"]
-        if "NotAction" in statement:
-            found = ("admin", f"{what}: Allow NotAction") if "*" in resources else ("write", f"{what}: Allow NotAction")
-        elif any(a in ("*", "*:*") or a.lower() == "iam:*" for a in actions):
-            found = ("admin", f"{what}: Allow {next(a for a in actions if a in ('*', '*:*') or a.lower() == 'iam:*')}")
-        elif any(a.lower() in _ESCALATION or a.lower().endswith(":*") and a.lower().startswith(("iam:", "sts:"))
-                 for a in actions):
-            found = ("admin", f"{what}: Allow {next(a for a in actions if a.lower() in _ESCALATION or a.lower().startswith(('iam:', 'sts:')))}")
-        elif actions and all(_READ_VERB.match(a) for a in actions):
-            found = ("read", what)
-        elif actions:
-            found = ("write", what)
-        else:
-            found = ("unknown", what)
-        if LEVELS.index(found[0]) > LEVELS.index(level):
+        if statement.get("Effect", "Allow") != "Allow":
+            continue
+        found = _statement_level(statement, what)
+        if found is None:
+            unknown = True
+        elif LEVELS.index(found[0]) > LEVELS.index(level):
             level, why = found
+    if level != "admin" and unknown:
+        return "unknown", f"{what} (parts not known statically)"
     return (level if level != "none" else "unknown"), why
 
 
-def _list(value) -> list[str]:
+def _statement_level(statement: dict, what: str) -> tuple[str, str] | None:
+    """(level, why) of one Allow statement; None when its actions or resources are not known."""
+    raw_actions = statement.get("NotAction") if "NotAction" in statement else statement.get("Action")
+    actions = _list(raw_actions)
+    resources = _list(statement.get("NotResource") if "NotResource" in statement else statement.get("Resource")) or ["*"]
+    if actions is None or resources is None:
+        return None
+    # A wildcard in a resource reaches more than one thing: only then can an action change access broadly.
+    broad = "NotResource" in statement or any("*" in r or "?" in r for r in resources)
+    if "NotAction" in statement:
+        return ("admin" if broad else "write"), f"{what}: Allow NotAction {', '.join(actions)}"
+    lowered = [a.lower() for a in actions]
+    for action, low in zip(actions, lowered):
+        if low in ("*", "*:*") or fnmatch.fnmatchcase("iam:*", low) and ("*" in low or "?" in low):
+            if broad:
+                return "admin", f"{what}: Allow {action}"
+        if any(fnmatch.fnmatchcase(e, low) for e in _ESCALATION) and broad:
+            return "admin", f"{what}: Allow {action}"
+    if not actions:
+        return "unknown", what
+    if all(_READ_VERB.match(a) and "*" not in a.split(":", 1)[-1][:1] for a in actions):
+        return "read", what
+    return "write", what
+
+
+def _list(value) -> list[str] | None:
+    """Strings of an IAM string-or-list; None when any element is not known statically."""
+    if value is None:
+        return []
     if isinstance(value, str):
         return [value]
-    if isinstance(value, list):
-        return [v for v in value if isinstance(v, str)]
-    return []
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    return None
 
 
 def _statements(node) -> list | None:
@@ -128,7 +157,7 @@ def _statements(node) -> list | None:
     if isinstance(value, str):
         try:
             value = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
     if not isinstance(value, dict):
         return None
@@ -149,24 +178,37 @@ def _plain(node):
     return node
 
 
+_INSTANCE = re.compile(r"(\[[^\]]*\])+$")  # a count/for_each instance's key at the end of an address
+
+
 def identity_keys(trust: TrustRelationship) -> set[str]:
     """The join keys a trust's identity answers to (the grants name it by address or name)."""
-    keys = {f"address:{trust.address}"}
+    keys = {f"address:{trust.address}", "any-instance:" + _INSTANCE.sub("", trust.address)}
     if trust.principal_name:
         keys.add(f"name:{trust.principal_name}")
         keys.add(f"address:{trust.principal_name}")  # Azure and GCP trusts carry the identity's own address or name
     return keys
 
 
-def privileges_of(provider: str, keys: set[str], grants: list[PrivilegeGrant]) -> dict:
+def scope_of(trust: TrustRelationship) -> str:
+    """Where the grants that can name this identity live: a template's own file; a Terraform
+    module's directory (the same names in another directory are other resources)."""
+    path = trust.location.path
+    return path if trust.resource_type.startswith("AWS::") else posixpath.dirname(path)
+
+
+def privileges_of(provider: str, keys: set[str], grants: list[PrivilegeGrant], scope: str | None = None) -> dict:
     """{level, why, grants: [{what, level, path, line, address}]} for an identity; level "none"
     when the scan shows no grant (it may have some elsewhere: reported as not known)."""
     listed = []
     level, why = "none", ""
     for grant in grants:
-        if grant.provider != provider or not keys & set(grant.identities):
+        if grant.provider != provider or not keys & set(grant.identities) or scope is not None and grant.scope != scope:
             continue
-        found, reason = classify(grant)
+        try:
+            found, reason = classify(grant)
+        except RecursionError:
+            found, reason = "unknown", f"{grant.what} (nested too deeply to read)"
         listed.append({"what": reason, "level": found, "address": grant.address, "path": grant.location.path,
                        "line": grant.location.span.line})
         if LEVELS.index(found) > LEVELS.index(level):
