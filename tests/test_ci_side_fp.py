@@ -830,3 +830,33 @@ def test_a_key_file_name_is_not_a_key(scan):
                   service_account: deploy@acme.iam.gserviceaccount.com
         """
     assert "TL006" not in rules(scan({".github/workflows/deploy.yml": workflow}))
+
+
+def test_a_chained_role_is_not_judged_as_an_oidc_login(scan):
+    """Role A is assumed with the job's token; role B with A's session (role-chaining: true):
+    B's trust names role A, so the job cannot "fail" B's OIDC trust (no TL013), while A is
+    still joined and judged."""
+    workflow = """\
+        on:
+          push:
+            branches: [main]
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            permissions: {id-token: write, contents: read}
+            steps:
+              - uses: aws-actions/configure-aws-credentials@v4
+                with:
+                  role-to-assume: arn:aws:iam::111111111111:role/ci-entry
+                  aws-region: eu-west-1
+              - uses: aws-actions/configure-aws-credentials@v4
+                with:
+                  role-to-assume: arn:aws:iam::222222222222:role/prod-deploy
+                  role-chaining: true
+                  aws-region: eu-west-1
+        """
+    entry = role_trust("ci-entry", ["repo:acme/shop:ref:refs/heads/main"])
+    chained = role_trust("prod-deploy", ["repo:acme/shop:environment:production"], "222222222222").replace('"r"', '"p"')
+    findings = scan({".github/workflows/deploy.yml": workflow, "infra/entry.tf": entry, "infra/prod.tf": chained})
+    assert "TL013" not in rules(findings), findings
+    assert "TL006" not in rules(findings)

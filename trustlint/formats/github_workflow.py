@@ -510,6 +510,12 @@ def _login_step(step: Node, cloud: str, action: str, workload: Workload, path: s
     federated = target_node is not None and (cloud != "aws" or get("aws-access-key-id") is None or get("web-identity-token-file") is not None)
     if cloud == "aws" and target_node is not None and get("aws-access-key-id") is not None:
         federated = False  # role chaining from static keys
+    chained = cloud == "aws" and (text_of(get("role-chaining")) or "").strip().lower() == "true"
+    if chained:
+        # Assumed with the session of the job's earlier login (sts:AssumeRole), not with an
+        # OIDC token: its trust names that role, not the issuer, and is judged there.
+        federated = False
+        action = f"{action} (role chaining)"
     audience = get("audience")
     account = get("service_account")
     if cloud == "gcp" and account is not None:
