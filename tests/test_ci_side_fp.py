@@ -860,3 +860,39 @@ def test_a_chained_role_is_not_judged_as_an_oidc_login(scan):
     findings = scan({".github/workflows/deploy.yml": workflow, "infra/entry.tf": entry, "infra/prod.tf": chained})
     assert "TL013" not in rules(findings), findings
     assert "TL006" not in rules(findings)
+
+
+def test_gitlab_keys_declared_blank_or_only_read_by_the_script_are_stored_keys(scan):
+    pipeline = """\
+        deploy:
+          stage: deploy
+          variables:
+            AWS_ACCESS_KEY_ID: ""
+            AWS_SECRET_ACCESS_KEY: {value: " ", description: "set in Settings > CI/CD"}
+          script:
+            - aws s3 sync public s3://acme-site
+        publish:
+          stage: deploy
+          script:
+            - aws configure set aws_secret_access_key "$AWS_SECRET_ACCESS_KEY"
+            - aws s3 cp dist s3://acme-releases --recursive
+        vault:
+          stage: deploy
+          script:
+            - export AWS_SECRET_ACCESS_KEY=$(vault kv get -field=secret ci/aws)
+            - echo "$AWS_SECRET_ACCESS_KEY" | wc -c
+        oidc:
+          stage: deploy
+          id_tokens:
+            AWS_TOKEN: {aud: sts.amazonaws.com}
+          script:
+            - >
+              export $(printf "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s AWS_SESSION_TOKEN=%s"
+              $(aws sts assume-role-with-web-identity --role-arn $ROLE_ARN --web-identity-token $AWS_TOKEN
+              --role-session-name ci --query 'Credentials.[AccessKeyId,SecretAccessKey,SessionToken]' --output text))
+            - aws s3 ls "$AWS_SECRET_ACCESS_KEY"
+        """
+    findings = scan({".gitlab-ci.yml": pipeline})
+    static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
+    assert static == [(4, "deploy"), (11, "publish")], findings
+    assert "the project's CI/CD settings" in next(f[4] for f in findings if f[3] == "deploy" and f[0] == "TL006")

@@ -404,18 +404,56 @@ def scan_gitlab_ci(document: Node, source: SourceFile) -> ScanModel:
                 if isinstance(value.value, dict):  # {value: ..., description: ...}
                     value = Node(value.get("value").value if value.get("value") is not None else "", value.span, value.key_span)
                 text = _text(value).strip()
-                if kind is None or not text:
+                if kind is None:
                     continue
-                origin = _variable_origin(name, kind, text)
+                # Declared blank, the value comes from the project's CI/CD settings, which take
+                # precedence over the file: a stored key all the same.
+                origin = _variable_origin(name, kind, text) if text else "the project's CI/CD settings (declared blank here)"
                 if origin is None:
                     continue
                 _add_key(model, StaticCredential(
                     kind, job_id, "gitlab-job", "static cloud key", f"{name} from {origin}",
                     Location(path, value.key_span or value.span), names=[path],
                     usage=f"passes a long-lived {kind.upper()} key ({name} from {origin})"))
+        if tokens is None and not _WEB_IDENTITY.search(script):
+            _referenced_keys(job, job_id, path, model)
         if workload.credentials:
             model.workloads.append(workload)
     return model
+
+
+_WEB_IDENTITY = re.compile(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOKEN_FILE|workload-identity|"
+                           r"--federated-token|ID_TOKEN|CI_JOB_JWT")
+_KEY_REFERENCE = re.compile(r"\$\{?(AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|GOOGLE_CREDENTIALS|GCP_SA_KEY|"
+                            r"ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET)\b")
+
+
+_KEY_ASSIGNED = re.compile(r"\b(AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|GOOGLE_CREDENTIALS|GCP_SA_KEY|ARM_CLIENT_SECRET|"
+                           r"AZURE_CLIENT_SECRET)=")
+
+
+def _referenced_keys(job: Node, job_id: str, path: str, model: ScanModel) -> None:
+    """A key the script reads that the file never sets, in a job with no OIDC exchange: it
+    comes from the project's CI/CD settings, a stored key."""
+    defined = {k.upper() for k in (job.get("variables").value if job.get("variables") is not None
+                                   and isinstance(job.get("variables").value, dict) else {})}
+    for key in ("before_script", "script"):  # set by the script itself (from Vault, a login's output)
+        lines = job.get(key)
+        for line in lines.as_list() if lines is not None else []:
+            defined |= {m.group(1) for m in _KEY_ASSIGNED.finditer(text_of(line) or "")}
+    for key in ("before_script", "script", "after_script"):
+        lines = job.get(key)
+        for line in lines.as_list() if lines is not None else []:
+            text = text_of(line) or ""
+            for match in _KEY_REFERENCE.finditer(text):
+                name = match.group(1)
+                if name in defined:
+                    continue
+                _add_key(model, StaticCredential(
+                    _STATIC.get(name, "aws" if name.startswith("AWS") else "azure" if "CLIENT" in name else "gcp"),
+                    job_id, "gitlab-job", "static cloud key", f"{name} from the project's CI/CD settings",
+                    Location(path, line.span), names=[path],
+                    usage=f"passes a long-lived key ({name} from the project's CI/CD settings)"))
 
 
 def _add_key(model: ScanModel, credential: StaticCredential) -> None:
