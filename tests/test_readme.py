@@ -16,7 +16,8 @@ from .conftest import REPO_ROOT
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 # Options the README names that belong to other tools, with the tool: never trustlint's.
 OTHER_TOOLS = {"--all-files": "pre-commit run", "--parameters": "az ad app federated-credential create",
-               "--end-of-options": "git rev-parse"}
+               "--end-of-options": "git rev-parse", "--key-file": "gcloud auth activate-service-account",
+               "--service-principal": "az login"}
 
 
 def _help(*command: str) -> str:
