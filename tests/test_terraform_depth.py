@@ -510,3 +510,37 @@ data "aws_iam_policy_document" "trust" {
 ''')
     found = sorted((r, a) for r, _, _, _, a, _ in brief(scan_files({"main.tf": text})))
     assert found == [("TL001", "aws_iam_role.this"), ("TL003", "aws_iam_role.this")]  # no aud check either
+
+
+def test_a_for_each_past_the_instance_limit_is_tl000_not_a_silent_cut(scan_files):
+    keys = ", ".join(f'"app{i:03d}"' for i in range(201))
+    role = f'''resource "aws_iam_role" "ci" {{
+  for_each = toset([{keys}])
+  name = "ci-${{each.key}}"
+  assume_role_policy = jsonencode({{
+    Statement = [{{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = {{ Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }}
+      Condition = {{
+        StringEquals = {{ "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }}
+        StringLike   = {{ "token.actions.githubusercontent.com:sub" = each.key == "app200" ? "repo:*" : "repo:acme/${{each.key}}:environment:production" }}
+      }}
+    }}]
+  }})
+}}
+'''
+    result = scan_files({"main.tf": role})
+    problems = [(f.rule_id, f.span.line, f.message) for f in result.findings if f.rule_id == "TL000"]
+    assert len(problems) == 1 and problems[0][1] == 2
+    assert "201 instances; only the first 200 (by key) are analysed, from 'app200' on they are not" in problems[0][2]
+
+
+def test_local_modules_nested_past_the_limit_are_tl000(scan_files):
+    files = {"main.tf": 'module "m1" {\n  source = "./m1"\n}\n'}
+    for depth in range(1, 7):
+        files[f"m{depth}/main.tf"] = f'module "m{depth + 1}" {{\n  source = "../m{depth + 1}"\n}}\n'
+    files["m7/main.tf"] = 'resource "aws_iam_access_key" "deep" {\n  user = "deep"\n}\n'
+    result = scan_files(files)
+    problems = [(f.rule_id, f.path, f.message) for f in result.findings if f.rule_id == "TL000"]
+    assert problems and all("nested more than 5 deep" in m for _, _, m in problems), result.findings

@@ -291,8 +291,12 @@ def _instances(block: Block, ev: Evaluator, model: ScanModel) -> list[tuple[str,
     """(address suffix, evaluator) per instance of a count/for_each block; one instance with
     each/count unknown when the collection is not known statically or cannot be evaluated
     (reported); none when count is 0."""
+    limits: list = []
     try:
-        return evaluated_instances(block, ev)
+        instances = evaluated_instances(block, ev, limits)
+        for span, message in limits:
+            model.problems.append(Problem(Location(block.source.path, span), f"{'.'.join(block.labels)}: {message}"))
+        return instances
     except (AnalysisError, RecursionError) as exc:
         model.problems.append(_problem(exc, block, f"count/for_each of {'.'.join(block.labels)}"))
         return [("", ev)]
@@ -426,7 +430,11 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
             inputs[attr] = instance_ev.attribute(block, attr)
             if inputs[attr] is not None:
                 inputs[attr].inputs = set(instance_ev.inputs)  # what this input's value was read from
-        if local and depth < _MAX_MODULE_DEPTH:
+        if local and depth >= _MAX_MODULE_DEPTH:
+            model.problems.append(Problem(site, f"{address}: local modules nested more than {_MAX_MODULE_DEPTH} deep; "
+                                                "this one is not analysed"))
+            continue
+        if local:
             blocks = configuration.blocks(directory)
             if blocks:
                 _analyse(Module(blocks), blocks, {k: v for k, v in inputs.items() if v is not None},

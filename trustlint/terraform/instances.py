@@ -9,9 +9,10 @@ from .hcl import Block
 MAX_INSTANCES = 200
 
 
-def evaluated_instances(block: Block, ev: Evaluator) -> list[tuple[str, Evaluator]]:
+def evaluated_instances(block: Block, ev: Evaluator, limits: list | None = None) -> list[tuple[str, Evaluator]]:
     """(address suffix, evaluator with count/each bound) per instance of a block; [("", ev)]
-    when count/for_each is absent or not known statically."""
+    when count/for_each is absent or not known statically. Past MAX_INSTANCES the rest is not
+    analysed, and `limits` receives (span, message) to report it (never a silent cut)."""
     if "for_each" in block.attributes:
         collection = ev.attribute(block, "for_each")
         if collection is not None and isinstance(collection.value, dict):
@@ -22,6 +23,9 @@ def evaluated_instances(block: Block, ev: Evaluator) -> list[tuple[str, Evaluato
         else:
             return [("", ev)]
         out = []
+        if len(pairs) > MAX_INSTANCES and limits is not None:
+            limits.append((collection.span, f"for_each has {len(pairs)} instances; only the first {MAX_INSTANCES} "
+                                            f"(by key) are analysed, from {pairs[MAX_INSTANCES][0]!r} on they are not"))
         for key, value in pairs[:MAX_INSTANCES]:
             each = Node({"key": Node(key, value.span), "value": value}, value.span)
             out.append((f'["{key}"]', ev.with_instance({"each": each})))
@@ -33,6 +37,8 @@ def evaluated_instances(block: Block, ev: Evaluator) -> list[tuple[str, Evaluato
         if count is not None and isinstance(count.value, int):
             if count.value <= 0:
                 return []
+            if count.value > MAX_INSTANCES and limits is not None:
+                limits.append((count.span, f"count is {count.value}; only the first {MAX_INSTANCES} instances are analysed"))
             if count.value == 1:
                 return [("[0]", ev.with_instance({"count": Node({"index": Node(0, count.span)}, count.span)}))]
             return [(f"[{i}]", ev.with_instance({"count": Node({"index": Node(i, count.span)}, count.span)}))
