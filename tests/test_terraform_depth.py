@@ -67,7 +67,9 @@ resource "aws_iam_role" "deploy" {
 def test_count_instances(scan_files):
     result = scan_files({"main.tf": 'resource "aws_iam_user" "u" { name = "u" }\n'
                                     'resource "aws_iam_access_key" "k" {\n  count = 2\n  user = aws_iam_user.u.name\n}\n'})
-    assert [a for _, _, _, _, a, _ in brief(result)] == ["aws_iam_access_key.k[0]", "aws_iam_access_key.k[1]"]
+    # One problem in the code, one finding naming every instance.
+    assert [a for _, _, _, _, a, _ in brief(result)] == ["aws_iam_access_key.k[0]"]
+    assert result.findings[0].message.endswith("(the same for aws_iam_access_key.k[1])")
 
 
 def test_local_module_inputs_flow_in_and_findings_name_the_call_site(scan_files):
@@ -544,3 +546,45 @@ def test_local_modules_nested_past_the_limit_are_tl000(scan_files):
     result = scan_files(files)
     problems = [(f.rule_id, f.path, f.message) for f in result.findings if f.rule_id == "TL000"]
     assert problems and all("nested more than 5 deep" in m for _, _, m in problems), result.findings
+
+
+def test_one_module_called_twice_with_the_same_values_is_one_finding(scan_files):
+    calls = ('module "ci" {\n  source   = "./modules/role"\n  name     = "ci"\n  subjects = ["repo:acme/*"]\n}\n'
+             'module "ci_copy" {\n  source   = "./modules/role"\n  name     = "ci"\n  subjects = ["repo:acme/*"]\n}\n')
+    result = scan_files({"modules/role/main.tf": ROLE_MODULE, "main.tf": calls})
+    tl001 = [f for f in result.findings if f.rule_id == "TL001"]
+    assert [(f.address, f.path) for f in tl001] == [("module.ci.aws_iam_role.this", "modules/role/main.tf")]
+    assert tl001[0].message.endswith("(the same for module.ci_copy.aws_iam_role.this)")
+    assert sorted(r.label for r in tl001[0].related if r.label.startswith("module call")) == [
+        "module call module.ci", "module call module.ci_copy"]
+
+
+def test_a_grant_repeated_per_for_each_key_is_one_finding_listing_the_keys(scan_files):
+    grants = '''resource "google_iam_workload_identity_pool" "github" {
+  workload_identity_pool_id = "github-actions"
+}
+
+resource "google_iam_workload_identity_pool_provider" "github" {
+  workload_identity_pool_id          = google_iam_workload_identity_pool.github.workload_identity_pool_id
+  workload_identity_pool_provider_id = "github"
+  attribute_mapping = {
+    "google.subject"       = "assertion.sub"
+    "attribute.repository" = "assertion.repository"
+  }
+  attribute_condition = "assertion.repository_owner == 'acme'"
+  oidc {
+    issuer_uri = "https://token.actions.githubusercontent.com"
+  }
+}
+
+resource "google_service_account_iam_member" "deploy" {
+  for_each           = toset(["shop", "billing"])
+  service_account_id = "projects/acme/serviceAccounts/deploy@acme.iam.gserviceaccount.com"
+  role               = "roles/iam.workloadIdentityUser"
+  member             = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/*"
+}
+'''
+    result = scan_files({"main.tf": grants})
+    tl = [f for f in result.findings if f.rule_id in ("TL001", "TL002")]
+    assert len(tl) == 1, [(f.rule_id, f.address, f.message) for f in result.findings]
+    assert 'the same for google_service_account_iam_member.deploy["shop"]' in tl[0].message

@@ -90,6 +90,29 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     return model, discovered.count
 
 
+def _one_per_problem(findings: list[Finding]) -> list[Finding]:
+    """One finding per problem in the code: the instances of a for_each/count resource, or two
+    calls of one module with the same values, that share a finding at the same place with the
+    same words (their addresses aside) are one finding naming every instance."""
+    groups: dict[tuple, list[Finding]] = {}
+    for finding in findings:
+        words = finding.message.replace(finding.address, "\0") if finding.address else finding.message
+        # Another root calling the same module is another deployment: its own finding.
+        root = next((r.path for r in finding.related if r.label.startswith("module call ")), "")
+        groups.setdefault((finding.rule_id, finding.path, finding.span, finding.severity, words, root), []).append(finding)
+    out = []
+    for group in groups.values():
+        first, others = group[0], group[1:]
+        if not others or not first.address:
+            out.extend(group)
+            continue
+        related = list(first.related)
+        related += [r for other in others for r in other.related if r not in related]
+        names = ", ".join(o.address for o in others)
+        out.append(replace(first, message=f"{first.message} (the same for {names})", related=tuple(related)))
+    return out
+
+
 def _raised_for_admin(findings: list[Finding], facts: list[dict], rules: list, step: int) -> list[Finding]:
     """A trust finding on an identity that can administer its account is worse by `step`
     severities (configurable: admin_severity_step), and says why."""
@@ -144,6 +167,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         findings = _raised_for_admin(findings, facts, rules, options.settings.admin_severity_step)
     if options.severity:
         findings = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in findings]
+    findings = _one_per_problem(findings)
     findings = _gate(findings, model, options, root)
     if options.trusted is not None:
         findings += _gate_change_findings(findings, model, options, active)
