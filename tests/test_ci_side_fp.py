@@ -896,3 +896,35 @@ def test_gitlab_keys_declared_blank_or_only_read_by_the_script_are_stored_keys(s
     static = [(f[2], f[3]) for f in findings if f[0] == "TL006"]
     assert static == [(4, "deploy"), (11, "publish")], findings
     assert "the project's CI/CD settings" in next(f[4] for f in findings if f[3] == "deploy" and f[0] == "TL006")
+
+
+def test_a_login_inside_a_local_composite_action_is_the_calling_jobs(scan):
+    action = """\
+        name: deploy
+        runs:
+          using: composite
+          steps:
+            - uses: aws-actions/configure-aws-credentials@v4
+              with:
+                role-to-assume: arn:aws:iam::111111111111:role/shop-prod-deploy
+                aws-region: eu-west-1
+            - run: ./deploy.sh
+              shell: bash
+        """
+    workflow = """\
+        on: [pull_request]
+        permissions: {id-token: write, contents: read}
+        jobs:
+          deploy:
+            runs-on: ubuntu-latest
+            environment: production
+            steps:
+              - uses: actions/checkout@v4
+              - uses: ./.github/actions/deploy
+        """
+    trust = role_trust("shop-prod-deploy", ["repo:acme/shop:environment:production"])
+    findings = scan({".github/actions/deploy/action.yml": action, ".github/workflows/deploy.yml": workflow,
+                     "infra/iam.tf": trust})
+    # The job runs on pull requests with production credentials obtained inside the action.
+    assert ("TL004", "deploy") in [(f[0], f[3]) for f in findings], findings
+    assert not [f for f in findings if f[3] == "action"]  # no stand-alone pseudo-job for a called action

@@ -191,6 +191,7 @@ class Workload:
     credentials: list[CredentialUse] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     may_use_oidc: bool = True  # a step that might mint tokens (any action but a known-safe one)
+    local_actions: list[str] = field(default_factory=list)  # `uses: ./x` folders, repo-relative
 
 
 @dataclass

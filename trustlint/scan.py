@@ -87,6 +87,10 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
         model.extend(parse_file(kind, source))
     build_trusts(model)
     join_gcp(model)
+    if model.workloads:
+        from .formats.github_workflow import link_composite_actions
+
+        link_composite_actions(model)
     return model, discovered.count
 
 

@@ -8,6 +8,7 @@ environment variables become StaticCredentials, requested lifetimes Lifetimes.
 
 from __future__ import annotations
 
+import posixpath
 import re
 
 from ..model import CredentialUse, Lifetime, Location, ScanModel, StaticCredential, Workload
@@ -305,6 +306,8 @@ def _read_steps(job: Node, workload: Workload, source: SourceFile, model: ScanMo
         _static_env(step.get("env"), workload, path, model)
         uses = text_of(step.get("uses")) or ""
         action = uses.split("@", 1)[0].lower()
+        if uses.startswith("./"):
+            workload.local_actions.append(posixpath.normpath(uses[2:] or "."))  # "." for the repository's own
         cloud = _ACTIONS.get(action) or _cloud_by_inputs(step, action)
         if cloud is not None:
             _login_step(step, cloud, action, workload, path, model)
@@ -546,3 +549,20 @@ def _seconds(text: str | None) -> int | None:
     if not match:
         return None
     return int(match.group(1)) * {"s": 1, None: 1, "m": 60, "h": 3600}[match.group(2)]
+
+
+def link_composite_actions(model: ScanModel) -> None:
+    """A job that runs a local composite action (`uses: ./.github/actions/deploy`) logs in with
+    the action's steps: their logins become the job's (its triggers, environment and trust
+    joins apply), and the action's stand-alone pseudo-job goes."""
+    actions = {posixpath.dirname(w.path): w for w in model.workloads if w.job_id == "action"
+               and posixpath.basename(w.path) in ("action.yml", "action.yaml")}
+    used: set[str] = set()
+    for workload in model.workloads:
+        for folder in workload.local_actions:
+            action = actions.get("" if folder in (".", "") else folder)
+            if action is not None and action is not workload:
+                workload.credentials.extend(action.credentials)
+                workload.may_use_oidc = workload.may_use_oidc or action.may_use_oidc
+                used.add(action.path)
+    model.workloads[:] = [w for w in model.workloads if not (w.job_id == "action" and w.path in used)]
