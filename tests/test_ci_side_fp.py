@@ -928,3 +928,20 @@ def test_a_login_inside_a_local_composite_action_is_the_calling_jobs(scan):
     # The job runs on pull requests with production credentials obtained inside the action.
     assert ("TL004", "deploy") in [(f[0], f[3]) for f in findings], findings
     assert not [f for f in findings if f[3] == "action"]  # no stand-alone pseudo-job for a called action
+
+
+def test_a_gitlab_template_from_an_included_file_is_listed_as_unknown(tmp_path, monkeypatch):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".gitlab-ci.yml").write_text(
+        "include:\n  - local: ci/templates.yml\ndeploy:\n  extends: .aws-deploy\n  stage: deploy\n"
+        "  id_tokens:\n    AWS_TOKEN: {aud: sts.amazonaws.com}\n  script: [./deploy.sh]\n")
+    (tmp_path / "ci").mkdir()
+    (tmp_path / "ci" / "templates.yml").write_text(
+        ".aws-deploy:\n  image: amazon/aws-cli\n  variables:\n    AWS_ACCESS_KEY_ID: $DEPLOY_KEY_ID\n"
+        "    AWS_SECRET_ACCESS_KEY: $DEPLOY_SECRET\n")
+    monkeypatch.chdir(tmp_path)
+    result = run_scan(ScanOptions(paths=["."]))
+    assert (".gitlab-ci.yml", 4, "extends: .aws-deploy") in [(u[0], u[1], u[3]) for u in result.unknowns]
+    # The template's keys are reported where they are written, addressed by the template.
+    assert [(f.rule_id, f.path, f.span.line, f.address) for f in result.findings if f.rule_id == "TL006"] == [
+        ("TL006", "ci/templates.yml", 4, ".aws-deploy")]

@@ -32,7 +32,12 @@ def is_gitlab_ci(document: Node, path: str) -> bool:
     if name in (".gitlab-ci.yml", ".gitlab-ci.yaml"):
         return True
     jobs = [job.value for job in document.value.values() if isinstance(job.value, dict)]
-    return any("id_tokens" in job for job in jobs) or any("script" in job and _JOB_KEYS & set(job) for job in jobs)
+    if any("id_tokens" in job for job in jobs) or any("script" in job and _JOB_KEYS & set(job) for job in jobs):
+        return True
+    # A file of job templates only (`.aws-deploy: {image: …, variables: …}`), included by pipelines.
+    templates = [job.value for key, job in document.value.items() if key.startswith(".") and isinstance(job.value, dict)]
+    return bool(templates) and len(templates) == len(jobs) and all(len(_JOB_KEYS & set(t)) >= 2 or "script" in t
+                                                                   for t in templates)
 
 
 def _header(node: Node) -> Span:
@@ -310,17 +315,20 @@ def _triggers(job: Node, workflow_rules: Node | None = None) -> dict:
     return triggers
 
 
-def _inherit(job: Node, document: Node, default: Node | None, depth: int = 0) -> Node:
+def _inherit(job: Node, document: Node, default: Node | None, depth: int = 0, missing: list | None = None) -> Node:
     """The job with what it inherits: `default:` keywords, then `extends:` templates
     (`.hidden` jobs), the job's own keys winning, as GitLab merges them (one level deep)."""
     merged: dict = {}
     if default is not None and isinstance(default.value, dict) and depth == 0:
         merged.update({k: v for k, v in default.items() if k in ("id_tokens", "before_script", "variables")})
     extends = job.get("extends")
-    for name in [text_of(e) for e in extends.as_list()] if extends is not None and depth < 5 else []:
+    for entry in extends.as_list() if extends is not None and depth < 5 else []:
+        name = text_of(entry)
         base = document.get(name or "")
         if base is not None and isinstance(base.value, dict):
-            merged.update(_inherit(base, document, None, depth + 1).value)
+            merged.update(_inherit(base, document, None, depth + 1, missing).value)
+        elif missing is not None:
+            missing.append((entry, name or "?"))
     for key, value in job.items():
         if key == "variables" and isinstance(value.value, dict) and isinstance(merged.get(key), Node) and isinstance(merged[key].value, dict):
             value = Node({**merged[key].value, **value.value}, value.span, value.key_span)
@@ -363,10 +371,21 @@ def scan_gitlab_ci(document: Node, source: SourceFile) -> ScanModel:
     default = document.get("default")
     workflow = document.get("workflow")
     workflow_rules = workflow.get("rules") if workflow is not None and isinstance(workflow.value, dict) else None
+    extended = {text_of(e) for _, job in document.items() if isinstance(job.value, dict) and job.get("extends") is not None
+                for e in job.get("extends").as_list()}
     for job_id, job in document.items():
-        if job_id in _RESERVED or job_id.startswith(".") or not isinstance(job.value, dict):
+        if job_id in _RESERVED or not isinstance(job.value, dict):
             continue
-        job = _inherit(job, document, default)
+        if job_id.startswith(".") and (job_id in extended or not _JOB_KEYS & set(job.value) and job.get("script") is None):
+            continue  # a template this file's jobs extend (judged in them), or not a job template at all
+        missing: list = []
+        job = _inherit(job, document, default, missing=missing)
+        for entry, name in missing:
+            # A template from an included file: what it sets (variables, id_tokens, script)
+            # is not joined to this job yet. Listed, never silently dropped.
+            model.unknowns.append((Location(path, entry.span), f"extends: {name}",
+                                   "a template not defined in this file (an included file's): what it sets is not "
+                                   "judged with this job"))
         tokens = job.get("id_tokens")
         # id_tokens inherited (extends:, default:, a YAML anchor) are reported at the job that
         # receives them, not at the template every such job shares.
