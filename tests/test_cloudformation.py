@@ -106,7 +106,7 @@ def test_json_template_long_form_intrinsics(scan_files):
     assert [(r, line, col, a) for r, _, line, col, a, _ in brief(result)] == [("TL005", 7, 31, "Role")]
 
 
-def test_resource_with_false_condition_is_not_created(scan_files):
+def test_a_resource_behind_a_false_condition_is_judged_naming_the_condition(scan_files):
     template = HEADER + """Parameters:
   CreateKey: {Type: String, Default: "no"}
 Conditions:
@@ -117,8 +117,11 @@ Resources:
     Condition: MakeKey
     Properties: {UserName: ci}
 """
-    assert scan_files({"t.yaml": template}).findings == []
-    assert [r for r, *_ in brief(scan_files({"t.yaml": template.replace('Default: "no"', 'Default: "yes"')}))] == ["TL006"]
+    # Not created with the defaults, but one parameter away: judged as if created, saying so.
+    (finding,) = scan_files({"t.yaml": template}).findings
+    assert finding.rule_id == "TL006" and "Condition MakeKey (false with the template's defaults)" in finding.message
+    created = scan_files({"t.yaml": template.replace('Default: "no"', 'Default: "yes"')}).findings
+    assert [f.rule_id for f in created] == ["TL006"] and "Condition" not in created[0].message
 
 
 def test_operator_block_that_is_an_intrinsic_is_unknown_not_missing(scan_files):

@@ -140,7 +140,7 @@ variable "org" { default = "acme" }
     assert (finding.rule_id, finding.span.line, finding.span.column) == ("TL001", 11, 65)
 
 
-def test_count_zero_resources_are_not_created(scan_files):
+def test_a_resource_behind_a_count_flag_is_judged_as_if_enabled(scan_files):
     result = scan_files({"main.tf": '''
 variable "create_key" { default = false }
 resource "aws_iam_user" "u" { name = "u" }
@@ -148,8 +148,14 @@ resource "aws_iam_access_key" "k" {
   count = var.create_key ? 1 : 0
   user  = aws_iam_user.u.name
 }
+resource "aws_iam_access_key" "never" {
+  count = 0
+  user  = aws_iam_user.u.name
+}
 '''})
-    assert result.findings == []
+    # One variable away from existing: judged, naming the setting; `count = 0` is no flag.
+    assert [(f.rule_id, f.address) for f in result.findings] == [("TL006", "aws_iam_access_key.k[0]")]
+    assert result.findings[0].message.endswith("(when enabled: count = var.create_key ? 1 : 0 is off with today's values)")
 
 
 def test_policy_from_file_reports_in_the_json_file(scan_files):

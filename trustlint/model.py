@@ -223,6 +223,9 @@ class ScanModel:
     unknowns: list = field(default_factory=list)  # (Location, expression, reason): for --explain-unknowns
     consumed_files: set = field(default_factory=set)  # files read through file()/templatefile()
     grants: list = field(default_factory=list)  # PrivilegeGrant: what identities may do (blast radius)
+    # Resources judged as if a flag were on (count = var.enable ? 1 : 0 off by default): address
+    # (or module instance prefix ending in ".") -> the setting that turns them on.
+    flags: dict = field(default_factory=dict)
     # What findings depend on, for changed-file modes: "path\0address" (and "path") -> the files
     # whose content the resource's values came from (variable defaults, tfvars, locals, modules).
     inputs: dict = field(default_factory=dict)
@@ -242,6 +245,7 @@ class ScanModel:
         self.unknowns.extend(other.unknowns)
         self.consumed_files |= other.consumed_files
         self.grants.extend(other.grants)
+        self.flags.update(other.flags)
         for key, files in other.inputs.items():
             self.inputs.setdefault(key, set()).update(files)
         self.resources.extend(other.resources)

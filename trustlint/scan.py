@@ -94,6 +94,19 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     return model, discovered.count
 
 
+def _behind_flags(findings: list[Finding], flags: dict[str, str]) -> list[Finding]:
+    """A finding on a resource that today's values leave out (count = var.enable ? 1 : 0) is
+    judged as if enabled, one variable away, and says which setting turns it on."""
+    out = []
+    for finding in findings:
+        flag = flags.get(finding.address) or next(
+            (text for prefix, text in flags.items() if prefix.endswith(".") and finding.address.startswith(prefix)), None)
+        if flag is not None:
+            finding = replace(finding, message=f"{finding.message} (when enabled: {flag} is off with today's values)")
+        out.append(finding)
+    return out
+
+
 def _one_per_problem(findings: list[Finding]) -> list[Finding]:
     """One finding per problem in the code: the instances of a for_each/count resource, or two
     calls of one module with the same values, that share a finding at the same place with the
@@ -171,6 +184,8 @@ def run_scan(options: ScanOptions) -> ScanResult:
         findings = _raised_for_admin(findings, facts, rules, options.settings.admin_severity_step)
     if options.severity:
         findings = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in findings]
+    if model.flags:
+        findings = _behind_flags(findings, model.flags)
     findings = _one_per_problem(findings)
     findings = _gate(findings, model, options, root)
     if options.trusted is not None:

@@ -287,7 +287,9 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
         try:
             condition = text_of(resource.get("Condition"))
             if condition and resolver.condition(condition) is False:
-                continue  # not created with the template's defaults
+                # Not created with the template's defaults, but one parameter away: judged as
+                # if created, and the finding names the condition that creates it.
+                model.flags[logical_id] = f"Condition {condition} (false with the template's defaults)"
             properties = resolver.resolve(resource.get("Properties") or Node({}, resource.span))
             if kind == "AWS::IAM::OIDCProvider" or kind == "Custom::AWSCDKOpenIdConnectProvider":
                 providers[logical_id] = _provider(logical_id, properties, header, source)

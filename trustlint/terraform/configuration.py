@@ -295,6 +295,9 @@ def _instances(block: Block, ev: Evaluator, model: ScanModel) -> list[tuple[str,
     try:
         instances = evaluated_instances(block, ev, limits)
         for span, message in limits:
+            if span is None:  # behind a flag, judged as if enabled
+                model.flags[f"{block.source.path}\x00{'.'.join(block.labels)}"] = message
+                continue
             model.problems.append(Problem(Location(block.source.path, span), f"{'.'.join(block.labels)}: {message}"))
         return instances
     except (AnalysisError, RecursionError) as exc:
@@ -330,6 +333,9 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
         evaluator.inputs.clear()
         read_before = set(model.consumed_files)
         instances = _instances(block, evaluator.with_source(block.source), model)
+        flag = model.flags.pop(f"{block.source.path}\x00{'.'.join(block.labels)}", None)
+        if flag is not None:
+            model.flags[prefix + address + "[0]"] = flag
         counted = set(evaluator.inputs)
         for suffix, ev in instances:
             evaluator.inputs.clear()
@@ -413,6 +419,9 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
         return
     ev.inputs.clear()
     instances = _instances(block, ev, model)
+    flag = model.flags.pop(f"{block.source.path}\x00{'.'.join(block.labels)}", None)
+    if flag is not None:
+        model.flags[f"{prefix}module.{name}[0]."] = flag
     counted = frozenset(ev.inputs) | inherited | {block.source.path}
     for suffix, instance_ev in instances:
         address = f"{prefix}module.{name}{suffix}"

@@ -36,7 +36,13 @@ def evaluated_instances(block: Block, ev: Evaluator, limits: list | None = None)
             count = Node(int(count.value), count.span)
         if count is not None and isinstance(count.value, int):
             if count.value <= 0:
-                return []
+                expression = _flag(block)
+                if expression is None or limits is None:
+                    return []
+                # Off with today's values but one variable away (count = var.enable ? 1 : 0):
+                # judged as if enabled, and the finding says which setting turns it on.
+                limits.append((None, f"count = {expression}"))
+                return [("[0]", ev.with_instance({"count": Node({"index": Node(0, count.span)}, count.span)}))]
             if count.value > MAX_INSTANCES and limits is not None:
                 limits.append((count.span, f"count is {count.value}; only the first {MAX_INSTANCES} instances are analysed"))
             if count.value == 1:
@@ -44,3 +50,20 @@ def evaluated_instances(block: Block, ev: Evaluator, limits: list | None = None)
             return [(f"[{i}]", ev.with_instance({"count": Node({"index": Node(i, count.span)}, count.span)}))
                     for i in range(min(count.value, MAX_INSTANCES))]
     return [("", ev)]
+
+
+def _flag(block: Block) -> str | None:
+    """The count expression when it is a conditional (a feature flag), else None."""
+    from .evaluator import source_text
+
+    attribute = block.attributes.get("count")
+    if attribute is None:
+        return None
+    text = source_text(block.source, _span_of(attribute.expr)).strip()
+    return text if "?" in text and ":" in text else None
+
+
+def _span_of(tree):
+    from .hcl import tree_span
+
+    return tree_span(tree)
