@@ -945,3 +945,68 @@ def test_a_gitlab_template_from_an_included_file_is_listed_as_unknown(tmp_path, 
     # The template's keys are reported where they are written, addressed by the template.
     assert [(f.rule_id, f.path, f.span.line, f.address) for f in result.findings if f.rule_id == "TL006"] == [
         ("TL006", "ci/templates.yml", 4, ".aws-deploy")]
+
+
+def test_real_world_shapes_found_by_scanning_public_repositories(scan):
+    """From a sweep of ~60 public workflows: emulator dummies beside a local endpoint are not
+    keys; an action's own repository uses it as `uses: ./`; an Azure client secret from a
+    secret store's step output is still long-lived; a composite action forwarding its input
+    is not a second finding."""
+    workflow = """\
+        on: [push]
+        jobs:
+          minio:
+            runs-on: ubuntu-latest
+            env:
+              AWS_ACCESS_KEY_ID: minio
+              AWS_SECRET_ACCESS_KEY: supersecretpassword
+            steps:
+              - run: docker run -d -p 9000:9000 minio/minio server /data && cargo test -- --endpoint http://localhost:9000
+          self-test:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: ./
+                with:
+                  creds: ${{ secrets.AZURE_CREDENTIALS }}
+              - uses: ./
+                with:
+                  registry: 111111111111.dkr.ecr.eu-west-1.amazonaws.com
+                  username: ${{ secrets.AWS_ACCESS_KEY_ID }}
+                  password: ${{ secrets.AWS_SECRET_ACCESS_KEY }}
+          esc:
+            runs-on: ubuntu-latest
+            steps:
+              - id: esc
+                run: esc env open acme/ci --format dotenv >> "$GITHUB_OUTPUT"
+              - run: ./deploy.sh
+                env:
+                  ARM_CLIENT_SECRET: ${{ steps.esc.outputs.ARM_CLIENT_SECRET }}
+        """
+    action = """\
+        name: setup
+        inputs:
+          aws-secret: {required: true}
+        runs:
+          using: composite
+          steps:
+            - run: ./setup.sh
+              shell: bash
+              env:
+                AWS_SECRET_ACCESS_KEY: ${{ inputs.aws-secret }}
+        """
+    findings = scan({".github/workflows/ci.yml": workflow, ".github/actions/setup/action.yml": action})
+    static = [(f[1].rsplit("/", 1)[-1], f[2], f[3]) for f in findings if f[0] == "TL006"]
+    assert static == [("ci.yml", 15, "self-test"), ("ci.yml", 20, "self-test"), ("ci.yml", 28, "esc")], findings
+
+
+def test_a_gitlab_file_of_jobs_extending_templates_elsewhere_is_read(scan):
+    pipeline = """\
+        .env: &env
+          ARM_CLIENT_SECRET: $DEV_ARM_CLIENT_SECRET
+        plan-dev:
+          extends: .terraform-plan
+          stage: plan
+          variables: *env
+        """
+    findings = scan({".ci/ci-dev.yml": pipeline})
+    assert [(f[0], f[2], f[3]) for f in findings if f[0] == "TL006"] == [("TL006", 2, "plan-dev")], findings

@@ -236,3 +236,26 @@ EOF
 """
     result = scan_files({"main.tf": role})
     assert [(f.rule_id, f.span.line) for f in result.findings] == [("TL001", 7)]
+
+
+def test_opentofu_files_are_read_and_replace_their_tf_twin(scan_files):
+    role = '''resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "SUBJECT" }
+      }
+    }]
+  })
+}
+'''
+    result = scan_files({"iam.tofu": role.replace("SUBJECT", "repo:*"),
+                         "iam.tf": role.replace("SUBJECT", "repo:acme/app:environment:production"),
+                         "other.tofu": role.replace('"ci"', '"other"').replace("SUBJECT", "repo:acme/*")})
+    assert sorted((f.rule_id, f.path, f.severity) for f in result.findings) == [
+        ("TL001", "iam.tofu", "critical"), ("TL001", "other.tofu", "high")]

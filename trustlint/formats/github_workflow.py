@@ -298,12 +298,15 @@ def _may_use_oidc(job: Node) -> bool:
 def _read_steps(job: Node, workload: Workload, source: SourceFile, model: ScanModel, envs: list) -> None:
     path = source.path
     steps = job.get("steps")
+    # A job that talks to a local emulator (LocalStack, MinIO, moto on localhost): its literal
+    # keys are the emulator's dummies. Keys from secrets are reported all the same.
+    emulated = bool(_LOCAL_ENDPOINT.search(_text_of_job(job)))
     for env in envs:
-        _static_env(env, workload, path, model)
+        _static_env(env, workload, path, model, emulated)
     for index, step in enumerate(steps.as_list() if steps is not None and isinstance(steps.value, list) else []):
         if not isinstance(step.value, dict):
             continue
-        _static_env(step.get("env"), workload, path, model)
+        _static_env(step.get("env"), workload, path, model, emulated)
         uses = text_of(step.get("uses")) or ""
         action = uses.split("@", 1)[0].lower()
         if uses.startswith("./"):
@@ -313,7 +316,7 @@ def _read_steps(job: Node, workload: Workload, source: SourceFile, model: ScanMo
             _login_step(step, cloud, action, workload, path, model)
         elif action.startswith("azure/"):
             _azure_creds(step, workload, path, model)  # azure/aks-set-context@v1, k8s-set-context: creds
-        elif action == "docker/login-action":
+        elif action == "docker/login-action" or action.startswith("./") or action.endswith("/login-action"):
             _registry_login(step, workload, path, model)
         run = step.get("run")
         run_text = text_of(run) or ""
@@ -333,8 +336,9 @@ def _cloud_by_inputs(step: Node, action: str) -> str | None:
     for cloud, keys in _LOGIN_INPUTS:
         if names & set(keys):
             return cloud
-    if action.startswith("azure/") and "client-id" in names and "tenant-id" in names:
-        return "azure"
+    if (action.startswith("azure/") or action.startswith("./")) and (
+            "client-id" in names and "tenant-id" in names or action.startswith("./") and "creds" in names):
+        return "azure"  # a local copy of azure/login (its own repository tests it with uses: ./)
     return None
 
 
@@ -415,11 +419,37 @@ def _key_file(model: ScanModel, workload: Workload, where: Location) -> None:
                                         names=[workload.path]))
 
 
-def _static_env(env: Node | None, workload: Workload, path: str, model: ScanModel) -> None:
-    for name, value in env.items() if env is not None and isinstance(env.value, dict) else []:
+_LOCAL_ENDPOINT = re.compile(r"localhost|127\.0\.0\.1|\[::1\]|\bminio\b|localstack", re.IGNORECASE)
+
+
+def _text_of_job(job: Node) -> str:
+    """The job's env values and run scripts, bounded (to look for a local emulator)."""
+    parts = []
+    env = job.get("env")
+    parts += [text_of(v) or "" for _, v in (env.items() if env is not None and isinstance(env.value, dict) else [])]
+    steps = job.get("steps")
+    for step in steps.as_list() if steps is not None and isinstance(steps.value, list) else []:
+        if isinstance(step.value, dict):
+            parts.append(text_of(step.get("run")) or "")
+            step_env = step.get("env")
+            parts += [text_of(v) or "" for _, v in (step_env.items() if step_env is not None and isinstance(step_env.value, dict) else [])]
+            services = step.get("with")
+            parts += [text_of(v) or "" for _, v in (services.items() if services is not None and isinstance(services.value, dict) else [])]
+    services = job.get("services")
+    parts.append(" ".join(services.value.keys()) if services is not None and isinstance(services.value, dict) else "")
+    return "\n".join(parts)[:1 << 20]
+
+
+def _static_env(env: Node | None, workload: Workload, path: str, model: ScanModel, emulated: bool = False) -> None:
+    items = env.items() if env is not None and isinstance(env.value, dict) else []
+    # Literal keys beside a local endpoint (LocalStack, MinIO, moto) are the emulator's dummies.
+    emulated = emulated or any(_LOCAL_ENDPOINT.search(text_of(v) or "") for _, v in items)
+    for name, value in items:
         cloud = _STATIC_ENV.get(name.upper())
         text = text_of(value) or ""
         if cloud is not None and text.strip():
+            if emulated and _origin(text) == "a literal value":
+                continue
             _static(model, workload, cloud, name, Location(path, value.key_span or value.span), text)
 
 
@@ -431,7 +461,7 @@ _SESSION_ENV = re.compile(r"\benv\.(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_
 _REAL_AWS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
 _DUMMY = re.compile(r"^(test(ing)?|dummy|fake|foo(bar)?|bar|mock|localstack|minio(admin)?|example|changeme|"
                     r"x+|none|null|secret|password|key|access[-_]?key|secret[-_]?key|admin|"
-                    r"AKIAIOSFODNN7EXAMPLE|wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)$", re.IGNORECASE)
+                    r"minio123|AKIAIOSFODNN7EXAMPLE|wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)$", re.IGNORECASE)
 
 
 def looks_like_real_key(cloud: str, name: str, text: str) -> bool:
@@ -465,8 +495,12 @@ def _origin(text: str) -> str | None:
 
 def _static(model: ScanModel, workload: Workload, cloud: str, name: str, location: Location, text: str) -> None:
     source = _origin(text)
+    if source is None and cloud == "azure" and "steps." in text:
+        source = "another step's output (a secret store)"  # an Azure client secret has no short-lived form
     if source is None:
         return
+    if source == "an input" and workload.job_id == "action":
+        return  # a composite action forwarding its input: the jobs passing the key are reported
     if source == "a literal value" and not looks_like_real_key(cloud, name, text):
         return  # a test double (LocalStack's `test`) or a placeholder, not a key
     if source == "a literal value" and cloud == "gcp" and _FILE_NAME.search(text.strip()):
@@ -482,10 +516,14 @@ _FILE_NAME = re.compile(r"^[\w./-]+\.(json|p12|pem|key)$", re.IGNORECASE)
 def _add_static(model: ScanModel, credential: StaticCredential) -> None:
     """One finding per key a job passes: the id and the secret of one AWS key pair (and the
     lines that pass it again) are one credential, its other places related."""
+    name = (credential.owner or "").split(" from ", 1)[0]
     for existing in model.credentials:
         if (existing.address, existing.location.path, existing.provider) == (
                 credential.address, credential.location.path, credential.provider) and existing.resource_type == "workflow-job":
-            if credential.owner and credential.owner not in (existing.owner or ""):
+            names = {part.split(" from ", 1)[0] for part in (existing.owner or "").split(", ")}
+            if name in names and (credential.owner or "") not in (existing.owner or "").split(", "):
+                continue  # the same variable from another source: a second key of the job
+            if credential.owner and credential.owner not in (existing.owner or "").split(", "):
                 existing.owner = f"{existing.owner}, {credential.owner}"
             existing.related.append(Location(credential.location.path, credential.location.span, "also passed here"))
             existing.usage = f"passes a long-lived {existing.kind} ({existing.owner})"

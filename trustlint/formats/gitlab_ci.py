@@ -34,6 +34,9 @@ def is_gitlab_ci(document: Node, path: str) -> bool:
     jobs = [job.value for job in document.value.values() if isinstance(job.value, dict)]
     if any("id_tokens" in job for job in jobs) or any("script" in job and _JOB_KEYS & set(job) for job in jobs):
         return True
+    # Jobs whose script comes from a template in another file: `extends` with GitLab job keys.
+    if any("extends" in job and len(_JOB_KEYS & set(job)) >= 2 for job in jobs):
+        return True
     # A file of job templates only (`.aws-deploy: {image: …, variables: …}`), included by pipelines.
     templates = [job.value for key, job in document.value.items() if key.startswith(".") and isinstance(job.value, dict)]
     return bool(templates) and len(templates) == len(jobs) and all(len(_JOB_KEYS & set(t)) >= 2 or "script" in t

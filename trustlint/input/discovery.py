@@ -15,7 +15,9 @@ from ..source import FILE_START, SourceFile
 
 CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"}
-FORMATS = {".tf": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}
+# OpenTofu reads .tofu files as Terraform's .tf (and a.tofu replaces a.tf beside it).
+TERRAFORM_SOURCES = (".tf", ".tofu")
+FORMATS = {".tf": "terraform", ".tofu": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 # Any of these in a file's bytes makes it worth parsing (matched in any case).
@@ -33,7 +35,9 @@ RELEVANT_WORDS = (
     # CI side: jobs that log in to a cloud, hold id-token permissions or pass static keys.
     "id-token", "id_tokens", "configure-aws-credentials", "google-github-actions/auth", "azure/login",
     "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "GOOGLE_CREDENTIALS", "ARM_CLIENT_SECRET", "AZURE_CLIENT_SECRET",
-    "credentials_json",
+    "credentials_json", "aws_access_key_id", "aks-set-context", "k8s-set-context", "azure/actions/login",
+    "AZURE_CREDENTIALS", "GCP_SA_KEY", "activate-service-account", "--service-principal", "_json_key", ".azurecr.io",
+    ".dkr.ecr.",
     # GCP grants to federated principals (the pool path may only be in a .tfvars file).
     "workloadIdentityUser", "serviceAccountTokenCreator", "serviceAccountOpenIdTokenCreator",
     "principalSet://", "principal://iam.googleapis.com",
@@ -184,7 +188,7 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     # checkout into it): its words are judged without the NULs, so it is reported, not skipped.
     lowered = (data.replace(b"\x00", b"") if b"\x00" in data else data).lower()
     relevant = RELEVANT.search(lowered) is not None
-    if relevant and rel.endswith(".tf") and FEDERATION.search(lowered) is None:
+    if relevant and rel.endswith(TERRAFORM_SOURCES) and FEDERATION.search(lowered) is None:
         # Only local module calls: relevant when a called module is (decided per directory).
         relevant = [_unescaped(call) for call in _LOCAL_CALL.findall(data)] or True
     if b"\x00" in data:
@@ -233,13 +237,13 @@ def _with_module_context(paths: list[str]) -> list[str]:
     files of its directory: variables and locals live there."""
     out = list(paths)
     for path in paths:
-        if path.endswith(".tf") and os.path.isfile(path):
+        if path.endswith(TERRAFORM_SOURCES) and os.path.isfile(path):
             directory = os.path.dirname(path) or "."
-            out.extend(os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".tf"))
+            out.extend(os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(TERRAFORM_SOURCES))
     return out
 
 
-_TERRAFORM_INPUTS = (".tf", ".tfvars", ".tfvars.json")
+_TERRAFORM_INPUTS = (".tf", ".tofu", ".tfvars", ".tfvars.json")
 _PIPELINES = (".github/workflows", ".gitlab-ci.yml", ".gitlab-ci.yaml")
 
 
@@ -270,7 +274,7 @@ def widen_named_files(paths: list[str], root: str) -> list[str]:
         changed_dirs |= _callers(changed_dirs, terraform)
     for directory in sorted(changed_dirs):
         try:
-            out.extend(os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(".tf"))
+            out.extend(os.path.join(directory, n) for n in sorted(os.listdir(directory)) if n.endswith(TERRAFORM_SOURCES))
         except OSError:
             continue
     for pipeline in (".gitlab-ci.yml", ".gitlab-ci.yaml", ".github/workflows"):
@@ -294,7 +298,7 @@ def _terraform_index(root: str) -> dict[str, tuple[bytes, list[str]]]:
             if os.path.islink(path):
                 links.append(path)
                 continue
-            if not name.endswith(".tf"):
+            if not name.endswith(TERRAFORM_SOURCES):
                 continue
             try:
                 if os.path.getsize(path) > DEFAULT_MAX_BYTES:
@@ -385,8 +389,10 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
     relevant_dirs = _directories_reaching_a_trust(tf_dirs, values_name_federation)
     for directory, entries in sorted(tf_dirs.items()):
         if directory in relevant_dirs:
-            discovered.context[directory] = [source for source, relevant in entries
-                                             if relevant or _DEFINES_VALUES.search(source.text)]
+            # OpenTofu reads a.tofu instead of a.tf beside it.
+            replaced = {s.path[: -len(".tofu")] + ".tf" for s, _ in entries if s.path.endswith(".tofu")}
+            discovered.context[directory] = [source for source, relevant in entries if source.path not in replaced
+                                             and (relevant or _DEFINES_VALUES.search(source.text))]
     return discovered
 
 

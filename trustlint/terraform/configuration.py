@@ -12,7 +12,7 @@ import re
 from typing import Callable
 
 from ..errors import AnalysisError
-from ..input.discovery import DEFAULT_MAX_BYTES
+from ..input.discovery import DEFAULT_MAX_BYTES, TERRAFORM_SOURCES
 from ..model import Location, Problem, ScanModel
 from ..resources import AwsRole, AzureCredentials
 from ..source import SourceFile
@@ -156,7 +156,7 @@ def _read_directory(root: str, directory: str, model: ScanModel) -> list[SourceF
     if not inside_repository(root, directory):
         return []
     try:
-        names = sorted(n for n in os.listdir(full) if n.endswith(".tf"))
+        names = opentofu_view(sorted(n for n in os.listdir(full) if n.endswith(TERRAFORM_SOURCES)))
     except OSError:
         return []
     for name in names:
@@ -173,6 +173,12 @@ def _read_directory(root: str, directory: str, model: ScanModel) -> list[SourceF
         except (OSError, UnicodeDecodeError) as exc:
             model.problems.append(Problem(Location(rel, _start()), f"cannot read file: {exc}"))
     return sources
+
+
+def opentofu_view(names: list[str]) -> list[str]:
+    """The files of a directory as OpenTofu reads them: a.tofu replaces a.tf beside it."""
+    replaced = {n[: -len(".tofu")] + ".tf" for n in names if n.endswith(".tofu")}
+    return [n for n in names if n not in replaced]
 
 
 def _unreadable(root: str, path: str, follow_links: bool = True) -> str | None:
