@@ -1010,3 +1010,44 @@ def test_a_gitlab_file_of_jobs_extending_templates_elsewhere_is_read(scan):
         """
     findings = scan({".ci/ci-dev.yml": pipeline})
     assert [(f[0], f[2], f[3]) for f in findings if f[0] == "TL006"] == [("TL006", 2, "plan-dev")], findings
+
+
+def test_a_gitlab_token_audience_the_reached_trust_does_not_accept_is_tl011(scan):
+    pipeline = """\
+        deploy:
+          stage: deploy
+          image: amazon/aws-cli
+          id_tokens:
+            AWS_TOKEN:
+              aud: https://gitlab.example.com
+          variables:
+            ROLE_ARN: arn:aws:iam::111111111111:role/gitlab-deploy
+          script:
+            - >
+              aws sts assume-role-with-web-identity --role-arn "$ROLE_ARN" --role-session-name ci
+              --web-identity-token "$AWS_TOKEN"
+        """
+    trust = '''
+        resource "aws_iam_role" "gitlab" {
+          name = "gitlab-deploy"
+          assume_role_policy = jsonencode({
+            Statement = [{
+              Effect    = "Allow"
+              Action    = "sts:AssumeRoleWithWebIdentity"
+              Principal = { Federated = "arn:aws:iam::111111111111:oidc-provider/gitlab.com" }
+              Condition = {
+                StringEquals = {
+                  "gitlab.com:aud" = "https://gitlab.com"
+                  "gitlab.com:sub" = "project_path:acme/shop:ref_type:branch:ref:main"
+                }
+              }
+            }]
+          })
+        }
+        '''
+    findings = scan({".gitlab-ci.yml": pipeline, "infra/iam.tf": trust})
+    tl011 = [f for f in findings if f[0] == "TL011"]
+    assert [(f[1], f[2], f[3]) for f in tl011] == [(".gitlab-ci.yml", 6, "deploy")], findings
+    assert "https://gitlab.com" in tl011[0][4]
+    fixed = scan({".gitlab-ci.yml": pipeline.replace("https://gitlab.example.com", "https://gitlab.com"), "infra/iam.tf": trust})
+    assert "TL011" not in rules(fixed)

@@ -20,6 +20,7 @@ _CLOUD_HINTS = [(re.compile(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOK
                 (re.compile(r"az login|--federated-token|ARM_OIDC|AZURE_FEDERATED"), "azure")]
 
 
+_ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,128}")
 _JOB_KEYS = {"stage", "image", "extends", "rules", "needs", "tags", "variables", "before_script", "environment"}
 
 
@@ -413,12 +414,15 @@ def scan_gitlab_ci(document: Node, source: SourceFile) -> ScanModel:
         )
         script = _text(job.get("script")) + "\n" + _text(job.get("before_script")) + "\n" + _text(job.get("variables"))
         cloud = next((c for pattern, c in _CLOUD_HINTS if pattern.search(script)), "unknown")
+        roles = sorted(set(_ROLE_ARN.findall(script)))
         for name, spec in tokens.items() if tokens is not None and isinstance(tokens.value, dict) else []:
             audience = spec.get("aud") if isinstance(spec.value, dict) else None
+            # The role the job assumes with the token, when the script or variables name one.
+            target = roles[0] if cloud == "aws" and len(roles) == 1 else name
             workload.credentials.append(CredentialUse(
                 cloud=cloud, action="id_tokens", federated=True,
                 location=Location(path, spec.key_span or spec.span) if own_tokens else Location(path, _header(job)),
-                target=name, audience=_text(audience) or None,
+                target=target, audience=_text(audience) or None,
                 audience_location=Location(path, audience.span) if audience is not None else None))
         for variables in (job.get("variables"), global_variables if tokens is not None or job.get("script") else None):
             for name, value in variables.items() if variables is not None and isinstance(variables.value, dict) else []:

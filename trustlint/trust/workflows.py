@@ -178,12 +178,19 @@ def _joined(use, trusts) -> list:
 
 
 def _audience_problem(use, joined) -> dict | None:
-    if use.audience is None or use.audience_location is None or "${{" in use.audience or use.action == "id_tokens":
-        return None  # GitLab has no default: the audience is whatever the trust accepts
+    if use.audience is None or use.audience_location is None or "${{" in use.audience or "$" in use.audience:
+        return None
     accepted = {v for t in joined for c in t.audience for v in c.values}
     accepted |= {a for t in joined for a in (t.enforced_audiences or [])}
     if use.audience in accepted:
         return None
+    if use.action == "id_tokens":
+        # GitLab has no default audience: the token's `aud` must be one the trust it reaches accepts.
+        known = sorted(a for a in accepted if "*" not in a and "?" not in a)
+        if not joined or not known or len(known) != len(accepted):
+            return None
+        return {"actual": use.audience, "expected": " or ".join(known), "cloud": use.cloud,
+                "location": _loc(use.audience_location)}
     if use.cloud == "gcp":
         provider = (use.provider or "").strip().lstrip("/")
         if not provider or "${{" in provider:
