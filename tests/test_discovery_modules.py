@@ -142,3 +142,37 @@ def test_with_variables_from_the_command_line_every_module_call_is_followed(tmp_
     })
     assert discover([str(tmp_path)], str(tmp_path)).context == {}
     assert "live" in discover([str(tmp_path)], str(tmp_path), every_module_call=True).context
+
+
+WILDCARD_ROLE = '''resource "aws_iam_role" "deploy" {
+  name = "prod-deploy"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:*" }
+      }
+    }]
+  })
+}
+'''
+
+
+def test_a_decoy_call_never_instantiated_does_not_hide_a_root(scan_files):
+    result = scan_files({"envs/prod/main.tf": WILDCARD_ROLE,
+                         "envs/dev/main.tf": 'module "prod" {\n  source = "../prod"\n  count  = 0\n}\n'})
+    assert [(f.rule_id, f.path, f.address) for f in result.findings if f.rule_id == "TL001"] == [
+        ("TL001", "envs/prod/main.tf", "aws_iam_role.deploy")]
+
+
+def test_a_called_directory_with_its_own_backend_is_judged_as_a_root_too(scan_files):
+    result = scan_files({
+        "envs/prod/main.tf": WILDCARD_ROLE.replace('"repo:*"', "var.subject"),
+        "envs/prod/variables.tf": 'variable "subject" { default = "repo:*" }\n',
+        "envs/prod/backend.tf": 'terraform {\n  backend "s3" {}\n}\n',
+        "envs/all/main.tf": 'module "prod" {\n  source  = "../prod"\n  subject = "repo:acme/app:environment:production"\n}\n'})
+    tl001 = sorted((f.path, f.address, f.severity) for f in result.findings if f.rule_id == "TL001")
+    assert tl001 == [("envs/prod/main.tf", "aws_iam_role.deploy", "critical")]  # the call narrows; the root does not

@@ -40,6 +40,7 @@ class Configuration:
         self.variable_files = list(variable_files)
         self.variables = variables or {}
         self.module_instances = 0
+        self.instantiated: set[str] = set()  # module directories some call instantiated
 
     def blocks(self, directory: str, sources: list[SourceFile] | None = None) -> list[Block]:
         if directory not in self.directories:
@@ -95,6 +96,7 @@ def _names_a_federation_token(text: str) -> bool:
 
 
 _VARIABLE_REFERENCE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
+_ROOT_MARKER = re.compile(rb'^[ \t]*(?:provider[ \t]+"|backend[ \t]+"|cloud[ \t]*\{)', re.MULTILINE)
 _POLICY_REFERENCE = re.compile(r"\b((?:data\.)?aws_iam_policy(?:_document)?\.[A-Za-z_][\w-]*)")
 _RESOURCE_NAME = re.compile(r'^\s*(?:resource|data)\s+"[^"]*"\s+"([^"]+)"')
 SKIP_UNNEEDED_BLOCKS = True  # off only in the tests proving that skipping changes no finding
@@ -201,19 +203,45 @@ def _unreadable(root: str, path: str, follow_links: bool = True) -> str | None:
 def scan_configuration(context: dict[str, list[SourceFile]], root: str, variable_files: list[str] = (),
                        variables: dict[str, str] | None = None) -> ScanModel:
     """Analyse every root module directory; directories called as local modules are read
-    through their calls (with the inputs the caller gives), not on their own."""
+    through their calls (with the inputs the caller gives). A called directory is judged as a
+    root too when no call instantiates it (a decoy `module { source = "../envs/prod" count = 0 }`
+    must not hide envs/prod) or when it is a root of its own (tfvars, a backend, a provider)."""
     configuration = Configuration(root, variable_files, variables)
     for directory, sources in context.items():
         configuration.blocks(directory, sources)
     called = {target for directory in context for target in _local_calls(directory, configuration.blocks(directory))}
     for directory in sorted(context):
-        if directory in called:
-            continue
-        blocks = configuration.blocks(directory)
-        if blocks:
-            values = _tfvars(root, directory, configuration)
-            _analyse(Module(blocks), blocks, values, "", [], configuration, 0)
+        if directory not in called:
+            _analyse_root(directory, configuration)
+    for directory in sorted(context):
+        if directory in called and (directory not in configuration.instantiated or _is_a_root(root, directory, configuration)):
+            _analyse_root(directory, configuration)
     return configuration.model
+
+
+def _analyse_root(directory: str, configuration: Configuration) -> None:
+    blocks = configuration.blocks(directory)
+    if blocks:
+        values = _tfvars(configuration.root, directory, configuration)
+        _analyse(Module(blocks), blocks, values, "", [], configuration, 0)
+
+
+def _is_a_root(root: str, directory: str, configuration: Configuration) -> bool:
+    """A directory deployed on its own: it has variable values or a backend / provider setup."""
+    try:
+        names = os.listdir(os.path.join(root, directory))
+    except OSError:
+        names = []
+    if any(n in ("terraform.tfvars", "terraform.tfvars.json") or n.endswith((".auto.tfvars", ".auto.tfvars.json"))
+           for n in names):
+        return True
+    for name in names:
+        path = os.path.join(root, directory, name)
+        if name.endswith(TERRAFORM_SOURCES) and not _unreadable(root, path, follow_links=False):
+            with open(path, "rb") as handle:
+                if _ROOT_MARKER.search(handle.read(DEFAULT_MAX_BYTES)):
+                    return True
+    return False
 
 
 def _local_calls(directory: str, blocks: list[Block]) -> list[str]:
@@ -450,6 +478,7 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
                                                 "this one is not analysed"))
             continue
         if local:
+            configuration.instantiated.add(directory)
             blocks = configuration.blocks(directory)
             if blocks:
                 _analyse(Module(blocks), blocks, {k: v for k, v in inputs.items() if v is not None},
