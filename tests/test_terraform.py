@@ -259,3 +259,28 @@ def test_opentofu_files_are_read_and_replace_their_tf_twin(scan_files):
                          "other.tofu": role.replace('"ci"', '"other"').replace("SUBJECT", "repo:acme/*")})
     assert sorted((f.rule_id, f.path, f.severity) for f in result.findings) == [
         ("TL001", "iam.tofu", "critical"), ("TL001", "other.tofu", "high")]
+
+
+def test_an_if_directive_with_a_known_condition_keeps_the_rest_of_the_heredoc_known(scan_files):
+    role = '''variable "break_glass" { default = BREAK }
+resource "aws_iam_role" "ci" {
+  name = "ci"
+  assume_role_policy = <<EOT
+{
+  "Statement": [{
+    "Effect": "Allow",
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+    "Condition": {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                  "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}}
+  }%{ if var.break_glass },{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "*"}}%{ endif }]
+}
+EOT
+}
+'''
+    off = scan_files({"main.tf": role.replace("BREAK", "false")})
+    assert [(f.rule_id, f.span.line) for f in off.findings] == [("TL001", 11)]
+    on = scan_files({"main.tf": role.replace("BREAK", "true")})
+    assert sorted((f.rule_id, f.span.line) for f in on.findings) == [("TL001", 11), ("TL007", 12)]
+    unknown = scan_files({"main.tf": role.replace("var.break_glass", "var.unset").replace("BREAK", "false")})
+    assert unknown.findings == [] and any("template directive" in u[4] for u in unknown.unknowns)

@@ -308,6 +308,8 @@ class Evaluator:
         return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
 
     def _render_heredoc(self, lines, indent, body_offset, tree, bindings) -> Node:
+        if "%{" in "".join(lines):
+            lines = self._resolved_if_directives("\n".join(lines), tree, bindings).split("\n")
         rendered: list[str] = []
         segments: list[tuple[int, int]] = []
         length = 0
@@ -341,6 +343,42 @@ class Evaluator:
         node = Node(text, tree_span(tree) if tree is not None else Span(1, 1, 1, 1), origin=["heredoc"])
         node.embedded = embedded
         return node
+
+    def _resolved_if_directives(self, text: str, tree, bindings) -> str:
+        """The text with each `%{ if C }…%{ else }…%{ endif }` whose condition is known
+        resolved: the tags and the branch not taken become spaces (newlines kept), so every
+        other character keeps its place and findings keep their positions. Any condition not
+        known statically (or a `%{ for }`) leaves the text as it was: then it is unknown."""
+        tags = [m for m in _DIRECTIVE_TAG.finditer(text) if not (m.start() > 0 and text[m.start() - 1] == "%")]
+        if not tags or any(m.group("word") in ("for", "endfor") for m in tags):
+            return text
+        chars = list(text)
+
+        def blank(start: int, end: int) -> None:
+            for index in range(start, end):
+                if chars[index] != "\n":
+                    chars[index] = " "
+
+        stack: list[list] = []  # [taken?, start of the branch being kept/removed]
+        for tag in tags:
+            word = tag.group("word")
+            if word == "if":
+                condition = self._embedded_expression(tag.group("rest") or "", tree, bindings)
+                if not isinstance(condition.value, bool):
+                    return text
+                stack.append([condition.value, tag.end()])
+            elif word in ("else", "endif"):
+                if not stack:
+                    return text
+                taken, branch_start = stack[-1]
+                if not taken:
+                    blank(branch_start, tag.start())  # the branch not taken
+                if word == "else":
+                    stack[-1] = [not taken, tag.end()]
+                else:
+                    stack.pop()
+            blank(tag.start(), tag.end())
+        return text if stack else "".join(chars)
 
     def _embedded_expression(self, text: str, tree, bindings) -> Node:
         if tree is None:
@@ -620,6 +658,9 @@ def _unescape(text: str) -> str:
 
 
 _TEMPLATE_DIRECTIVE = re.compile(r"(?<!%)%\{~?\s*(?:for|if|else|endfor|endif)\b")
+
+
+_DIRECTIVE_TAG = re.compile(r"%\{~?[ \t]*(?P<word>if|else|endif|for|endfor)\b(?P<rest>[^}\n]{0,500})~?\}")
 
 
 def _split_template(text: str, start: int):
