@@ -145,3 +145,34 @@ def test_a_condition_that_runs_long_is_tl000_not_a_hang(scan_files, monkeypatch)
     assert time.monotonic() - start < 10
     assert [(r, line) for r, _, line, _, _, _ in brief(result)] == [("TL000", 12)]
     assert "takes too long" in result.findings[0].message
+
+
+POOL_ONLY = '''resource "google_iam_workload_identity_pool" "github" {
+  workload_identity_pool_id = "github-actions"
+}
+
+resource "google_iam_workload_identity_pool_provider" "github" {
+  workload_identity_pool_id          = google_iam_workload_identity_pool.github.workload_identity_pool_id
+  workload_identity_pool_provider_id = "github"
+  attribute_mapping = {
+    "google.subject"       = "assertion.sub"
+    "attribute.repository" = "assertion.repository"
+  }
+  CONDITION
+  oidc {
+    issuer_uri = "https://token.actions.githubusercontent.com"
+  }
+}
+'''
+
+
+@pytest.mark.parametrize("condition,expected", [
+    ("attribute_condition = \"assertion.repository.startsWith('acme')\"", [("TL001", 12, "critical")]),
+    ("attribute_condition = \"assertion.repository.startsWith('acme/')\"", []),  # which acme repository: the grants'
+    ("", [("TL002", 5, "critical")]),
+    ("attribute_condition = \"assertion.repository_owner == \"", [("TL000", 12, "high")]),  # invalid CEL is not silent
+])
+def test_a_provider_no_grant_in_the_scan_reaches_is_judged_on_its_own(scan_files, condition, expected):
+    result = scan_files({"wif.tf": POOL_ONLY.replace("CONDITION", condition)})
+    assert [(f.rule_id, f.span.line, f.severity) for f in result.findings] == expected
+    assert all(f.address == "google_iam_workload_identity_pool_provider.github" for f in result.findings if f.rule_id != "TL000")

@@ -130,6 +130,20 @@ def _one_per_problem(findings: list[Finding]) -> list[Finding]:
     return out
 
 
+# What a GCP provider judged alone (no grant on its pool in the scan) is reported for: a
+# condition that lets in any account's workloads, and its own audience and mapping. Which
+# repository of the owner gets in is the grants' business, decided where they live.
+_POOL_WIDE_RULES = {"TL003", "TL008", "TL011", "TL014"}
+
+
+def _pool_wide_findings(findings: list[Finding], facts: list[dict]) -> list[Finding]:
+    pool = {f["address"] for f in facts if f["kind"] == "trust" and f["principal"]["kind"] == "pool"}
+    if not pool:
+        return findings
+    return [f for f in findings if f.address not in pool or f.rule_id in _POOL_WIDE_RULES
+            or f.rule_id in ("TL001", "TL002") and f.severity == "critical"]
+
+
 def _raised_for_admin(findings: list[Finding], facts: list[dict], rules: list, step: int) -> list[Finding]:
     """A trust finding on an identity that can administer its account is worse by `step`
     severities (configurable: admin_severity_step), and says why."""
@@ -180,6 +194,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     facts = scan_facts(model, options.settings)
     findings = Engine(active).run(facts) if facts else []
     findings = [f for f in findings if _selected(f.rule_id, options)]
+    findings = _pool_wide_findings(findings, facts)
     if options.settings.admin_severity_step:
         findings = _raised_for_admin(findings, facts, rules, options.settings.admin_severity_step)
     if options.severity:

@@ -52,7 +52,7 @@ def _identity_key(fact: dict) -> tuple[str, str]:
 def _identities(facts: list[dict], findings: list[Finding], repository: str) -> list[dict]:
     groups: dict[tuple[str, str, str], list[dict]] = {}
     for fact in facts:
-        if fact["kind"] == "trust":
+        if fact["kind"] == "trust" and fact["principal"]["kind"] != "pool":  # a provider judged alone is no identity
             groups.setdefault(_identity_key(fact), []).append(fact)
     rows = [_identity_row(key, trusts, findings, repository) for key, trusts in groups.items()]
     return sorted(rows, key=lambda r: (r["cloud"], r["path"], r["line"], r["address"]))

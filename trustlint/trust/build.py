@@ -33,8 +33,9 @@ def build_trusts(model: ScanModel) -> None:
 
 
 def join_gcp(model: ScanModel) -> None:
-    """Pair every GCP grant with every provider of the pool it names, once all files are read."""
-    if model.gcp_grants and model.gcp_providers:
+    """Pair every GCP grant with every provider of the pool it names, once all files are read
+    (a provider no grant reaches is judged on its own)."""
+    if model.gcp_providers:
         from .gcp import join
 
         join(model.gcp_providers, model.gcp_grants, model)

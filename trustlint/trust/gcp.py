@@ -132,7 +132,10 @@ def _origin(resource_type: str) -> str:
 
 
 def join(providers: list[GcpProvider], grants: list[GcpGrant], model: ScanModel) -> None:
-    """Pair each grant with the providers of its pool and add the trusts to the model."""
+    """Pair each grant with the providers of its pool and add the trusts to the model. A
+    provider no grant in the scan reaches (its grants often live in another repository) is
+    judged on its own, as a grant to the whole pool would see it: what its condition lets in."""
+    joined: set[int] = set()
     for grant in grants:
         for provider in providers:
             if provider.disabled or provider.kind != "oidc":
@@ -141,6 +144,29 @@ def join(providers: list[GcpProvider], grants: list[GcpGrant], model: ScanModel)
                 trust = _trust(provider, grant, model)
                 if trust is not None:
                     model.trusts.append(trust)
+                    joined.add(id(provider))
+    for provider in providers:
+        if provider.disabled or provider.kind != "oidc" or id(provider) in joined:
+            continue
+        trust = _trust(provider, _pool_wide(provider), model)
+        if trust is not None:
+            trust.principal_kind = POOL_WIDE
+            trust.related = [r for r in trust.related if r.label != "grant"]
+            model.trusts.append(trust)
+
+
+POOL_WIDE = "pool"  # principal_kind of a provider judged alone: any principal a grant on its pool names
+
+
+def _pool_wide(provider: GcpProvider) -> GcpGrant:
+    pool = next(iter(sorted(provider.pool_keys)), "\u27e8pool\u27e9")
+    if "workloadIdentityPools/" not in pool and not pool.startswith("\u27e8"):
+        pool = f"\u27e8{pool}\u27e9"
+    member = f"principalSet://iam.googleapis.com/{pool}/*"
+    return GcpGrant(member=member, member_span=provider.location.span, pool_keys=set(provider.pool_keys),
+                    role="roles/iam.workloadIdentityUser", address=provider.address, resource_type=provider.resource_type,
+                    location=provider.location, principal_name="any principal a grant on its pool names",
+                    names=[provider.address], member_path=provider.location.path)
 
 
 def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRelationship | None:
