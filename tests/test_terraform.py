@@ -284,3 +284,11 @@ EOT
     assert sorted((f.rule_id, f.span.line) for f in on.findings) == [("TL001", 11), ("TL007", 12)]
     unknown = scan_files({"main.tf": role.replace("var.break_glass", "var.unset").replace("BREAK", "false")})
     assert unknown.findings == [] and any("template directive" in u[4] for u in unknown.unknowns)
+
+
+def test_an_eks_issuer_is_named_as_eks(scan_files):
+    policy = ('{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity", "Principal": {"Federated": '
+              '"arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/ABC"}}]}')
+    result = scan_files({"trust.json": policy})
+    (tl002,) = [f for f in result.findings if f.rule_id == "TL002"]
+    assert "the EKS cluster issuer oidc.eks.eu-west-1.amazonaws.com/id/ABC (eu-west-1)" in tl002.message

@@ -306,7 +306,7 @@ def trust_facts(trust: TrustRelationship, settings: Settings) -> dict:
         "location": location_fact(trust.location),
         "principal": {"kind": trust.principal_kind, "name": trust.principal_name or ""},
         "issuer": {"url": trust.issuer.url or "", "platform": trust.issuer.platform,
-                   "name": trust.issuer.url or "an issuer trustlint cannot name statically",
+                   "name": _issuer_name(trust.issuer.url),
                    "trusted": settings.issuer_trusted(trust.issuer.url),
                    "location": location_fact(trust.issuer.location or trust.location)},
         "suggested_subject": suggestion,
@@ -342,6 +342,17 @@ def _admission(admitted: list[dict]) -> str:
     subjects = sorted({p["subject"] for p in admitted})
     widest = next((p["subject"] for p in reversed(admitted) if p["breadth"] != LEGIT), subjects[-1] if subjects else "")
     return "\n".join([widest, *subjects])
+
+
+_EKS = re.compile(r"^(?:https://)?oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/id/", re.IGNORECASE)
+
+
+def _issuer_name(url: str | None) -> str:
+    """The issuer as a reader knows it: an EKS cluster's issuer says so."""
+    if not url:
+        return "an issuer trustlint cannot name statically"
+    eks = _EKS.match(url)
+    return f"the EKS cluster issuer {url} ({eks.group(1)})" if eks else url
 
 
 def _constraint_fact(constraint: Constraint) -> dict:
