@@ -177,3 +177,30 @@ def test_one_parameter_for_owner_and_name_is_probed_as_a_whole(scan_files):
     assert [(r, s) for r, _, _, _, _, s in brief(result)] == [("TL001", "medium")]
     assert "of ⟨GitHubRepo⟩" in result.findings[0].message and "account" not in result.findings[0].message
     assert scan_files({"t.yaml": _repo_parameter_trust("repo:${GitHubRepo}:environment:production")}).findings == []
+
+
+def test_a_serverless_service_adds_cloudformation_resources(scan_files):
+    service = """service: shop-api
+provider:
+  name: aws
+  runtime: python3.12
+functions:
+  hello: {handler: handler.hello}
+resources:
+  Resources:
+    GitHubDeployRole:
+      Type: AWS::IAM::Role
+      Properties:
+        RoleName: shop-deploy
+        AssumeRolePolicyDocument:
+          Statement:
+            - Effect: Allow
+              Action: sts:AssumeRoleWithWebIdentity
+              Principal:
+                Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com
+              Condition:
+                StringEquals: {token.actions.githubusercontent.com:aud: sts.amazonaws.com}
+                StringLike: {token.actions.githubusercontent.com:sub: "repo:acme/*"}
+"""
+    assert [(r, p, line) for r, p, line, *_ in brief(scan_files({"serverless.yml": service}))] == [
+        ("TL001", "serverless.yml", 21)]

@@ -292,3 +292,31 @@ def test_an_eks_issuer_is_named_as_eks(scan_files):
     result = scan_files({"trust.json": policy})
     (tl002,) = [f for f in result.findings if f.rule_id == "TL002"]
     assert "the EKS cluster issuer oidc.eks.eu-west-1.amazonaws.com/id/ABC (eu-west-1)" in tl002.message
+
+
+def test_sensitive_nonsensitive_and_base64decode_keep_values_known(scan_files):
+    import base64
+
+    policy = ('{"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRoleWithWebIdentity", "Principal": {"Federated": '
+              '"arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"}, "Condition": {"StringLike": '
+              '{"token.actions.githubusercontent.com:sub": "repo:*"}}}]}')
+    encoded = base64.b64encode(policy.encode()).decode()
+    result = scan_files({"main.tf": f'''
+variable "subject" {{ default = "repo:*" }}
+resource "aws_iam_role" "encoded" {{
+  name               = "encoded"
+  assume_role_policy = base64decode("{encoded}")
+}}
+resource "aws_iam_role" "hidden" {{
+  name = "hidden"
+  assume_role_policy = jsonencode({{
+    Statement = [{{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = {{ Federated = "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com" }}
+      Condition = {{ StringLike = {{ "token.actions.githubusercontent.com:sub" = nonsensitive(sensitive(var.subject)) }} }}
+    }}]
+  }})
+}}
+'''})
+    assert {f.address for f in result.findings if f.rule_id in ("TL001", "TL002")} == {"aws_iam_role.encoded", "aws_iam_role.hidden"}

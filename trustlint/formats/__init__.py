@@ -37,6 +37,9 @@ def _parse_document(document, source: SourceFile) -> ScanModel:
 
     if cloudformation.is_template(document):
         return cloudformation.scan_template(document, source)
+    serverless = _serverless_resources(document)
+    if serverless is not None:
+        return cloudformation.scan_template(serverless, source)
     if arm.is_arm_template(document) or arm.is_fic_file(document):
         fics = arm.scan_arm(document, source) if arm.is_arm_template(document) else arm.scan_fic_file(document, source)
         return ScanModel(resources=[AzureCredentials(fics)])
@@ -45,6 +48,18 @@ def _parse_document(document, source: SourceFile) -> ScanModel:
     if source.path.endswith(".json") and cloudformation.is_trust_policy(document):
         return cloudformation.scan_policy_file(document, source)
     return ScanModel()
+
+
+def _serverless_resources(document):
+    """The CloudFormation a Serverless Framework service adds (`resources: {Resources: …}`)."""
+    from . import cloudformation
+
+    if not isinstance(document.value, dict) or "service" not in document.value:
+        return None
+    resources = document.get("resources")
+    if resources is None or not isinstance(resources.value, dict):
+        return None
+    return resources if cloudformation.is_template(resources) else None
 
 
 def _parse_json(source: SourceFile) -> ScanModel:

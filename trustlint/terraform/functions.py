@@ -285,7 +285,28 @@ def _formatlist_rows(args: tuple) -> list[list]:
     return [[a[i] if isinstance(a, list) else a for a in args] for i in range(count)]
 
 
+def _same(evaluator, args, span):
+    """sensitive(x), nonsensitive(x): the value itself (only its display is hidden)."""
+    return args[0] if len(args) == 1 else None
+
+
+def _base64decode(text: str) -> str:
+    import base64
+
+    return base64.b64decode(text.encode("ascii"), validate=True).decode("utf-8")
+
+
+def _base64encode(text: str) -> str:
+    import base64
+
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
 FUNCTIONS = {
+    "sensitive": _same,
+    "nonsensitive": _same,
+    "base64decode": _pure(_base64decode),
+    "base64encode": _pure(_base64encode),
     "format": _format,
     "join": _join,
     "concat": _concat,
