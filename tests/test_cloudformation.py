@@ -204,3 +204,13 @@ resources:
 """
     assert [(r, p, line) for r, p, line, *_ in brief(scan_files({"serverless.yml": service}))] == [
         ("TL001", "serverless.yml", 21)]
+
+
+def test_cdk_output_is_read_as_a_template(scan_files):
+    template = ('{"Resources": {"DeployRole3A1B": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": '
+                '{"Statement": [{"Action": "sts:AssumeRoleWithWebIdentity", "Effect": "Allow", "Principal": {"Federated": '
+                '{"Ref": "GithubProvider"}}, "Condition": {"StringLike": {"token.actions.githubusercontent.com:sub": '
+                '"repo:acme/*"}}}]}}}, "GithubProvider": {"Type": "Custom::AWSCDKOpenIdConnectProvider", "Properties": '
+                '{"Url": "https://token.actions.githubusercontent.com", "ClientIDList": ["sts.amazonaws.com"]}}}}')
+    result = scan_files({"cdk.out/ShopStack.template.json": template})
+    assert [(f.rule_id, f.path) for f in result.findings if f.rule_id == "TL001"] == [("TL001", "cdk.out/ShopStack.template.json")]
