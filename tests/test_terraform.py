@@ -320,3 +320,33 @@ resource "aws_iam_role" "hidden" {{
 }}
 '''})
     assert {f.address for f in result.findings if f.rule_id in ("TL001", "TL002")} == {"aws_iam_role.encoded", "aws_iam_role.hidden"}
+
+
+def test_a_condition_block_not_known_statically_does_not_hide_its_twin(scan_files):
+    document = '''variable "extra_subjects" {}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:acme/*"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = var.extra_subjects
+    }
+  }
+}
+resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+'''
+    result = scan_files({"main.tf": document})
+    assert ("TL001", "aws_iam_role.ci") in [(f.rule_id, f.address) for f in result.findings]

@@ -242,7 +242,9 @@ def _conditions(block: Block, ev: Evaluator, bindings) -> Node:
         operator = operators.setdefault(test.value, Node({}, child.span, key_span=test.span))
         key = text_of(variable) or "?"
         values.key_span = variable.span
-        if key in operator.value and isinstance(operator.value[key].value, list) and isinstance(values.value, list):
-            values = Node(operator.value[key].value + values.value, values.span, key_span=variable.span)
+        if key in operator.value:
+            # The provider merges the values of two blocks with the same test and variable; one
+            # block not known statically must not hide the other's known values (a wildcard).
+            values = Node(operator.value[key].as_list() + values.as_list(), values.span, key_span=variable.span)
         operator.value[key] = values
     return Node(operators, block.span)
