@@ -176,3 +176,14 @@ def test_a_provider_no_grant_in_the_scan_reaches_is_judged_on_its_own(scan_files
     result = scan_files({"wif.tf": POOL_ONLY.replace("CONDITION", condition)})
     assert [(f.rule_id, f.span.line, f.severity) for f in result.findings] == expected
     assert all(f.address == "google_iam_workload_identity_pool_provider.github" for f in result.findings if f.rule_id != "TL000")
+
+
+def test_a_provider_condition_from_a_variable_or_null_is_not_dropped_silently(scan_files):
+    partial = POOL_ONLY.replace("CONDITION", "attribute_condition = \"assertion.repository_owner == '${var.org}'\"")
+    result = scan_files({"wif.tf": 'variable "org" {}\n' + partial})
+    assert result.findings == []  # the owner is whatever var.org is: judged, not a wildcard
+    assert any("partly not known statically" in u[4] for u in result.unknowns)
+    whole = scan_files({"wif.tf": 'variable "condition" {}\n' + POOL_ONLY.replace("CONDITION", "attribute_condition = var.condition")})
+    assert any("not known statically; not judged" in u[4] for u in whole.unknowns)
+    null = scan_files({"wif.tf": POOL_ONLY.replace("CONDITION", "attribute_condition = null")})
+    assert [(f.rule_id, f.severity) for f in null.findings] == [("TL002", "critical")]

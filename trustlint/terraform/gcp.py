@@ -7,7 +7,7 @@ import posixpath
 
 from ..model import Location, ScanModel, StaticCredential
 from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
-from ..values import Node, Ref, text_of
+from ..values import Node, Ref, Template, text_of
 from .evaluator import Evaluator, Module
 from .hcl import Block
 
@@ -26,9 +26,12 @@ def read_gcp(address: str, block: Block, ev: Evaluator, module: Module, model: S
     kind = block.labels[0]
     scope = posixpath.dirname(block.source.path)
     if kind == "google_iam_workload_identity_pool_provider":
-        provider = _provider(address, block, ev, module, scope)
+        why: list[str] = []
+        provider = _provider(address, block, ev, module, scope, why)
         if provider is not None:
             model.gcp_providers.append(provider)
+        for reason in why:  # never dropped or narrowed silently: --explain-unknowns lists it
+            model.unknowns.append((Location(block.source.path, block.header), address, reason))
     elif kind == "google_service_account_key":
         account = ev.attribute(block, "service_account_id")
         model.credentials.append(StaticCredential("gcp", address, kind, "gcp-service-account-key",
@@ -37,7 +40,7 @@ def read_gcp(address: str, block: Block, ev: Evaluator, module: Module, model: S
         model.gcp_grants.extend(_grants(address, block, ev, module, scope))
 
 
-def _provider(address: str, block: Block, ev: Evaluator, module: Module, scope: str) -> GcpProvider | None:
+def _provider(address: str, block: Block, ev: Evaluator, module: Module, scope: str, why: list) -> GcpProvider | None:
     pool = ev.attribute(block, "workload_identity_pool_id")
     keys = set()
     if pool is not None and isinstance(pool.value, Ref):
@@ -52,16 +55,27 @@ def _provider(address: str, block: Block, ev: Evaluator, module: Module, scope: 
             if other.startswith("google_iam_workload_identity_pool.") and text_of(ev.attribute(other_block, "workload_identity_pool_id")) == pool.value:
                 keys.add(f"tf:{scope}:{other}")
     if not keys:
-        return None  # the pool is not known statically: nothing can be joined
+        why.append("its pool is not known statically: no grant can be joined to it; not judged")
+        return None
     mapping_node = ev.attribute(block, "attribute_mapping")
     condition = ev.attribute(block, "attribute_condition")
+    if condition is not None and condition.value is None:
+        condition = None  # `attribute_condition = null`: no condition at all
+    if condition is not None and isinstance(condition.value, Template):
+        # The known parts of the condition stay known; what a variable gives only ever
+        # equals itself (never a wildcard).
+        why.append(f"attribute_condition is partly not known statically ({condition.value.render()}); "
+                   "judged with the unknown parts equal only to themselves")
+        condition = Node(condition.value.render(), condition.span)
     if (mapping_node is not None and not isinstance(mapping_node.value, dict)) or (
         condition is not None and not isinstance(condition.value, str)
     ):
-        return None  # mapping or condition from a variable: unknown, never a finding
+        why.append("attribute_mapping or attribute_condition is not known statically; not judged")
+        return None
     mapping = {}
     for target, node in (mapping_node.items() if mapping_node is not None else []):
         if not isinstance(node.value, str):
+            why.append(f"attribute_mapping[{target!r}] is not known statically; not judged")
             return None
         mapping[target] = (node.value, node.span)
     oidc = next(iter(block.children("oidc")), None)
