@@ -347,3 +347,16 @@ def test_a_utf16_checkout_of_a_trust_is_reported_not_skipped(tmp_path, monkeypat
     result = run_scan(ScanOptions(paths=["."]))
     assert sorted((f.rule_id, f.path) for f in result.findings) == [("TL000", "iam.tf"), ("TL000", "le.tf")]
     assert "UTF-16" in next(f.message for f in result.findings if f.path == "iam.tf")
+
+
+@pytest.mark.parametrize("name", ["iam.tf.json", "iam.tofu.json", "main.bicep"])
+def test_a_file_kind_not_read_yet_that_names_federation_is_tl000(tmp_path, monkeypatch, name):
+    from trustlint.scan import ScanOptions, run_scan
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / name).write_text('{"resource": {"aws_iam_role": {"ci": {"assume_role_policy": "... token.actions.githubusercontent.com ..."}}}}')
+    (tmp_path / "unrelated.tf.json").write_text('{"resource": {"aws_s3_bucket": {"b": {"bucket": "logs"}}}}')
+    monkeypatch.chdir(tmp_path)
+    result = run_scan(ScanOptions(paths=["."]))
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", name)]
+    assert "is not read yet" in result.findings[0].message

@@ -158,10 +158,17 @@ def _walk(target: str):
             yield os.path.join(directory, name)
 
 
+# File kinds trustlint does not read yet: one that names a federation token is TL000 (a trust
+# it may define would otherwise pass unjudged), never a silent skip.
+_UNREAD = {".tf.json": "Terraform JSON syntax (.tf.json)", ".tofu.json": "OpenTofu JSON syntax (.tofu.json)",
+           ".bicep": "Bicep"}
+
+
 def _format_of(path: str) -> str | None:
     lowered = path.lower()
-    if lowered.endswith(".tf.json"):
-        return None  # Terraform JSON syntax: not read yet
+    for suffix in _UNREAD:
+        if lowered.endswith(suffix):
+            return "unread:" + suffix
     return FORMATS.get(os.path.splitext(lowered)[1])
 
 
@@ -379,6 +386,11 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
             discovered.count += 1
             source, relevant = read_source(real, rel, max_bytes, discovered)
             if source is None:
+                continue
+            if kind.startswith("unread:"):
+                if relevant:
+                    discovered.problems.append(Problem(Location(rel, FILE_START), f"{_UNREAD[kind[7:]]} is not read yet; "
+                                                       "the federation it names is not judged"))
                 continue
             if kind == "terraform":
                 tf_dirs.setdefault(posixpath.dirname(rel), []).append((source, relevant))
