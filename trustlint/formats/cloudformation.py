@@ -30,7 +30,8 @@ _MAX_DEPTH = 50
 def is_template(document: Node) -> bool:
     resources = document.get("Resources")
     return resources is not None and isinstance(resources.value, dict) and any(
-        isinstance(r.value, dict) and "Type" in r.value for r in resources.value.values()
+        isinstance(r.value, dict) and "Type" in r.value or key.startswith("Fn::ForEach::")
+        for key, r in resources.value.items()
     )
 
 
@@ -282,6 +283,15 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
     providers: dict[str, ProviderInput] = {}
     roles = []
     for logical_id, resource in resources.items():
+        if logical_id.startswith("Fn::ForEach::"):
+            # AWS::LanguageExtensions: the resources a loop stamps out are not expanded yet. A
+            # loop over roles, keys or providers is TL000, never skipped silently.
+            if any(word in source.line_text(n) for n in range(resource.span.line, resource.span.end_line + 1)
+                   for word in ("AWS::IAM::", "OIDCProvider")):
+                model.problems.append(Problem(Location(source.path, _header(resource, source)),
+                                              f"{logical_id}: Fn::ForEach (AWS::LanguageExtensions) is not expanded yet; "
+                                              "the IAM resources it creates are not judged", logical_id))
+            continue
         kind = text_of(resource.get("Type")) or ""
         header = _header(resource, source)
         try:
