@@ -350,3 +350,24 @@ resource "aws_iam_role" "ci" {
 '''
     result = scan_files({"main.tf": document})
     assert ("TL001", "aws_iam_role.ci") in [(f.rule_id, f.address) for f in result.findings]
+
+
+def test_no_role_provider_or_credential_is_dropped_without_an_explanation(scan_files):
+    """Every resource that can make a trust or a key either becomes one (judged) or is listed
+    by --explain-unknowns or is TL000: none disappears. The file makes each unknown in a
+    different way (a variable without a value, a template of a missing file, an unknown pool)."""
+    import re
+
+    from .conftest import REPO_ROOT
+
+    text = (REPO_ROOT / "tests" / "data" / "unknown-parts.tf").read_text()
+    result = scan_files({"main.tf": text})
+    kinds = ("aws_iam_role", "azurerm_federated_identity_credential", "google_iam_workload_identity_pool_provider",
+             "aws_iam_access_key")
+    addresses = [f"{k}.{n}" for k, n in re.findall(r'resource "([a-z_]+)" "([a-z_]+)"', text) if k in kinds]
+    assert len(addresses) == 4
+    seen = {t.address for t in result.model.trusts} | {c.address for c in result.model.credentials}
+    explained = " ".join(f"{u[3]} {u[4]}" for u in result.unknowns) + " ".join(f.message for f in result.findings)
+    for address in addresses:
+        assert address in explained, (address, result.unknowns)
+    assert seen  # the FIC's trust is built (with its unknown parts equal only to themselves)

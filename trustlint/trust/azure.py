@@ -64,6 +64,7 @@ def build_trusts(fics: list[FicInput], model: ScanModel) -> None:
     """Group FICs by (parent, issuer) into trusts."""
     groups: dict[tuple[str, str], list[tuple[FicInput, list[Clause] | None]]] = {}
     for fic in fics:
+        _explain_unknown_parts(fic, model)
         clauses = None
         if fic.expression is not None:
             try:
@@ -79,6 +80,20 @@ def build_trusts(fics: list[FicInput], model: ScanModel) -> None:
         groups.setdefault((fic.parent, issuer), []).append((fic, clauses))
     for (parent, issuer), members in sorted(groups.items()):
         model.trusts.append(_trust(parent, issuer, members))
+
+
+def _explain_unknown_parts(fic: FicInput, model: ScanModel) -> None:
+    """What of a credential is not known statically goes to --explain-unknowns: an unknown
+    issuer or subject only ever equals itself (never a finding), which must not be silent."""
+    where = Location(fic.location.path, fic.location.span)
+    if fic.issuer is None:
+        model.unknowns.append((where, fic.address, "issuer not known statically: judged as an issuer of its own"))
+    if fic.subject is not None and "\u27e8" in fic.subject:
+        model.unknowns.append((where, fic.address, f"subject not known statically ({fic.subject}): it only equals itself"))
+    if fic.subject is None and fic.expression is None:
+        reason = ("claims_matching_expression not known statically" if fic.expression_span is not None
+                  else "no subject or claims matching expression")
+        model.unknowns.append((where, fic.address, f"{reason}; not judged"))
 
 
 def _matches(clause: Clause, claims: dict) -> tuple[bool, bool]:
