@@ -187,3 +187,19 @@ def test_a_provider_condition_from_a_variable_or_null_is_not_dropped_silently(sc
     assert any("not known statically; not judged" in u[4] for u in whole.unknowns)
     null = scan_files({"wif.tf": POOL_ONLY.replace("CONDITION", "attribute_condition = null")})
     assert [(f.rule_id, f.severity) for f in null.findings] == [("TL002", "critical")]
+
+
+def test_a_service_account_policy_written_as_json_is_read(scan_files):
+    provider = POOL_ONLY.replace("CONDITION", "attribute_condition = \"assertion.repository_owner == 'acme'\"")
+    policy = '''resource "google_service_account_iam_policy" "deploy" {
+  service_account_id = "projects/acme/serviceAccounts/deploy@acme.iam.gserviceaccount.com"
+  policy_data = jsonencode({
+    bindings = [{
+      role    = "roles/iam.workloadIdentityUser"
+      members = ["principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.github.name}/*"]
+    }]
+  })
+}
+'''
+    result = scan_files({"wif.tf": provider, "sa.tf": policy})
+    assert ("TL001", "google_service_account_iam_policy.deploy") in [(f.rule_id, f.address) for f in result.findings]

@@ -110,6 +110,8 @@ def _members(block: Block, ev: Evaluator, module: Module) -> list[tuple[str, Nod
     kind = block.labels[0]
     if kind.endswith("_iam_policy"):
         policy = ev.attribute(block, "policy_data")
+        if policy is not None and isinstance(policy.value, (str, dict)):
+            return _literal_policy(policy, block)  # a literal or jsonencode() policy document
         if policy is None or not isinstance(policy.value, Ref) or not policy.value.address.startswith("data.google_iam_policy."):
             return []
         data = module.resources.get(policy.value.address)
@@ -129,6 +131,31 @@ def _members(block: Block, ev: Evaluator, module: Module) -> list[tuple[str, Nod
         return [(role, member, block)] if member is not None else []
     members = ev.attribute(block, "members")
     return [(role, m, block) for m in (members.as_list() if members is not None and isinstance(members.value, list) else [])]
+
+
+def _literal_policy(policy: Node, block: Block) -> list[tuple[str, Node, Block]]:
+    """(role, member, block) of a policy_data written as JSON text or as jsonencode() of an
+    object (kept as located values when part of it is not known statically)."""
+    import json
+
+    if isinstance(policy.value, str):
+        try:
+            document = json.loads(policy.value)
+        except (ValueError, RecursionError):
+            return []
+        bindings = document.get("bindings") if isinstance(document, dict) else None
+        return [(str(b.get("role", "")), Node(m, policy.span), block)
+                for b in bindings if isinstance(bindings, list) and isinstance(b, dict)
+                for m in b.get("members") or [] if isinstance(m, str)] if isinstance(bindings, list) else []
+    bindings = policy.get("bindings")
+    pairs = []
+    for binding in bindings.as_list() if bindings is not None and isinstance(bindings.value, list) else []:
+        if not isinstance(binding.value, dict):
+            continue
+        members = binding.get("members")
+        for member in members.as_list() if members is not None and isinstance(members.value, list) else []:
+            pairs.append((text_of(binding.get("role")) or "", member, block))
+    return pairs
 
 
 def _grants(address: str, block: Block, ev: Evaluator, module: Module, scope: str) -> list[GcpGrant]:
