@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import brief
 
 ROLE_MODULE = '''
@@ -588,3 +590,23 @@ resource "google_service_account_iam_member" "deploy" {
     tl = [f for f in result.findings if f.rule_id in ("TL001", "TL002")]
     assert len(tl) == 1, [(f.rule_id, f.address, f.message) for f in result.findings]
     assert 'the same for google_service_account_iam_member.deploy["shop"]' in tl[0].message
+
+
+@pytest.mark.parametrize("subjects,expected", [
+    ('oidc_subjects_with_wildcards = ["system:serviceaccount:mlflow:*"]', [("TL001", "high")]),
+    ('oidc_fully_qualified_subjects = ["system:serviceaccount:mlflow:tracking"]', []),
+    ("", [("TL002", "high")]),  # neither list: no subject condition at all (any service account of the cluster)
+])
+def test_the_v5_assumable_role_with_oidc_module_is_modelled(scan_files, subjects, expected):
+    call = f'''module "mlflow_irsa" {{
+  source      = "terraform-aws-modules/iam/aws//modules/iam-assumable-role-with-oidc"
+  version     = "5.60.0"
+  create_role = true
+  role_name   = "mlflow"
+  provider_url = "oidc.eks.eu-west-1.amazonaws.com/id/ABC"
+  oidc_fully_qualified_audiences = ["sts.amazonaws.com"]
+  {subjects}
+}}
+'''
+    result = scan_files({"main.tf": call})
+    assert [(f.rule_id, f.severity) for f in result.findings] == expected

@@ -42,7 +42,7 @@ RELEVANT_WORDS = (
     "workloadIdentityUser", "serviceAccountTokenCreator", "serviceAccountOpenIdTokenCreator",
     "principalSet://", "principal://iam.googleapis.com",
     # Registry modules modelled by their inputs.
-    "iam-github-oidc-role", "iam-role-for-service-accounts", "oidc-github", "gh-oidc", "enable_github_oidc",
+    "iam-github-oidc-role", "iam-role-for-service-accounts", "iam-assumable-role-with-oidc", "oidc-github", "gh-oidc", "enable_github_oidc",
 )
 # Local Terraform module calls: the trust may live in the module. A directory whose only
 # token is such a call is read when the module (or one it calls) holds a federation token.

@@ -4,6 +4,9 @@ shape it in the calling configuration:
 
 - terraform-aws-modules/iam//modules/iam-github-oidc-role: `subjects`, `audience`,
   `provider_url`, `max_session_duration`;
+- terraform-aws-modules/iam//modules/iam-assumable-role-with-oidc (v5): `provider_url(s)`,
+  `oidc_fully_qualified_subjects`, `oidc_subjects_with_wildcards`,
+  `oidc_fully_qualified_audiences`, `role_name`, `create_role`;
 - terraform-aws-modules/iam//modules/iam-role (v6) with `enable_github_oidc`:
   `oidc_subjects`, `oidc_wildcard_subjects`, `oidc_audiences`, `github_provider`;
 - terraform-aws-modules/iam//modules/iam-role-for-service-accounts(-eks): `oidc_providers`
@@ -36,6 +39,8 @@ def registry_module(source: str, address: str, block: Block, inputs: dict, call_
     lowered = source.lower()
     if "iam-github-oidc-role" in lowered:
         _github_oidc_role(address, block, inputs, call_sites, model)
+    elif "iam-assumable-role-with-oidc" in lowered:
+        _assumable_role_with_oidc(address, block, inputs, call_sites, model)
     elif "iam-role-for-service-accounts" in lowered:
         _irsa_role(address, block, inputs, call_sites, model)
     elif "terraform-aws-modules/iam" in lowered and re.search(r"//modules/iam-role(?:$|[?/])", lowered):
@@ -97,6 +102,33 @@ def _github_oidc_role(address, block, inputs, call_sites, model) -> None:
     }
     statement = _statement(block, provider, f"arn:aws:iam::\u27e8account\u27e9:oidc-provider/{provider}", conditions, block.span)
     _role(address, block, inputs, [statement], call_sites, model, "name")
+
+
+def _assumable_role_with_oidc(address, block, inputs, call_sites, model) -> None:
+    """v5's iam-assumable-role-with-oidc: one statement per provider URL, with StringEquals on
+    oidc_fully_qualified_subjects, StringLike on oidc_subjects_with_wildcards and on
+    oidc_fully_qualified_audiences, each only when given (both subject lists empty: no
+    subject condition at all, as the module writes it)."""
+    create = inputs.get("create_role")
+    if create is not None and create.value is False:
+        return
+    urls = _list(inputs.get("provider_urls")) or ([inputs["provider_url"]] if inputs.get("provider_url") is not None else [])
+    statements = []
+    for url_node in urls:
+        url = _text(url_node, "\u27e8provider_url\u27e9").removeprefix("https://")
+        conditions: dict = {}
+        exact, wildcard = inputs.get("oidc_fully_qualified_subjects"), inputs.get("oidc_subjects_with_wildcards")
+        audiences = inputs.get("oidc_fully_qualified_audiences")
+        if exact is not None and (not isinstance(exact.value, list) or exact.value):
+            conditions.setdefault("StringEquals", {})[f"{url}:sub"] = exact
+        if wildcard is not None and (not isinstance(wildcard.value, list) or wildcard.value):
+            conditions.setdefault("StringLike", {})[f"{url}:sub"] = wildcard
+        if audiences is not None and (not isinstance(audiences.value, list) or audiences.value):
+            conditions.setdefault("StringLike", {})[f"{url}:aud"] = audiences
+        statements.append(_statement(block, url, f"arn:aws:iam::\u27e8account\u27e9:oidc-provider/{url}", conditions,
+                                     url_node.span))
+    if statements:
+        _role(address, block, inputs, statements, call_sites, model, "role_name")
 
 
 def _repo_subjects(node: Node | None) -> Node | None:
