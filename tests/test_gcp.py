@@ -203,3 +203,10 @@ def test_a_service_account_policy_written_as_json_is_read(scan_files):
 '''
     result = scan_files({"wif.tf": provider, "sa.tf": policy})
     assert ("TL001", "google_service_account_iam_policy.deploy") in [(f.rule_id, f.address) for f in result.findings]
+
+
+def test_an_aws_or_saml_pool_provider_is_listed_not_silently_skipped(scan_files):
+    provider = POOL_ONLY.replace("  CONDITION\n", "").replace(
+        '  oidc {\n    issuer_uri = "https://token.actions.githubusercontent.com"\n  }', '  aws {\n    account_id = "999999999999"\n  }')
+    result = scan_files({"wif.tf": provider})
+    assert any("AWS pool provider" in u[4] for u in result.unknowns), result.unknowns

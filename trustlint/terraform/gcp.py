@@ -30,6 +30,8 @@ def read_gcp(address: str, block: Block, ev: Evaluator, module: Module, model: S
         provider = _provider(address, block, ev, module, scope, why)
         if provider is not None:
             model.gcp_providers.append(provider)
+            if provider.kind != "oidc":
+                why.append(f"a {provider.kind.upper()} pool provider: who it admits is not judged yet")
         for reason in why:  # never dropped or narrowed silently: --explain-unknowns lists it
             model.unknowns.append((Location(block.source.path, block.header), address, reason))
     elif kind == "google_service_account_key":
