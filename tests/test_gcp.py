@@ -210,3 +210,14 @@ def test_an_aws_or_saml_pool_provider_is_listed_not_silently_skipped(scan_files)
         '  oidc {\n    issuer_uri = "https://token.actions.githubusercontent.com"\n  }', '  aws {\n    account_id = "999999999999"\n  }')
     result = scan_files({"wif.tf": provider})
     assert any("AWS pool provider" in u[4] for u in result.unknowns), result.unknowns
+
+
+def test_a_module_provider_judged_alone_waits_for_its_callers(scan_files):
+    module = 'variable "attribute_condition" {\n  default = null\n}\nvariable "issuer" {}\n' + POOL_ONLY.replace(
+        "CONDITION", "attribute_condition = var.attribute_condition")
+    result = scan_files({"wif.tf": module})
+    assert result.findings == []
+    assert any("the callers decide" in u[4] for u in result.unknowns)
+    unknown_issuer = scan_files({"wif.tf": 'variable "issuer" {}\n' + POOL_ONLY.replace("CONDITION", "").replace(
+        '"https://token.actions.githubusercontent.com"', "var.issuer")})
+    assert unknown_issuer.findings == [] and any("issuer is not known" in u[4] for u in unknown_issuer.unknowns)

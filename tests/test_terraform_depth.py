@@ -596,6 +596,9 @@ resource "google_service_account_iam_member" "deploy" {
     ('oidc_subjects_with_wildcards = ["system:serviceaccount:mlflow:*"]', [("TL001", "high")]),
     ('oidc_fully_qualified_subjects = ["system:serviceaccount:mlflow:tracking"]', []),
     ("", [("TL002", "high")]),  # neither list: no subject condition at all (any service account of the cluster)
+    ('provider_trust_policy_conditions = [{test = "StringLike", '
+     'variable = "${replace(var.issuer, "https://", "")}:sub", values = ["system:serviceaccount:kube-system:ebs-csi"]}]', []),
+    ('provider_trust_policy_conditions = var.extra', []),  # not known: the statement is not judged, nor called open
 ])
 def test_the_v5_assumable_role_with_oidc_module_is_modelled(scan_files, subjects, expected):
     call = f'''module "mlflow_irsa" {{
@@ -608,5 +611,14 @@ def test_the_v5_assumable_role_with_oidc_module_is_modelled(scan_files, subjects
   {subjects}
 }}
 '''
-    result = scan_files({"main.tf": call})
+    result = scan_files({"main.tf": 'variable "issuer" {}\nvariable "extra" {}\n' + call})
     assert [(f.rule_id, f.severity) for f in result.findings] == expected
+
+
+def test_a_finding_met_twice_at_one_place_is_one_finding_not_the_same_for_itself(scan_files):
+    from trustlint.findings import Finding
+    from trustlint.scan import _one_per_problem
+    from trustlint.source import Span
+
+    twice = [Finding("TL008", "shared-subject-mapping", "high", "p maps google.subject", "wif.tf", Span(10, 1, 10, 5), "p")] * 2
+    assert [f.message for f in _one_per_problem(twice)] == ["p maps google.subject"]

@@ -100,6 +100,7 @@ class GcpProvider:
     audiences: list[tuple[str, Span]] | None
     kind: str = "oidc"  # oidc | aws | saml | x509
     disabled: bool = False
+    condition_from_variable: bool = False  # attribute_condition is a variable's default: the callers decide
     project_number: str | None = None  # when the provider's own name gives it (gcloud exports)
 
 

@@ -120,8 +120,13 @@ def _one_per_problem(findings: list[Finding]) -> list[Finding]:
     out = []
     for group in groups.values():
         first, others = group[0], group[1:]
-        if not others or not first.address:
+        if not first.address:
             out.extend(group)
+            continue
+        seen = {first.address}
+        others = [o for o in others if not (o.address in seen or seen.add(o.address))]  # the same finding twice: once
+        if not others:
+            out.append(first)
             continue
         related = list(first.related)
         related += [r for other in others for r in other.related if r not in related]

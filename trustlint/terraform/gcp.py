@@ -61,6 +61,7 @@ def _provider(address: str, block: Block, ev: Evaluator, module: Module, scope: 
         return None
     mapping_node = ev.attribute(block, "attribute_mapping")
     condition = ev.attribute(block, "attribute_condition")
+    from_variable = condition is not None and any(str(o).startswith("default of var.") for o in condition.origin)
     if condition is not None and condition.value is None:
         condition = None  # `attribute_condition = null`: no condition at all
     if condition is not None and isinstance(condition.value, Template):
@@ -104,6 +105,7 @@ def _provider(address: str, block: Block, ev: Evaluator, module: Module, scope: 
         audiences=audiences,
         kind=kind,
         disabled=disabled is not None and disabled.value is True,
+        condition_from_variable=from_variable,
     )
 
 

@@ -125,10 +125,32 @@ def _assumable_role_with_oidc(address, block, inputs, call_sites, model) -> None
             conditions.setdefault("StringLike", {})[f"{url}:sub"] = wildcard
         if audiences is not None and (not isinstance(audiences.value, list) or audiences.value):
             conditions.setdefault("StringLike", {})[f"{url}:aud"] = audiences
+        _extra_conditions(inputs.get("provider_trust_policy_conditions"), url, conditions)
         statements.append(_statement(block, url, f"arn:aws:iam::\u27e8account\u27e9:oidc-provider/{url}", conditions,
                                      url_node.span))
     if statements:
         _role(address, block, inputs, statements, call_sites, model, "role_name")
+
+
+def _extra_conditions(extra: Node | None, url: str, conditions: dict) -> None:
+    """provider_trust_policy_conditions: [{test, variable, values}] the module adds as condition
+    blocks. A variable naming the provider's claim by an expression (the cluster's issuer URL
+    from another module) is that claim; anything not known makes the statement unknown."""
+    if extra is None:
+        return
+    if not isinstance(extra.value, list):
+        conditions["\u27e8dynamic\u27e9"] = {"\u27e8condition\u27e9": extra}  # not known: the statement is not judged
+        return
+    for item in extra.value:
+        test, variable, values = (item.get(k) if isinstance(item.value, dict) else None for k in ("test", "variable", "values"))
+        key = text_of(variable) or ""
+        claim = key.rsplit(":", 1)[-1] if ":" in key else ""
+        if not (test is not None and test.is_known and isinstance(test.value, str) and claim and values is not None):
+            conditions["\u27e8dynamic\u27e9"] = {"\u27e8condition\u27e9": item}
+            continue
+        full = key if variable.is_known else f"{url}:{claim}"
+        existing = conditions.setdefault(test.value, {}).get(full)
+        conditions[test.value][full] = Node(existing.as_list() + values.as_list(), values.span) if existing else values
 
 
 def _repo_subjects(node: Node | None) -> Node | None:

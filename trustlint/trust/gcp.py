@@ -148,6 +148,14 @@ def join(providers: list[GcpProvider], grants: list[GcpGrant], model: ScanModel)
     for provider in providers:
         if provider.disabled or provider.kind != "oidc" or id(provider) in joined:
             continue
+        if provider.issuer_url is None or provider.condition_from_variable:
+            # A module's provider whose issuer or condition its callers give: judged through
+            # the calls, not on the module's defaults.
+            why = "its issuer is not known statically" if provider.issuer_url is None else \
+                "its attribute_condition is a variable's default (the callers decide)"
+            model.unknowns.append((provider.location, provider.address,
+                                   f"no grant in the scan reaches this provider and {why}: not judged on its own"))
+            continue
         trust = _trust(provider, _pool_wide(provider), model)
         if trust is not None:
             trust.principal_kind = POOL_WIDE
