@@ -315,3 +315,18 @@ def test_lifetimes_set_from_unknown_values_and_non_production_identities(scan_fi
     assert (row["max_lifetime_seconds"], row["lifetime_known"], row["tier"], row["non_production_reachable"]) == (
         43200, False, "non-production", True)
     assert "unknown (up to 12h)" in render(build_inventory(result.facts, result.findings), "text")
+
+
+def test_exclusive_attachments_and_the_rbac_administrator_guid(scan_files):
+    exclusive = ('resource "aws_iam_role_policy_attachments_exclusive" "ci" {\n  role_name   = aws_iam_role.ci.name\n'
+                 '  policy_arns = ["arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/IAMFullAccess"]\n}\n')
+    result = scan_files({"iam.tf": ROLE.replace("NAME", "ci"), "x.tf": exclusive})
+    (row,) = build_inventory(result.facts, result.findings)["identities"]
+    assert (row["privileges"]["level"], row["privileges"]["why"]) == ("admin", "IAMFullAccess")
+    from trustlint.model import Location, PrivilegeGrant
+    from trustlint.source import Span
+    from trustlint.trust.privileges import classify
+
+    grant = PrivilegeGrant("azure", [], "/providers/Microsoft.Authorization/roleDefinitions/f58310d9-a9f6-439a-9e8d-f62e7b41a168 on /subscriptions/1",
+                           Location("a.tf", Span(1, 1, 1, 2)), "azurerm_role_assignment.a")
+    assert classify(grant)[0] == "admin"

@@ -94,7 +94,7 @@ RELEVANT = _EitherPattern(FEDERATION, re.compile(b"|".join(RELEVANT_PATTERNS)))
 # A block may follow a comment on its line (`/* x */ locals {`): the pattern must still see it.
 _DEFINES_VALUES = re.compile(r'^(?:.*\*/)?[ \t]*(?:/\*.*?\*/[ \t]*)*(?:(?:variable|locals|data|module)\b'
                              r'|resource\s+"(?:google|azurerm|azuread)_'
-                             r'|resource\s+"aws_iam_(?:role_policy|policy_attachment|policy)")', re.MULTILINE)
+                             r'|resource\s+"aws_iam_(?:role_policy|policy_attachment|policy)")', re.MULTILINE)  # incl. attachments_exclusive
 
 
 @dataclass

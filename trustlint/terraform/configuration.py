@@ -69,7 +69,8 @@ class Configuration:
 # its text names a federation token (discovery.RELEVANT).
 _READ_PREFIXES = ("azurerm_", "azuread_", "azapi_")
 # Blast radius: what a role, service account or identity may do (terraform/privileges.py).
-_READ_TYPES = {"aws_iam_role_policy_attachment", "aws_iam_role_policy", "aws_iam_policy_attachment",
+_READ_TYPES = {"aws_iam_role_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_iam_role_policy",
+               "aws_iam_policy_attachment",
                "aws_iam_role", "aws_iam_access_key", "aws_iam_openid_connect_provider", "aws_iam_user",
                "google_iam_workload_identity_pool", "google_iam_workload_identity_pool_provider",
                "google_service_account", "google_service_account_key"}

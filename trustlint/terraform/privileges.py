@@ -14,7 +14,8 @@ from ..values import UNKNOWN_KEY, Node, Ref, Template, text_of
 from .evaluator import Evaluator, Module
 from .hcl import Block
 
-PRIVILEGE_TYPES = ("aws_iam_role_policy_attachment", "aws_iam_role_policy", "aws_iam_policy_attachment",
+PRIVILEGE_TYPES = ("aws_iam_role_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_iam_role_policy",
+                   "aws_iam_policy_attachment",
                    "aws_iam_policy", "azurerm_role_assignment")
 _GCP_SCOPES = {"google_project_iam_member": "project", "google_project_iam_binding": "project",
                "google_folder_iam_member": "folder", "google_folder_iam_binding": "folder",
@@ -42,6 +43,13 @@ def _read(address: str, prefix: str, block: Block, ev: Evaluator, module: Module
         return _role_policies(address, block, ev, location, module)
     if kind == "aws_iam_role_policy_attachment":
         return _aws(ev.attribute(block, "role"), prefix, ev.attribute(block, "policy_arn"), address, location, module, ev)
+    if kind == "aws_iam_role_policy_attachments_exclusive":
+        role = ev.attribute(block, "role_name")
+        arns = ev.attribute(block, "policy_arns")
+        out = []
+        for arn in arns.as_list() if arns is not None and isinstance(arns.value, list) else []:
+            out += _aws(role, prefix, arn, address, location, module, ev)
+        return out
     if kind == "aws_iam_policy_attachment":
         roles = ev.attribute(block, "roles")
         policy = ev.attribute(block, "policy_arn")

@@ -44,7 +44,8 @@ _GCP_READ = re.compile(r"^roles/(viewer|browser|.*(viewer|reader|browser)\w*)$",
 
 _AZURE_ROLE_IDS = {"8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner", "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
                    "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
-                   "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator"}
+                   "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9": "User Access Administrator",
+                   "f58310d9-a9f6-439a-9e8d-f62e7b41a168": "Role Based Access Control Administrator"}
 _AZURE_ADMIN = {"owner", "user access administrator", "role based access control administrator"}
 
 
