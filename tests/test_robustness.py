@@ -360,3 +360,18 @@ def test_a_file_kind_not_read_yet_that_names_federation_is_tl000(tmp_path, monke
     result = run_scan(ScanOptions(paths=["."]))
     assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", name)]
     assert "is not read yet" in result.findings[0].message
+
+
+def test_hostile_comment_runs_do_not_stall_discovery(tmp_path, monkeypatch):
+    """The pre-filter's definition pattern runs on every .tf line a scanned file controls:
+    long runs of comment markers must stay linear (a backtracking pattern hung on these)."""
+    import time
+
+    from trustlint.scan import ScanOptions, run_scan
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "main.tf").write_text("# aws_iam_role\n" + "/**/" * 200_000 + "\n" + "*/ " * 100_000 + "\n")
+    monkeypatch.chdir(tmp_path)
+    started = time.monotonic()
+    run_scan(ScanOptions(paths=["."]))
+    assert time.monotonic() - started < 20

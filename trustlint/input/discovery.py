@@ -92,9 +92,11 @@ RELEVANT = _EitherPattern(FEDERATION, re.compile(b"|".join(RELEVANT_PATTERNS)))
 # resources (service accounts, identities, role-assignment scopes name a trust's tier). Files
 # of plain AWS resources, most of a large module, are not parsed.
 # A block may follow a comment on its line (`/* x */ locals {`): the pattern must still see it.
-_DEFINES_VALUES = re.compile(r'^(?:.*\*/)?[ \t]*(?:/\*.*?\*/[ \t]*)*(?:(?:variable|locals|data|module)\b'
-                             r'|resource\s+"(?:google|azurerm|azuread)_'
-                             r'|resource\s+"aws_iam_(?:role_policy|policy_attachment|policy)")', re.MULTILINE)  # incl. attachments_exclusive
+# Linear on any line (a scanned file controls it): a block starts a line or follows the end
+# of a comment on it (`/* x */ locals {`); aws_iam_role_policy also covers attachments_exclusive.
+_DEFINES_VALUES = re.compile(r'(?:^|\*/)[ \t]*(?:(?:variable|locals|data|module)\b'
+                             r'|resource[ \t]+"(?:google|azurerm|azuread)_'
+                             r'|resource[ \t]+"aws_iam_(?:role_policy|policy_attachment|policy)")', re.MULTILINE)
 
 
 @dataclass
