@@ -55,6 +55,8 @@ def classify(grant: PrivilegeGrant) -> tuple[str, str]:
         return _aws(grant)
     if grant.provider == "gcp":
         role = grant.what.split(" on ", 1)[0]
+        if len(role) > 256:
+            return "unknown", grant.what[:256]  # no role name is this long; the patterns below stay cheap
         for level, pattern in (("admin", _GCP_ADMIN), ("read", _GCP_READ), ("write", _GCP_WRITE)):
             if pattern.match(role):
                 return level, grant.what
@@ -179,12 +181,20 @@ def _plain(node):
     return node
 
 
-_INSTANCE = re.compile(r"(\[[^\]]*\])+$")  # a count/for_each instance's key at the end of an address
+def _without_instance(address: str) -> str:
+    """The address without the count/for_each key trustlint appended (`["k"]`, `[0]`)."""
+    if address.endswith('"]'):
+        index = address.rfind('["')
+    elif address.endswith("]"):
+        index = address.rfind("[")
+    else:
+        return address
+    return address[:index] if index > 0 else address
 
 
 def identity_keys(trust: TrustRelationship) -> set[str]:
     """The join keys a trust's identity answers to (the grants name it by address or name)."""
-    keys = {f"address:{trust.address}", "any-instance:" + _INSTANCE.sub("", trust.address)}
+    keys = {f"address:{trust.address}", "any-instance:" + _without_instance(trust.address)}
     if trust.principal_name:
         keys.add(f"name:{trust.principal_name}")
         keys.add(f"address:{trust.principal_name}")  # Azure and GCP trusts carry the identity's own address or name
