@@ -166,6 +166,7 @@ def test_a_decoy_call_never_instantiated_does_not_hide_a_root(scan_files):
                          "envs/dev/main.tf": 'module "prod" {\n  source = "../prod"\n  count  = 0\n}\n'})
     assert [(f.rule_id, f.path, f.address) for f in result.findings if f.rule_id == "TL001"] == [
         ("TL001", "envs/prod/main.tf", "aws_iam_role.deploy")]
+    assert result.findings[0].message.endswith("(judged as a root: the only calls to it create no instance)")
 
 
 def test_a_called_directory_with_its_own_backend_is_judged_as_a_root_too(scan_files):
@@ -176,3 +177,5 @@ def test_a_called_directory_with_its_own_backend_is_judged_as_a_root_too(scan_fi
         "envs/all/main.tf": 'module "prod" {\n  source  = "../prod"\n  subject = "repo:acme/app:environment:production"\n}\n'})
     tl001 = sorted((f.path, f.address, f.severity) for f in result.findings if f.rule_id == "TL001")
     assert tl001 == [("envs/prod/main.tf", "aws_iam_role.deploy", "critical")]  # the call narrows; the root does not
+    assert [f.message for f in result.findings if f.rule_id == "TL001"][0].endswith(
+        "(judged as a root with its own values; it is also called as a module)")

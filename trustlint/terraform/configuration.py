@@ -217,6 +217,10 @@ def scan_configuration(context: dict[str, list[SourceFile]], root: str, variable
     for directory in sorted(context):
         if directory in called and (directory not in configuration.instantiated or _is_a_root(root, directory, configuration)):
             _analyse_root(directory, configuration)
+            # Its findings come from its own values (variable defaults, tfvars), not a caller's: say so.
+            configuration.model.flags[f"root:{directory}"] = (
+                "judged as a root with its own values; it is also called as a module" if directory in configuration.instantiated
+                else "judged as a root: the only calls to it create no instance")
     return configuration.model
 
 
