@@ -649,3 +649,36 @@ def test_a_comment_before_a_locals_block_does_not_hide_it(scan_files):
     result = scan_files({"locals.tf": '/* shared */ locals {\n  subject = "repo:*"\n}\n',
                          "main.tf": WILDCARD_TRUST.replace('"repo:acme/*"', "local.subject")}, today=TODAY)
     assert ("TL001", "critical") in [(f.rule_id, f.severity) for f in result.findings]
+
+
+FOR_EACH_ROLE = """resource "aws_iam_role" "ci" {
+  for_each = toset(KEYS)
+  name     = "ci-${each.key}"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = {
+        StringEquals = { "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }
+        StringLike   = { "token.actions.githubusercontent.com:sub" = "repo:acme/*" }
+      }
+    }]
+  })
+}
+"""
+
+
+def test_a_new_instance_beside_a_baselined_one_is_new_though_reported_as_one(repo, capsys):
+    """Instances with the same finding are reported as one, but a baseline accepts instances:
+    a role added to the for_each is not hidden behind the accepted one."""
+    (repo / "iam.tf").write_text(FOR_EACH_ROLE.replace("KEYS", '["app"]'))
+    assert main(["baseline", "--output", "baseline.json"]) == 0
+    (repo / "iam.tf").write_text(FOR_EACH_ROLE.replace("KEYS", '["app", "billing"]'))
+    code, report = scan_json(capsys, "--baseline", "baseline.json")
+    assert code == 1
+    assert ("TL001", "new") in [(f["rule_id"], f["baseline"]) for f in report["findings"]]
+    # Both instances accepted together stay accepted together, reported once.
+    assert main(["baseline", "--output", "both.json"]) == 0
+    code, report = scan_json(capsys, "--baseline", "both.json")
+    assert code == 0 and [(f["rule_id"], f["baseline"]) for f in report["findings"]] == [("TL001", "unchanged")]

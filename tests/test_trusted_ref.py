@@ -421,3 +421,14 @@ def test_a_rule_file_linked_to_a_device_is_reported_unread(tmp_path):
     report = json.loads((repo / "out.json").read_text())
     assert "this change makes policy/zz.yaml a symbolic link (the gate's files are read as written, at the trusted commit)" \
         in [f["message"] for f in report["findings"] if f["rule_id"] == "TL015"]
+
+
+def test_an_old_marker_over_a_for_each_role_hiding_a_new_instance_is_reported(tmp_path):
+    role = ROLE.replace("ISSUER", GITHUB).replace("SUBJECT", "repo:acme/*").replace(
+        '"deploy" {', '"deploy" {\n  for_each = toset(KEYS)').replace('"prod-deploy"', '"deploy-${each.key}"')
+    role = role.replace("        StringLike", '        # trustlint:ignore[TL001] reason="shared CI roles" '
+                                             'expires=2027-01-31\n        StringLike')
+    base = {"infra/iam.tf": role.replace("KEYS", '["app"]')}
+    widened = scan_change(tmp_path / "r", base, {"infra/iam.tf": role.replace("KEYS", '["app", "prod"]')}, today=TODAY)
+    messages = _messages(widened, "TL015")
+    assert len(messages) == 1 and 'aws_iam_role.deploy["prod"]' in messages[0], messages

@@ -32,6 +32,7 @@ class Finding:
     suppression: str | None = None  # the justification, when an inline or configured suppression applies
     suppression_kind: str = ""  # inSource | external
     baseline: str = ""  # "unchanged" when the finding is in the baseline, "new" when a baseline is in use
+    merged: tuple["Finding", ...] = ()  # the same problem at other instances, reported with this one
 
     @property
     def gating(self) -> bool:

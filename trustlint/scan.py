@@ -113,13 +113,17 @@ def _behind_flags(findings: list[Finding], flags: dict[str, str]) -> list[Findin
 def _one_per_problem(findings: list[Finding]) -> list[Finding]:
     """One finding per problem in the code: the instances of a for_each/count resource, or two
     calls of one module with the same values, that share a finding at the same place with the
-    same words (their addresses aside) are one finding naming every instance."""
+    same words (their addresses aside) are one finding naming every instance. Run after the gate:
+    instances are suppressed and baselined one by one (an instance added beside an accepted one
+    is new), and only instances the gate treats alike are reported together."""
     groups: dict[tuple, list[Finding]] = {}
     for finding in findings:
         words = finding.message.replace(finding.address, "\0") if finding.address else finding.message
         # Another root calling the same module is another deployment: its own finding.
         root = next((r.path for r in finding.related if r.label.startswith("module call ")), "")
-        groups.setdefault((finding.rule_id, finding.path, finding.span, finding.severity, words, root), []).append(finding)
+        gate = (finding.suppression, finding.baseline)
+        groups.setdefault((finding.rule_id, finding.path, finding.span, finding.severity, words, root, gate),
+                          []).append(finding)
     out = []
     for group in groups.values():
         first, others = group[0], group[1:]
@@ -134,7 +138,8 @@ def _one_per_problem(findings: list[Finding]) -> list[Finding]:
         related = list(first.related)
         related += [r for other in others for r in other.related if r not in related]
         names = ", ".join(o.address for o in others)
-        out.append(replace(first, message=f"{first.message} (the same for {names})", related=tuple(related)))
+        out.append(replace(first, message=f"{first.message} (the same for {names})", related=tuple(related),
+                           merged=tuple(others)))
     return out
 
 
@@ -209,8 +214,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
         findings = [replace(f, severity=options.severity.get(f.rule_id, f.severity)) for f in findings]
     if model.flags:
         findings = _behind_flags(findings, model.flags)
-    findings = _one_per_problem(findings)
-    findings = _gate(findings, model, options, root)
+    findings = _one_per_problem(_gate(findings, model, options, root))
     if options.trusted is not None:
         findings += _gate_change_findings(findings, model, options, active)
     unknowns = sorted({(u[0].path, u[0].span.line, u[0].span.column, u[1], u[2]) for u in model.unknowns})
@@ -283,6 +287,7 @@ def _gate_change_findings(findings: list[Finding], model: ScanModel, options: Sc
     from .gate.trusted import GateChange, inline_suppression_changes
 
     changes = list(options.gate_changes)
+
     def rescan(tree: str, paths: list[str]) -> list[Finding]:
         """The same scan of some files in the trusted commit's tree (what its markers hid there)."""
         return run_scan(replace(options, paths=paths, root=tree, trusted=None, gate_changes=[], baseline=None,

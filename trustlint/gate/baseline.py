@@ -47,9 +47,10 @@ def _rank(severity: str) -> int:
 
 
 def write_baseline(findings: list[Finding]) -> str:
+    instances = [i for f in findings if f.gating for i in (f, *f.merged)]  # every instance a finding reports
     entries = sorted(
         ({"fingerprint": f.fingerprint, "rule": f.rule_id, "path": f.path, "resource": f.address,
-          "severity": f.severity, "admits": admission_digest(f.admits)} for f in findings if f.gating),
+          "severity": f.severity, "admits": admission_digest(f.admits)} for f in instances),
         key=lambda e: (e["path"], e["rule"], e["resource"], e["fingerprint"]),
     )
     return json.dumps({"version": BASELINE_VERSION, "tool": "trustlint", "findings": entries}, indent=2) + "\n"

@@ -375,9 +375,9 @@ def inline_suppression_changes(trusted: TrustedRef, suppressions: list, findings
     `rescan(tree, paths)`: the findings of a scan of those files in the trusted commit's tree."""
     from .suppressions import parse_suppressions
 
-    def hides(marker) -> list:
-        return [f for f in findings if f.suppression_kind == "inSource" and f.path == marker.path
-                and f.span.line in marker.covers and f.rule_id in marker.rules]
+    def hides(marker) -> list:  # every instance it hides (one reported finding may stand for several)
+        return [i for f in findings if f.suppression_kind == "inSource" and f.path == marker.path
+                and f.span.line in marker.covers and f.rule_id in marker.rules for i in (f, *f.merged)]
 
     by_path: dict[str, list] = {}
     for suppression in suppressions:
@@ -419,6 +419,6 @@ def _hidden_at_trusted_commit(trusted: TrustedRef, kept: list, rescan) -> dict:
     depend on), by (path, marker line)."""
     tree = trusted.tree()
     findings = rescan(tree, sorted({os.path.join(tree, marker.path) for marker, _ in kept}))
-    return {(match.path, match.line): [f for f in findings if f.suppression_kind == "inSource"
-                                       and f.path == match.path and f.span.line in match.covers]
+    return {(match.path, match.line): [i for f in findings if f.suppression_kind == "inSource"
+                                       and f.path == match.path and f.span.line in match.covers for i in (f, *f.merged)]
             for _, match in kept}
