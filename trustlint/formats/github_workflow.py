@@ -514,21 +514,27 @@ _FILE_NAME = re.compile(r"^[\w./-]+\.(json|p12|pem|key)$", re.IGNORECASE)
 
 
 def _add_static(model: ScanModel, credential: StaticCredential) -> None:
-    """One finding per key a job passes: the id and the secret of one AWS key pair (and the
-    lines that pass it again) are one credential, its other places related."""
+    add_job_key(model, credential, lambda c: f"passes a long-lived {c.kind} ({c.owner})")
+
+
+def add_job_key(model: ScanModel, credential: StaticCredential, usage) -> None:
+    """One finding per key a CI job passes (GitHub and GitLab): the id and the secret of one
+    key pair (and the lines that pass it again) are one credential, its other places related;
+    the same variable from another source is a second key. `usage(credential)` words it."""
     name = (credential.owner or "").split(" from ", 1)[0]
     for existing in model.credentials:
-        if (existing.address, existing.location.path, existing.provider) == (
-                credential.address, credential.location.path, credential.provider) and existing.resource_type == "workflow-job":
-            names = {part.split(" from ", 1)[0] for part in (existing.owner or "").split(", ")}
-            if name in names and (credential.owner or "") not in (existing.owner or "").split(", "):
-                continue  # the same variable from another source: a second key of the job
-            if credential.owner and credential.owner not in (existing.owner or "").split(", "):
-                existing.owner = f"{existing.owner}, {credential.owner}"
-            existing.related.append(Location(credential.location.path, credential.location.span, "also passed here"))
-            existing.usage = f"passes a long-lived {existing.kind} ({existing.owner})"
-            return
-    credential.usage = f"passes a long-lived {credential.kind} ({credential.owner})"
+        if (existing.address, existing.location.path, existing.provider, existing.resource_type) != (
+                credential.address, credential.location.path, credential.provider, credential.resource_type):
+            continue
+        owners = (existing.owner or "").split(", ")
+        if name in {part.split(" from ", 1)[0] for part in owners} and (credential.owner or "") not in owners:
+            continue  # the same variable from another source: a second key of the job
+        if credential.owner and credential.owner not in owners:
+            existing.owner = f"{existing.owner}, {credential.owner}"
+        existing.related.append(Location(credential.location.path, credential.location.span, "also passed here"))
+        existing.usage = usage(existing)
+        return
+    credential.usage = usage(credential)
     model.credentials.append(credential)
 
 

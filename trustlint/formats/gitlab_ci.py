@@ -439,8 +439,7 @@ def scan_gitlab_ci(document: Node, source: SourceFile) -> ScanModel:
                     continue
                 _add_key(model, StaticCredential(
                     kind, job_id, "gitlab-job", "static cloud key", f"{name} from {origin}",
-                    Location(path, value.key_span or value.span), names=[path],
-                    usage=f"passes a long-lived {kind.upper()} key ({name} from {origin})"))
+                    Location(path, value.key_span or value.span), names=[path]))
         if tokens is None and not _WEB_IDENTITY.search(script):
             _referenced_keys(job, job_id, path, model)
         if workload.credentials:
@@ -478,18 +477,10 @@ def _referenced_keys(job: Node, job_id: str, path: str, model: ScanModel) -> Non
                 _add_key(model, StaticCredential(
                     _STATIC.get(name, "aws" if name.startswith("AWS") else "azure" if "CLIENT" in name else "gcp"),
                     job_id, "gitlab-job", "static cloud key", f"{name} from the project's CI/CD settings",
-                    Location(path, line.span), names=[path],
-                    usage=f"passes a long-lived key ({name} from the project's CI/CD settings)"))
+                    Location(path, line.span), names=[path]))
 
 
 def _add_key(model: ScanModel, credential: StaticCredential) -> None:
-    """One finding per key a job passes: the id and the secret of one key pair are one
-    credential, the other lines related places."""
-    for existing in model.credentials:
-        if (existing.address, existing.location.path, existing.provider, existing.resource_type) == (
-                credential.address, credential.location.path, credential.provider, "gitlab-job"):
-            existing.owner = f"{existing.owner}, {credential.owner}"
-            existing.related.append(Location(credential.location.path, credential.location.span, "also passed here"))
-            existing.usage = f"passes a long-lived {existing.provider.upper()} key ({existing.owner})"
-            return
-    model.credentials.append(credential)
+    from .github_workflow import add_job_key
+
+    add_job_key(model, credential, lambda c: f"passes a long-lived {c.provider.upper()} key ({c.owner})")
