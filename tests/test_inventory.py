@@ -254,6 +254,7 @@ def test_the_same_address_in_another_directory_is_another_identity(scan_files):
     document = build_inventory(result.facts, result.findings)
     assert sorted((r["path"], r["privileges"]["level"]) for r in document["identities"]) == [
         ("dev/iam.tf", "none"), ("prod/iam.tf", "admin"), ("sandbox/iam.tf", "none")]
+    assert {r["path"]: r["findings"] for r in document["identities"]}["dev/iam.tf"] == ["TL001 high"]
 
 
 def test_an_attachment_to_one_instance_of_a_for_each_role_lands_on_that_instance(scan_files):

@@ -61,7 +61,7 @@ def _identities(facts: list[dict], findings: list[Finding], repository: str) -> 
 def _identity_row(key: tuple[str, str, str], trusts: list[dict], findings: list[Finding], repository: str) -> dict:
     first = trusts[0]
     addresses = {t["address"] for t in trusts} | {t["audience"].get("address", "") for t in trusts} - {""}
-    admitted = _admitted([t for t in trusts])
+    admitted = _admitted(trusts)
     lifetimes = [t["session"]["max_seconds"] for t in trusts if t["session"]["max_seconds"] > 0]
     # Set but not known statically (max_session_duration = var.x): the cloud's longest, to be safe.
     unknown_lifetime = any(t["session"]["max_seconds"] <= 0 and t["session"]["location"] for t in trusts)
@@ -70,7 +70,9 @@ def _identity_row(key: tuple[str, str, str], trusts: list[dict], findings: list[
     tiers = sorted({t["tier"] for t in trusts})
     privileges = max((t.get("privileges", {"level": "none", "why": "", "grants": []}) for t in trusts),
                      key=lambda p: _level_rank(p["level"]))
-    on_it = [f for f in findings if f.address in addresses and f.gating]
+    # Its findings: by address, in its own directory (the same address elsewhere is another identity).
+    on_it = [f for f in findings if f.address in addresses and f.gating
+             and (f.path.rsplit("/", 1)[0] if "/" in f.path else "") == key[1]]
     return {
         "repository": repository,
         "cloud": first["provider"],
