@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from .conftest import brief
 
 PROVIDER = '''
@@ -371,3 +373,18 @@ def test_no_role_provider_or_credential_is_dropped_without_an_explanation(scan_f
     for address in addresses:
         assert address in explained, (address, result.unknowns)
     assert seen  # the FIC's trust is built (with its unknown parts equal only to themselves)
+
+
+@pytest.mark.parametrize("count", ["var.create_key", "length(var.key_users)", "local.keys ? 1 : 0"])
+def test_any_count_that_depends_on_a_value_is_a_flag(scan_files, count):
+    result = scan_files({"main.tf": f'''
+variable "create_key" {{ default = false }}
+variable "key_users" {{ default = [] }}
+locals {{ keys = false }}
+resource "aws_iam_access_key" "k" {{
+  count = {count}
+  user  = "ci"
+}}
+'''})
+    assert [(f.rule_id, f.address) for f in result.findings] == [("TL006", "aws_iam_access_key.k[0]")]
+    assert f"(when enabled: count = {count} is off" in result.findings[0].message

@@ -53,14 +53,15 @@ def evaluated_instances(block: Block, ev: Evaluator, limits: list | None = None)
 
 
 def _flag(block: Block) -> str | None:
-    """The count expression when it is a conditional (a feature flag), else None."""
+    """The count expression when it depends on a value (a feature flag: `var.enable ? 1 : 0`,
+    `var.create`, `length(var.names)`), else None: only a literal `0` / `false` means never."""
     from .evaluator import source_text
 
     attribute = block.attributes.get("count")
     if attribute is None:
         return None
     text = source_text(block.source, _span_of(attribute.expr)).strip()
-    return text if "?" in text and ":" in text else None
+    return None if text.lower() in ("0", "false") else text
 
 
 def _span_of(tree):
