@@ -388,3 +388,29 @@ resource "aws_iam_access_key" "k" {{
 '''})
     assert [(f.rule_id, f.address) for f in result.findings] == [("TL006", "aws_iam_access_key.k[0]")]
     assert f"(when enabled: count = {count} is off" in result.findings[0].message
+
+
+def test_a_for_each_empty_today_but_from_a_value_is_judged_as_one_instance(scan_files):
+    role = '''variable "deploy_repos" { default = {} }
+resource "aws_iam_role" "deploy" {
+  for_each = var.deploy_repos
+  name     = "deploy-${each.key}"
+  assume_role_policy = jsonencode({
+    Statement = [{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = { Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }
+      Condition = { StringLike = { "token.actions.githubusercontent.com:sub" = "repo:*" } }
+    }]
+  })
+}
+resource "aws_iam_access_key" "never" {
+  for_each = toset([])
+  user     = each.key
+}
+'''
+    result = scan_files({"main.tf": role})
+    tl = [(f.rule_id, f.address) for f in result.findings if f.rule_id in ("TL001", "TL006")]
+    assert tl == [("TL001", "aws_iam_role.deploy")]
+    (tl001,) = [f for f in result.findings if f.rule_id == "TL001"]
+    assert tl001.message.endswith("(when enabled: for_each = var.deploy_repos is off with today's values)")

@@ -374,7 +374,8 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
         instances = _instances(block, evaluator.with_source(block.source), model)
         flag = model.flags.pop(f"{block.source.path}\x00{'.'.join(block.labels)}", None)
         if flag is not None:
-            model.flags[prefix + address + "[0]"] = flag
+            for suffix, _ in instances:
+                model.flags[prefix + address + suffix] = flag
         counted = set(evaluator.inputs)
         for suffix, ev in instances:
             evaluator.inputs.clear()
@@ -460,7 +461,8 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
     instances = _instances(block, ev, model)
     flag = model.flags.pop(f"{block.source.path}\x00{'.'.join(block.labels)}", None)
     if flag is not None:
-        model.flags[f"{prefix}module.{name}[0]."] = flag
+        for suffix, _ in instances:
+            model.flags[f"{prefix}module.{name}{suffix}."] = flag
     counted = frozenset(ev.inputs) | inherited | {block.source.path}
     for suffix, instance_ev in instances:
         address = f"{prefix}module.{name}{suffix}"

@@ -22,6 +22,14 @@ def evaluated_instances(block: Block, ev: Evaluator, limits: list | None = None)
             pairs = sorted((i.value, i) for i in collection.value)
         else:
             return [("", ev)]
+        if not pairs:
+            expression = _flag(block, "for_each")
+            if expression is None or limits is None:
+                return []
+            # Empty with today's values but one variable away: one instance judged, with each.*
+            # not known (never a wildcard), naming the setting.
+            limits.append((None, f"for_each = {expression}"))
+            return [("", ev)]
         out = []
         if len(pairs) > MAX_INSTANCES and limits is not None:
             limits.append((collection.span, f"for_each has {len(pairs)} instances; only the first {MAX_INSTANCES} "
@@ -52,16 +60,16 @@ def evaluated_instances(block: Block, ev: Evaluator, limits: list | None = None)
     return [("", ev)]
 
 
-def _flag(block: Block) -> str | None:
+def _flag(block: Block, name: str = "count") -> str | None:
     """The count expression when it depends on a value (a feature flag: `var.enable ? 1 : 0`,
     `var.create`, `length(var.names)`), else None: only a literal `0` / `false` means never."""
     from .evaluator import source_text
 
-    attribute = block.attributes.get("count")
+    attribute = block.attributes.get(name)
     if attribute is None:
         return None
     text = source_text(block.source, _span_of(attribute.expr)).strip()
-    return None if text.lower() in ("0", "false") else text
+    return None if text.lower().replace(" ", "") in ("0", "false", "[]", "{}", "toset([])", "tomap({})") else text
 
 
 def _span_of(tree):
