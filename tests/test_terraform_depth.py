@@ -402,11 +402,16 @@ def test_heredoc_interpolation_sees_the_instance(scan_files):
     assert "repo:acme/api:" in messages[0] and "repo:acme/web:" in messages[1] and "each.key" not in "".join(messages)
 
 
-def test_heredoc_template_directives_are_unknown_not_invalid_json(scan_files):
+def test_heredoc_for_directive_is_rendered_and_each_subject_it_writes_is_judged(scan_files):
+    # Was "unknown" before %{ for } was rendered; now the loop's subjects are judged per instance.
     directive = HEREDOC_ROLE.replace('"repo:acme/${each.key}:*"', '[%{ for r in ["a", "b"] ~}"repo:acme/${r}:*",%{ endfor ~}"x"]')
     result = scan_files({"main.tf": directive})
-    assert brief(result) == []
-    assert any("template directive" in reason for *_, reason in result.unknowns)
+    # One finding for the problem, at the loop body's subject, both instances listed.
+    [finding] = result.findings
+    assert (finding.rule_id, finding.severity, finding.span.line, finding.address) == (
+        "TL001", "medium", 13, 'aws_iam_role.ci["api"]')
+    assert [m.address for m in finding.merged] == ['aws_iam_role.ci["web"]']
+    assert "repo:acme/a:" in finding.admits and "repo:acme/b:" in finding.admits and result.unknowns == []
 
 
 def test_tfvars_json_sets_variables(scan_files):
@@ -622,3 +627,201 @@ def test_a_finding_met_twice_at_one_place_is_one_finding_not_the_same_for_itself
 
     twice = [Finding("TL008", "shared-subject-mapping", "high", "p maps google.subject", "wif.tf", Span(10, 1, 10, 5), "p")] * 2
     assert [f.message for f in _one_per_problem(twice)] == ["p maps google.subject"]
+
+
+# -- %{ for } / %{ if } directives in template files and heredocs --------------------------------
+# The shape real repositories use: a trust template whose subject list a loop writes, with the
+# comma idiom `%{ if i < length(xs) - 1 },%{ endif }` and strip markers.
+LOOP_TEMPLATE = '''{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"Federated": "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+    "Condition": {
+      "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+      "StringLike": {
+        "token.actions.githubusercontent.com:sub": [
+          %{~ for i, repo in repositories ~}
+          "repo:${repo}"%{ if i < length(repositories) - 1 },%{ endif }
+          %{~ endfor ~}
+        ]
+      }
+    }
+  }]
+}
+'''
+
+LOOP_MAIN = '''
+variable "repositories" {
+  default = REPOS
+}
+resource "aws_iam_role" "ci" {
+  name               = "ci"
+  assume_role_policy = templatefile("${path.module}/trust.json.tftpl", { repositories = var.repositories })
+}
+'''
+
+
+def _loop_scan(scan_files, repos: str, template: str = LOOP_TEMPLATE):
+    return scan_files({"main.tf": LOOP_MAIN.replace("REPOS", repos), "trust.json.tftpl": template})
+
+
+def test_for_directive_exact_subjects_are_clean(scan_files):
+    result = _loop_scan(scan_files, '["acme/app:environment:production", "acme/api:environment:production"]')
+    assert result.findings == [] and result.unknowns == [] and result.judged
+
+
+def test_for_directive_a_wildcard_element_is_found_on_the_loop_body_line(scan_files):
+    result = _loop_scan(scan_files, '["acme/app:environment:production", "acme/*"]')
+    # Any repository of acme (TL001), and so its pull requests beside production (TL004).
+    assert [(r, p, line, a) for r, p, line, _, a, _ in brief(result)] == [
+        ("TL001", "trust.json.tftpl", 12, "aws_iam_role.ci"), ("TL004", "trust.json.tftpl", 12, "aws_iam_role.ci")]
+    assert "repo:acme/*" in result.findings[0].message and result.findings[0].severity == "high"
+
+
+def test_for_directive_over_a_map_binds_key_and_value(scan_files):
+    template = LOOP_TEMPLATE.replace("%{~ for i, repo in repositories ~}", "%{~ for env, repo in repositories ~}").replace(
+        '"repo:${repo}"%{ if i < length(repositories) - 1 },%{ endif }', '"repo:${repo}:environment:${env}",').replace(
+        "%{~ endfor ~}", "%{~ endfor ~}\n          \"repo:acme/app:environment:production\"")
+    result = _loop_scan(scan_files, '{ production = "acme/app", staging = "acme/app" }', template)
+    # A production and a staging environment of one repository reach the same role.
+    assert [(r, p, line) for r, p, line, *_ in brief(result)] == [("TL004", "trust.json.tftpl", 12)]
+
+
+def test_for_directive_over_an_unknown_collection_keeps_the_rest_judged(scan_files):
+    template = LOOP_TEMPLATE.replace("%{~ endfor ~}", "%{~ endfor ~}\n          ,\"repo:acme/*\"")
+    main = LOOP_MAIN.replace("  default = REPOS\n", "")  # no value: the loop's elements are unknown
+    result = scan_files({"main.tf": main, "trust.json.tftpl": template.replace(
+        '%{ if i < length(repositories) - 1 },%{ endif }', '')})
+    assert [(r, p, line) for r, p, line, *_ in brief(result)] == [("TL001", "trust.json.tftpl", 14)]
+
+
+def test_for_directive_with_an_unknown_condition_is_read_both_ways_without_a_false_error(scan_files):
+    # The collection is unknown, so the comma idiom's `%{ if }` is too: read with and without the
+    # comma, the branch that writes invalid JSON is not a finding, the subjects stay unknown.
+    main = LOOP_MAIN.replace("  default = REPOS\n", "")
+    result = scan_files({"main.tf": main, "trust.json.tftpl": LOOP_TEMPLATE})
+    assert result.findings == []
+
+
+def test_malformed_or_unclosed_directives_are_explained(scan_files):
+    for broken in (LOOP_TEMPLATE.replace("%{~ endfor ~}", ""), LOOP_TEMPLATE.replace(" in repositories", " of repositories")):
+        result = _loop_scan(scan_files, '["acme/app:environment:production"]', broken)
+        assert result.findings == []
+        assert any("directive" in reason for *_, reason in result.unknowns), result.unknowns
+
+
+def test_escaped_sequences_are_written_literally(scan_files):
+    # `%%{` and `$${` are text, not directives: the subject is the literal wildcard-free string.
+    template = LOOP_TEMPLATE.replace('"repo:${repo}"', '"repo:${repo}:environment:%%{x}$${y}"')
+    result = _loop_scan(scan_files, '["acme/app"]', template)
+    assert result.findings == [] and result.unknowns == []
+
+
+def test_nested_loops_past_the_render_limit_are_tl000(scan_files):
+    big = "[" + ", ".join(f'"r{i}"' for i in range(100)) + "]"
+    template = LOOP_TEMPLATE.replace(
+        '"repo:${repo}"%{ if i < length(repositories) - 1 },%{ endif }',
+        '%{ for a in repositories }%{ for b in repositories }%{ for c in repositories }"repo:acme/${a}${b}${c}",'
+        '%{ endfor }%{ endfor }%{ endfor }')
+    result = _loop_scan(scan_files, big, template)
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "main.tf")]
+    assert "renders more than" in result.findings[0].message
+
+
+def test_a_directive_in_a_quoted_subject_is_rendered(scan_files):
+    role = '''
+variable "production" { default = DEFAULT }
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = ["repo:acme/app:%{ if var.production }environment:production%{ else }*%{ endif }"]
+    }
+  }
+}
+resource "aws_iam_role" "ci" {
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+'''
+    assert scan_files({"main.tf": role.replace("DEFAULT", "true")}).findings == []
+    wide = scan_files({"main.tf": role.replace("DEFAULT", "false")})
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(wide)] == [("TL001", 18, "aws_iam_role.ci")]
+    assert "repo:acme/app:*" in wide.findings[0].message
+    unset = scan_files({"main.tf": role.replace(" default = DEFAULT ", "")})  # each branch judged
+    assert [(r, line, s) for r, _, line, _, _, s in brief(unset)] == [("TL001", 18, "medium")]
+    assert "judged for each branch of %{ if var.production }" in unset.findings[0].message
+
+
+# -- conditionals whose condition is not known statically: every branch is judged ---------------
+BRANCH_ROLE = '''
+variable "environment" {}
+data "aws_iam_policy_document" "trust" {
+  statement {
+    actions = ["sts:AssumeRoleWithWebIdentity"]
+    principals {
+      type        = "Federated"
+      identifiers = ["arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"]
+    }
+    condition {
+      test     = "StringEquals"
+      variable = "token.actions.githubusercontent.com:aud"
+      values   = ["sts.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "token.actions.githubusercontent.com:sub"
+      values   = SUBJECTS
+    }
+  }
+}
+resource "aws_iam_role" "ci" {
+  name               = "ci-${var.environment}"
+  assume_role_policy = data.aws_iam_policy_document.trust.json
+}
+'''
+
+
+def test_the_risky_branch_of_an_unknown_condition_is_judged(scan_files):
+    # The issue's shape: the workspace is only known at plan time; its other branch is any acme repository.
+    result = scan_files({"main.tf": BRANCH_ROLE.replace(
+        "SUBJECTS", 'terraform.workspace == "prod" ? ["repo:acme/app:environment:production"] : ["repo:acme/*"]')})
+    assert [(r, line, a, s) for r, _, line, _, a, s in brief(result)] == [("TL001", 18, "aws_iam_role.ci", "high")]
+    assert 'judged for each branch of terraform.workspace == "prod", not known statically' in result.findings[0].message
+    assert result.unknowns == []
+
+
+def test_one_subject_per_environment_chosen_by_an_unknown_condition_is_not_cross_environment(scan_files):
+    # Each branch is its own reading: production's subject and staging's never meet in one trust.
+    result = scan_files({"main.tf": BRANCH_ROLE.replace(
+        "SUBJECTS", 'var.environment == "prod" ? ["repo:acme/app:environment:production"] : '
+                    '["repo:acme/app:environment:staging"]')})
+    assert result.findings == [] and result.unknowns == [] and result.judged
+
+
+def test_a_fallback_for_an_unset_variable_is_judged(scan_files):
+    role = BRANCH_ROLE.replace('variable "environment" {}', 'variable "environment" {}\nvariable "subject" {}').replace(
+        "SUBJECTS", '[var.subject != "" ? var.subject : "repo:acme/app:*"]')
+    result = scan_files({"main.tf": role})
+    assert [(r, line, s) for r, _, line, _, _, s in brief(result)] == [("TL001", 19, "medium")]
+    assert "repo:acme/app:*" in result.findings[0].message
+
+
+def test_conditions_past_the_branch_limit_stay_explained(scan_files):
+    choice = ' '.join(f'var.environment == "e{i}" ? ["repo:acme/app:environment:e{i}"] :' for i in range(4))
+    result = scan_files({"main.tf": BRANCH_ROLE.replace("SUBJECTS", choice + ' ["repo:acme/app:environment:x"]')})
+    # Three conditions are read both ways; the fourth is listed, never guessed.
+    assert result.findings == []
+    assert any("condition not known statically" in reason for *_, reason in result.unknowns)

@@ -103,6 +103,9 @@ def _behind_flags(findings: list[Finding], flags: dict[str, str]) -> list[Findin
             (text for prefix, text in flags.items() if prefix.endswith(".") and finding.address.startswith(prefix)), None)
         if flag is not None:
             finding = replace(finding, message=f"{finding.message} (when enabled: {flag} is off with today's values)")
+        branches = flags.get(f"branch:{finding.address}")
+        if branches is not None:
+            finding = replace(finding, message=f"{finding.message} ({branches})")
         root = flags.get(f"root:{os.path.dirname(finding.path)}")
         if root is not None and finding.address and not finding.address.startswith("module."):
             finding = replace(finding, message=f"{finding.message} ({root})")

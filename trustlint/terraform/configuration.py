@@ -6,6 +6,8 @@ module calls, whose findings are addressed `module.NAME.type.name` and name the 
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import posixpath
 import re
@@ -381,7 +383,7 @@ def _analyse(module: Module, blocks: list[Block], values: dict[str, Node], prefi
             evaluator.inputs.clear()
             evaluator.inputs.update(counted)
             first = len(model.trusts), len(model.credentials), len(model.public)
-            _read_resource(prefix + address + suffix, block, ev, module, providers, fics, model, call_sites, prefix)
+            _read_each_branch(prefix + address + suffix, block, ev, module, providers, fics, model, call_sites, prefix)
             for item in model.trusts[first[0]:] + model.credentials[first[1]:] + model.public[first[2]:]:
                 item.related.extend(call_sites)
             files = evaluator.inputs | provider_inputs | inherited | (model.consumed_files - read_before) | {block.source.path}
@@ -413,6 +415,65 @@ def _report_duplicates(module: Module, prefix: str, model: ScanModel) -> None:
             model.problems.append(Problem(Location(block.source.path, _span_of(item, block)),
                                           f"{prefix}{address} is defined twice ({where}); Terraform rejects this "
                                           "configuration, and one definition would hide the other", prefix + address))
+
+
+# A resource whose values depend on conditions not known statically is read once per branch
+# (both sides of up to this many conditions: 2**3 reads); further ones stay unknown (explained).
+MAX_BRANCH_POINTS = 3
+_READ_INTO = ("trusts", "credentials", "public", "problems", "lifetimes", "gcp_providers", "gcp_grants", "grants",
+              "resources", "unknowns")
+
+
+def _read_each_branch(address, block, ev, module, providers, fics, model, call_sites, prefix="") -> None:
+    """Read a resource; when a conditional it reads has a condition not known statically
+    (`terraform.workspace == "prod" ? exact : ["repo:acme/*"]`), read it again with each branch
+    taken, so the risky branch is judged whatever today's values are, and say so on its findings.
+    Each reading is its own trust: one branch never lends its values to the other."""
+    before = {name: len(getattr(model, name)) for name in _READ_INTO}
+    fics_before = len(fics)
+    ev.branch_points.clear()
+    _read_resource(address, block, ev, module, providers, fics, model, call_sites, prefix)
+    points = list(ev.branch_points.items())[:MAX_BRANCH_POINTS]
+    if not points:
+        return
+    for name, length in before.items():
+        del getattr(model, name)[length:]
+    del fics[fics_before:]
+    # A problem only some branches meet (a template whose `%{ if }` writes invalid JSON one way)
+    # is what that branch would fail with at apply, not something to judge: only problems every
+    # branch meets are kept, and limits (never a silent cut) wherever they are met.
+    per_branch: list[list[Problem]] = []
+    roles: list[AwsRole] = []
+    for choice in itertools.product((True, False), repeat=len(points)):
+        problems, resources = len(model.problems), len(model.resources)
+        _read_resource(address, block, ev.with_assumptions({key: value for (key, _), value in zip(points, choice)}),
+                       module, providers, fics, model, call_sites, prefix)
+        per_branch.append(model.problems[problems:])
+        del model.problems[problems:]
+        roles.extend(r for r in model.resources[resources:] if isinstance(r, AwsRole))
+    # Likewise a policy document one branch writes as invalid JSON, when another branch's parses.
+    broken = [r for r in roles if _invalid_json(r.role.policy)]
+    if len(broken) < len(roles):
+        model.resources[:] = [r for r in model.resources if not any(r is b for b in broken)]
+    common = set.intersection(*({(p.location, p.message) for p in branch} for branch in per_branch))
+    kept: dict = {}
+    for branch in per_branch:
+        for problem in branch:
+            if (problem.location, problem.message) in common or "limit" in problem.message:
+                kept.setdefault((problem.location, problem.message), problem)
+    model.problems.extend(kept.values())
+    conditions = " and ".join(text for _, text in points)
+    model.flags[f"branch:{address}"] = f"judged for each branch of {conditions}, not known statically"
+
+
+def _invalid_json(policy: Node | None) -> bool:
+    if policy is None or not isinstance(policy.value, str):
+        return False
+    try:
+        json.loads(policy.value)
+    except ValueError:
+        return True
+    return False
 
 
 def _span_of(item, block):

@@ -8,6 +8,8 @@ guess. Deeper evaluation (tfvars, count/for_each, modules) builds on this module
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import posixpath
 import re
@@ -17,6 +19,7 @@ from ..source import EmbeddedSource, SourceFile, Span
 from ..values import UNKNOWN_KEY, Node, Ref, Template, Unknown, at_use_site, text_of
 from .hcl import Attribute, Block, tree_span
 from .nodes import NO_SUCH_ELEMENT, is_fully_known, plain, template_node
+from .templates import has_directive
 
 _SKIP = {"new_line_or_comment"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -107,6 +110,11 @@ class Evaluator:
         self._locals_cache: dict[str, Node] = {}
         self._locals_active: set[str] = set()
         self._depth = 0
+        # Conditionals whose condition is not known statically (`terraform.workspace == "prod" ?
+        # exact : ["repo:acme/*"]`): seen ones are recorded (shared by derived evaluators) so the
+        # reader can judge the resource once per branch; `assumptions` picks the branch.
+        self.branch_points: dict[tuple, str] = {}
+        self.assumptions: dict[tuple, bool] = {}
 
     # -- entry points -------------------------------------------------------------
     def attribute(self, block: Block, name: str) -> Node | None:
@@ -120,6 +128,7 @@ class Evaluator:
         (no locals, no count/each of the caller)."""
         other = Evaluator(self.module, source, self.variable_values, self.root)
         other.inputs = self.inputs
+        other.branch_points, other.assumptions = self.branch_points, self.assumptions
         self.inputs.add(source.path)
         return other
 
@@ -133,6 +142,7 @@ class Evaluator:
         other.instance = self.instance
         other.files_read = self.files_read
         other.inputs = self.inputs
+        other.branch_points, other.assumptions = self.branch_points, self.assumptions
         self.inputs.add(source.path)
         return other
 
@@ -145,6 +155,19 @@ class Evaluator:
         other.instance = instance
         other.files_read = self.files_read
         other.inputs = self.inputs
+        other.branch_points, other.assumptions = self.branch_points, self.assumptions
+        return other
+
+    def with_assumptions(self, assumptions: dict[tuple, bool]) -> "Evaluator":
+        """The same evaluator taking the given branch of each listed conditional; locals are
+        evaluated afresh (a cached local holds the other branch)."""
+        other = Evaluator(self.module, self.source, self.variable_values, self.root)
+        other._locals_inputs = self._locals_inputs
+        other.instance = self.instance
+        other.files_read = self.files_read
+        other.inputs = self.inputs
+        other.branch_points = self.branch_points
+        other.assumptions = {**self.assumptions, **assumptions}
         return other
 
     def eval(self, tree, bindings: dict | None = None) -> Node:
@@ -225,6 +248,11 @@ class Evaluator:
         cond = self.eval(cond_tree, bindings)
         if isinstance(cond.value, bool):
             return self.eval(true_tree if cond.value else false_tree, bindings)
+        span = tree_span(cond_tree)
+        key = (self.source.path, span.line, span.column, span.end_line, span.end_column)
+        if key in self.assumptions:
+            return self.eval(true_tree if self.assumptions[key] else false_tree, bindings)
+        self.branch_points.setdefault(key, source_text(self.source, span))
         return self.unknown(tree, "condition not known statically")
 
     def _eval_unary_op(self, tree, bindings):
@@ -270,8 +298,40 @@ class Evaluator:
             elif inner.data == "interpolation":
                 parts.extend(self._template_part(_trees(inner)[0], bindings))
             else:
-                return self.unknown(tree, "template directive")
+                return self._directive_string(tree, bindings)
         return template_node(parts, tree_span(tree))
+
+    def _directive_string(self, tree, bindings) -> Node:
+        """A quoted string with `%{ if }` / `%{ for }`: rendered from its source text."""
+        from . import templates
+
+        span = tree_span(tree)
+        raw = source_text(self.source, span)
+        if span.line != span.end_line or len(raw) < 2 or not (raw.startswith('"') and raw.endswith('"')):
+            return self.unknown(tree, "template directive in a string spanning lines")
+        out = templates.Rendered()
+        try:
+            templates.render(templates.parse(raw[1:-1]), bindings,
+                             lambda text, local: self._embedded_expression(text, tree, local), self._unknown_element(span), out,
+                             choose=lambda text, offset: self._branch(text, (span.line, span.column, offset)))
+        except templates.TemplateUnknown as exc:
+            return self.unknown(tree, str(exc))
+        except templates.TemplateLimit as exc:
+            raise AnalysisError(str(exc), span) from None
+        return template_node([_unescape(p) if isinstance(p, str) else p for p, _ in out.pieces], span)
+
+    def _branch(self, text: str, where) -> bool | None:
+        """The branch assumed for a template `%{ if }` not known statically (None: recorded, so
+        the resource is read again with each branch taken)."""
+        key = (self.source.path, "%{ if }", where)
+        if key in self.assumptions:
+            return self.assumptions[key]
+        self.branch_points.setdefault(key, "%{ if " + text.strip() + " }")
+        return None
+
+    @staticmethod
+    def _unknown_element(span: Span):
+        return lambda name: Node(Unknown(name, "an element of a collection not known statically"), span)
 
     def _template_part(self, expr, bindings) -> list:
         node = self.eval(expr, bindings)
@@ -308,88 +368,75 @@ class Evaluator:
         return sum(len(l) + 1 for l in lines[: line - 1]) + column - 1
 
     def _render_heredoc(self, lines, indent, body_offset, tree, bindings) -> Node:
-        if "%{" in "".join(lines):
-            lines = self._resolved_if_directives("\n".join(lines), tree, bindings).split("\n")
+        span = tree_span(tree) if tree is not None else Span(1, 1, 1, 1)
+        texts, starts = [], []  # each line without the heredoc's indentation, and where it starts
+        source_offset = body_offset
+        for line in lines:
+            text = line[indent:] if len(line) >= indent else line.lstrip(" \t")
+            texts.append(text)
+            starts.append(source_offset + (len(line) - len(text)))
+            source_offset += len(line) + 1
+        if any(has_directive(text) for text in texts):
+            return self._render_directives(texts, starts, span, tree, bindings)
         rendered: list[str] = []
         segments: list[tuple[int, int]] = []
         length = 0
-        source_offset = body_offset
-        unknowns = []
-        for line in lines:
-            text = line[indent:] if len(line) >= indent else line.lstrip(" \t")
-            start = source_offset + (len(line) - len(text))
+        for text, start in zip(texts, starts):
             for piece, piece_offset, is_literal in _split_template(text, start):
                 segments.append((length, piece_offset))
                 if is_literal:
                     value = piece.replace("$${", "${").replace("%%{", "%{")
                 else:
-                    value_node = self._embedded_expression(piece, tree, bindings)
-                    value = text_of(value_node) or ""
-                    if not value_node.is_known:
-                        unknowns.append(value_node.value)
+                    value = text_of(self._embedded_expression(piece, tree, bindings)) or ""
                 rendered.append(value)
                 length += len(value)
             rendered.append("\n")
-            segments.append((length, source_offset + len(line)))
+            segments.append((length, start + len(text)))
             length += 1
-            source_offset += len(line) + 1
-        text = "".join(rendered)
-        if _TEMPLATE_DIRECTIVE.search(text):
-            # %{ for }/%{ if } directives are not evaluated: the document is unknown, which is
-            # explained (--explain-unknowns), rather than judged as the invalid JSON it reads as.
-            span = tree_span(tree) if tree is not None else Span(1, 1, 1, 1)
-            return Node(Unknown("<<heredoc", "template directive (%{ for } / %{ if }) not evaluated"), span)
+        return self._embedded_node("".join(rendered), segments, span)
+
+    def _embedded_node(self, text: str, segments: list, span: Span) -> Node:
         embedded = EmbeddedSource(self.source.path, text, base=self.source, segments=tuple(segments))
-        node = Node(text, tree_span(tree) if tree is not None else Span(1, 1, 1, 1), origin=["heredoc"])
+        node = Node(text, span, origin=["heredoc"])
         node.embedded = embedded
         return node
 
-    def _resolved_if_directives(self, text: str, tree, bindings) -> str:
-        """The text with each `%{ if C }…%{ else }…%{ endif }` whose condition is known
-        resolved: the tags and the branch not taken become spaces (newlines kept), so every
-        other character keeps its place and findings keep their positions. Any condition not
-        known statically (or a `%{ for }`) leaves the text as it was: then it is unknown."""
-        tags = [m for m in _DIRECTIVE_TAG.finditer(text) if not (m.start() > 0 and text[m.start() - 1] == "%")]
-        if not tags or any(m.group("word") in ("for", "endfor") for m in tags):
-            return text
-        chars = list(text)
+    def _render_directives(self, texts: list[str], starts: list[int], span: Span, tree, bindings) -> Node:
+        """A heredoc or template file with `%{ if }` / `%{ for }`: rendered as Terraform would, each
+        piece mapped back to the line it was written on (a loop body's line for every iteration)."""
+        from . import templates
 
-        def blank(start: int, end: int) -> None:
-            for index in range(start, end):
-                if chars[index] != "\n":
-                    chars[index] = " "
+        flat = "".join(text + "\n" for text in texts)
+        flat_starts = []  # where each line starts in `flat`
+        position = 0
+        for text in texts:
+            flat_starts.append(position)
+            position += len(text) + 1
 
-        stack: list[list] = []  # [taken?, start of the branch being kept/removed]
-        for tag in tags:
-            word = tag.group("word")
-            if word == "if":
-                condition = self._embedded_expression(tag.group("rest") or "", tree, bindings)
-                if not isinstance(condition.value, bool):
-                    return text
-                stack.append([condition.value, tag.end()])
-            elif word in ("else", "endif"):
-                if not stack:
-                    return text
-                taken, branch_start = stack[-1]
-                if not taken:
-                    blank(branch_start, tag.start())  # the branch not taken
-                if word == "else":
-                    stack[-1] = [not taken, tag.end()]
-                else:
-                    stack.pop()
-            blank(tag.start(), tag.end())
-        return text if stack else "".join(chars)
+        def in_source(offset: int) -> int:
+            line = bisect.bisect_right(flat_starts, offset) - 1
+            return starts[line] + offset - flat_starts[line]
+
+        out = templates.Rendered()
+        try:
+            templates.render(templates.parse(flat), bindings, lambda text, local: self._embedded_expression(text, tree, local),
+                             self._unknown_element(span), out, choose=lambda text, offset: self._branch(text, in_source(offset)))
+        except templates.TemplateUnknown as exc:
+            return Node(Unknown("<<heredoc", str(exc)), span)
+        except templates.TemplateLimit as exc:
+            raise AnalysisError(str(exc), span) from None
+        segments, length = [], 0
+        for part, offset in out.pieces:
+            segments.append((length, in_source(offset)))
+            length += len(part if isinstance(part, str) else part.placeholder())
+        return self._embedded_node(out.text(), segments, span)
 
     def _embedded_expression(self, text: str, tree, bindings) -> Node:
         if tree is None:
             tree = _NoTree()
-        from .hcl import parse_tree
-
         text = text.strip().strip("~")  # strip markers (`${~ x ~}`) only trim whitespace
-        try:
-            attribute = parse_tree("x = " + text.strip()).children[0].children
-            expr = [c for c in attribute if hasattr(c, "data") and c.data == "attribute"][0].children[2]
-        except (AnalysisError, IndexError):
+        expr = _embedded_tree(text.strip())
+        if expr is None:
             return Node(Unknown(text.strip(), "unparsable interpolation"), tree_span(tree))
         # Same module, locals, each/count instance and file() budget; only the source differs.
         inner = self.with_source(SourceFile(self.source.path, "x = " + text.strip()))
@@ -657,10 +704,17 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)", replace, text)
 
 
-_TEMPLATE_DIRECTIVE = re.compile(r"(?<!%)%\{~?\s*(?:for|if|else|endfor|endif)\b")
+@functools.lru_cache(maxsize=4096)
+def _embedded_tree(text: str):
+    """The expression tree of an interpolation's text, or None; a loop renders the same
+    interpolation many times, so each text is parsed once."""
+    from .hcl import parse_tree
 
-
-_DIRECTIVE_TAG = re.compile(r"%\{~?[ \t]*(?P<word>if|else|endif|for|endfor)\b(?P<rest>[^}\n]{0,500})~?\}")
+    try:
+        attribute = parse_tree("x = " + text).children[0].children
+        return [c for c in attribute if hasattr(c, "data") and c.data == "attribute"][0].children[2]
+    except (AnalysisError, IndexError):
+        return None
 
 
 def _split_template(text: str, start: int):
