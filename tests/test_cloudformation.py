@@ -234,3 +234,30 @@ Resources:
                 Condition: {StringLike: {token.actions.githubusercontent.com:sub: "repo:*"}}
 """
     assert [(r, line) for r, _, line, *_ in brief(scan_files({"t.yaml": template}))] == [("TL000", 4)]
+
+
+def _if_template(subject: str, default: str = "prod", condition: str = "!Equals [!Ref Env, prod]") -> str:
+    template = role(f"              StringLike:\n                token.actions.githubusercontent.com:sub: {subject}\n",
+                    f"  Env:\n    Type: String\n    Default: {default}\n")
+    return template.replace("Resources:\n", f"Conditions:\n  IsProd: {condition}\nResources:\n", 1)
+
+
+def test_the_branch_of_an_fn_if_the_defaults_do_not_take_is_judged(scan_files):
+    # Env defaults to prod, so the defaults write the exact subject; `Env=dev` at deploy time writes
+    # any acme repository: one parameter away, judged, naming the condition.
+    result = scan_files({"t.yaml": _if_template('!If [IsProd, "repo:acme/app:environment:production", "repo:acme/*"]')})
+    assert [(r, line, a, s) for r, _, line, _, a, s in brief(result)] == [("TL001", 28, "DeployRole", "high")]
+    assert "judged for each branch of IsProd, which parameters choose at deploy time" in result.findings[0].message
+
+
+def test_one_subject_per_environment_chosen_by_fn_if_is_clean(scan_files):
+    result = scan_files({"t.yaml": _if_template(
+        '!If [IsProd, "repo:acme/app:environment:production", "repo:acme/app:environment:staging"]')})
+    assert result.findings == [] and result.judged
+
+
+def test_a_condition_of_literals_only_is_not_read_both_ways(scan_files):
+    # `!Equals [a, a]` is always true: its other branch can never be deployed.
+    result = scan_files({"t.yaml": _if_template('!If [IsProd, "repo:acme/app:environment:production", "repo:acme/*"]',
+                                                condition="!Equals [a, a]")})
+    assert result.findings == []

@@ -825,3 +825,20 @@ def test_conditions_past_the_branch_limit_stay_explained(scan_files):
     # Three conditions are read both ways; the fourth is listed, never guessed.
     assert result.findings == []
     assert any("condition not known statically" in reason for *_, reason in result.unknowns)
+
+
+def test_a_module_input_chosen_by_an_unknown_condition_is_judged_both_ways(scan_files):
+    main = '''
+variable "environment" {}
+module "ci" {
+  source   = "./modules/role"
+  name     = "ci"
+  subjects = var.environment == "prod" ? ["repo:acme/app:environment:production"] : ["repo:acme/*"]
+}
+'''
+    result = scan_files({"main.tf": main, "modules/role/main.tf": ROLE_MODULE})
+    assert [(r, p, line, a, s) for r, p, line, _, a, s in brief(result)] == [
+        ("TL001", "modules/role/main.tf", 16, "module.ci.aws_iam_role.this", "high")]
+    assert 'judged for each branch of var.environment == "prod", not known statically' in result.findings[0].message
+    clean = scan_files({"main.tf": main.replace('["repo:acme/*"]', '["repo:acme/app:environment:staging"]')})
+    assert clean.findings == [] and clean.unknowns == []

@@ -103,7 +103,9 @@ def _behind_flags(findings: list[Finding], flags: dict[str, str]) -> list[Findin
             (text for prefix, text in flags.items() if prefix.endswith(".") and finding.address.startswith(prefix)), None)
         if flag is not None:
             finding = replace(finding, message=f"{finding.message} (when enabled: {flag} is off with today's values)")
-        branches = flags.get(f"branch:{finding.address}")
+        branches = flags.get(f"branch:{finding.address}") or next(
+            (text for key, text in flags.items() if key.startswith("branch:") and key.endswith(".")
+             and finding.address.startswith(key[len("branch:"):])), None)
         if branches is not None:
             finding = replace(finding, message=f"{finding.message} ({branches})")
         root = flags.get(f"root:{os.path.dirname(finding.path)}")

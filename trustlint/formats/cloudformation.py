@@ -7,6 +7,8 @@ imports and resource attributes stay Unknown or become Refs to the resource they
 
 from __future__ import annotations
 
+import itertools
+
 import posixpath
 import re
 
@@ -59,6 +61,10 @@ class Resolver:
         resources = document.get("Resources")
         self.resource_ids = set(resources.value) if resources is not None and isinstance(resources.value, dict) else set()
         self._condition_stack: set[str] = set()
+        # Fn::If conditions a deployer can flip with a parameter: recorded while resolving, so a
+        # role is judged with each branch; `assumptions` picks a branch by condition name.
+        self.branch_points: dict[str, str] = {}
+        self.assumptions: dict[str, bool] = {}
 
     def resolve(self, node: Node, depth: int = 0) -> Node:
         if depth > _MAX_DEPTH:
@@ -176,7 +182,12 @@ class Resolver:
     def _if(self, arg: Node, node: Node, depth: int) -> Node:
         if not isinstance(arg.value, list) or len(arg.value) != 3:
             return self._unknown("Fn::If", node, "malformed Fn::If")
-        verdict = self.condition(text_of(arg.value[0]) or "", depth)
+        name = text_of(arg.value[0]) or ""
+        verdict = self.assumptions.get(name)
+        if verdict is None:
+            verdict = self.condition(name, depth)
+            if self.conditions is not None and _depends_on_parameters(self.conditions.get(name), self.conditions):
+                self.branch_points.setdefault(name, f"Condition {name}")
         if verdict is None:
             return self._unknown(f"Fn::If {text_of(arg.value[0])}", node, "condition not known statically")
         chosen = self.resolve(arg.value[1 if verdict else 2], depth + 1)
@@ -304,7 +315,7 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
             if kind == "AWS::IAM::OIDCProvider" or kind == "Custom::AWSCDKOpenIdConnectProvider":
                 providers[logical_id] = _provider(logical_id, properties, header, source)
             elif kind == "AWS::IAM::Role":
-                roles.append(_role(logical_id, properties, header, source))
+                roles.extend(_role_readings(logical_id, resource, resolver, header, source, model))
                 model.grants.extend(_scoped(_role_grants(logical_id, properties, resources, resolver,
                                                          Location(source.path, header)), source.path))
             elif kind in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
@@ -324,6 +335,54 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
     for role in roles:
         model.resources.append(AwsRole(role, providers))
     return model
+
+
+def _depends_on_parameters(definition: Node | None, conditions: Node, depth: int = 0) -> bool:
+    """Whether a condition's value can change with the parameters given at deploy time (a Ref, or
+    a condition that has one); a condition of literals only is what it is."""
+    if definition is None or depth > _MAX_DEPTH:
+        return definition is not None
+    intrinsic = _intrinsic(definition)
+    if intrinsic is not None:
+        name, argument = intrinsic
+        if name in ("Ref", "Fn::FindInMap", "Fn::ImportValue"):
+            return True
+        if name == "Condition":
+            return _depends_on_parameters(conditions.get(text_of(argument) or ""), conditions, depth + 1)
+        return _depends_on_parameters(argument, conditions, depth + 1)
+    if isinstance(definition.value, dict):
+        return any(_depends_on_parameters(v, conditions, depth + 1) for v in definition.value.values())
+    if isinstance(definition.value, list):
+        return any(_depends_on_parameters(v, conditions, depth + 1) for v in definition.value)
+    return False
+
+
+# Fn::If conditions a role's properties depend on, read both ways: 2**3 readings at most; further
+# ones take the template's defaults, and the finding says which were judged.
+MAX_BRANCH_POINTS = 3
+
+
+def _role_readings(logical_id: str, resource: Node, resolver: "Resolver", header: Span, source: SourceFile,
+                   model: ScanModel) -> list:
+    """The role as each branch of the Fn::If conditions in its properties makes it (one
+    parameter away from the defaults, like a resource Condition): the risky branch is judged
+    whatever the defaults choose. Without Fn::If, the one role the defaults make."""
+    resolver.branch_points.clear()
+    written = resource.get("Properties") or Node({}, resource.span)
+    default = _role(logical_id, resolver.resolve(written), header, source)
+    points = list(resolver.branch_points)[:MAX_BRANCH_POINTS]
+    if not points:
+        return [default]
+    readings = []
+    for choice in itertools.product((True, False), repeat=len(points)):
+        resolver.assumptions = dict(zip(points, choice))
+        try:
+            readings.append(_role(logical_id, resolver.resolve(written), header, source))
+        finally:
+            resolver.assumptions = {}
+    model.flags[f"branch:{logical_id}"] = (f"judged for each branch of {' and '.join(points)}, "
+                                           "which parameters choose at deploy time")
+    return readings
 
 
 def _scoped(grants: list[PrivilegeGrant], path: str) -> list[PrivilegeGrant]:

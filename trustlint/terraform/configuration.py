@@ -439,22 +439,30 @@ def _read_each_branch(address, block, ev, module, providers, fics, model, call_s
     for name, length in before.items():
         del getattr(model, name)[length:]
     del fics[fics_before:]
-    # A problem only some branches meet (a template whose `%{ if }` writes invalid JSON one way)
-    # is what that branch would fail with at apply, not something to judge: only problems every
-    # branch meets are kept, and limits (never a silent cut) wherever they are met.
+    in_each_branch(points, model, lambda assumed: _read_resource(address, block, ev.with_assumptions(assumed), module,
+                                                                 providers, fics, model, call_sites, prefix))
+    model.flags[f"branch:{address}"] = branch_note(points)
+
+
+def branch_note(points: list) -> str:
+    return f"judged for each branch of {' and '.join(text for _, text in points)}, not known statically"
+
+
+def in_each_branch(points: list, model: ScanModel, read: Callable[[dict], None]) -> None:
+    """Run `read` once per combination of branches of `points` (conditionals not known statically).
+
+    A problem only some branches meet (a template whose `%{ if }` writes invalid JSON one way) is
+    what that branch would fail with at apply, not something to judge: only problems every branch
+    meets are kept, and limits (never a silent cut) wherever they are met. Likewise a policy
+    document one branch writes as invalid JSON is dropped when another branch's parses."""
     per_branch: list[list[Problem]] = []
     roles: list[AwsRole] = []
     for choice in itertools.product((True, False), repeat=len(points)):
         problems, resources = len(model.problems), len(model.resources)
-        _read_resource(address, block, ev.with_assumptions({key: value for (key, _), value in zip(points, choice)}),
-                       module, providers, fics, model, call_sites, prefix)
+        read({key: value for (key, _), value in zip(points, choice)})
         per_branch.append(model.problems[problems:])
         del model.problems[problems:]
         roles.extend(r for r in model.resources[resources:] if isinstance(r, AwsRole))
-    # Likewise a policy document one branch writes as invalid JSON, when another branch's parses.
-    broken = [r for r in roles if _invalid_json(r.role.policy)]
-    if len(broken) < len(roles):
-        model.resources[:] = [r for r in model.resources if not any(r is b for b in broken)]
     common = set.intersection(*({(p.location, p.message) for p in branch} for branch in per_branch))
     kept: dict = {}
     for branch in per_branch:
@@ -462,8 +470,9 @@ def _read_each_branch(address, block, ev, module, providers, fics, model, call_s
             if (problem.location, problem.message) in common or "limit" in problem.message:
                 kept.setdefault((problem.location, problem.message), problem)
     model.problems.extend(kept.values())
-    conditions = " and ".join(text for _, text in points)
-    model.flags[f"branch:{address}"] = f"judged for each branch of {conditions}, not known statically"
+    broken = [r for r in roles if _invalid_json(r.role.policy)]
+    if len(broken) < len(roles):
+        model.resources[:] = [r for r in model.resources if not any(r is b for b in broken)]
 
 
 def _invalid_json(policy: Node | None) -> bool:
@@ -533,28 +542,46 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
             if configuration.module_instances == _MAX_MODULE_INSTANCES + 1:
                 model.problems.append(Problem(site, f"more than {_MAX_MODULE_INSTANCES} module instances; the rest are not analysed"))
             return
-        inputs = {}
-        for attr in block.attributes:
-            if attr in ("source", "version", "count", "for_each", "providers", "depends_on"):
-                continue
-            instance_ev.inputs.clear()
-            inputs[attr] = instance_ev.attribute(block, attr)
-            if inputs[attr] is not None:
-                inputs[attr].inputs = set(instance_ev.inputs)  # what this input's value was read from
         if local and depth >= _MAX_MODULE_DEPTH:
             model.problems.append(Problem(site, f"{address}: local modules nested more than {_MAX_MODULE_DEPTH} deep; "
                                                 "this one is not analysed"))
             continue
         if local:
             configuration.instantiated.add(directory)
-            blocks = configuration.blocks(directory)
-            if blocks:
-                _analyse(Module(blocks), blocks, {k: v for k, v in inputs.items() if v is not None},
-                         address + ".", [*call_sites, site], configuration, depth + 1, counted)
-        else:
-            registry_module(source_text, address, block, inputs, [*call_sites, site], configuration.model)
-            given = set().union(*(getattr(v, "inputs", set()) for v in inputs.values() if v is not None))
-            record_inputs(model, block.source.path, [address], given | counted)
+
+        def instantiate(inputs_ev: Evaluator, address=address, site=site) -> None:
+            inputs = _module_inputs(block, inputs_ev)
+            if local:
+                blocks = configuration.blocks(directory)
+                if blocks:
+                    _analyse(Module(blocks), blocks, {k: v for k, v in inputs.items() if v is not None},
+                             address + ".", [*call_sites, site], configuration, depth + 1, counted)
+            else:
+                registry_module(source_text, address, block, inputs, [*call_sites, site], configuration.model)
+                given = set().union(*(getattr(v, "inputs", set()) for v in inputs.values() if v is not None))
+                record_inputs(model, block.source.path, [address], given | counted)
+
+        # Inputs chosen by a condition not known statically: the module is read once per branch.
+        instance_ev.branch_points.clear()
+        _module_inputs(block, instance_ev)
+        points = list(instance_ev.branch_points.items())[:MAX_BRANCH_POINTS]
+        if not points:
+            instantiate(instance_ev)
+            continue
+        in_each_branch(points, model, lambda assumed, ev_=instance_ev, go=instantiate: go(ev_.with_assumptions(assumed)))
+        model.flags[f"branch:{address}."] = branch_note(points)
+
+
+def _module_inputs(block: Block, ev: Evaluator) -> dict:
+    inputs = {}
+    for attr in block.attributes:
+        if attr in ("source", "version", "count", "for_each", "providers", "depends_on"):
+            continue
+        ev.inputs.clear()
+        inputs[attr] = ev.attribute(block, attr)
+        if inputs[attr] is not None:
+            inputs[attr].inputs = set(ev.inputs)  # what this input's value was read from
+    return inputs
 
 
 def _may_read_module(block: Block, directory: str, source_text: str, call_sites: list[Location],
