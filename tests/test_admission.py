@@ -356,6 +356,41 @@ def test_a_witness_meets_the_conditions_on_other_claims(scan_files, sub, key, va
     assert text in result.findings[0].message
 
 
+# A wildcard on a claim the sub's slots determine (repository = OWNER/NAME) with no sub
+# condition: the witness is one real token whose repository and sub agree, and its breadth is
+# what the pattern leaves open (it used to be "another account" with repository "acme/").
+NAMED_CLAIM_PATTERNS = [
+    # (claim, pattern, severity, text of the witness)
+    ("repository", "acme/*", "high", "repo:acme/attacker-repo:"),
+    ("repository", "acme/app*", "high", "a repository of acme whose name starts with app"),
+    ("repository", "*/app", "critical", "repo:attacker-fork/app:"),
+    ("repository", "acme-*/app", "critical", "repo:acme-attacker/app:"),
+    ("repository", "*", "critical", "any repository of any GitHub account"),
+    ("repository_owner", "acme", "high", "repo:acme/attacker-repo:"),
+    ("repository_owner", "ac*", "critical", "an account whose name starts with ac"),
+]
+
+
+@pytest.mark.parametrize("claim, pattern, severity, text", NAMED_CLAIM_PATTERNS,
+                         ids=[f"{c}={p}" for c, p, *_ in NAMED_CLAIM_PATTERNS])
+def test_a_pattern_on_a_claim_the_sub_determines_gives_a_consistent_witness(scan_files, claim, pattern, severity, text):
+    result = scan_files({"main.tf": _one_claim_role(claim, pattern)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", severity)]
+    assert text in result.findings[0].message, result.findings[0].message
+
+
+def _one_claim_role(claim: str, pattern: str) -> str:
+    if "*" in pattern:
+        return role_tf(f'        StringLike = {{ "{GH}:{claim}" = "{pattern}" }}')
+    return role_tf("").replace(f'"{GH}:aud" = "sts.amazonaws.com"', f'"{GH}:aud" = "sts.amazonaws.com", "{GH}:{claim}" = "{pattern}"')
+
+
+def test_an_exact_repository_claim_alone_is_one_repository_of_any_context(scan_files):
+    result = scan_files({"main.tf": _one_claim_role("repository", "acme/app")})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "medium")]
+    assert "acme/app" in result.findings[0].message
+
+
 def test_an_owner_id_pattern_alone_admits_other_accounts(scan_files):
     condition = f'        StringLike = {{ "{GH}:repository_owner_id" = "12*" }}'
     result = scan_files({"main.tf": role_tf(condition)})

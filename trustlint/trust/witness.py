@@ -16,7 +16,7 @@ import time
 
 from .admission import SCOPE_ORDER, SearchLimit, Witness, witnesses
 from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD
-from .glob import has_wildcard
+from .glob import glob_match, has_wildcard
 from .probes import OTHER_TENANT, SAME_TENANT, SAME_WORKLOAD, Probe, _github_token, _GitHubRepo, _gitlab_token, _tfc_token
 
 _BREADTH = {TENANT: OTHER_TENANT, REPOSITORY: SAME_TENANT}
@@ -170,6 +170,46 @@ _REPOSITORY_CLAIMS = {"repository", "repository_id", "project_id", "project_path
                       "terraform_workspace_name", "terraform_full_workspace", "terraform_project_id", "terraform_project_name"}
 
 
+# Claims that are the sub's slots written another way: (slot, separator, slot, ...).
+_NAMED_BY_SLOTS = {
+    "repository": ("owner", "/", "repository"), "repository_owner": ("owner",),
+    "project_path": ("group", "/", "project"), "namespace_path": ("group",),
+    "terraform_organization_name": ("organization",), "terraform_workspace_name": ("workspace",),
+    "terraform_project_name": ("project",),
+}
+_TENANT_SLOTS = {"owner", "group", "organization"}
+
+
+def _claim_from_slots(claim: str, slots: dict) -> str:
+    return "".join(part if index % 2 else slots[part] for index, part in enumerate(_NAMED_BY_SLOTS[claim]))
+
+
+def _slots_meeting(claim: str, pattern: str, like: bool, slots: dict):
+    """(slots, the slots the pattern pins to a literal) so that the claim the slots make matches
+    `pattern`; None when they cannot. The witness' own values are kept where they already match."""
+    if (glob_match(pattern, _claim_from_slots(claim, slots)) if like else _claim_from_slots(claim, slots) == pattern):
+        return dict(slots), []
+    layout = _NAMED_BY_SLOTS[claim]
+    names, separators = layout[::2], layout[1::2]
+    pieces = [pattern]
+    for separator in separators:  # OWNER/NAME: the first separator splits (a project path may hold more)
+        head, found, tail = pieces[-1].partition(separator)
+        if not found:
+            return None
+        pieces[-1:] = [head, tail]
+    renamed, literal = dict(slots), []
+    for name, piece in zip(names, pieces):
+        if like and has_wildcard(piece):
+            renamed[name] = piece.replace("*", "attacker" if name in _TENANT_SLOTS else "attacker-repo").replace("?", "x")
+        else:
+            renamed[name] = piece
+            literal.append(name)
+    made = _claim_from_slots(claim, renamed)
+    if not (glob_match(pattern, made) if like else made == pattern):
+        return None
+    return renamed, literal
+
+
 def _fill(value: str, like: bool) -> str:
     return value.replace("*", "").replace("?", "x") if like else value
 
@@ -194,6 +234,20 @@ def _meet(witness: Witness, slots: dict, sub: str, requirements: dict):
             renamed["tag"] = value[len("refs/tags/"):]
         elif claim in ("environment", "ref") and not witness.alternative.context.startswith("custom:"):
             return None  # the default sub carries them: this context cannot have that value
+        elif claim in _NAMED_BY_SLOTS and all(name in renamed for name in _NAMED_BY_SLOTS[claim][::2]):
+            # A claim the sub's own slots determine (repository = OWNER/NAME): the token stays
+            # one real token, so the slots are changed to meet the pattern, never the claim alone.
+            met = _slots_meeting(claim, like_value, like, renamed)
+            if met is None:
+                return None
+            renamed, literal_slots = met
+            settings[claim] = _claim_from_slots(claim, renamed)
+            for name in literal_slots:
+                narrowed = REPOSITORY if name in _TENANT_SLOTS else WORKLOAD
+                if SCOPE_ORDER[narrowed] > SCOPE_ORDER[scope]:
+                    scope = narrowed
+            if literal_slots:
+                pinned.append(f"{claim} {like_value}")
         elif claim in _OWNER_CLAIMS or claim in _REPOSITORY_CLAIMS:
             settings[claim] = value
             if not open_value:  # the named owner (repository): the witness stays inside it
