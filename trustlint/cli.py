@@ -122,6 +122,9 @@ def _add_scan_options(scan) -> None:
                       help="a Terraform variable value (repeatable)")
     scan.add_argument("--max-file-size", type=int, default=None, metavar="BYTES",
                       help="larger files are not analysed and reported as TL000 (default: 5242880)")
+    scan.add_argument("--jobs", type=int, default=0, metavar="N",
+                      help="processes that read files (default: one per core for scans of 300 files or more, "
+                           "else 1; 1 reads in one process)")
 
 
 def _write(text: str, output: str | None) -> None:
@@ -183,6 +186,7 @@ def _options(args, config: dict, config_path: str | None, **trusted):
         variable_files=[os.path.relpath(os.path.realpath(f), root) for f in args.var_file],
         variables=dict(args.var),
         settings=settings_from(config, root, args.max_session_duration),
+        jobs=getattr(args, "jobs", 0),
         **trusted,
     )
 
@@ -257,6 +261,8 @@ def _prepare(args):
         raise UsageError("--max-session-duration must be positive")
     if args.max_file_size is not None and args.max_file_size <= 0:
         raise UsageError("--max-file-size must be positive")
+    if getattr(args, "jobs", 0) < 0:
+        raise UsageError("--jobs must be 0 (choose) or more")
     for var_file in args.var_file:
         if not os.path.isfile(var_file):
             raise UsageError(f"--var-file {var_file}: no such file")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime
 import os
+import posixpath
+import re
 from dataclasses import dataclass, field, replace
 
 from .engine.facts import Settings, scan_facts
@@ -35,6 +37,7 @@ class ScanOptions:
     root: str | None = None  # the repository root, when not found from the paths (a trusted commit's tree)
     trusted: object = None  # gate.trusted.TrustedRef: the commit whose gate settings are obeyed
     gate_changes: list = field(default_factory=list)  # gate.trusted.GateChange: how the change weakens them
+    jobs: int = 0  # processes reading files: 0 chooses (both cores for a large scan), 1 reads in this process
 
 
 @dataclass
@@ -71,20 +74,15 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     used = os.path.relpath(os.path.abspath(options.config_path), os.path.realpath(root)).replace(os.sep, "/") \
         if options.config_path else None
     model.suppressions.extend(nested_configurations(discovered.configurations, used))
-    if discovered.context:
-        from .terraform.configuration import scan_configuration
-
-        try:
-            model.extend(scan_configuration(discovered.context, root, options.variable_files, options.variables))
-        except RecursionError:
-            first = next(iter(discovered.context.values()))[0]
-            model.problems.append(Problem(Location(first.path, FILE_START), "configuration nested too deeply"))
+    configurations, files = _read_everything(discovered, options, root)
+    for configuration in configurations:
+        model.extend(configuration)
     build_trusts(model)
     consumed = {s.path for t in model.trusts for s in t.statements} | model.consumed_files
-    for kind, source in discovered.files:
+    for (kind, source), read in zip(discovered.files, files):
         if source.path in consumed:
             continue  # a policy file already read through the role that uses it (file())
-        model.extend(parse_file(kind, source))
+        model.extend(read)
     build_trusts(model)
     join_gcp(model)
     if model.workloads:
@@ -92,6 +90,153 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
 
         link_composite_actions(model)
     return model, discovered.count
+
+
+# -- reading in several processes ------------------------------------------------------------
+# Reading (parsing, evaluating Terraform) is most of a large scan and each Terraform
+# configuration and each other file is read on its own, so a large scan forks one reader per
+# core: each reads a share, its ScanModels come back pickled, and they are merged in the order
+# one process would have produced them. Small scans (a pre-commit hook) stay in one process:
+# forking costs more than it saves there.
+PARALLEL_MIN_FILES = 300
+MAX_JOBS = 8
+_LOCAL_SOURCE = re.compile(r'\bsource[ \t]*=[ \t]*"(\.{1,2}/[^"\n]{0,500})"')
+
+
+def _read_everything(discovered, options: ScanOptions, root: str) -> tuple[list[ScanModel], list[ScanModel]]:
+    """(ScanModel per group of Terraform directories, ScanModel per other file in discovery order)."""
+    jobs = _jobs(options, discovered)
+    if jobs <= 1:  # one configuration of every directory, as always
+        return _read_share([sorted(discovered.context)] if discovered.context else [], discovered.files,
+                           discovered.context, options, root)
+    groups = _configuration_groups(discovered.context)
+    shares = _shares(groups, discovered.files, discovered.context, jobs)
+    results = _in_processes([lambda share=share: _read_share(share[0], share[1], discovered.context, options, root)
+                             for share in shares])
+    by_group: dict[int, ScanModel] = {}
+    by_file: dict[int, ScanModel] = {}
+    for share, (configurations, files) in zip(shares, results):
+        by_group.update(zip((id(g) for g in share[0]), configurations))
+        by_file.update(zip((id(f) for f in share[1]), files))
+    return [by_group[id(g)] for g in groups], [by_file[id(f)] for f in discovered.files]
+
+
+def _read_share(groups: list[list[str]], files: list, context: dict, options: ScanOptions, root: str):
+    from .formats import parse_file
+
+    configurations = [_read_configuration({d: context[d] for d in group}, options, root) for group in groups]
+    return configurations, [parse_file(kind, source) for kind, source in files]
+
+
+def _read_configuration(context: dict, options: ScanOptions, root: str) -> ScanModel:
+    from .terraform.configuration import scan_configuration
+
+    try:
+        return scan_configuration(context, root, options.variable_files, options.variables)
+    except RecursionError:
+        first = next(iter(context.values()))[0]
+        return ScanModel(problems=[Problem(Location(first.path, FILE_START), "configuration nested too deeply")])
+
+
+def _configuration_groups(context: dict) -> list[list[str]]:
+    """The Terraform directories in groups no module call crosses (a root with the local modules
+    it calls, transitively, and every other caller of those): each group reads alone exactly as
+    in one configuration. With one process every directory is one group, as before."""
+    if not context:
+        return []
+    parent = {d: d for d in context}
+
+    def find(d: str) -> str:
+        while parent[d] != d:
+            parent[d] = parent[parent[d]]
+            d = parent[d]
+        return d
+
+    for directory, sources in context.items():
+        for source in sources:
+            for match in _LOCAL_SOURCE.finditer(source.text):
+                target = posixpath.normpath(posixpath.join(directory, match.group(1).split("//")[0]))
+                target = "" if target == "." else target
+                for other in context:
+                    # A call may name a directory outside the scan that calls back in: joining on
+                    # any shared prefix keeps such chains in one group (never split wrongly).
+                    if other == target or other.startswith(target + "/") or target.startswith(other + "/") or target.startswith(".."):
+                        parent[find(other)] = find(directory)
+    groups: dict[str, list[str]] = {}
+    for directory in sorted(context):
+        groups.setdefault(find(directory), []).append(directory)
+    return sorted(groups.values())
+
+
+def _jobs(options: ScanOptions, discovered) -> int:
+    if options.jobs == 1 or not hasattr(os, "fork"):
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    if options.jobs:
+        return max(1, min(options.jobs, MAX_JOBS))
+    files = len(discovered.files) + sum(len(sources) for sources in discovered.context.values())
+    return min(cores, MAX_JOBS) if files >= PARALLEL_MIN_FILES else 1
+
+
+def _shares(groups: list, files: list, context: dict, jobs: int) -> list[tuple[list, list]]:
+    """Work split by size (characters to read), largest first onto the lightest share."""
+    weighted = [(sum(len(s.text) for d in group for s in context[d]), 0, index) for index, group in enumerate(groups)]
+    weighted += [(len(source.text), 1, index) for index, (_, source) in enumerate(files)]
+    weighted.sort(key=lambda item: (-item[0], item[1], item[2]))
+    loads = [0] * jobs
+    shares: list[tuple[list, list]] = [([], []) for _ in range(jobs)]
+    for weight, kind, index in weighted:
+        lightest = loads.index(min(loads))
+        loads[lightest] += weight
+        shares[lightest][kind].append(groups[index] if kind == 0 else files[index])
+    return [share for share in shares if share[0] or share[1]]
+
+
+def _in_processes(tasks: list) -> list:
+    """Each task's result, the first in this process and the others in forked children whose
+    results come back pickled through a pipe. A child that fails (an exception, a crash, a result
+    that cannot be pickled) is redone here, so the answer never depends on the forks."""
+    import pickle
+
+    children = []
+    for task in tasks[1:]:
+        read_end, write_end = os.pipe()
+        try:
+            pid = os.fork()
+        except OSError:
+            os.close(read_end)
+            os.close(write_end)
+            children.append((None, None, task))
+            continue
+        if pid == 0:  # the child: compute, send, leave without running the parent's cleanup
+            os.close(read_end)
+            status = 0
+            try:
+                data = pickle.dumps(task(), protocol=pickle.HIGHEST_PROTOCOL)
+                with os.fdopen(write_end, "wb") as out:
+                    out.write(data)
+            except BaseException:  # noqa: BLE001 - the parent redoes the work
+                status = 1
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        children.append((pid, read_end, task))
+    results = [tasks[0]()]
+    for pid, read_end, task in children:
+        if pid is None:
+            results.append(task())
+            continue
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        try:
+            results.append(pickle.loads(data) if status == 0 and data else task())
+        except Exception:  # noqa: BLE001 - a truncated result: redo it here
+            results.append(task())
+    return results
 
 
 def _behind_flags(findings: list[Finding], flags: dict[str, str]) -> list[Finding]:
