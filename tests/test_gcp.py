@@ -221,3 +221,29 @@ def test_a_module_provider_judged_alone_waits_for_its_callers(scan_files):
     unknown_issuer = scan_files({"wif.tf": 'variable "issuer" {}\n' + POOL_ONLY.replace("CONDITION", "").replace(
         '"https://token.actions.githubusercontent.com"', "var.issuer")})
     assert unknown_issuer.findings == [] and any("issuer is not known" in u[4] for u in unknown_issuer.unknowns)
+
+
+POOL_WIDE = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*"
+
+
+@pytest.mark.parametrize("condition, listed", [
+    # Decided from the pattern: nothing to list.
+    ("assertion.repository_owner == 'acme' && assertion.sub.startsWith('repo:acme/app:')", None),
+    ("assertion.sub.matches('repo:acme/app:ref:refs/heads/main')", None),
+    # Evaluated on attacker tokens only: listed, whatever the verdict.
+    ("assertion.sub.matches('^repo:acme/(app|api):ref:refs/heads/main$')", "a regular expression in matches()"),
+    ("size(assertion.sub) > 0 && assertion.repository_owner == 'acme'", "size()"),
+    ("assertion['repository_owner'] == 'acme'", "indexing"),
+    ("assertion.sub.lowerAscii().startsWith('repo:acme/')", "lowerAscii()"),
+    # A method name inside a string literal is text.
+    ("assertion.sub == 'repo:acme/size(x):ref:refs/heads/main'", None),
+])
+def test_what_a_condition_is_not_decided_on_is_listed(scan_files, condition, listed):
+    provider = PROVIDER_TF.replace("CONDITION", '"' + condition.replace('"', '\\"') + '"')
+    result = scan_files({"wif.tf": provider + grant(POOL_WIDE)})
+    reasons = [reason for *_, reason in result.unknowns if "attribute_condition uses" in reason]
+    if listed is None:
+        assert reasons == []
+    else:
+        assert len(reasons) == 1 and listed in reasons[0] and "not decided from the pattern" in reasons[0]
+        assert [u[1] for u in result.unknowns if "attribute_condition uses" in u[4]] == [12]

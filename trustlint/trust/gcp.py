@@ -192,6 +192,8 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
         except AnalysisError as exc:
             model.problems.append(Problem(Location(provider.location.path, exc.span), f"{provider.address}: {exc.message}", provider.address))
             return None
+    if condition is not None:
+        _explain_undecided(provider, condition, model)
     member_path = grant.member_path or grant.location.path
     member_constraint = _constraint(kind, "member", grant.member, grant.member_span, member_path)
     condition_constraint = (
@@ -244,6 +246,36 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
             Location(provider.location.path, provider.location.span, "provider"),
         ],
     )
+
+
+# What the witnesses are built from: ==, in [...], startsWith/endsWith/contains and a literal
+# matches() on assertion.X / attribute.X (trust/witness.py). Anything else in a condition is
+# still evaluated on every probe and witness token, but not decided from the pattern itself:
+# listed by --explain-unknowns, never a silent "proven".
+_DECIDED_METHODS = {"startsWith", "endsWith", "contains", "matches"}
+_METHOD = re.compile(r"\.(\w{1,64})\(")
+_FUNCTION = re.compile(r"(?<![\w.])(\w{1,64})\(")
+_MATCHES_ARGUMENT = re.compile(r"\.matches\(\s*" + _QUOTED + r"\s*\)")
+_INDEX = re.compile(r"\b(?:assertion|attribute)\s*\[")
+_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+
+
+def _explain_undecided(provider: GcpProvider, condition, model: ScanModel) -> None:
+    text = condition.text
+    code = _STRING.sub("''", text)  # method names inside string literals are text, not calls
+    undecided = sorted({f"{m}()" for m in _METHOD.findall(code) if m not in _DECIDED_METHODS}
+                       | {f"{f}()" for f in _FUNCTION.findall(code)})
+    if any(re.search(r"[\\^$.*+?()\[\]{}|]", single or double) for single, double in _MATCHES_ARGUMENT.findall(text)):
+        undecided.append("a regular expression in matches()")
+    if _INDEX.search(code):
+        undecided.append("indexing (assertion['claim'])")
+    if not undecided:
+        return
+    entry = (Location(provider.location.path, condition.span), text[:200],
+             f"{provider.address}: attribute_condition uses {', '.join(undecided)}: evaluated on attacker tokens, "
+             "not decided from the pattern itself (a token none of them resembles may still be admitted)")
+    if entry not in model.unknowns:
+        model.unknowns.append(entry)
 
 
 def _broad_audience(value: str) -> bool:
