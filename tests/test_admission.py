@@ -513,3 +513,37 @@ def test_a_negation_that_leaves_branches_open_is_medium(scan_files):
     result = scan_files({"main.tf": role_tf(condition)})
     assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "medium")]
     assert "repo:acme/app:ref:refs/heads/" in result.findings[0].message
+
+
+# A Deny with several conditions blocks a token only when all of them hold. With the audience
+# the Allow asks for as one of them, every token that gets past the Allow meets it: the Deny's
+# subject exemption is what decides (it used to be ignored, and the audience judged as if the
+# holder could pick one value for the Allow and another for the Deny).
+MULTI_DENY = '''
+    , {{
+      Effect    = "Deny"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = {{ Federated = "arn:aws:iam::123456789012:oidc-provider/{GH}" }}
+      Condition = {{
+        StringNotLike = {{ "{GH}:sub" = {exempt} }}
+        {other}
+      }}
+    }}'''
+
+
+@pytest.mark.parametrize("exempt, other, expected", [
+    # Every token that gets in carries aud sts.amazonaws.com: the Deny narrows to acme.
+    ('"repo:acme/*"', f'StringEquals = {{ "{GH}:aud" = "sts.amazonaws.com" }}', [("TL001", "high", "another repository of acme")]),
+    # ... and to one exact workload: nothing else gets in.
+    ('["repo:acme/app:ref:refs/heads/main"]', f'StringEquals = {{ "{GH}:aud" = "sts.amazonaws.com" }}', []),
+    # A condition no admitted token meets (an owner the exemption already covers): the Deny never applies.
+    ('"repo:acme/*"', f'StringEquals = {{ "{GH}:repository_owner" = "acme" }}', [("TL001", "critical", "any repository of any GitHub account")]),
+    # An audience the Allow does not ask for: the holder asks for sts.amazonaws.com and avoids it.
+    ('"repo:acme/*"', f'StringEquals = {{ "{GH}:aud" = "other" }}', [("TL001", "critical", "any repository of any GitHub account")]),
+], ids=["aud-narrows-to-owner", "aud-narrows-to-one", "never-applies", "other-audience"])
+def test_a_deny_with_several_conditions(scan_files, exempt, other, expected):
+    deny = MULTI_DENY.format(GH=GH, exempt=exempt, other=other)
+    result = scan_files({"main.tf": role_tf(like("repo:*"), extra_statements=deny)})
+    assert [(f.rule_id, f.severity) for f in result.findings] == [(r, s) for r, s, _ in expected]
+    for finding, (_, _, text) in zip(result.findings, expected):
+        assert text in finding.message, finding.message

@@ -232,7 +232,10 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
         prefix, _, claim = lowered.rpartition(":")
         if prefix == issuer_key or ("\u27e8" in prefix):
             if claim in AUDIENCE_CLAIMS and platform in CALLER_CHOSEN_AUDIENCE:
-                return iam.FREE  # the token's holder picks its audience
+                # The token's holder picks its audience: free for a token that names none; a
+                # token that names one is judged with it by every statement, Deny included
+                # (admits() tries each audience the trust accepts).
+                return [claims[claim]] if claim in claims else iam.FREE
             if claim == "sub" or claim in extra_keys or claim in AUDIENCE_CLAIMS:
                 return [claims[claim]] if claim in claims else iam.ABSENT
             return iam.ABSENT
@@ -280,7 +283,7 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
                 return False
         return True
 
-    def admits(claims: dict) -> Admission:
+    def admits_as_sent(claims: dict) -> Admission:
         if any(denied(deny, claims) for deny in denies):
             return Admission(False)
         for statement in group.statements:
@@ -288,6 +291,26 @@ def _trust(role: RoleInput, group: _Group, denies: list[iam.Statement], path: st
             if verdict is True:
                 return _admission(statement, results, path, claim_of, subject_names)
         return Admission(False)
+
+    # A holder who picks the audience picks whichever one gets in: one audience for the whole
+    # request, so the Allow it meets and the Deny it meets see the same value. The token is
+    # admitted with one of the audiences the statements name, or with one they do not name.
+    audiences = (_audiences_asked(group.statements + denies, claim_of) + [CHOSEN_AUDIENCE]
+                 if platform in CALLER_CHOSEN_AUDIENCE else [])
+
+    def admits(claims: dict) -> Admission:
+        if "aud" not in claims and audiences:
+            tried = [admits_as_sent({**claims, "aud": audience}) for audience in audiences]
+            return next((a for a in tried if a.admitted), tried[0])
+        admission = admits_as_sent(claims)
+        if admission.admitted or "aud" not in claims:
+            return admission
+        for audience in audiences:
+            if audience != claims["aud"]:
+                chosen = admits_as_sent({**claims, "aud": audience})
+                if chosen.admitted:
+                    return chosen
+        return admission
 
     constraints = [(_constraint(c, claim_of(c), path), claim_of(c)) for s in group.statements for c in s.clauses]
     conjunctions, exclusions, requirements = _ways_in(group, denies, claim_of)
@@ -341,6 +364,22 @@ def _whole_seconds(value) -> int | None:
     return value if isinstance(value, int) else None
 
 
+CHOSEN_AUDIENCE = "attacker-chosen-audience"  # an audience no statement names
+
+
+def _audiences_asked(statements: list[iam.Statement], claim_of) -> list[str]:
+    """Audience values the Allow statements accept, a pattern's wildcards filled."""
+    out: list[str] = []
+    for statement in statements:
+        for clause in statement.clauses:
+            if clause.positive and claim_of(clause) in AUDIENCE_CLAIMS:
+                for text in clause.texts():
+                    value = text.replace("*", "x").replace("?", "x")
+                    if value not in out:
+                        out.append(value)
+    return out
+
+
 def _ways_in(group: _Group, denies: list[iam.Statement], claim_of) -> tuple[list, list, list]:
     """What the admission analysis reads, per Allow statement (way in): its positive `sub`
     clauses plus every one-condition Deny's subject exemptions (the conjunction), its negated
@@ -348,6 +387,7 @@ def _ways_in(group: _Group, denies: list[iam.Statement], claim_of) -> tuple[list
     one-condition Deny's negated test of another claim (requirements a witness must meet)."""
     exemptions: list = []
     deny_required: dict[str, list] = {}
+    optional = _partial_exemptions(group, denies, claim_of)
     for deny in denies:
         if len(deny.clauses) != 1 or deny.unknown_condition or deny.clauses[0].positive:
             continue
@@ -373,10 +413,32 @@ def _ways_in(group: _Group, denies: list[iam.Statement], claim_of) -> tuple[list
                 negated.append(patterns)  # StringNotLike sub in the Allow: a witness must match none
             elif claim != "sub" and clause.positive and patterns:
                 required.setdefault(claim, [(value, like) for value, like, _ in patterns])
-        conjunctions.append(positive + exemptions)
-        exclusions.append(negated)
-        requirements.append({**deny_required, **required})
+        # A Deny with several conditions blocks only tokens meeting all of them: the search is
+        # run without its subject exemption (a token avoiding it another way) and with it (a
+        # token it lets through); the evaluator decides which witnesses really get in.
+        variants = [[]] + [[patterns] for patterns in optional] + ([optional] if len(optional) > 1 else [])
+        for extra in variants:
+            conjunctions.append(positive + exemptions + extra)
+            exclusions.append(negated)
+            requirements.append({**deny_required, **required})
     return conjunctions, exclusions, requirements
+
+
+MAX_PARTIAL_DENIES = 4  # Deny statements with several conditions read as optional exemptions
+
+
+def _partial_exemptions(group: _Group, denies: list[iam.Statement], claim_of) -> list:
+    """The negated sub clauses of Deny statements with more than one condition."""
+    out = []
+    for deny in denies:
+        if len(deny.clauses) < 2 or deny.unknown_condition or iam.action_matches(deny, WEB_IDENTITY) is False \
+                or not _deny_covers(deny, group):
+            continue
+        for clause in deny.clauses:
+            patterns = _pattern_clause(clause)
+            if claim_of(clause) == "sub" and not clause.positive and patterns:
+                out.append(patterns)
+    return out[:MAX_PARTIAL_DENIES]
 
 
 def _pattern_clause(clause: iam.Clause) -> list[tuple[str, bool, bool]] | None:
