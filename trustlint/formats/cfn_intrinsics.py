@@ -1,16 +1,19 @@
 """CloudFormation intrinsic functions, resolved where the template itself decides the value:
-parameter defaults, conditions built from them, mappings, Fn::Sub/Join/Select/Split/If.
-Pseudo parameters, imports and resource attributes stay Unknown or become Refs to the
-resource they name."""
+parameter defaults, conditions built from them, mappings, Fn::Sub/Join/Select/Split/If, and
+the AWS::LanguageExtensions additions (Fn::Length, Fn::ToJsonString, Fn::FindInMap's
+DefaultValue, intrinsics inside Ref and Fn::GetAtt). Pseudo parameters, imports and resource
+attributes stay Unknown or become Refs to the resource they name."""
 
 from __future__ import annotations
 
+import json
 import re
 
 from ..errors import AnalysisError
-from ..values import Node, Ref, Template, Unknown, text_of
+from ..values import Node, Ref, Template, Unknown, at_use_site, text_of
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
+_UNKNOWN = object()
 _INTRINSICS = {
     "Ref", "Fn::Sub", "Fn::GetAtt", "Fn::Join", "Fn::If", "Fn::Select", "Fn::Split",
     "Fn::ImportValue", "Fn::FindInMap", "Fn::Base64", "Fn::GetAZs", "Fn::Cidr", "Condition",
@@ -69,9 +72,11 @@ class Resolver:
 
     def _call(self, name: str, arg: Node, node: Node, depth: int) -> Node:
         if name == "Ref":
-            return self._ref(text_of(arg) or "", node)
+            # AWS::LanguageExtensions lets Ref name what an intrinsic computes (!Ref {Fn::Sub: Oidc${Env}}).
+            return self._ref(text_of(self.resolve(arg, depth + 1)) or "", node)
         if name == "Fn::GetAtt":
-            parts = [text_of(p) or "" for p in arg.as_list()] if isinstance(arg.value, list) else (text_of(arg) or "").split(".", 1)
+            parts = ([text_of(self.resolve(p, depth + 1)) or "" for p in arg.as_list()] if isinstance(arg.value, list)
+                     else (text_of(arg) or "").split(".", 1))
             logical, attribute = (parts + [""])[:2]
             return Node(Ref(f"{logical}.{attribute}", "resource attribute", logical, attribute), node.span, node.key_span)
         if name == "Fn::Sub":
@@ -86,6 +91,10 @@ class Resolver:
             return self._split(arg, node, depth)
         if name == "Fn::FindInMap":
             return self._find_in_map(arg, node, depth)
+        if name == "Fn::Length":
+            return self._length(arg, node, depth)
+        if name == "Fn::ToJsonString":
+            return self._to_json(arg, node, depth)
         return self._unknown(name, node, f"{name} is not evaluated statically")
 
     def _ref(self, name: str, node: Node) -> Node:
@@ -190,14 +199,41 @@ class Resolver:
         return self._unknown("Fn::Split", node, "Fn::Split of an unknown value")
 
     def _find_in_map(self, arg: Node, node: Node, depth: int) -> Node:
-        if self.mappings is not None and isinstance(arg.value, list) and len(arg.value) == 3:
-            keys = [text_of(self.resolve(k, depth + 1)) for k in arg.value]
-            current = self.mappings
-            for key in keys:
-                current = current.get(key) if current is not None and key is not None and "\u27e8" not in key else None
-            if current is not None:
-                return current
-        return self._unknown("Fn::FindInMap", node, "mapping keys not known statically")
+        items = arg.value if isinstance(arg.value, list) else []
+        default = _default_value(items[3]) if len(items) == 4 else None
+        if len(items) not in (3, 4) or len(items) == 4 and default is None:
+            return self._unknown("Fn::FindInMap", node, "malformed Fn::FindInMap")
+        keys = [text_of(self.resolve(k, depth + 1)) for k in items[:3]]
+        if any(key is None or "\u27e8" in key for key in keys):
+            return self._unknown("Fn::FindInMap", node, "mapping keys not known statically")
+        current = self.mappings
+        for key in keys:
+            current = current.get(key) if current is not None else None
+        if current is not None:
+            # Located at the call, like a parameter's default at its !Ref: the finding belongs
+            # to the resource that reads the mapping.
+            found = at_use_site(current, node.span, f"mapping {'/'.join(keys)}")
+            found.key_span = node.key_span
+            return found
+        if default is not None:
+            # AWS::LanguageExtensions: the DefaultValue when the keys name no entry.
+            chosen = self.resolve(default, depth + 1)
+            if chosen.value is not NO_VALUE:
+                chosen.key_span = node.key_span
+            return chosen
+        return self._unknown("Fn::FindInMap", node, "no such mapping entry")
+
+    def _length(self, arg: Node, node: Node, depth: int) -> Node:
+        items = self.resolve(arg, depth + 1)
+        if isinstance(items.value, list):
+            return Node(len(items.value), node.span, node.key_span)
+        return self._unknown("Fn::Length", node, "Fn::Length of an unknown list")
+
+    def _to_json(self, arg: Node, node: Node, depth: int) -> Node:
+        value = _plain(self.resolve(arg, depth + 1))
+        if value is _UNKNOWN:
+            return self._unknown("Fn::ToJsonString", node, "Fn::ToJsonString of values not known statically")
+        return Node(json.dumps(value, separators=(",", ":")), node.span, node.key_span)
 
     def condition(self, name: str, depth: int = 0) -> bool | None:
         """Evaluate a named condition from parameter defaults; None when not decidable."""
@@ -234,6 +270,23 @@ class Resolver:
                 return False if False in values else (None if None in values else True)
             return True if True in values else (None if None in values else False)
         return None
+
+
+def _default_value(options: Node) -> Node | None:
+    """The DefaultValue of Fn::FindInMap's fourth argument ({DefaultValue: x}), else None."""
+    return options.get("DefaultValue") if isinstance(options.value, dict) and len(options.value) == 1 else None
+
+
+def _plain(node: Node):
+    """A resolved value as plain JSON data; _UNKNOWN when any part is not known statically."""
+    value = node.value
+    if isinstance(value, dict):
+        items = {k: _plain(v) for k, v in value.items()}
+        return _UNKNOWN if any(v is _UNKNOWN for v in items.values()) else items
+    if isinstance(value, list):
+        items = [_plain(v) for v in value]
+        return _UNKNOWN if any(i is _UNKNOWN for i in items) else items
+    return value if isinstance(value, (str, int, float, bool)) or value is None else _UNKNOWN
 
 
 def _parts_of(value: Node, name: str) -> list:

@@ -11,7 +11,7 @@ from ..model import Location, PrivilegeGrant, Problem, ScanModel, StaticCredenti
 from ..resources import AwsRole, ProviderInput, RoleInput
 from ..source import SourceFile, Span
 from ..values import Node, Ref, Template, text_of
-from .cfn_intrinsics import Resolver
+from .cfn_intrinsics import Resolver, intrinsic_call
 
 _ENV_TAG_KEYS = ("env", "environment", "stage", "tier", "account")
 
@@ -44,12 +44,12 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
         kind = text_of(resource.get("Type")) or ""
         header = _header(resource, source)
         try:
-            condition = text_of(resource.get("Condition"))
+            condition = _condition_name(resource.get("Condition"), resolver)
             if condition and resolver.condition(condition) is False:
                 # Not created with the template's defaults, but one parameter away: judged as
                 # if created, and the finding names the condition that creates it.
                 model.flags[logical_id] = f"Condition {condition} (false with the template's defaults)"
-            properties = resolver.resolve(resource.get("Properties") or Node({}, resource.span))
+            properties = resolver.resolve(_json_documents(resource.get("Properties") or Node({}, resource.span)))
             if kind == "AWS::IAM::OIDCProvider" or kind == "Custom::AWSCDKOpenIdConnectProvider":
                 providers[logical_id] = _provider(logical_id, properties, header, source)
             elif kind == "AWS::IAM::Role":
@@ -73,6 +73,27 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
     for role in roles:
         model.resources.append(AwsRole(role, providers))
     return model
+
+
+def _condition_name(node: Node | None, resolver: Resolver) -> str | None:
+    """A resource's Condition: a name, or (AWS::LanguageExtensions) an intrinsic computing one."""
+    if node is None or not isinstance(node.value, dict):
+        return text_of(node)
+    return text_of(resolver.resolve(node))
+
+
+def _json_documents(properties: Node) -> Node:
+    """IAM reads a policy document written as an object or as its JSON text alike: a document
+    in Fn::ToJsonString is read as the object, so its findings keep their lines."""
+    if not isinstance(properties.value, dict):
+        return properties
+    items = dict(properties.value)
+    for name in ("AssumeRolePolicyDocument", "PolicyDocument"):
+        document = items.get(name)
+        call = intrinsic_call(document) if document is not None else None
+        if call is not None and call[0] == "Fn::ToJsonString" and isinstance(call[1].value, dict):
+            items[name] = Node(call[1].value, call[1].span, document.key_span)
+    return Node(items, properties.span, properties.key_span)
 
 
 def _scoped(grants: list[PrivilegeGrant], path: str) -> list[PrivilegeGrant]:
