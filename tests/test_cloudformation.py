@@ -216,26 +216,6 @@ def test_cdk_output_is_read_as_a_template(scan_files):
     assert [(f.rule_id, f.path) for f in result.findings if f.rule_id == "TL001"] == [("TL001", "cdk.out/ShopStack.template.json")]
 
 
-def test_a_language_extensions_loop_over_roles_is_tl000_not_skipped(scan_files):
-    template = """AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::LanguageExtensions
-Resources:
-  Fn::ForEach::DeployRoles:
-    - Env
-    - [dev, prod]
-    - DeployRole${Env}:
-        Type: AWS::IAM::Role
-        Properties:
-          AssumeRolePolicyDocument:
-            Statement:
-              - Effect: Allow
-                Action: sts:AssumeRoleWithWebIdentity
-                Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}
-                Condition: {StringLike: {token.actions.githubusercontent.com:sub: "repo:*"}}
-"""
-    assert [(r, line) for r, _, line, *_ in brief(scan_files({"t.yaml": template}))] == [("TL000", 4)]
-
-
 def _mapped_subject_role(environment: str) -> str:
     # The AWS::LanguageExtensions documentation's shape: one mapping entry per environment,
     # a DefaultValue for the others.

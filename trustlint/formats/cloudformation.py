@@ -1,6 +1,7 @@
 """CloudFormation and SAM templates (YAML short/long intrinsic forms, and JSON): roles, OIDC
 providers, access keys and the policies attached to roles. Intrinsic functions are resolved
-by cfn_intrinsics.py."""
+by cfn_intrinsics.py; Fn::ForEach loops are expanded first (cfn_foreach.py), so each resource
+a loop stamps out is read like a written one."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from ..model import Location, PrivilegeGrant, Problem, ScanModel, StaticCredenti
 from ..resources import AwsRole, ProviderInput, RoleInput
 from ..source import SourceFile, Span
 from ..values import Node, Ref, Template, text_of
+from .cfn_foreach import PREFIX as _LOOP, Expander
 from .cfn_intrinsics import Resolver, intrinsic_call
 
 _ENV_TAG_KEYS = ("env", "environment", "stage", "tier", "account")
@@ -19,7 +21,7 @@ _ENV_TAG_KEYS = ("env", "environment", "stage", "tier", "account")
 def is_template(document: Node) -> bool:
     resources = document.get("Resources")
     return resources is not None and isinstance(resources.value, dict) and any(
-        isinstance(r.value, dict) and "Type" in r.value or key.startswith("Fn::ForEach::")
+        isinstance(r.value, dict) and "Type" in r.value or key.startswith(_LOOP)
         for key, r in resources.value.items()
     )
 
@@ -28,19 +30,10 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
     """Roles, OIDC providers and access keys of one CloudFormation template."""
     model = ScanModel()
     resolver = Resolver(document)
-    resources = document.get("Resources")
+    resources = _expanded(document.get("Resources"), resolver, model, source)
     providers: dict[str, ProviderInput] = {}
     roles = []
     for logical_id, resource in resources.items():
-        if logical_id.startswith("Fn::ForEach::"):
-            # AWS::LanguageExtensions: the resources a loop stamps out are not expanded yet. A
-            # loop over roles, keys or providers is TL000, never skipped silently.
-            if any(word in source.line_text(n) for n in range(resource.span.line, resource.span.end_line + 1)
-                   for word in ("AWS::IAM::", "OIDCProvider")):
-                model.problems.append(Problem(Location(source.path, _header(resource, source)),
-                                              f"{logical_id}: Fn::ForEach (AWS::LanguageExtensions) is not expanded yet; "
-                                              "the IAM resources it creates are not judged", logical_id))
-            continue
         kind = text_of(resource.get("Type")) or ""
         header = _header(resource, source)
         try:
@@ -73,6 +66,19 @@ def scan_template(document: Node, source: SourceFile) -> ScanModel:
     for role in roles:
         model.resources.append(AwsRole(role, providers))
     return model
+
+
+def _expanded(resources: Node, resolver: Resolver, model: ScanModel, source: SourceFile) -> Node:
+    """Resources with their Fn::ForEach loops expanded; what a loop cannot say is TL000 at the
+    loop, or explained when its collection is not known statically."""
+    expander = Expander(resolver.resolve)
+    expanded = expander.section(resources)
+    for span, message, address in expander.problems:
+        model.problems.append(Problem(Location(source.path, span), message, address))
+    for span, expression, reason in expander.unknowns:
+        model.unknowns.append((Location(source.path, span), expression, reason))
+    resolver.resource_ids |= set(expanded.value)  # a Ref to a stamped-out resource names it
+    return expanded
 
 
 def _condition_name(node: Node | None, resolver: Resolver) -> str | None:
