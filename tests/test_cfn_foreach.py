@@ -21,8 +21,7 @@ from .conftest import brief
 PROVIDER = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"
 
 
-def deploy_roles(collection: str, subject: str, operator: str = "StringLike", key: str = "DeployRole${Env}",
-                 head: str = "") -> str:
+def deploy_roles(collection: str, subject: str, key: str = "DeployRole${Env}", head: str = "") -> str:
     return f"""AWSTemplateFormatVersion: "2010-09-09"
 Transform: AWS::LanguageExtensions
 {head}Resources:
@@ -43,7 +42,7 @@ Transform: AWS::LanguageExtensions
                 Condition:
                   StringEquals:
                     token.actions.githubusercontent.com:aud: sts.amazonaws.com
-                  {operator}:
+                  StringLike:
                     token.actions.githubusercontent.com:sub: {subject}
 """
 
@@ -111,6 +110,13 @@ def test_a_collection_without_a_default_is_one_instance_with_the_identifier_unkn
         ("TL001", SUBJECT_LINE + 3, "DeployRole${Env}", "high")]
     assert ("roles.yaml", 9, 7, "Env", "Fn::ForEach::DeployRoles: collection not known statically (Environments: "
             "parameter without a default); one instance is judged with Env unknown") in result.unknowns
+
+
+def test_a_collection_imported_from_another_stack_is_one_instance_with_the_identifier_unknown(scan_files):
+    result = scan_files({"roles.yaml": deploy_roles('!Split [",", !ImportValue shared-environments]', '"repo:acme/*"')})
+    assert [(r, ln, a) for r, _, ln, _, a, _ in brief(result)] == [("TL001", SUBJECT_LINE, "DeployRole${Env}")]
+    assert [u[1:4] for u in result.unknowns if u[3] == "Env"] == [(6, 7, "Env")]
+    assert "Fn::Split of an unknown value" in next(u[4] for u in result.unknowns if u[3] == "Env")
 
 
 def test_an_unknown_identifier_is_never_a_wildcard(scan_files):
