@@ -216,22 +216,28 @@ def test_cdk_output_is_read_as_a_template(scan_files):
     assert [(f.rule_id, f.path) for f in result.findings if f.rule_id == "TL001"] == [("TL001", "cdk.out/ShopStack.template.json")]
 
 
-def test_a_language_extensions_loop_over_roles_is_tl000_not_skipped(scan_files):
-    template = """AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::LanguageExtensions
+def _mapped_subject_role(environment: str) -> str:
+    # The AWS::LanguageExtensions documentation's shape: one mapping entry per environment,
+    # a DefaultValue for the others.
+    return HEADER + f"""Transform: AWS::LanguageExtensions
+Parameters:
+  Environment: {{Type: String, Default: {environment}}}
+Mappings:
+  Subjects:
+    production: {{Sub: "repo:acme/app:environment:production"}}
 Resources:
-  Fn::ForEach::DeployRoles:
-    - Env
-    - [dev, prod]
-    - DeployRole${Env}:
-        Type: AWS::IAM::Role
-        Properties:
-          AssumeRolePolicyDocument:
-            Statement:
-              - Effect: Allow
-                Action: sts:AssumeRoleWithWebIdentity
-                Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}
-                Condition: {StringLike: {token.actions.githubusercontent.com:sub: "repo:*"}}
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal: {{Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}}
+            Condition:
+              StringEquals: {{token.actions.githubusercontent.com:aud: sts.amazonaws.com}}
+              StringLike:
+                token.actions.githubusercontent.com:sub: !FindInMap [Subjects, !Ref Environment, Sub, DefaultValue: "repo:acme/*"]
 """
     assert [(r, line) for r, _, line, *_ in brief(scan_files({"t.yaml": template}))] == [("TL000", 4)]
 
@@ -261,3 +267,103 @@ def test_a_condition_of_literals_only_is_not_read_both_ways(scan_files):
     result = scan_files({"t.yaml": _if_template('!If [IsProd, "repo:acme/app:environment:production", "repo:acme/*"]',
                                                 condition="!Equals [a, a]")})
     assert result.findings == []
+
+
+def test_find_in_map_default_value_is_taken_when_the_keys_name_no_entry(scan_files):
+    result = scan_files({"t.yaml": _mapped_subject_role("staging")})
+    # At the DefaultValue itself: the offending value.
+    assert [(r, line, col, a, s) for r, _, line, col, a, s in brief(result)] == [("TL001", 20, 117, "DeployRole", "high")]
+    assert "repo:acme/*" in result.findings[0].message
+
+
+def test_find_in_map_entry_is_judged_where_it_is_read(scan_files):
+    # The entry exists: its value, not the DefaultValue; a finding would point at the call.
+    assert scan_files({"t.yaml": _mapped_subject_role("production")}).findings == []
+    broad = _mapped_subject_role("production").replace("repo:acme/app:environment:production", "repo:acme/*")
+    assert [(r, line, col) for r, _, line, col, *_ in brief(scan_files({"t.yaml": broad}))] == [("TL001", 20, 58)]
+
+
+def test_to_json_string_trust_policy_is_read_with_its_lines(scan_files):
+    template = HEADER + """Transform: AWS::LanguageExtensions
+Resources:
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument: !ToJsonString
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}
+            Condition:
+              StringEquals: {token.actions.githubusercontent.com:aud: sts.amazonaws.com}
+              StringLike: {token.actions.githubusercontent.com:sub: "repo:acme/*"}
+"""
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(scan_files({"t.yaml": template}))] == [
+        ("TL001", 15, "DeployRole")]
+    exact = template.replace('"repo:acme/*"', "repo:acme/app:environment:production")
+    assert scan_files({"t.yaml": exact}).findings == []
+
+
+def test_length_of_a_parameter_list_decides_a_condition(scan_files):
+    template = HEADER + """Transform: AWS::LanguageExtensions
+Parameters:
+  Repositories: {Type: CommaDelimitedList, Default: "acme/api"}
+Conditions:
+  OneRepository: !Equals [{"Fn::Length": !Ref Repositories}, 1]
+Resources:
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal: {Federated: arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com}
+            Condition:
+              StringEquals: {token.actions.githubusercontent.com:aud: sts.amazonaws.com}
+              StringLike:
+                token.actions.githubusercontent.com:sub: !If [OneRepository, "repo:acme/api:environment:production", "repo:acme/*"]
+"""
+    # Fn::Length decides the condition with the defaults; a second repository given at deploy
+    # time flips it, so the other branch is judged too and the finding says so.
+    one = scan_files({"t.yaml": template})
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(one)] == [("TL001", 19, "DeployRole")]
+    assert "judged for each branch of OneRepository" in one.findings[0].message
+    two = template.replace('Default: "acme/api"', 'Default: "acme/api,acme/web"')
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(scan_files({"t.yaml": two}))] == [("TL001", 19, "DeployRole")]
+    literal = template.replace("!Ref Repositories", "[acme/api]")  # a condition of literals: one branch only
+    assert scan_files({"t.yaml": literal}).findings == []
+
+
+def test_getatt_and_ref_of_a_computed_logical_id_reach_the_provider(scan_files):
+    # AWS::LanguageExtensions lets Ref and Fn::GetAtt name what Fn::Sub computes: the role then
+    # joins its provider, whose ClientIdList checks the audience (no TL003).
+    template = HEADER + """Transform: AWS::LanguageExtensions
+Parameters:
+  Platform: {Type: String, Default: GitHub}
+Resources:
+  GitHubOidc:
+    Type: AWS::IAM::OIDCProvider
+    Properties:
+      Url: https://token.actions.githubusercontent.com
+      ClientIdList: [sts.amazonaws.com]
+  DeployRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Statement:
+          - Effect: Allow
+            Action: sts:AssumeRoleWithWebIdentity
+            Principal:
+              Federated: !GetAtt [!Sub "${Platform}Oidc", Arn]
+            Condition:
+              StringEquals: {token.actions.githubusercontent.com:sub: "repo:acme/app:environment:production"}
+"""
+    assert scan_files({"t.yaml": template}).findings == []
+    by_ref = template.replace('!GetAtt [!Sub "${Platform}Oidc", Arn]', '{Ref: !Sub "${Platform}Oidc"}')
+    assert scan_files({"t.yaml": by_ref}).findings == []
+    # The join is what checks the audience: naming no provider of the template, the role's
+    # own missing aud condition is reported.
+    unjoined = template.replace("Default: GitHub}", "Default: GitLab}")
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(scan_files({"t.yaml": unjoined}))] == [("TL003", 16, "DeployRole")]

@@ -26,6 +26,7 @@ SEEDS = {
     "terraform-gcp": ("target.tf", (ROOT / "examples/gcp/terraform/wif.tf").read_text()),
     "cloudformation-yaml": ("target.yaml", (ROOT / "examples/aws/cloudformation/github-oidc.yaml").read_text()),
     "cloudformation-json": ("target.json", (ROOT / "examples/aws/cloudformation/break-glass.json").read_text()),
+    "cloudformation-foreach": ("target.yaml", (ROOT / "tests/data/cfn-foreach.yaml").read_text()),
     "policy-json": ("target.json", (ROOT / "examples/aws/policies/gitlab-release-trust.json").read_text()),
     "arm": ("target.json", (ROOT / "examples/azure/arm/azuredeploy.json").read_text()),
     "azure-credential-file": ("target.json", (ROOT / "examples/azure/cli/analytics-etl.json").read_text()),

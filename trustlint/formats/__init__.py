@@ -1,5 +1,6 @@
 """Formats: one module per file format other than Terraform source: CloudFormation (and plain
-trust policy JSON), ARM and Azure credential JSON, gcloud exports, GitHub workflows, GitLab CI.
+trust policy JSON; its intrinsic functions in cfn_intrinsics.py), ARM and Azure credential
+JSON, gcloud exports, GitHub workflows, GitLab CI.
 `parse_file` dispatches one discovered file by its content (Terraform plan JSON goes to
 terraform.plan); Terraform source is read per configuration by terraform.configuration.
 
