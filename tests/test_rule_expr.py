@@ -20,9 +20,9 @@ from celpy import celtypes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from trustlint.engine import rule_expr
+from trustlint import cel_subset as rule_expr
 from trustlint.engine.engine import Engine, lookup
-from trustlint.engine.rule_expr import INT64_MAX, INT64_MIN, Fallback
+from trustlint.cel_subset import INT64_MAX, INT64_MIN, Fallback
 from trustlint.cel_runtime import cel_environment
 from trustlint.engine.rules import load_rules
 from trustlint.scan import ScanOptions, run_scan
@@ -286,8 +286,8 @@ def test_pinned_cases(text, expected):
 # --- outside the subset, bounds ---------------------------------------------------------
 
 @pytest.mark.parametrize("text", [
-    "trust.jobs.exists(j, j.name == 'x')", "has(trust.audience)", 'trust.issuer.url.startsWith("https")',
-    "trust.jobs[0]", "[1, 2]", '{"a": 1}', "1u", "0x10", "01", "1.", ".5", "1e3", 'b"x"', 'r"x"', '"""x"""',
+    "trust.jobs.exists(j, j.name == 'x')", "has(trust.audience)", 'trust.issuer.url.lowerAscii()',
+    '{"a": 1}', "1u", "0x10", "01", "1.", ".5", "1e3", 'b"x"', 'r"x"', '"""x"""',
     r'"\x41"', r'"\u0041"', '"a\nb"', "true // comment", "int(trust.n)", "type(trust)", "dyn(1)", "string(1)",
     "trust.size()", "size(trust.a, trust.b)", "trust.if", "trust.in", "trust.list", ".trust", "(1).x", "1.x",
     "true ? true ? 1 : 2 : 3", "9223372036854775808", "trust.a == = 1", "trust.a & trust.b", "",
@@ -295,6 +295,16 @@ def test_pinned_cases(text, expected):
 ])
 def test_unsupported_syntax_is_left_to_cel_python(text):
     assert rule_expr.compile(text) is None
+
+
+@pytest.mark.parametrize("text, activation", [
+    ("trust.jobs[0]", {"trust": {"jobs": ["x"]}}),  # a list indexed: cel-python's to answer
+    ("[1, 2]", {}),  # a list result
+    ('trust.issuer.url.startsWith(1)', {"trust": {"issuer": {"url": "https://x"}}}),  # an int argument
+])
+def test_what_the_subset_compiles_but_does_not_model_falls_back(text, activation):
+    with pytest.raises(Fallback):
+        rule_expr.compile(text).evaluate(activation)
 
 
 def test_hostile_sizes_are_refused_without_recursion_errors():
@@ -401,3 +411,69 @@ def test_a_one_file_aws_scan_process_does_not_import_cel_python(tmp_path):
     done = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert "TL001" in done.stdout, done.stdout + done.stderr
     assert done.stdout.strip().endswith("exit 1 False False"), done.stdout + done.stderr  # neither cel-python nor its Lark
+
+
+# --- GCP attribute conditions and mappings: string methods, list literals, indexing ------------
+METHOD_RECEIVERS = ["a.s", "a.r", "a['s']", "a['missing']", "a.i", "b", "b['k']", "a.m['k']"]
+METHOD_ARGUMENTS = ['"a"', '""', "a.s", "a.r", "1", '"é"', "a.missing"]
+PATTERNS = ['"a"', '"^a"', '"a$"', '"a.*b"', '"["', '"(a|b)+"', '"(?i)A"', '"\\\\d"', "a.s", "1"]
+
+
+@st.composite
+def gcp_expressions(draw, depth: int = 3) -> str:
+    if depth == 0 or draw(st.integers(0, 2)) == 0:
+        shape = draw(st.sampled_from(["method", "matches", "in-list", "index-compare"]))
+        if shape == "method":
+            method = draw(st.sampled_from(["startsWith", "endsWith", "contains"]))
+            return f"{draw(st.sampled_from(METHOD_RECEIVERS))}.{method}({draw(st.sampled_from(METHOD_ARGUMENTS))})"
+        if shape == "matches":
+            return f"{draw(st.sampled_from(METHOD_RECEIVERS))}.matches({draw(st.sampled_from(PATTERNS))})"
+        if shape == "in-list":
+            elements = draw(st.lists(st.sampled_from(LEAVES["string"] + ["1", "a.missing"]), max_size=3))
+            return f"{draw(st.sampled_from(METHOD_RECEIVERS))} in [{', '.join(elements)}]"
+        return f"{draw(st.sampled_from(METHOD_RECEIVERS))} == {draw(st.sampled_from(LEAVES['string']))}"
+    operator = draw(st.sampled_from(["&&", "||", "!"]))
+    if operator == "!":
+        return f"!({draw(gcp_expressions(depth - 1))})"
+    return f"({draw(gcp_expressions(depth - 1))} {operator} {draw(gcp_expressions(depth - 1))})"
+
+
+@settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(gcp_expressions(), activations())
+def test_gcp_shaped_expressions_agree_with_cel_python(text, values):
+    program = rule_expr.compile(text)
+    assert program is not None, text  # every shape above is in the subset
+    subset, reference = _subset(text, values), _cel(text, values)
+    if reference is CEL_ERROR:
+        assert subset is FELL_BACK, (text, values, subset)
+    elif subset is not FELL_BACK:
+        assert _same(subset, reference), (text, values, subset, reference)
+    fallback = _fallback(text, values)
+    if fallback is not None and fallback.absorbable:
+        assert _cel(f"false && ({text})", values) is False, (text, values, fallback)
+
+
+@pytest.mark.parametrize("text, activation, expected", [
+    ("assertion.sub.startsWith('repo:acme/')", {"assertion": {"sub": "repo:acme/app"}}, True),
+    ("assertion.sub.startsWith('repo:acme/')", {"assertion": {"sub": "repo:acme-evil/app"}}, False),
+    ("attribute.repository in ['acme/a', 'acme/b']", {"attribute": {"repository": "acme/b"}}, True),
+    ("assertion['repository_owner'] == 'acme'", {"assertion": {"repository_owner": "acme"}}, True),
+    ("assertion.sub.matches('^repo:acme/[a-z]+:')", {"assertion": {"sub": "repo:acme/app:ref"}}, True),
+    ("assertion.sub.matches('(a+)+$')", {"assertion": {"sub": "a" * 5000 + "!"}}, False),  # RE2: linear
+    ("assertion.missing == 'x' || assertion.sub.contains('acme')", {"assertion": {"sub": "acme"}}, True),
+])
+def test_gcp_conditions_in_the_subset(text, activation, expected):
+    assert rule_expr.compile(text).evaluate(activation) is expected
+    assert _cel(text, activation) is expected
+
+
+@pytest.mark.parametrize("text", [
+    "[1, 2,]",  # trailing comma
+    "assertion.sub.startsWith('a').x",
+    "'abc'.startsWith('a')",  # a method on a literal
+    "assertion.sub.lowerAscii()",
+    "extract(assertion.sub, 'repo:{x}/')",
+    "google.subject == 'x'",
+])
+def test_gcp_shapes_outside_the_subset_are_left_to_cel_python(text):
+    assert rule_expr.compile(text) is None

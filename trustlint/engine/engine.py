@@ -7,7 +7,7 @@ import re
 from ..errors import AnalysisError
 from ..findings import Finding, Related
 from ..source import Span
-from .rule_expr import is_plain_json
+from ..cel_subset import is_plain_json
 from .rules import Rule, compile_rule, evaluate
 
 _PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")

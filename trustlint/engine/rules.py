@@ -1,9 +1,9 @@
 """Declarative rules: one YAML file each, validated against schemas/rule.schema.json and
 compiled once per process. The file existing registers the rule.
 
-Conditions are CEL. Those within rule_expr's small subset (all the built-in ones) run
+Conditions are CEL. Those within the small CEL subset (cel_subset.py) (all the built-in ones) run
 without cel-python, which costs ~0.1 s to import; cel-python compiles the others and takes
-over whenever the subset hands an evaluation back (rule_expr.Fallback)."""
+over whenever the subset hands an evaluation back (cel_subset.Fallback)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ..cel_runtime import cel_environment
 from ..errors import AnalysisError
-from . import rule_expr
+from .. import cel_subset
 
 
 class RuleError(Exception):
@@ -126,12 +126,12 @@ def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> li
 
 @dataclass
 class Condition:
-    """One rule expression: its subset program (rule_expr) when the text fits the subset, and
+    """One rule expression: its subset program (cel_subset) when the text fits the subset, and
     its cel-python program, compiled only when the subset cannot take the text or, on some
-    values, hands it over (rule_expr.Fallback)."""
+    values, hands it over (cel_subset.Fallback)."""
 
     text: str
-    fast: rule_expr.Program | None
+    fast: cel_subset.Program | None
     cel: object | None = None
 
 
@@ -150,7 +150,7 @@ def compile_rule(rule: Rule, with_cel: bool = False) -> None:
         return
     programs = {}
     for name, text in _expressions(rule).items():
-        condition = Condition(text, rule_expr.compile(text))
+        condition = Condition(text, cel_subset.compile(text))
         if condition.fast is None or with_cel:
             condition.cel = _compile_cel(rule, name, text)
         programs[name] = condition
@@ -181,7 +181,7 @@ def evaluate(rule: Rule, program_name: str, activation: dict, cel_activation=Non
     if condition.fast is not None:
         try:
             result = condition.fast.evaluate(activation)
-        except rule_expr.Fallback:
+        except cel_subset.Fallback:
             pass
         else:
             if type(result) is bool:

@@ -1,5 +1,7 @@
 """CEL expressions written by users in their IaC (GCP attribute mappings and conditions),
-evaluated with cel-python against probe tokens.
+evaluated against probe and witness tokens: by trustlint's CEL subset (cel_subset.py) when the
+text fits it, so most GCP files never import cel-python (~0.1 s); by cel-python, the
+reference, for anything else and whenever the subset hands an evaluation back.
 
 GCP's CEL has `google.*` and `attribute.*` variables and an `extract()` function. cel-python
 reads `google.x` as a protobuf package path, so the variable is renamed before compiling.
@@ -73,22 +75,48 @@ class Expression:
         self.what = what
         if len(text) > MAX_EXPRESSION:
             raise AnalysisError(f"{what} is longer than {MAX_EXPRESSION} characters", span)
-        import celpy
-
+        from .. import cel_subset
         from ..deadline import Budget
 
         self.budget = Budget(TIME_BUDGET_SECONDS)
+        self.program = None
+        # The subset compiles only text cel-python compiles too (tests/test_rule_expr.py): a
+        # syntax error always reaches cel-python, which reports it.
+        self.fast = cel_subset.compile(_rewrite(text))
+        if self.fast is None:
+            self._compile()
+
+    def _compile(self) -> None:
+        import celpy
+
         env = _environment()
         try:
-            self.program = env.program(env.compile(_rewrite(text)), functions={"extract": _extract})
+            self.program = env.program(env.compile(_rewrite(self.text)), functions={"extract": _extract})
         except celpy.CELParseError as exc:
-            raise AnalysisError(f"{what} is not valid CEL: {_parse_problem(exc, text)}", span) from None
+            raise AnalysisError(f"{self.what} is not valid CEL: {_parse_problem(exc, self.text)}", self.span) from None
         except Exception as exc:  # noqa: BLE001 - cel-python raises assorted errors on odd input
-            raise AnalysisError(f"{what} cannot be compiled: {type(exc).__name__}", span) from None
+            raise AnalysisError(f"{self.what} cannot be compiled: {type(exc).__name__}", self.span) from None
 
     def evaluate(self, assertion: dict, google: dict | None = None, attribute: dict | None = None):
         """The value, as plain Python; Missing when a claim is absent; AnalysisError when the
         expression uses something trustlint cannot evaluate (an unknown function)."""
+        if self.fast is not None:
+            from .. import cel_subset
+
+            values = {"assertion": assertion}
+            if google is not None:
+                values["google_"] = google
+            if attribute is not None:
+                values["attribute"] = attribute
+            try:
+                return self.fast.evaluate(values)
+            except cel_subset.Fallback as fallback:
+                # A claim the token lacks, not absorbed by `&&`/`||`: cel-python's answer is the
+                # same "no such member/key" error, which GCP meets by rejecting the token.
+                if fallback.absorbable and str(fallback).startswith(("no field ", "no key ")):
+                    raise Missing(str(fallback)) from None
+            if self.program is None:
+                self._compile()
         import celpy
 
         activation = {"assertion": celpy.json_to_cel(assertion)}

@@ -1,9 +1,13 @@
-"""A small CEL subset for rule conditions, evaluated on plain Python values.
+"""A small CEL subset for rule conditions and GCP attribute mappings and conditions,
+evaluated on plain Python values.
 
 Why: importing cel-python (celpy, lark, pendulum, ...) and building its parser costs about
 0.1 s per process, more than a pre-commit scan of one file may spend in total. The built-in
 rules' conditions need only field selection, `!`, `&&`, `||`, comparisons, a little
-arithmetic and `size()`, so they are compiled here instead; cel-python stays the reference.
+arithmetic and `size()`; GCP's attribute conditions add the string methods `startsWith`,
+`endsWith`, `contains` and `matches` (RE2, as in cel-python), list literals for `in`, and a
+map indexed by a string (`assertion['sub']`). They are compiled here instead; cel-python stays
+the reference.
 
 The contract, relied on by trustlint.rules:
 
@@ -52,7 +56,7 @@ _TOKEN = re.compile(r"""
   | (?P<int>[0-9]+(?![A-Za-z0-9_]))
   | (?P<string>"(?:[^"\\\r\n]|\\.)*"|'(?:[^'\\\r\n]|\\.)*')
   | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<op>&&|\|\||==|!=|<=|>=|[-+*/%<>!().?:])
+  | (?P<op>&&|\|\||==|!=|<=|>=|[-+*/%<>!().?:\[\],])
 """, re.VERBOSE)
 
 
@@ -176,7 +180,9 @@ class _Parser:
         Expr = Or ["?" Or ":" Expr]      Or = And {"||" And}      And = Relation {"&&" Relation}
         Relation = Addition {Relop Addition}     Addition = Multiplication {("+"|"-") Multiplication}
         Multiplication = Unary {("*"|"/"|"%") Unary}     Unary = {"!"|"-"} Member
-        Member = Primary {"." IDENT}     Primary = IDENT | "size" "(" Expr ")" | "(" Expr ")" | literal
+        Member = Primary {"." IDENT ["(" Expr ")"] | "[" Expr "]"}
+        Primary = IDENT | "size" "(" Expr ")" | "(" Expr ")" | "[" [Expr {"," Expr}] "]" | literal
+    (a method call only for the string methods below, on a name or a selection)
     """
 
     def __init__(self, tokens: list):
@@ -259,11 +265,23 @@ class _Parser:
 
     def member(self) -> tuple:
         operand = self.primary()
-        while self.peek() == ".":
-            if operand[0] not in ("ident", "select"):
+        while self.peek() in (".", "["):
+            if operand[0] not in ("ident", "select", "index"):
                 raise _Unsupported("selection on a literal or an expression")
-            self.take()
+            if self.take() == "[":
+                key = self.expr()
+                self.expect("]")
+                operand = _node("index", operand, key)
+                continue
             field = self.expect("name")
+            if self.peek() == "(" and field in _METHODS:
+                self.take()
+                argument = self.expr()
+                self.expect(")")
+                operand = _node("method", operand, field, argument)
+                if self.peek() in (".", "["):
+                    raise _Unsupported("selection on a method's result")
+                return operand
             if field in _LITERAL_NAMES or field in _RESERVED or self.peek() == "(":
                 raise _Unsupported("method call or reserved field name")
             operand = _node("select", operand, field)
@@ -278,6 +296,18 @@ class _Parser:
             inner = self.expr()
             self.expect(")")
             return inner
+        if kind == "[":
+            self.take()
+            elements = []
+            while self.peek() != "]":
+                elements.append(self.expr())
+                if self.peek() != ",":
+                    break
+                self.take()
+                if self.peek() == "]":
+                    raise _Unsupported("trailing comma")  # cel-python's grammar takes it: not modelled
+            self.expect("]")
+            return _node("list", *elements)
         if kind != "name":
             raise _Unsupported(f"unexpected {kind}")
         name = self.take()
@@ -314,6 +344,13 @@ def _build(node: tuple):
         return _identifier(operands[0])
     if operator == "select":
         return _select(_build(operands[0]), operands[1])
+    if operator == "index":
+        return _index(_build(operands[0]), _build(operands[1]))
+    if operator == "method":
+        return _method(_build(operands[0]), operands[1], _build(operands[2]))
+    if operator == "list":
+        elements = [_build(o) for o in operands]
+        return lambda activation: [element(activation) for element in elements]
     if operator in ("&&", "||"):
         return _logical(_build(operands[0]), _build(operands[1]), decisive=operator == "||")
     if operator == "?:":
@@ -357,6 +394,55 @@ def _select(target, field: str):
         if field not in value:
             raise _error(f"no field {field}")
         return _checked(value[field])
+    return run
+
+
+def _index(target, key):
+    def run(activation):
+        value = target(activation)
+        name = key(activation)
+        if type(value) is not dict or type(name) is not str:
+            raise Fallback("index other than a map by a string")
+        if name not in value:
+            raise _error(f"no key {name}")
+        return _checked(value[name])
+    return run
+
+
+def _starts_with(text: str, fragment: str) -> bool:
+    return text.startswith(fragment)
+
+
+def _ends_with(text: str, fragment: str) -> bool:
+    return text.endswith(fragment)
+
+
+def _contains(text: str, fragment: str) -> bool:
+    return fragment in text
+
+
+def _matches(text: str, pattern: str) -> bool:
+    from .saferegex import search
+
+    found = search(pattern, text)  # RE2, as cel-python's matches()
+    if found is None:
+        raise Fallback("a pattern RE2 does not take here")  # cel-python returns its error value
+    return found
+
+
+# String methods: a str receiver and a str argument; anything else is cel-python's to answer.
+_METHODS = {"startsWith": _starts_with, "endsWith": _ends_with, "contains": _contains, "matches": _matches}
+
+
+def _method(receiver, name: str, argument):
+    function = _METHODS[name]
+
+    def run(activation):
+        text = receiver(activation)
+        fragment = argument(activation)
+        if type(text) is not str or type(fragment) is not str:
+            raise Fallback(f"{name} on other than strings")
+        return function(text, fragment)
     return run
 
 
