@@ -842,3 +842,11 @@ module "ci" {
     assert 'judged for each branch of var.environment == "prod", not known statically' in result.findings[0].message
     clean = scan_files({"main.tf": main.replace('["repo:acme/*"]', '["repo:acme/app:environment:staging"]')})
     assert clean.findings == [] and clean.unknowns == []
+
+
+def test_branches_that_read_the_same_say_nothing(scan_files):
+    # Both sides write the same subject: one reading stands for them, and the finding is plain.
+    result = scan_files({"main.tf": BRANCH_ROLE.replace(
+        "SUBJECTS", 'var.environment == "prod" ? ["repo:acme/*"] : ["repo:acme/*"]')})
+    assert [(r, line) for r, _, line, *_ in brief(result)] == [("TL001", 18)]
+    assert "judged for each branch" not in result.findings[0].message

@@ -127,6 +127,8 @@ def _role_readings(logical_id: str, resource: Node, resolver: "Resolver", header
             readings.append(_role(logical_id, resolver.resolve(written), header, source))
         finally:
             resolver.assumptions = {}
+    if len({repr(reading) for reading in readings}) == 1:
+        return readings[:1]  # every branch makes the same role: nothing to say
     model.flags[f"branch:{logical_id}"] = (f"judged for each branch of {' and '.join(points)}, "
                                            "which parameters choose at deploy time")
     return readings

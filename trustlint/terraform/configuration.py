@@ -439,30 +439,38 @@ def _read_each_branch(address, block, ev, module, providers, fics, model, call_s
     for name, length in before.items():
         del getattr(model, name)[length:]
     del fics[fics_before:]
-    in_each_branch(points, model, lambda assumed: _read_resource(address, block, ev.with_assumptions(assumed), module,
-                                                                 providers, fics, model, call_sites, prefix))
-    model.flags[f"branch:{address}"] = branch_note(points)
+    if in_each_branch(points, model, lambda assumed: _read_resource(address, block, ev.with_assumptions(assumed), module,
+                                                                    providers, fics, model, call_sites, prefix), (fics,)):
+        model.flags[f"branch:{address}"] = branch_note(points)
 
 
 def branch_note(points: list) -> str:
     return f"judged for each branch of {' and '.join(text for _, text in points)}, not known statically"
 
 
-def in_each_branch(points: list, model: ScanModel, read: Callable[[dict], None]) -> None:
-    """Run `read` once per combination of branches of `points` (conditionals not known statically).
+def in_each_branch(points: list, model: ScanModel, read: Callable[[dict], None], extra: tuple = ()) -> bool:
+    """Run `read` once per combination of branches of `points` (conditionals not known statically);
+    whether the branches read differently (when they all read the same, one reading is kept and
+    nothing needs saying). `extra`: lists besides the model's that `read` appends to.
 
     A problem only some branches meet (a template whose `%{ if }` writes invalid JSON one way) is
     what that branch would fail with at apply, not something to judge: only problems every branch
     meets are kept, and limits (never a silent cut) wherever they are met. Likewise a policy
     document one branch writes as invalid JSON is dropped when another branch's parses."""
+    lists = [getattr(model, name) for name in _READ_INTO if name != "problems"] + list(extra)
     per_branch: list[list[Problem]] = []
+    readings: list[list[int]] = []
     roles: list[AwsRole] = []
     for choice in itertools.product((True, False), repeat=len(points)):
         problems, resources = len(model.problems), len(model.resources)
+        readings.append([len(items) for items in lists])
         read({key: value for (key, _), value in zip(points, choice)})
         per_branch.append(model.problems[problems:])
         del model.problems[problems:]
         roles.extend(r for r in model.resources[resources:] if isinstance(r, AwsRole))
+    readings.append([len(items) for items in lists])
+    signatures = {repr([items[start:end] for items, start, end in zip(lists, readings[i], readings[i + 1])])
+                  for i in range(len(readings) - 1)}
     common = set.intersection(*({(p.location, p.message) for p in branch} for branch in per_branch))
     kept: dict = {}
     for branch in per_branch:
@@ -470,9 +478,14 @@ def in_each_branch(points: list, model: ScanModel, read: Callable[[dict], None])
             if (problem.location, problem.message) in common or "limit" in problem.message:
                 kept.setdefault((problem.location, problem.message), problem)
     model.problems.extend(kept.values())
+    if len(signatures) == 1:  # every branch read the same: one reading stands for them
+        for items, end in zip(lists, readings[1]):
+            del items[end:]
+        return False
     broken = [r for r in roles if _invalid_json(r.role.policy)]
     if len(broken) < len(roles):
         model.resources[:] = [r for r in model.resources if not any(r is b for b in broken)]
+    return True
 
 
 def _invalid_json(policy: Node | None) -> bool:
@@ -568,8 +581,8 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
         if not points:
             instantiate(instance_ev)
             continue
-        in_each_branch(points, model, lambda assumed, ev_=instance_ev, go=instantiate: go(ev_.with_assumptions(assumed)))
-        model.flags[f"branch:{address}."] = branch_note(points)
+        if in_each_branch(points, model, lambda assumed, ev_=instance_ev, go=instantiate: go(ev_.with_assumptions(assumed))):
+            model.flags[f"branch:{address}."] = branch_note(points)
 
 
 def _module_inputs(block: Block, ev: Evaluator) -> dict:
