@@ -8,6 +8,8 @@ ever read as a wildcard: an unknown part only ever equals itself.
 
 from __future__ import annotations
 
+import dataclasses as _dataclasses
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,3 +107,25 @@ def text_of(node: Node | None) -> str | None:
         return str(value)
     return None
 
+
+def without_places(value, depth: int = 0):
+    """A reading's values without where they were written (each branch's value sits elsewhere in
+    the file): two readings that only place the same values differently read the same."""
+    if depth > 60:
+        return "…"
+    if isinstance(value, Node):
+        return ("node", without_places(value.value, depth + 1))
+    if _dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__, tuple((f.name, without_places(getattr(value, f.name), depth + 1))
+                                            for f in _dataclasses.fields(value) if not _is_place(f.name)))
+    if isinstance(value, (list, tuple)):
+        return tuple(without_places(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return tuple(sorted((repr(k), without_places(v, depth + 1)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return tuple(sorted(repr(item) for item in value))
+    return repr(value)
+
+
+def _is_place(name: str) -> bool:
+    return name in ("span", "header", "location", "related", "key_span") or name.endswith(("_span", "_location", "_spans"))

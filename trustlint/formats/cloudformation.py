@@ -13,7 +13,7 @@ from ..errors import AnalysisError
 from ..model import Location, PrivilegeGrant, Problem, ScanModel, StaticCredential
 from ..resources import AwsRole, ProviderInput, RoleInput
 from ..source import SourceFile, Span
-from ..values import Node, Ref, Template, text_of
+from ..values import Node, Ref, Template, text_of, without_places
 from .cfn_foreach import PREFIX as _LOOP, Expander
 from .cfn_intrinsics import Resolver, intrinsic_call
 
@@ -127,7 +127,7 @@ def _role_readings(logical_id: str, resource: Node, resolver: "Resolver", header
             readings.append(_role(logical_id, resolver.resolve(written), header, source))
         finally:
             resolver.assumptions = {}
-    if len({repr(reading) for reading in readings}) == 1:
+    if len({repr(without_places(reading)) for reading in readings}) == 1:
         return readings[:1]  # every branch makes the same role: nothing to say
     model.flags[f"branch:{logical_id}"] = (f"judged for each branch of {' and '.join(points)}, "
                                            "which parameters choose at deploy time")

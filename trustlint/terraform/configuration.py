@@ -18,7 +18,7 @@ from ..input.discovery import DEFAULT_MAX_BYTES, TERRAFORM_SOURCES
 from ..model import Location, Problem, ScanModel
 from ..resources import AwsRole, AzureCredentials
 from ..source import SourceFile
-from ..values import Node
+from ..values import Node, without_places
 from .aws import oidc_providers, read_access_key, read_role
 from .azure import is_azure_resource, read_azure
 from .evaluator import Evaluator, Module
@@ -469,7 +469,7 @@ def in_each_branch(points: list, model: ScanModel, read: Callable[[dict], None],
         del model.problems[problems:]
         roles.extend(r for r in model.resources[resources:] if isinstance(r, AwsRole))
     readings.append([len(items) for items in lists])
-    signatures = {repr([items[start:end] for items, start, end in zip(lists, readings[i], readings[i + 1])])
+    signatures = {repr(without_places([items[start:end] for items, start, end in zip(lists, readings[i], readings[i + 1])]))
                   for i in range(len(readings) - 1)}
     common = set.intersection(*({(p.location, p.message) for p in branch} for branch in per_branch))
     kept: dict = {}
