@@ -783,6 +783,23 @@ def test_an_unrelated_json_file_costs_nothing(tmp_path, monkeypatch):
     assert {d: [s.path for s in sources] for d, sources in context.items()} == {"": ["iam.tf.json"]}
 
 
+def test_json_escapes_do_not_hide_a_trust_from_the_pre_filter(tmp_path, monkeypatch):
+    # json.dumps writes \\u escapes: every federation word below is escaped in the file's
+    # bytes, and Terraform reads it all the same.
+    document = r'''{
+  "resource": {
+    "aws_iam_r\u006fle": {
+      "ci": {
+        "assume_r\u006fle_policy": "${jsonencode({Statement = [{Effect = \"Allow\", Action = \"sts:\u0041ssumeRoleWithWebIdentity\", Principal = {Federated = \"arn:aws:iam::1:oidc-pr\u006fvider\/token.acti\u006fns.githubusercontent.com\"}, Condition = {StringEquals = {\"token.acti\u006fns.githubusercontent.com:aud\" = \"sts.amazonaws.com\"}, StringLike = {\"token.acti\u006fns.githubusercontent.com:sub\" = \"repo:acme\/*\"}}}]})}"
+      }
+    }
+  }
+}
+'''
+    result = _scan(tmp_path, {"main.tf.json": document}, monkeypatch)
+    assert [(r, line, a) for r, _, line, _, a, _ in brief(result)] == [("TL001", 5, "aws_iam_role.ci")]
+
+
 def test_the_array_forms_of_blocks_are_read(tmp_path, monkeypatch):
     # "the alternating array and object approach is the most general" (the spec): a block
     # type, each label level and each body may be an array; locals too.

@@ -228,6 +228,8 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     # A file with NUL bytes may be UTF-16 (a .gitattributes working-tree-encoding turns the
     # checkout into it): its words are judged without the NULs, so it is reported, not skipped.
     lowered = (data.replace(b"\x00", b"") if b"\x00" in data else data).lower()
+    if b"\\" in lowered and is_terraform_json(rel):
+        lowered = _json_unescaped(lowered)
     relevant = RELEVANT.search(lowered) is not None
     json_syntax = is_terraform_json(rel)
     if (relevant or json_syntax) and rel.endswith(TERRAFORM_SOURCES) and FEDERATION.search(lowered) is None:
@@ -247,6 +249,20 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
             discovered.problems.append(Problem(Location(rel, FILE_START), f"not valid UTF-8 (byte {exc.start}); not analysed"))
         return None, False
     return SourceFile(rel, text), relevant
+
+
+# A JSON escape the words could hide behind (`"aws_iam_r\u006fle"`, `principalSet:\/\/`):
+# Terraform decodes them, so the pre-filter must too (json.dumps writes \u escapes itself).
+_JSON_ESCAPE = re.compile(rb"\\(?:u([0-9a-f]{4})|/)")
+
+
+def _json_unescaped(lowered: bytes) -> bytes:
+    def replace(match: re.Match) -> bytes:
+        if match.group(1) is None:
+            return b"/"
+        return chr(int(match.group(1), 16)).lower().encode("utf-8", "surrogatepass")
+
+    return _JSON_ESCAPE.sub(replace, lowered)
 
 
 _CHUNK = 1 << 20
