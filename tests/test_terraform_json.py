@@ -834,3 +834,43 @@ def test_the_array_forms_of_blocks_are_read(tmp_path, monkeypatch):
 def test_a_key_given_twice_in_an_object_value_is_reported():
     node, problems = _local('{"Environment": "dev", "Environment": "production"}')
     assert problems == [("key 'Environment' appears twice in this object; Terraform rejects this", 3, 33)]
+
+
+def test_a_change_to_a_json_variables_file_is_reported_on_the_trust_reading_it(tmp_path, monkeypatch, capsys):
+    # --changed-since and pre-commit (the changed file named alone) follow the finding to the
+    # default it reads, across JSON files as across .tf files.
+    import json
+
+    from trustlint.cli import main
+
+    from .conftest import git
+
+    variables = '{\n  "variable": {\n    "subject": {\n      "default": "repo:acme/app:ref:refs/heads/main"\n    }\n  }\n}\n'
+    monkeypatch.chdir(tmp_path)
+    git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "variables.tf.json").write_text(variables)
+    (tmp_path / "role.tf.json").write_text(ROLE_JSON.replace("VALUES", '["${var.subject}"]'))
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-qm", "base")
+    (tmp_path / "variables.tf.json").write_text(variables.replace("app:ref:refs/heads/main", "*"))
+    for arguments in (["--changed-since", "HEAD"], ["variables.tf.json"]):
+        capsys.readouterr()
+        assert main(["scan", "--format", "json", *arguments]) == 1
+        report = json.loads(capsys.readouterr().out)
+        assert [(f["rule_id"], f["path"], f["line"]) for f in report["findings"]] == [("TL001", "role.tf.json", 20)]
+
+
+def test_a_suppression_written_in_a_comment_key_is_data_not_a_suppression(tmp_path, monkeypatch):
+    # JSON has no comments: a "//" value is a string the change controls, so it cannot switch
+    # the gate off for the trust on its line (the same text in an HCL comment does).
+    import datetime
+
+    expires = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    line = f'trustlint:ignore[TL001] reason="reviewed" expires={expires}'
+    role = ROLE_JSON.replace("VALUES", '["repo:acme/*"], "//": "' + line.replace('"', '\\"') + '"')
+    result = _scan(tmp_path / "json", {"role.tf.json": role}, monkeypatch)
+    assert [(f.rule_id, f.span.line, f.gating) for f in result.findings if f.rule_id == "TL001"] == [("TL001", 20, True)]
+    native = NATIVE.replace("SUBJECT", "repo:acme/*").replace('values   = ["repo:acme/*"]', 'values   = ["repo:acme/*"] # ' + line)
+    control = _scan(tmp_path / "native", {"main.tf": native}, monkeypatch)
+    assert [(f.rule_id, f.span.line, f.gating) for f in control.findings if f.rule_id == "TL001"] == [
+        ("TL001", 21, False), ("TL001", 33, True)]
