@@ -874,3 +874,62 @@ def test_a_suppression_written_in_a_comment_key_is_data_not_a_suppression(tmp_pa
     control = _scan(tmp_path / "native", {"main.tf": native}, monkeypatch)
     assert [(f.rule_id, f.span.line, f.gating) for f in control.findings if f.rule_id == "TL001"] == [
         ("TL001", 21, False), ("TL001", 33, True)]
+
+
+@pytest.mark.parametrize("files", [
+    {"cdk.tf.json": CDKTF_STACK.replace("SUBJECT", "repo:acme/*")},
+    {"wif.tf.json": GCP_JSON.replace("CONDITION", "")},
+    {"azure.tf.json": AZURE_JSON.replace("SUBJECT", "repo:acme/app:pull_request")},
+    {"role.tf.json": ROLE_JSON.replace("VALUES", '["repo:acme/*"]'),
+     "other.tf.json": '{"resource": {"aws_s3_bucket": {"logs": {"bucket": "logs-${var.x}"}}, '
+                      '"aws_iam_policy": {"deploy": {"policy": "${data.aws_iam_policy_document.trust.json}"}}}}'},
+], ids=["cdktf", "gcp", "azure", "buckets"])
+def test_leaving_unneeded_json_blocks_unread_changes_no_finding(tmp_path, monkeypatch, files):
+    from trustlint.terraform import configuration as terraform
+
+    masked = _scan(tmp_path, files, monkeypatch)
+    monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)
+    whole = _scan(tmp_path, files, monkeypatch)
+    assert [(f.rule_id, f.path, f.span, f.address, f.message) for f in masked.findings] == \
+        [(f.rule_id, f.path, f.span, f.address, f.message) for f in whole.findings] != []
+    assert sorted(masked.unknowns) == sorted(whole.unknowns)
+
+
+def test_a_large_stack_leaves_its_other_resources_unread(tmp_path):
+    from trustlint.source import SourceFile
+    from trustlint.terraform.configuration import _json_keep
+    from trustlint.terraform.json_syntax import parse_json_syntax
+
+    buckets = ",\n".join(f'      "b{i}": {{"bucket": "acme-{i}", "tags": {{"env": "${{var.env}}"}}}}' for i in range(50))
+    text = CDKTF_STACK.replace("SUBJECT", "repo:acme/*").replace(
+        '  "resource": {\n', '  "resource": {\n    "aws_s3_bucket": {\n' + buckets + '\n    },\n')
+    source = SourceFile("cdk.tf.json", text)
+    kept = [".".join(b.labels) for b in parse_json_syntax(source, _json_keep(source))[0] if b.type in ("resource", "data")]
+    assert kept == ["aws_iam_policy_document.github_trust", "aws_iam_openid_connect_provider.github",
+                    "aws_iam_role.deploy", "aws_iam_role.inline"]
+    assert len(parse_json_syntax(source)[0]) == len(kept) + 50 + 2  # and the provider and terraform blocks
+
+
+def test_a_bug_in_the_json_reader_is_tl000_for_its_file_not_a_stopped_scan(tmp_path, monkeypatch):
+    from trustlint.terraform import json_syntax
+
+    def broken(source, keep=None):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(json_syntax, "parse_json_syntax", broken)
+    result = _scan(tmp_path, {"cdk.tf.json": CDKTF_STACK.replace("SUBJECT", "repo:acme/*"),
+                              "other/main.tf": NATIVE.replace("SUBJECT", "repo:acme/*")}, monkeypatch)
+    assert [(f.rule_id, f.path, f.span.line) for f in result.findings] == [
+        ("TL000", "cdk.tf.json", 1), ("TL001", "other/main.tf", 21), ("TL001", "other/main.tf", 33)]
+    assert "internal error KeyError" in result.findings[0].message
+
+
+def test_a_policy_file_read_with_file_from_json_is_judged_in_that_file(tmp_path, monkeypatch):
+    # A template inside a string inside the interpolation: `"${file(\"${path.module}/x\")}"`.
+    policy = ('{\n  "Statement": [{\n    "Effect": "Allow",\n    "Action": "sts:AssumeRoleWithWebIdentity",\n'
+              '    "Principal": {"Federated": "arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"},\n'
+              '    "Condition": {\n      "StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},\n'
+              '      "StringLike": {"token.actions.githubusercontent.com:sub": "repo:acme/*"}\n    }\n  }]\n}\n')
+    role = '{"resource": {"aws_iam_role": {"ci": {"assume_role_policy": "${file(\\"${path.module}/trust.json\\")}"}}}}\n'
+    result = _scan(tmp_path, {"infra/trust.json": policy, "infra/main.tf.json": role}, monkeypatch)
+    assert brief(result) == [("TL001", "infra/trust.json", 8, 65, "aws_iam_role.ci", "high")]

@@ -228,11 +228,13 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     # A file with NUL bytes may be UTF-16 (a .gitattributes working-tree-encoding turns the
     # checkout into it): its words are judged without the NULs, so it is reported, not skipped.
     lowered = (data.replace(b"\x00", b"") if b"\x00" in data else data).lower()
-    if b"\\" in lowered and is_terraform_json(rel):
+    json_syntax = is_terraform_json(rel)
+    if json_syntax and b"\\" in lowered:
         lowered = _json_unescaped(lowered)
     relevant = RELEVANT.search(lowered) is not None
-    json_syntax = is_terraform_json(rel)
-    if (relevant or json_syntax) and rel.endswith(TERRAFORM_SOURCES) and FEDERATION.search(lowered) is None:
+    names_federation = relevant and FEDERATION.search(lowered) is not None
+    # RELEVANT_PATTERNS are the native syntax's module calls; the JSON syntax's are looked for here.
+    if (relevant or json_syntax) and not names_federation and rel.endswith(TERRAFORM_SOURCES):
         # Only local module calls: relevant when a called module is (decided per directory).
         calls = (_JSON_LOCAL_CALL if json_syntax else _LOCAL_CALL).findall(data)
         relevant = [_unescaped(call) for call in calls] or relevant

@@ -64,7 +64,16 @@ class Configuration:
             return parse_hcl(source, keep, items)
         from .json_syntax import parse_json_syntax  # only when a directory holds one
 
-        blocks, problems = parse_json_syntax(source)
+        try:
+            blocks, problems = parse_json_syntax(source, _json_keep(source) if SKIP_UNNEEDED_BLOCKS else None)
+        except AnalysisError:
+            raise
+        except RecursionError:
+            raise AnalysisError("JSON nested too deeply to read") from None
+        except Exception as exc:  # noqa: BLE001 - a reader's bug is TL000 for its file, never a stopped scan
+            from ..errors import internal_error
+
+            raise AnalysisError(internal_error(exc)) from None
         self.model.problems.extend(Problem(Location(source.path, p.span), p.message) for p in problems)
         return blocks
 
@@ -98,6 +107,20 @@ def may_matter(block_type: str, first_label: str, text: str, file_relevant: bool
     if first_label == "aws_iam_policy_document" and any(hint in text for hint in _TRUST_DOCUMENT_HINTS):
         return True
     return file_relevant and _names_a_federation_token(text)
+
+
+def _json_keep(source: SourceFile) -> Callable[[str, str, str], bool]:
+    """parse_json_syntax's `keep`: the resources and data sources that may matter, as for a
+    .tf file; every permission policy too (a .tf file keeps one a kept block names, which the
+    JSON text does not tell block by block), and any block whose text holds a JSON `\\u`
+    escape (a federation word may hide behind one)."""
+    relevant = _names_a_federation_token(source.text)
+
+    def keep(block_type: str, resource_type: str, text: str) -> bool:
+        return (resource_type in ("aws_iam_policy", "aws_iam_policy_document") or "\\u" in text
+                or may_matter(block_type, resource_type, text, relevant))
+
+    return keep
 
 
 def _names_a_federation_token(text: str) -> bool:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from ..errors import AnalysisError
 from ..input.jsonpos import Pairs, load_json
@@ -91,14 +92,17 @@ def _resource_kind(block_type: str, resource_type: str) -> _Kind:
     return _Kind(blocks={**_META_BLOCKS, **(nested or {})}, literal=_META_LITERAL, dynamic=True)
 
 
-def parse_json_syntax(source: SourceFile) -> tuple[list[Block], list[AnalysisError]]:
+def parse_json_syntax(source: SourceFile, keep: Callable[[str, str, str], bool] | None = None
+                      ) -> tuple[list[Block], list[AnalysisError]]:
     """The top-level blocks of a Terraform JSON file, and each part of it Terraform would
     reject (reported, the rest still read). Raises AnalysisError when the file is not JSON,
-    or not one object."""
+    or not one object. With `keep(block_type, resource_type, text)`, the resources and data
+    sources it declines are left unread (as parse_hcl leaves them unparsed): turning every
+    value into a tree is most of the cost of a large generated stack."""
     document = load_json(source, pairs=True)
     if not isinstance(document.value, Pairs):
         raise AnalysisError("a Terraform JSON file must hold one JSON object", document.span)
-    reader = _Reader(source)
+    reader = _Reader(source, keep)
     blocks: list[Block] = []
     for key, node in document.value:
         if key == "//":
@@ -115,8 +119,9 @@ def parse_json_syntax(source: SourceFile) -> tuple[list[Block], list[AnalysisErr
 class _Reader:
     """Blocks and expression trees of one JSON file; problems are collected, not raised."""
 
-    def __init__(self, source: SourceFile):
+    def __init__(self, source: SourceFile, keep: Callable[[str, str, str], bool] | None = None):
         self.source = source
+        self.keep = keep
         self.problems: list[AnalysisError] = []
 
     def problem(self, message: str, span: Span) -> None:
@@ -134,6 +139,8 @@ class _Reader:
             return out
         if node.value is None:
             return []  # HCL: a null body declares no block
+        if kind is _RESOURCE and self.keep is not None and not self.keep(block_type, labels[0], self._text(node.span)):
+            return []
         if isinstance(node.value, Pairs):
             return [self._block(block_type, labels, node, kind, node.key_span or node.span)]
         if isinstance(node.value, list):
@@ -315,6 +322,9 @@ class _Reader:
         placed = template.placed(expression, _line_starts(_ATTRIBUTE_PREFIX + inner.strip()), begin - len(_ATTRIBUTE_PREFIX))
         return Tree("interpolation", [template.token("INTERP_START", "${", start, start + 2), placed,
                                       template.token("RBRACE", "}", close, close + 1)]), close + 1
+
+    def _text(self, span: Span) -> str:
+        return "\n".join(self.source.lines[span.line - 1 : span.end_line])
 
     def _raw(self, span: Span) -> str:
         """A JSON string's text between its quotes, escapes as written (one line: JSON
