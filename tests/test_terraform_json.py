@@ -463,7 +463,7 @@ GCP_JSON = '''{
      [("TL001", "wif.tf.json", 16, 32, "google_service_account_iam_member.deployer", "high")]),
     ('"attribute_condition": "assertion.repository == \'acme/deploy\'",\n        ', []),
     ("", [("TL002", "wif.tf.json", 9, 7, "google_service_account_iam_member.deployer", "critical")]),
-])
+], ids=["owner-condition", "one-repository", "no-condition"])
 def test_a_gcp_pool_provider_in_json(tmp_path, monkeypatch, condition, expected):
     result = _scan(tmp_path, {"wif.tf.json": GCP_JSON.replace("CONDITION", condition)}, monkeypatch)
     assert brief(result) == expected
