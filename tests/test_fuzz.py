@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SEEDS = {
     "terraform": ("target.tf", (ROOT / "examples/aws/terraform/deploy-roles.tf").read_text()),
     "terraform-gcp": ("target.tf", (ROOT / "examples/gcp/terraform/wif.tf").read_text()),
+    "terraform-json": ("target.tf.json", (ROOT / "tests/data/cdktf-stack.tf.json").read_text()),
     "cloudformation-yaml": ("target.yaml", (ROOT / "examples/aws/cloudformation/github-oidc.yaml").read_text()),
     "cloudformation-json": ("target.json", (ROOT / "examples/aws/cloudformation/break-glass.json").read_text()),
     "cloudformation-foreach": ("target.yaml", (ROOT / "tests/data/cfn-foreach.yaml").read_text()),
@@ -39,6 +40,7 @@ SEEDS = {
 # The entry point of each reader: the fuzz run counts calls to prove it reached every one.
 READERS = {
     "terraform": ("trustlint.terraform.configuration", "scan_configuration"),
+    "terraform-json": ("trustlint.terraform.json_syntax", "parse_json_syntax"),
     "cloudformation": ("trustlint.formats.cloudformation", "scan_template"),
     "policy-json": ("trustlint.formats.cloudformation", "scan_policy_file"),
     "arm": ("trustlint.formats.arm", "scan_arm"),
@@ -179,7 +181,7 @@ def test_every_reader_is_reached_by_the_mutations(tmp_path_factory, monkeypatch)
     assert all(calls.values()), {reader: n for reader, n in calls.items() if not n}
 
 
-@given(st.sampled_from([".tf", ".yaml", ".json"]), st.binary(max_size=400))
+@given(st.sampled_from([".tf", ".yaml", ".json", ".tf.json"]), st.binary(max_size=400))
 def test_random_bytes_never_crash(tmp_path_factory, suffix, data):
     tmp_path = tmp_path_factory.mktemp("fuzz")
     result = _scan(tmp_path, "target" + suffix, b"AssumeRole " + data)

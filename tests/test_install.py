@@ -24,11 +24,14 @@ def _clean_env() -> dict:
 
 
 def _not_installed() -> bool:
-    """True when `import trustlint` outside the checkout finds nothing or the checkout itself
-    (an editable install): only then is there no wheel to test."""
+    """True when `import trustlint` outside the checkout finds nothing or a source checkout
+    (an editable install of this one, or of another git worktree of the repository, whose
+    modules are another branch's): only then is there no wheel to test."""
     run = subprocess.run([sys.executable, "-c", "import trustlint; print(trustlint.__file__)"],
                          cwd="/", env=_clean_env(), capture_output=True, text=True)
-    return run.returncode != 0 or str(REPO_ROOT) in run.stdout
+    if run.returncode != 0 or str(REPO_ROOT) in run.stdout:
+        return True
+    return (Path(run.stdout.strip()).parent.parent / "pyproject.toml").is_file()
 
 
 def test_installed_package_finds_its_rules_outside_the_source_tree(tmp_path):

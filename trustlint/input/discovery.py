@@ -15,8 +15,10 @@ from ..source import FILE_START, SourceFile
 
 CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"}
-# OpenTofu reads .tofu files as Terraform's .tf (and a.tofu replaces a.tf beside it).
-TERRAFORM_SOURCES = (".tf", ".tofu")
+# OpenTofu reads .tofu files as Terraform's .tf (and a.tofu replaces a.tf beside it); the
+# JSON syntax of both is read beside them, as part of the same directory's configuration.
+TERRAFORM_JSON_SOURCES = (".tf.json", ".tofu.json")
+TERRAFORM_SOURCES = (".tf", ".tofu", *TERRAFORM_JSON_SOURCES)
 FORMATS = {".tf": "terraform", ".tofu": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
@@ -48,6 +50,9 @@ RELEVANT_WORDS = (
 # token is such a call is read when the module (or one it calls) holds a federation token.
 RELEVANT_PATTERNS = (rb'source\s*=\s*"\.\.?/',)
 _LOCAL_CALL = re.compile(rb'\bsource\s*=\s*"(\.\.?/[^"\n]*)"')
+# The same call in the JSON syntax (`"module": {"x": {"source": "./x"}}`); only looked for in
+# .tf.json files, so a package.json naming a "source" costs nothing.
+_JSON_LOCAL_CALL = re.compile(rb'"source"\s*:\s*"(\.\.?/[^"\n]*)"')
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:
@@ -97,6 +102,32 @@ RELEVANT = _EitherPattern(FEDERATION, re.compile(b"|".join(RELEVANT_PATTERNS)))
 _DEFINES_VALUES = re.compile(r'(?:^|\*/)[ \t]*(?:(?:variable|locals|data|module)\b'
                              r'|resource[ \t]+"(?:google|azurerm|azuread)_'
                              r'|resource[ \t]+"aws_iam_(?:role_policy|policy_attachment|policy)")', re.MULTILINE)
+# The same blocks in the JSON syntax: a block type is a key, a resource type a key below it.
+_JSON_DEFINES_VALUES = re.compile(r'"(?:variable|locals|data|module)"\s*:|"(?:google|azurerm|azuread)_'
+                                  r'|"aws_iam_(?:role_policy|policy_attachment|policy)"')
+
+
+def is_terraform_json(path: str) -> bool:
+    """Whether a Terraform source file is in the JSON syntax (by its name, as discovery
+    chooses the file's kind: in any case)."""
+    return path.lower().endswith(TERRAFORM_JSON_SOURCES)
+
+
+def _defines_values(source: SourceFile) -> bool:
+    pattern = _JSON_DEFINES_VALUES if is_terraform_json(source.path) else _DEFINES_VALUES
+    return pattern.search(source.text) is not None
+
+
+def opentofu_replaced(names) -> set[str]:
+    """The Terraform files OpenTofu ignores: a.tf beside a.tofu, a.tf.json beside a.tofu.json
+    (a.tofu does not replace a.tf.json)."""
+    out = set()
+    for name in names:
+        if name.endswith(".tofu"):
+            out.add(name[: -len(".tofu")] + ".tf")
+        elif name.endswith(".tofu.json"):
+            out.add(name[: -len(".tofu.json")] + ".tf.json")
+    return out
 
 
 @dataclass
@@ -162,8 +193,7 @@ def _walk(target: str):
 
 # File kinds trustlint does not read yet: one that names a federation token is TL000 (a trust
 # it may define would otherwise pass unjudged), never a silent skip.
-_UNREAD = {".tf.json": "Terraform JSON syntax (.tf.json)", ".tofu.json": "OpenTofu JSON syntax (.tofu.json)",
-           ".bicep": "Bicep"}
+_UNREAD = {".bicep": "Bicep"}
 
 
 def _format_of(path: str) -> str | None:
@@ -171,6 +201,8 @@ def _format_of(path: str) -> str | None:
     for suffix in _UNREAD:
         if lowered.endswith(suffix):
             return "unread:" + suffix
+    if is_terraform_json(lowered):
+        return "terraform"
     return FORMATS.get(os.path.splitext(lowered)[1])
 
 
@@ -196,10 +228,16 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     # A file with NUL bytes may be UTF-16 (a .gitattributes working-tree-encoding turns the
     # checkout into it): its words are judged without the NULs, so it is reported, not skipped.
     lowered = (data.replace(b"\x00", b"") if b"\x00" in data else data).lower()
+    json_syntax = is_terraform_json(rel)
+    if json_syntax and b"\\" in lowered:
+        lowered = _json_unescaped(lowered)
     relevant = RELEVANT.search(lowered) is not None
-    if relevant and rel.endswith(TERRAFORM_SOURCES) and FEDERATION.search(lowered) is None:
+    names_federation = relevant and FEDERATION.search(lowered) is not None
+    # RELEVANT_PATTERNS are the native syntax's module calls; the JSON syntax's are looked for here.
+    if (relevant or json_syntax) and not names_federation and rel.endswith(TERRAFORM_SOURCES):
         # Only local module calls: relevant when a called module is (decided per directory).
-        relevant = [_unescaped(call) for call in _LOCAL_CALL.findall(data)] or True
+        calls = (_JSON_LOCAL_CALL if json_syntax else _LOCAL_CALL).findall(data)
+        relevant = [_unescaped(call) for call in calls] or relevant
     if b"\x00" in data:
         if relevant:
             encoding = " (UTF-16 or UTF-32: trustlint, like Terraform, reads UTF-8)" if data[:2] in (b"\xff\xfe", b"\xfe\xff") else ""
@@ -213,6 +251,20 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
             discovered.problems.append(Problem(Location(rel, FILE_START), f"not valid UTF-8 (byte {exc.start}); not analysed"))
         return None, False
     return SourceFile(rel, text), relevant
+
+
+# A JSON escape the words could hide behind (`"aws_iam_r\u006fle"`, `principalSet:\/\/`):
+# Terraform decodes them, so the pre-filter must too (json.dumps writes \u escapes itself).
+_JSON_ESCAPE = re.compile(rb"\\(?:u([0-9a-f]{4})|/)")
+
+
+def _json_unescaped(lowered: bytes) -> bytes:
+    def replace(match: re.Match) -> bytes:
+        if match.group(1) is None:
+            return b"/"
+        return chr(int(match.group(1), 16)).lower().encode("utf-8", "surrogatepass")
+
+    return _JSON_ESCAPE.sub(replace, lowered)
 
 
 _CHUNK = 1 << 20
@@ -252,7 +304,7 @@ def _with_module_context(paths: list[str]) -> list[str]:
     return out
 
 
-_TERRAFORM_INPUTS = (".tf", ".tofu", ".tfvars", ".tfvars.json")
+_TERRAFORM_INPUTS = (*TERRAFORM_SOURCES, ".tfvars", ".tfvars.json")
 _PIPELINES = (".github/workflows", ".gitlab-ci.yml", ".gitlab-ci.yaml")
 
 
@@ -326,7 +378,7 @@ def _callers(directories: set[str], index: dict[str, tuple[bytes, list[str]]]) -
     transitively."""
     calls: dict[str, set[str]] = {}
     for folder, (data, _) in index.items():
-        for call in _LOCAL_CALL.findall(data):
+        for call in _LOCAL_CALL.findall(data) + _JSON_LOCAL_CALL.findall(data):
             target = os.path.normpath(os.path.join(folder, _unescaped(call)))
             calls.setdefault(target, set()).add(folder)
     found: set[str] = set()
@@ -403,10 +455,9 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
     relevant_dirs = _directories_reaching_a_trust(tf_dirs, values_name_federation)
     for directory, entries in sorted(tf_dirs.items()):
         if directory in relevant_dirs:
-            # OpenTofu reads a.tofu instead of a.tf beside it.
-            replaced = {s.path[: -len(".tofu")] + ".tf" for s, _ in entries if s.path.endswith(".tofu")}
+            replaced = opentofu_replaced(s.path for s, _ in entries)
             discovered.context[directory] = [source for source, relevant in entries if source.path not in replaced
-                                             and (relevant or _DEFINES_VALUES.search(source.text))]
+                                             and (relevant or _defines_values(source))]
     return discovered
 
 

@@ -17,10 +17,17 @@ _NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
 
 
+class Pairs(list):
+    """An object's members as (key, Node) pairs in file order, duplicate keys kept: Terraform's
+    JSON syntax repeats a block type (two `"statement"` keys are two blocks), and a dict would
+    silently keep only the last."""
+
+
 class _Reader:
-    def __init__(self, source: SourceFile):
+    def __init__(self, source: SourceFile, pairs: bool = False):
         self.source = source
         self.text = source.text
+        self.pairs = pairs
 
     def error(self, message: str, offset: int) -> AnalysisError:
         line, column = self.source.position(min(offset, len(self.text)))
@@ -64,7 +71,7 @@ class _Reader:
             raise self.error(exc.msg, exc.pos) from None
 
     def mapping(self, start: int, depth: int) -> tuple[Node, int]:
-        items: dict[str, Node] = {}
+        items: dict[str, Node] | Pairs = Pairs() if self.pairs else {}
         offset = self.skip(start + 1)
         if self.text.startswith("}", offset):
             return Node(items, self.span(start, offset + 1)), offset + 1
@@ -79,7 +86,10 @@ class _Reader:
                 raise self.error("expected ':' after a key", offset)
             node, offset = self.value(offset + 1, depth + 1)
             node.key_span = key_span
-            items[key] = node
+            if self.pairs:
+                items.append((key, node))
+            else:
+                items[key] = node
             offset = self.skip(offset)
             if self.text.startswith(",", offset):
                 offset += 1
@@ -105,9 +115,10 @@ class _Reader:
             raise self.error("expected ',' or ']'", offset)
 
 
-def load_json(source: SourceFile) -> Node:
-    """Parse a whole JSON document into located Nodes, or raise AnalysisError."""
-    reader = _Reader(source)
+def load_json(source: SourceFile, pairs: bool = False) -> Node:
+    """Parse a whole JSON document into located Nodes, or raise AnalysisError. With `pairs`,
+    an object's value is a Pairs list (every member, in order) instead of a dict."""
+    reader = _Reader(source, pairs)
     text = source.text
     offset = 1 if text.startswith("\ufeff") else 0
     node, end = reader.value(offset, 0)

@@ -14,7 +14,7 @@ import re
 from typing import Callable
 
 from ..errors import AnalysisError
-from ..input.discovery import DEFAULT_MAX_BYTES, TERRAFORM_SOURCES
+from ..input.discovery import DEFAULT_MAX_BYTES, TERRAFORM_SOURCES, is_terraform_json, opentofu_replaced
 from ..model import Location, Problem, ScanModel
 from ..resources import AwsRole, AzureCredentials
 from ..source import SourceFile
@@ -49,16 +49,35 @@ class Configuration:
             if sources is None:
                 sources = _read_directory(self.root, directory, self.model)
             blocks: list[Block] = []
-            outlines = [source_outline(source) if SKIP_UNNEEDED_BLOCKS else None for source in sources]
+            outlines = [source_outline(source) if SKIP_UNNEEDED_BLOCKS and not is_terraform_json(source.path) else None
+                        for source in sources]
             keep = _needed_blocks(sources, outlines) if SKIP_UNNEEDED_BLOCKS else None
             for source, items in zip(sources, outlines):
                 try:
-                    # no outline (the file is not a plain run of blocks): parsed whole, once
-                    blocks.extend(parse_hcl(source, keep if items is not None else None, items))
+                    # no outline (JSON, or not a plain run of blocks): parsed whole, once
+                    blocks.extend(self._parse(source, keep if items is not None else None, items))
                 except AnalysisError as exc:
                     self.model.problems.append(Problem(Location(source.path, exc.span), exc.message))
             self.directories[directory] = blocks
         return self.directories[directory]
+
+    def _parse(self, source: SourceFile, keep, items) -> list[Block]:
+        if not is_terraform_json(source.path):
+            return parse_hcl(source, keep, items)
+        from .json_syntax import parse_json_syntax  # only when a directory holds one
+
+        try:
+            blocks, problems = parse_json_syntax(source, _json_keep(source) if SKIP_UNNEEDED_BLOCKS else None)
+        except AnalysisError:
+            raise
+        except RecursionError:
+            raise AnalysisError("JSON nested too deeply to read") from None
+        except Exception as exc:  # noqa: BLE001 - a reader's bug is TL000 for its file, never a stopped scan
+            from ..errors import internal_error
+
+            raise AnalysisError(internal_error(exc)) from None
+        self.model.problems.extend(Problem(Location(source.path, p.span), p.message) for p in problems)
+        return blocks
 
 
 # What trustlint reads of a module: every top-level block but resources and data sources,
@@ -92,6 +111,20 @@ def may_matter(block_type: str, first_label: str, text: str, file_relevant: bool
     return file_relevant and _names_a_federation_token(text)
 
 
+def _json_keep(source: SourceFile) -> Callable[[str, str, str], bool]:
+    """parse_json_syntax's `keep`: the resources and data sources that may matter, as for a
+    .tf file; every permission policy too (a .tf file keeps one a kept block names, which the
+    JSON text does not tell block by block), and any block whose text holds a JSON `\\u`
+    escape (a federation word may hide behind one)."""
+    relevant = _names_a_federation_token(source.text)
+
+    def keep(block_type: str, resource_type: str, text: str) -> bool:
+        return (resource_type in ("aws_iam_policy", "aws_iam_policy_document") or "\\u" in text
+                or may_matter(block_type, resource_type, text, relevant))
+
+    return keep
+
+
 def _names_a_federation_token(text: str) -> bool:
     from ..input.discovery import RELEVANT
 
@@ -100,6 +133,9 @@ def _names_a_federation_token(text: str) -> bool:
 
 _VARIABLE_REFERENCE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
 _ROOT_MARKER = re.compile(rb'^[ \t]*(?:provider[ \t]+"|backend[ \t]+"|cloud[ \t]*\{)', re.MULTILINE)
+# The JSON syntax's provider / backend / cloud blocks (an object or array; a resource's
+# `"provider": "aws.west"` is a string, not a root marker).
+_JSON_ROOT_MARKER = re.compile(rb'"(?:provider|backend|cloud)"\s*:\s*[\[{]')
 _POLICY_REFERENCE = re.compile(r"\b((?:data\.)?aws_iam_policy(?:_document)?\.[A-Za-z_][\w-]*)")
 _RESOURCE_NAME = re.compile(r'^\s*(?:resource|data)\s+"[^"]*"\s+"([^"]+)"')
 SKIP_UNNEEDED_BLOCKS = True  # off only in the tests proving that skipping changes no finding
@@ -181,8 +217,9 @@ def _read_directory(root: str, directory: str, model: ScanModel) -> list[SourceF
 
 
 def opentofu_view(names: list[str]) -> list[str]:
-    """The files of a directory as OpenTofu reads them: a.tofu replaces a.tf beside it."""
-    replaced = {n[: -len(".tofu")] + ".tf" for n in names if n.endswith(".tofu")}
+    """The files of a directory as OpenTofu reads them: a.tofu replaces a.tf beside it, and
+    a.tofu.json a.tf.json."""
+    replaced = opentofu_replaced(names)
     return [n for n in names if n not in replaced]
 
 
@@ -245,8 +282,9 @@ def _is_a_root(root: str, directory: str, configuration: Configuration) -> bool:
     for name in names:
         path = os.path.join(root, directory, name)
         if name.endswith(TERRAFORM_SOURCES) and not _unreadable(root, path, follow_links=False):
+            marker = _JSON_ROOT_MARKER if is_terraform_json(name) else _ROOT_MARKER
             with open(path, "rb") as handle:
-                if _ROOT_MARKER.search(handle.read(DEFAULT_MAX_BYTES)):
+                if marker.search(handle.read(DEFAULT_MAX_BYTES)):
                     return True
     return False
 

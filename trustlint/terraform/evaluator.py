@@ -17,7 +17,7 @@ import re
 from ..errors import AnalysisError
 from ..source import EmbeddedSource, SourceFile, Span
 from ..values import UNKNOWN_KEY, Node, Ref, Template, Unknown, at_use_site, text_of
-from .hcl import Attribute, Block, tree_span
+from .hcl import LITERAL_TEXT, Attribute, Block, tree_span
 from .nodes import NO_SUCH_ELEMENT, is_fully_known, plain, template_node
 from .templates import has_directive
 
@@ -293,6 +293,8 @@ class Evaluator:
                     parts.append(token[1:])
                 elif kind == "ESCAPED_DIRECTIVE":
                     parts.append(token[1:])
+                elif kind == LITERAL_TEXT:
+                    parts.append(token)
                 else:
                     parts.append(_unescape(token))
             elif inner.data == "interpolation":

@@ -15,6 +15,11 @@ from ..errors import AnalysisError
 from ..source import SourceFile, Span
 
 
+# The token type of a string part whose text is the value as is: JSON syntax strings were
+# unescaped by JSON already, so a backslash in them is a backslash, not an HCL escape.
+LITERAL_TEXT = "LITERAL_TEXT"
+
+
 @dataclass
 class Attribute:
     name: str

@@ -128,6 +128,21 @@ def read(text: str) -> Tree:
         raise Unsupported("nesting too deep") from None
 
 
+def read_interpolation(text: str, start: int, line: int, line_start: int) -> tuple[Tree, int]:
+    """The `${ … }` interpolation at offset `start` of a template's text read on its own (a
+    JSON string's value, already unescaped) and the offset just past its `}`; or Unsupported.
+    `line` is start's line and `line_start` that line's offset (the caller keeps them: a
+    count from the text's start for each interpolation would be quadratic). Token positions
+    are lines and columns of `text`. The expression's own grammar finds the closing brace,
+    so one inside a quoted string (`${replace(x, "}", "")}`) does not end it."""
+    reader = _Reader(text)
+    reader.line, reader.line_start = line, line_start
+    try:
+        return reader._interpolation(start), reader.pos
+    except RecursionError:
+        raise Unsupported("nesting too deep") from None
+
+
 class _Reader:
     def __init__(self, text: str):
         self.text = text
