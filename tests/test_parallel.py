@@ -63,9 +63,12 @@ def test_directories_joined_by_a_module_call_are_one_group():
         "modules/role/sub/main.tf": 'resource "aws_iam_role" "y" {}\n',
         "other/main.tf": 'resource "aws_iam_role" "z" {}\n',
         "decoy/main.tf": 'module "hide" {\n  source = "../other"\n  count  = 0\n}\n',
+        "cdktf/cdk.tf.json": '{"module": {"role": {"source": "../json-module"}}}',
+        "json-module/main.tf": 'resource "aws_iam_role" "j" {}\n',
     })
     groups = scan._configuration_groups(context)
-    assert groups == [["decoy", "other"], ["envs/dev", "envs/prod", "modules/role", "modules/role/sub"]]
+    assert groups == [["cdktf", "json-module"], ["decoy", "other"],
+                      ["envs/dev", "envs/prod", "modules/role", "modules/role/sub"]]
 
 
 def test_a_call_out_of_the_repository_reads_everything_together():

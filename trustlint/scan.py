@@ -100,7 +100,8 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
 # forking costs more than it saves there.
 PARALLEL_MIN_FILES = 300
 MAX_JOBS = 8
-_LOCAL_SOURCE = re.compile(r'\bsource[ \t]*=[ \t]*"(\.{1,2}/[^"\n]{0,500})"')
+# `source = "../x"` (HCL) and `"source": "../x"` (JSON syntax): a local module call.
+_LOCAL_SOURCE = re.compile(r'\bsource"?[ \t]*[=:][ \t]*"(\.{1,2}/[^"\n]{0,500})"')
 
 
 def _read_everything(discovered, options: ScanOptions, root: str) -> tuple[list[ScanModel], list[ScanModel]]:
