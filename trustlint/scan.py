@@ -82,9 +82,14 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     build_trusts(model)
     consumed = {s.path for t in model.trusts for s in t.statements} | model.consumed_files
     for kind, source in discovered.files:
-        if source.path in consumed:
+        if source.path in consumed or kind == "bicep":
             continue  # a policy file already read through the role that uses it (file())
         model.extend(parse_file(kind, source))
+    bicep = [source for kind, source in discovered.files if kind == "bicep"]
+    if bicep:
+        from .formats import parse_bicep_files
+
+        model.extend(parse_bicep_files(bicep))  # together: callers pass parameters to their modules
     build_trusts(model)
     join_gcp(model)
     if model.workloads:

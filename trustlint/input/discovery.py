@@ -17,7 +17,8 @@ CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"}
 # OpenTofu reads .tofu files as Terraform's .tf (and a.tofu replaces a.tf beside it).
 TERRAFORM_SOURCES = (".tf", ".tofu")
-FORMATS = {".tf": "terraform", ".tofu": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}
+FORMATS = {".tf": "terraform", ".tofu": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml",
+           ".bicep": "bicep"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 # Any of these in a file's bytes makes it worth parsing (matched in any case).
@@ -46,7 +47,9 @@ RELEVANT_WORDS = (
 )
 # Local Terraform module calls: the trust may live in the module. A directory whose only
 # token is such a call is read when the module (or one it calls) holds a federation token.
-RELEVANT_PATTERNS = (rb'source\s*=\s*"\.\.?/',)
+# Likewise a Bicep file calling a local module: parsed only when that module names federation
+# (formats.bicep), so its parameters reach the module.
+RELEVANT_PATTERNS = (rb'source\s*=\s*"\.\.?/', rb"module\s+\w+\s+'[^'\n]*\.bicep'")
 _LOCAL_CALL = re.compile(rb'\bsource\s*=\s*"(\.\.?/[^"\n]*)"')
 
 
@@ -163,7 +166,7 @@ def _walk(target: str):
 # File kinds trustlint does not read yet: one that names a federation token is TL000 (a trust
 # it may define would otherwise pass unjudged), never a silent skip.
 _UNREAD = {".tf.json": "Terraform JSON syntax (.tf.json)", ".tofu.json": "OpenTofu JSON syntax (.tofu.json)",
-           ".bicep": "Bicep"}
+           ".bicepparam": "A Bicep parameters file (.bicepparam)"}
 
 
 def _format_of(path: str) -> str | None:
