@@ -293,7 +293,20 @@ def widen_named_files(paths: list[str], root: str) -> list[str]:
         candidate = os.path.join(real_root, pipeline)
         if os.path.exists(candidate):
             out.append(candidate)
+    if any(p.endswith(".bicep") for p in inside):
+        # A Bicep module is judged with what its callers pass, a caller with the modules it
+        # calls: every Bicep file of the repository is read (pre-filtered, parsed only if it
+        # matters), and only findings depending on the named files are reported.
+        out.extend(_bicep_files(real_root))
     return out
+
+
+def _bicep_files(root: str) -> list[str]:
+    found = []
+    for folder, subdirs, names in os.walk(root, followlinks=False):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS)
+        found.extend(os.path.join(folder, name) for name in sorted(names) if name.endswith(".bicep"))
+    return found
 
 
 def _terraform_index(root: str) -> dict[str, tuple[bytes, list[str]]]:
