@@ -757,3 +757,47 @@ def test_a_changed_module_named_alone_is_judged_with_its_callers_parameters(scan
     # And a changed caller with the module it calls.
     result = run_scan(ScanOptions(paths=["main.bicep"]))
     assert brief(result) == [("TL004", "modules/github-identity.bicep", 17, 16, "id-web-prod", "high")]
+
+
+def test_a_claims_matching_expression_not_known_statically_is_explained_not_a_syntax_error(scan_files):
+    result = scan_files({"identity.bicep": """\
+        param expression string
+
+        resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2025-01-31-preview' = {
+          name: 'id-builds'
+          location: 'westeurope'
+
+          resource flexible 'federatedIdentityCredentials' = {
+            name: 'github-flexible'
+            properties: {
+              issuer: 'https://token.actions.githubusercontent.com'
+              audiences: ['api://AzureADTokenExchange']
+              claimsMatchingExpression: {
+                languageVersion: 1
+                value: expression
+              }
+            }
+          }
+        }
+        """})
+    assert brief(result) == []
+    assert sorted(u[3:] for u in result.unknowns) == [
+        ("claimsMatchingExpression: expression", "parameter without a default (the deployment gives it)"),
+        ("identity::flexible", "claims_matching_expression not known statically; not judged")]
+
+
+def test_avm_credentials_not_known_statically_are_explained(scan_files):
+    result = scan_files({"main.bicep": """\
+        param credentials array
+
+        module identity 'br/public:avm/res/managed-identity/user-assigned-identity:0.4.1' = {
+          name: 'identity'
+          params: {
+            name: 'id-app-prod'
+            federatedIdentityCredentials: credentials
+          }
+        }
+        """})
+    assert brief(result) == []
+    assert ("main.bicep", 7, 35, "federatedIdentityCredentials: credentials",
+            "parameter without a default (the deployment gives it)") in result.unknowns

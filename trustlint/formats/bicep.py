@@ -47,6 +47,7 @@ _AVM_IDENTITY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/res/
                            re.IGNORECASE)
 _MODULE_PATH = re.compile(r"module[ \t]+[A-Za-z_]\w*[ \t]+'")
 _FIC_TYPE_TEXT = re.compile(r"federatedidentitycredentials(?:@|$)")
+_IF_WRAPPER = re.compile(r"^if\s*\(\s*|\s*\)$")
 _CREDENTIAL_WORDS = re.compile(r"federatedidentitycredential|claimsmatchingexpression|azureadtokenexchange", re.IGNORECASE)
 MAX_INSTANCES = 500
 MAX_MODULE_DEPTH = 10
@@ -171,6 +172,7 @@ class _Reader:
         self.ev.resource_value = self._resource_property
         self.prefix, self.call_sites, self.flags, self.depth = prefix, call_sites, list(flags), depth
         self.fics: list[FicInput] = []
+        self._resolved: dict[str, dict[str, tuple[Instance, str]] | None] = {}  # symbol -> its instances
 
     def read(self) -> None:
         self.read_files.add(self.path)
@@ -180,9 +182,10 @@ class _Reader:
                 self._resource(statement)
             elif statement.keyword == "module":
                 self._module(statement, _names_federation(text))
-            elif statement.keyword in ("resource", "") and _names_federation(text):
-                # A resource naming federation in a form not read here must at least parse (else
-                # TL000); declarations matter only through the credentials that use them.
+            elif statement.keyword == "" or statement.keyword == "resource" and _names_federation(text):
+                # Text that is no statement, or a resource naming federation in a form not read
+                # here, must at least parse (else TL000); declarations matter only through the
+                # credentials that use them.
                 self.scope.tree(statement, self.prefix + statement.name)
         for path, error, address in self.scope.problems:
             message = f"{address}: {error.message}" if address else error.message
@@ -239,33 +242,35 @@ class _Reader:
 
     # -- instances: loops and conditions ---------------------------------------------------------
 
-    def _instances(self, value: Tree, env: dict, address: str, header: Span, flags: list[str]) -> list[Instance]:
+    def _instances(self, value: Tree, env: dict, address: str, header: Span, flags: list[str],
+                   record: bool = True) -> list[Instance]:
+        """The instances a resource (or module) body makes; `record`: explain what is not known."""
         node = value.node
         kind = node.data if hasattr(node, "data") else ""
         if kind == "object":
             return [Instance(address, value, env, header, list(flags))]
         if kind == "deploy_condition":
             condition, body = node.children
-            flags = self._condition(Tree(condition, value.base), env, header, flags)
-            return self._instances(Tree(body, value.base), env, address, header, flags)
+            flags = self._condition(Tree(condition, value.base), env, header, flags, record)
+            return self._instances(Tree(body, value.base), env, address, header, flags, record)
         if kind == "loop":
-            return self._loop(value, env, address, header, flags)
-        self.model.problems.append(Problem(Location(self.path, header), f"{address}: resource body not read", address))
+            return self._loop(value, env, address, header, flags, record)
+        if record:
+            self.model.problems.append(Problem(Location(self.path, header), f"{address}: resource body not read", address))
         return []
 
-    def _condition(self, condition: Tree, env: dict, header: Span, flags: list[str]) -> list[str]:
+    def _condition(self, condition: Tree, env: dict, header: Span, flags: list[str], record: bool = True) -> list[str]:
         """Judged as if deployed: a condition false today is named, one not known explained."""
         verdict = self.ev.condition(condition, env)
-        text = self.ev.text(condition)
-        text = text[3:].strip() if text.startswith("if(") else text
+        text = _IF_WRAPPER.sub("", self.ev.text(condition))  # a loop filter's tree holds its `if(…)`
         if verdict is False:
-            return [*flags, f"if ({text.strip('() ')}) (false with the parameters' defaults)"]
-        if verdict is None:
-            self.model.unknowns.append((Location(self.path, header), f"if ({text.strip('() ')})",
+            return [*flags, f"if ({text}) (false with the parameters' defaults)"]
+        if verdict is None and record:
+            self.model.unknowns.append((Location(self.path, header), f"if ({text})",
                                         "deployment condition not known statically: judged as deployed"))
         return flags
 
-    def _loop(self, loop: Tree, env: dict, address: str, header: Span, flags: list[str]) -> list[Instance]:
+    def _loop(self, loop: Tree, env: dict, address: str, header: Span, flags: list[str], record: bool) -> list[Instance]:
         envs, iterable, condition = self.ev.loop_items(loop, env)
         body = Tree(loop.node.children[2], loop.base)
         source = self.ev.text(Tree(loop.node.children[0].children[-1], loop.base))
@@ -277,19 +282,20 @@ class _Reader:
             unknown_env = {**env, **{n: Unknown(n, f"an item of {source}, not known statically") for n in names}}
             if isinstance(iterable, list):
                 flags = [*flags, f"the loop over {source} (empty with the parameters' defaults)"]
-            else:
+            elif record:
                 self.model.unknowns.append((Location(self.path, header), f"for … in {source}",
                                             "loop over a value not known statically: judged as one instance with unknown items"))
             envs = [unknown_env]
         if len(envs) > MAX_INSTANCES:
-            self.model.problems.append(Problem(Location(self.path, header),
-                                               f"{address}: more than {MAX_INSTANCES} loop instances; the rest are not judged", address))
+            if record:
+                self.model.problems.append(Problem(Location(self.path, header), f"{address}: more than "
+                                                   f"{MAX_INSTANCES} loop instances; the rest are not judged", address))
             envs = envs[:MAX_INSTANCES]
         out = []
         for index, scope in enumerate(envs):
-            own = self._condition(Tree(condition, loop.base), scope, header, flags) if condition is not None else flags
+            own = self._condition(Tree(condition, loop.base), scope, header, flags, record) if condition is not None else flags
             suffix = f"[{index}]" if len(envs) > 1 or isinstance(iterable, list) and iterable else ""
-            out.extend(self._instances(body, scope, f"{address}{suffix}", header, own))
+            out.extend(self._instances(body, scope, f"{address}{suffix}", header, own, record))
         return out
 
     # -- parents ---------------------------------------------------------------------------------
@@ -322,21 +328,30 @@ class _Reader:
 
     def _instance_of(self, ref: Ref) -> tuple[Instance, str] | None:
         """The resource instance a reference names, or None when it cannot be told."""
-        statement = self.scope.symbols.get(ref.symbol)
-        if statement is None or statement.keyword != "resource" or ref.child:
+        if ref.child:
+            return None
+        if ref.symbol not in self._resolved:
+            self._resolved[ref.symbol] = self._all_instances(ref.symbol)
+        instances = self._resolved[ref.symbol]
+        if instances is None:
+            return None
+        if ref.index is None:
+            return instances.get(self.prefix + ref.symbol)
+        return instances.get(f"{self.prefix}{ref.symbol}[{ref.index}]") if isinstance(ref.index, int) else None
+
+    def _all_instances(self, symbol: str) -> dict[str, tuple[Instance, str]] | None:
+        statement = self.scope.symbols.get(symbol)
+        if statement is None or statement.keyword != "resource":
             return None
         try:
             tree = Tree(self.file.parse(statement), statement.start)
         except AnalysisError as exc:  # TL000 only if a credential's own fields depend on it
-            self.scope.unreadable_part(ref.symbol, (self.path, exc))
+            self.scope.unreadable_part(symbol, (self.path, exc))
             return None
         kind = self._type(tree.node.children[2].children[0], tree.base)
-        instances = self._instances(Tree(tree.node.children[-1], tree.base), {}, ref.symbol, self.file.header(statement), [])
-        if ref.index is None and len(instances) == 1 and not instances[0].address.endswith("]"):
-            return instances[0], kind
-        wanted = f"{ref.symbol}[{ref.index}]" if isinstance(ref.index, int) else None
-        match = next((i for i in instances if i.address == wanted), None)
-        return (match, kind) if match is not None else None
+        instances = self._instances(Tree(tree.node.children[-1], tree.base), {}, self.prefix + symbol,
+                                    self.file.header(statement), [], record=False)
+        return {instance.address: (instance, kind) for instance in instances}
 
     def _resource_property(self, ref: Ref, name: str):
         """`identity.name`, `app.uniqueName`: what the body states; anything else (its id, its
@@ -380,6 +395,10 @@ class _Reader:
                             ("audiences", audiences)):
             self._explain(label, part)
         issuer_text = _text(issuer.value)
+        # An expression not known statically is no expression to parse (TL000 would blame its
+        # syntax): the trust layer explains it as not known and judges nothing from it.
+        expression_text = _text(expression.value) if expression is not None else None
+        expression_text = None if expression_text is not None and "\u27e8" in expression_text else expression_text
         self.fics.append(FicInput(
             address=instance.address,
             resource_type=resource_type,
@@ -391,7 +410,7 @@ class _Reader:
             subject=_text(subject.value) if subject is not None else None,
             subject_span=subject.span if subject is not None else None,
             audiences=[(_text(a.value) or "", a.span) for a in self._elements(audiences)],
-            expression=_text(expression.value) if expression is not None else None,
+            expression=expression_text,
             expression_span=expression.span if expression is not None else None,
             names=parent.names,
         ))
@@ -415,7 +434,8 @@ class _Reader:
             match = next((v for k, v in value.items() if k.lower() == key.lower()), None)
             return Located(match, located.span) if match is not None else None
         if isinstance(value, (Unknown, Template)):
-            return Located(Unknown(f"{_text(value)}.{key}", getattr(value, "reason", "not known statically")), located.span)
+            shown = value.expr if isinstance(value, Unknown) else value.render()
+            return Located(Unknown(f"{shown}.{key}", getattr(value, "reason", "not known statically")), located.span)
         return None
 
     def _elements(self, located: Located | None) -> list[Located]:
@@ -510,6 +530,7 @@ class _Reader:
                         if k.lower() in _ENV_TAGS and isinstance(v, str)]
             parent = Parent(owner, "managed-identity", [owner, *env_tags])
             credentials = self._get(params, "federatedIdentityCredentials", instance.env)
+            self._explain("federatedIdentityCredentials", credentials)  # a list not known statically
             for index, item in enumerate(self._elements(credentials)):
                 label = self._get(item, "name", instance.env)
                 suffix = _text(label.value) if label is not None and isinstance(label.value, str) else f"[{index}]"

@@ -307,7 +307,7 @@ class Evaluator:
                 out.append(("postfix", "bad", None))
                 return
             at = base + rest[0][1].node.children[0].start_pos
-            safe = self.file.normal[max(0, at - 40):at].rstrip().endswith("?")  # `.?name`
+            safe = self.file.text[max(0, at - 40):at].rstrip().endswith("?")  # `.?name`
             out.append(("postfix", "child" if kind == "nested_resource_accessor" else "prop", (name, safe)))
             out.extend(rest[1:])
         elif kind == "index_accessor":

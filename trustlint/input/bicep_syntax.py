@@ -246,8 +246,9 @@ class BicepFile:
         except UnexpectedInput as exc:
             position = exc.pos_in_stream if isinstance(exc, UnexpectedCharacters) else getattr(exc.token, "start_pos", None)
             found = text[position:position + 20].split("\n")[0].strip() if isinstance(position, int) else ""
+            found = found or ("the end of the line" if text[position:position + 1] in ("\n", "\r") else "its end")
             where = base + position if isinstance(position, int) else base
-            raise self.error(f"Bicep that pycep-parser cannot read (near {found or 'end of statement'!r}); "
+            raise self.error(f"Bicep that pycep-parser cannot read (near {found!r}); "
                              "what this statement defines is not judged", max(where, 0), "") from None
         except LarkError as exc:
             raise self.error(f"Bicep that pycep-parser cannot read ({type(exc).__name__}); "
