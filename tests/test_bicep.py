@@ -801,3 +801,17 @@ def test_avm_credentials_not_known_statically_are_explained(scan_files):
     assert brief(result) == []
     assert ("main.bicep", 7, 35, "federatedIdentityCredentials: credentials",
             "parameter without a default (the deployment gives it)") in result.unknowns
+
+
+def test_the_grammar_is_cached_privately_never_in_the_shared_temporary_directory(tmp_path):
+    (tmp_path / "repo" / ".git").mkdir(parents=True)
+    (tmp_path / "repo" / "main.bicep").write_text(AVM_CALL)
+    (tmp_path / "tmp").mkdir()
+    env = {"PYTHONPATH": str(REPO_ROOT), "PATH": "/usr/bin:/bin", "XDG_CACHE_HOME": str(tmp_path / "cache"),
+           "TMPDIR": str(tmp_path / "tmp"), "HOME": str(tmp_path)}
+    for _ in range(2):  # built, then loaded
+        run = subprocess.run([sys.executable, "-m", "trustlint", "scan", "."], cwd=tmp_path / "repo", env=env,
+                             capture_output=True, text=True)
+        assert run.returncode == 1 and "TL004" in run.stdout, run.stderr
+    assert [p.name.startswith("bicep-grammar-") for p in (tmp_path / "cache" / "trustlint").glob("*.lark")] == [True]
+    assert list((tmp_path / "tmp").iterdir()) == []  # Lark's own cache=True would write a pickle here

@@ -378,8 +378,9 @@ def bicep_parser():
     default shared temporary file: a pickle there could be planted by another user)."""
     global _PARSER
     if _PARSER is None:
+        from importlib.metadata import PackageNotFoundError, version
+
         import lark
-        import pycep
         from pycep.main import LARK_GRAMMAR
 
         from ..cache import cache_dir
@@ -387,7 +388,11 @@ def bicep_parser():
         options = {}
         directory = cache_dir()
         if directory is not None:
-            version = f"{getattr(pycep, '__version__', '0')}-{lark.__version__}"
-            options["cache"] = str(directory / f"bicep-grammar-{version}.lark")
+            try:
+                pycep_version = version("pycep-parser")
+            except PackageNotFoundError:
+                pycep_version = "0"
+            # Lark checks the grammar's hash before using the file; the name keeps versions apart.
+            options["cache"] = str(directory / f"bicep-grammar-{pycep_version}-{lark.__version__}.lark")
         _PARSER = lark.Lark(LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True, **options)
     return _PARSER
