@@ -709,6 +709,10 @@ def evaluate(expression: str, declarations: str = ""):
     ("items({ b: 1, a: 2 })[0].key", "a"),
     ("contains(list, 'b')", True),
     ("'''\nline one\n'''", "line one\n"),
+    ("any(org)", "acme"),
+    ("coalesce(null, org, 'x')", "acme"),
+    ("substring('repo:acme/app', 5, 4)", "acme"),
+    ("startsWith('Repo:acme', 'repo:')", True),
 ])
 def test_expressions_are_evaluated_as_bicep_does(expression, value):
     declarations = ("param env string = 'dev'\nparam org string = 'acme'\nparam flag bool = true\n"
@@ -724,9 +728,12 @@ def test_expressions_are_evaluated_as_bicep_does(expression, value):
     ("list[7]", "index out of range"),
     ("selfRef", "defined in terms of itself"),
     ("undeclared", "not declared in this file"),
+    ("sharedSubjects[0]", "imported from another file, not read"),
+    ("any(noDefault)", "parameter without a default (the deployment gives it)"),
 ])
 def test_what_cannot_be_known_is_unknown_with_its_reason(expression, reason):
-    declarations = ("param noDefault string\nvar selfRef = selfRef\nvar list = ['a']\nvar obj = {\n  a: 1\n}\n")
+    declarations = ("import { sharedSubjects } from './shared.bicep'\n"
+                    "param noDefault string\nvar selfRef = selfRef\nvar list = ['a']\nvar obj = {\n  a: 1\n}\n")
     value = evaluate(expression, declarations)
     assert isinstance(value, (Unknown, Template))
     leaf = value if isinstance(value, Unknown) else next(p for p in value.parts if isinstance(p, Unknown))
@@ -815,3 +822,27 @@ def test_the_grammar_is_cached_privately_never_in_the_shared_temporary_directory
         assert run.returncode == 1 and "TL004" in run.stdout, run.stderr
     assert [p.name.startswith("bicep-grammar-") for p in (tmp_path / "cache" / "trustlint").glob("*.lark")] == [True]
     assert list((tmp_path / "tmp").iterdir()) == []  # Lark's own cache=True would write a pickle here
+
+
+def test_crlf_line_ends_pragmas_and_apostrophes_in_comments_are_read(scan_files):
+    text = ("#disable-next-line no-unused-params // don't warn\r\n"
+            "param unused string = 'x'\r\n"
+            "\r\n"
+            "resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {\r\n"
+            "  name: 'id-orders-prod' // the team's production identity\r\n"
+            "  location: 'westeurope'\r\n"
+            "}\r\n"
+            "\r\n"
+            "resource pr 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = {\r\n"
+            "  parent: identity\r\n"
+            "  name: 'github-pr'\r\n"
+            "  properties: {\r\n"
+            "    issuer: 'https://token.actions.githubusercontent.com'\r\n"
+            "    subject: 'repo:acme/orders:pull_request'\r\n"
+            "    audiences: ['api://AzureADTokenExchange']\r\n"
+            "  }\r\n"
+            "}\r\n")
+    (scan_files.directory / "main.bicep").write_bytes(text.encode())
+    result = scan_files({})
+    assert brief(result) == [("TL004", "main.bicep", 14, 14, "pr", "high")]
+    assert result.findings[0].span.end_column == 14 + len("'repo:acme/orders:pull_request'")

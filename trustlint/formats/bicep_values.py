@@ -108,7 +108,9 @@ class Scope:
     def symbol(self, name: str, evaluator: "Evaluator"):
         statement = self.symbols.get(name)
         if statement is None:
-            return Unknown(name, "not declared in this file")
+            imported = any(s.keyword == "import" and re.search(rf"\b{re.escape(name)}\b", self.file.normal[s.start:s.end])
+                           for s in self.file.statements)
+            return Unknown(name, "imported from another file, not read" if imported else "not declared in this file")
         if statement.keyword in ("resource", "module"):
             return Ref(statement.keyword, name)
         if statement.keyword == "param" and name in self.given:
@@ -446,6 +448,14 @@ class Evaluator:
 
 
 def _function(bare: str, name: str, args: list):
+    if bare == "any" and len(args) == 1:  # a type cast: the value itself, known or not
+        return args[0]
+    if bare == "coalesce":
+        for arg in args:
+            if arg is not None:
+                return arg if not isinstance(arg, (Unknown, Template)) else Unknown(
+                    f"{name}(…)", "depends on a value not known statically")
+        return None
     if bare == "concat":
         if args and all(isinstance(a, list) for a in args):
             return [item for a in args for item in a]
@@ -472,6 +482,13 @@ def _known_function(bare: str, args: list):
         return args[0].replace(args[1], args[2])
     if bare == "trim":
         return args[0].strip()
+    if bare == "substring":
+        start = args[1]
+        return args[0][start:start + args[2]] if len(args) > 2 else args[0][start:]
+    if bare in ("startswith", "endswith"):
+        return args[0].lower().startswith(args[1].lower()) if bare == "startswith" else args[0].lower().endswith(args[1].lower())
+    if bare in ("take", "skip"):
+        return args[0][:max(args[1], 0)] if bare == "take" else args[0][max(args[1], 0):]
     if bare == "empty":
         return args[0] is None or len(args[0]) == 0
     if bare == "length":

@@ -26,7 +26,7 @@ KEYWORDS = {"targetScope", "import", "extension", "provider", "metadata", "param
 MAX_DEPTH = 100  # brackets and `${…}` nesting: deeper is TL000, never a recursion error
 MAX_LINE = 20_000  # the grammar's string pattern looks ahead to the end of the line: bounded
 
-_CODE_STOP = re.compile(r"'|//|/\*|[{}\[\]()\n]")
+_CODE_STOP = re.compile(r"'|//|/\*|#|[{}\[\]()\n]")
 _STRING_STOP = re.compile(r"[\\'\n]|\$\{")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
 _STATEMENT_START = re.compile(r"[ \t]*(@|[A-Za-z_]\w*|\S)")
@@ -94,7 +94,7 @@ class BicepFile:
             offset = match.end()
             if token == "'":
                 offset = self._string(at, depth + 1)
-            elif token == "//":
+            elif token in ("//", "#"):  # `#disable-next-line …` pragmas: the grammar ignores them too
                 stop = text.find("\n", at)
                 offset = len(text) if stop < 0 else stop
                 self._blanks.append((at, offset))
