@@ -279,6 +279,30 @@ def test_a_condition_false_today_is_judged_as_deployed_and_named(scan_files):
             in result.findings[0].message)
 
 
+def test_a_condition_not_known_statically_is_judged_and_explained(scan_files):
+    result = scan_files({"main.bicep": """\
+        param githubOrgName string
+
+        resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+          name: 'id-pipeline-prod'
+          location: 'westeurope'
+        }
+
+        resource githubPrFed 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = if (!empty(githubOrgName)) {
+          name: 'fed-github-pr'
+          parent: identity
+          properties: {
+            audiences: ['api://AzureADTokenExchange']
+            issuer: 'https://token.actions.githubusercontent.com'
+            subject: 'repo:acme/pipeline:pull_request'
+          }
+        }
+        """})
+    assert brief(result) == [("TL004", "main.bicep", 14, 14, "githubPrFed", "high")]
+    assert result.unknowns == [("main.bicep", 8, 1, "if (!empty(githubOrgName))",
+                                "deployment condition not known statically: judged as deployed")]
+
+
 def test_a_loop_filter_not_known_statically_is_judged_and_explained(scan_files):
     result = scan_files({"main.bicep": """\
         param oidcIssuerUrl string

@@ -47,7 +47,7 @@ _AVM_IDENTITY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/res/
                            re.IGNORECASE)
 _MODULE_PATH = re.compile(r"module[ \t]+[A-Za-z_]\w*[ \t]+'")
 _FIC_TYPE_TEXT = re.compile(r"federatedidentitycredentials(?:@|$)")
-_IF_WRAPPER = re.compile(r"^if\s*\(\s*|\s*\)$")
+_IF_WRAPPER = re.compile(r"if\s*\(\s*")
 _CREDENTIAL_WORDS = re.compile(r"federatedidentitycredential|claimsmatchingexpression|azureadtokenexchange", re.IGNORECASE)
 MAX_INSTANCES = 500
 MAX_MODULE_DEPTH = 10
@@ -262,7 +262,9 @@ class _Reader:
     def _condition(self, condition: Tree, env: dict, header: Span, flags: list[str], record: bool = True) -> list[str]:
         """Judged as if deployed: a condition false today is named, one not known explained."""
         verdict = self.ev.condition(condition, env)
-        text = _IF_WRAPPER.sub("", self.ev.text(condition))  # a loop filter's tree holds its `if(…)`
+        text = self.ev.text(condition)
+        wrapped = _IF_WRAPPER.match(text)  # a loop filter's tree holds its `if(…)`
+        text = text[wrapped.end():-1].strip() if wrapped and text.endswith(")") else text
         if verdict is False:
             return [*flags, f"if ({text}) (false with the parameters' defaults)"]
         if verdict is None and record:
