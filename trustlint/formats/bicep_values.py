@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from ..input.bicep_syntax import BicepFile, Statement
 from ..errors import AnalysisError
 from ..values import Template, Unknown
+from . import bicep_functions as functions
 
 MAX_DEPTH = 200
 _BINARY = {"and_op": "&&", "or_op": "||", "coalesce": "??", "equals": "==", "not_equals": "!=",
@@ -29,11 +30,6 @@ _BINARY = {"and_op": "&&", "or_op": "||", "coalesce": "??", "equals": "==", "not
 _PRECEDENCE = {"??": 1, "||": 2, "&&": 3, "==": 4, "!=": 4, "=~": 4, "!~": 4, ">": 5, ">=": 5, "<": 5,
                "<=": 5, "+": 6, "-": 6, "*": 7, "/": 7, "%": 7}
 _ESCAPES = {"\\": "\\", "'": "'", "n": "\n", "r": "\r", "t": "\t", "$": "$"}
-_RUNTIME = {"resourcegroup", "subscription", "tenant", "managementgroup", "deployment", "environment",
-            "uniquestring", "guid", "newguid", "utcnow", "reference", "resourceid", "subscriptionresourceid",
-            "tenantresourceid", "extensionresourceid", "list", "listkeys", "getsecret", "deployer",
-            "managementgroupresourceid", "pickzones", "loadtextcontent", "loadjsoncontent", "loadyamlcontent",
-            "loadfileasbase64", "readenvironmentvariable"}
 
 
 @dataclass(frozen=True)
@@ -270,7 +266,7 @@ class Evaluator:
             parts.append(_as_string_part(value, self.text(tree) if tree is not None else text[start:end]))
             offset = end + 1
         parts.append(_unescaped(text[offset:literal.end - 1]))
-        return _joined(parts)
+        return functions.joined(parts)
 
     def _interpolation(self, start: int, end: int):
         try:
@@ -329,12 +325,12 @@ class Evaluator:
                     break
                 otherwise, position = self._chain(items, position + 1, 0, env)
                 then = self.value(item[1], env)
-                value = _choose(value, then, otherwise)
+                value = functions.choose(value, then, otherwise)
                 continue
             if item[0] != "op" or _PRECEDENCE[item[1]] < floor:
                 break
             right, position = self._chain(items, position + 1, _PRECEDENCE[item[1]] + 1, env)
-            value = _binary(item[1], value, right)
+            value = functions.binary(item[1], value, right)
         return value, position
 
     def _prefixed(self, items: list, position: int, env: dict):
@@ -343,7 +339,7 @@ class Evaluator:
         item = items[position]
         if item[0] == "prefix":
             operand, position = self._prefixed(items, position + 1, env)
-            return _unary(item[1], operand), position
+            return functions.unary(item[1], operand), position
         if item[0] != "operand":
             return Unknown("…", "unexpected operator"), position + 1
         value = self.value(item[1], env)
@@ -365,7 +361,7 @@ class Evaluator:
                 return Ref(value.kind, value.symbol, value.index, (*value.child, name))
             return self.resource_value(value, name) if self.resource_value else Unknown(f"{value.symbol}.{name}")
         if isinstance(value, Unknown) or isinstance(value, Template):
-            return Unknown(f"{_shown(value)}.{name}", getattr(value, "reason", "depends on an unknown value"))
+            return Unknown(f"{functions.shown(value)}.{name}", getattr(value, "reason", "depends on an unknown value"))
         if isinstance(value, dict):
             if name in value:
                 return value[name]
@@ -379,7 +375,7 @@ class Evaluator:
 
     def _index(self, value, index):
         if isinstance(index, Unknown) or isinstance(index, Template):
-            return Unknown(f"[{_shown(index)}]", "index not known statically")
+            return Unknown(f"[{functions.shown(index)}]", "index not known statically")
         if isinstance(value, Ref):
             return Ref(value.kind, value.symbol, index, value.child)
         if isinstance(value, list) and isinstance(index, int) and not isinstance(index, bool) and 0 <= index < len(value):
@@ -387,7 +383,7 @@ class Evaluator:
         if isinstance(value, dict) and isinstance(index, str):
             return value.get(index, Unknown(f"[{index!r}]", "no such key"))
         if isinstance(value, (Unknown, Template)):
-            return Unknown(f"{_shown(value)}[{index}]", getattr(value, "reason", "depends on an unknown value"))
+            return Unknown(f"{functions.shown(value)}[{index}]", getattr(value, "reason", "depends on an unknown value"))
         return Unknown(f"[{index}]", "index out of range")
 
     # -- loops ---------------------------------------------------------------------------------------
@@ -398,7 +394,7 @@ class Evaluator:
         names = [str(c) for c in header.children if not hasattr(c, "data")]
         source = header.children[-1]
         if header.data == "loop_object":
-            iterable = _items(self.value(Tree(source, loop.base), env))
+            iterable = functions.items(self.value(Tree(source, loop.base), env))
         else:
             iterable = self.value(Tree(source, loop.base), env)
         if not isinstance(iterable, list):
@@ -441,93 +437,10 @@ class Evaluator:
     def _call(self, node, base: int, env: dict):
         name = str(node.children[0])[:-1].strip()
         bare = name.split(".")[-1].lower()
-        if bare in _RUNTIME:
+        if bare in functions.RUNTIME:
             return Unknown(f"{name}()" if len(node.children) == 1 else f"{name}(…)", f"{name}() is known at deployment")
         args = [self.value(Tree(c, base), env) for c in node.children[1:] if hasattr(c, "data")]
-        return _function(bare, name, args)
-
-
-def _function(bare: str, name: str, args: list):
-    if bare == "any" and len(args) == 1:  # a type cast: the value itself, known or not
-        return args[0]
-    if bare == "coalesce":
-        for arg in args:
-            if arg is not None:
-                return arg if not isinstance(arg, (Unknown, Template)) else Unknown(
-                    f"{name}(…)", "depends on a value not known statically")
-        return None
-    if bare == "concat":
-        if args and all(isinstance(a, list) for a in args):
-            return [item for a in args for item in a]
-        if all(isinstance(a, (str, int, Template, Unknown)) and not isinstance(a, bool) for a in args):
-            return _joined([a if isinstance(a, (Template, Unknown)) else str(a) for a in args])
-        return Unknown(f"{name}(…)", "concat() of mixed values not evaluated")
-    if any(isinstance(a, (Unknown, Template)) for a in args):
-        return Unknown(f"{name}(…)", "depends on a value not known statically")
-    try:
-        return _known_function(bare, args)
-    except (IndexError, KeyError, TypeError, ValueError, AttributeError):
-        return Unknown(f"{name}(…)", f"{name}() not evaluated with these arguments")
-
-
-def _known_function(bare: str, args: list):
-    if bare == "format":  # .NET composite formatting: {0}, {1:format}, {{ and }}
-        return re.sub(r"\{\{|\}\}|\{(\d+)(?::[^}]*)?\}",
-                      lambda m: _format_part(args[int(m.group(1)) + 1]) if m.group(1) else m.group()[0], args[0])
-    if bare in ("tolower", "toupper"):
-        return args[0].lower() if bare == "tolower" else args[0].upper()
-    if bare == "string" and isinstance(args[0], (str, int)) and not isinstance(args[0], bool):
-        return str(args[0])
-    if bare == "replace":
-        return args[0].replace(args[1], args[2])
-    if bare == "trim":
-        return args[0].strip()
-    if bare == "substring":
-        start = args[1]
-        return args[0][start:start + args[2]] if len(args) > 2 else args[0][start:]
-    if bare in ("startswith", "endswith"):
-        return args[0].lower().startswith(args[1].lower()) if bare == "startswith" else args[0].lower().endswith(args[1].lower())
-    if bare in ("take", "skip"):
-        return args[0][:max(args[1], 0)] if bare == "take" else args[0][max(args[1], 0):]
-    if bare == "empty":
-        return args[0] is None or len(args[0]) == 0
-    if bare == "length":
-        return len(args[0])
-    if bare == "contains":
-        return args[1] in args[0] if not isinstance(args[0], str) else str(args[1]) in args[0]
-    if bare == "range":
-        return list(range(args[0], args[0] + min(args[1], 10_000)))
-    if bare == "items":
-        return _items(args[0])
-    if bare in ("first", "last"):
-        return (args[0][0] if bare == "first" else args[0][-1]) if args[0] else None
-    if bare == "union" and all(isinstance(a, dict) for a in args):
-        return {k: v for a in args for k, v in a.items()}
-    if bare == "union" and all(isinstance(a, list) for a in args):
-        return [item for i, a in enumerate(args) for j, item in enumerate(a) if item not in _before(args, i, j)]
-    if bare == "split":
-        return args[0].split(args[1])
-    if bare == "join":
-        return args[1].join(args[0])
-    if bare == "bool":
-        return args[0] if isinstance(args[0], bool) else str(args[0]).lower() == "true"
-    raise ValueError(bare)
-
-
-def _before(args: list, i: int, j: int) -> list:
-    return [item for a in args[:i] for item in a] + args[i][:j]
-
-
-def _items(value):
-    if isinstance(value, dict):
-        return [{"key": k, "value": value[k]} for k in sorted(value, key=str.lower)]
-    return value if isinstance(value, (Unknown, Template)) else Unknown("items(…)", "items() of a value that is no object")
-
-
-def _format_part(value) -> str:
-    if isinstance(value, bool):
-        return "True" if value else "False"
-    return str(value)
+        return functions.call(bare, name, args)
 
 
 def _name_of(node) -> str | None:
@@ -558,76 +471,3 @@ def _as_string_part(value, text: str):
     if isinstance(value, (str, int, float)):
         return str(value)
     return Unknown(text, "interpolates a value that is no string")
-
-
-def _joined(parts: list):
-    flat: list = []
-    for part in parts:
-        flat.extend(part.parts if isinstance(part, Template) else [part])
-    if all(isinstance(p, str) for p in flat):
-        return "".join(flat)
-    merged: list = []
-    for part in flat:
-        if isinstance(part, str) and merged and isinstance(merged[-1], str):
-            merged[-1] += part
-        elif part != "":
-            merged.append(part)
-    return Template(tuple(merged))
-
-
-def _shown(value) -> str:
-    return value.render() if isinstance(value, Template) else value.expr if isinstance(value, Unknown) else str(value)
-
-
-def _unary(operator: str, value):
-    if operator == "!":
-        return (not value) if isinstance(value, bool) else Unknown(f"!{_shown(value)}", "depends on a value not known statically")
-    if isinstance(value, int) and not isinstance(value, bool):
-        return -value
-    return Unknown(f"-{_shown(value)}", "depends on a value not known statically")
-
-
-def _choose(condition, then, otherwise):
-    if isinstance(condition, bool):
-        return then if condition else otherwise
-    if then == otherwise and not isinstance(then, (Unknown, Template, Ref)):
-        return then
-    return Unknown(f"{_shown(condition)} ? …", "a condition not known statically")
-
-
-def _binary(operator: str, left, right):
-    if operator == "&&" and (left is False or right is False):
-        return False
-    if operator == "||" and (left is True or right is True):
-        return True
-    if operator == "??":
-        return left if left is not None and not isinstance(left, (Unknown, Template)) else (
-            right if left is None else Unknown(_shown(left), "depends on a value not known statically"))
-    if isinstance(left, (Unknown, Template, Ref)) or isinstance(right, (Unknown, Template, Ref)):
-        return Unknown(f"{_shown(left)} {operator} {_shown(right)}", "depends on a value not known statically")
-    try:
-        return _known_binary(operator, left, right)
-    except (TypeError, ZeroDivisionError, ValueError):
-        return Unknown(f"{_shown(left)} {operator} {_shown(right)}", "not evaluated")
-
-
-def _known_binary(operator: str, left, right):
-    if operator in ("&&", "||"):
-        if not isinstance(left, bool) or not isinstance(right, bool):
-            raise TypeError(operator)
-        return left and right if operator == "&&" else left or right
-    if operator in ("==", "!="):
-        equal = left == right and type(left) is type(right)
-        return equal if operator == "==" else not equal
-    if operator in ("=~", "!~"):
-        equal = str(left).lower() == str(right).lower()
-        return equal if operator == "=~" else not equal
-    if isinstance(left, bool) or isinstance(right, bool) or not isinstance(left, int) or not isinstance(right, int):
-        raise TypeError(operator)
-    if operator == "/" or operator == "%":
-        if right == 0:
-            raise ZeroDivisionError(operator)
-        quotient = abs(left) // abs(right) * (1 if (left >= 0) == (right >= 0) else -1)
-        return quotient if operator == "/" else left - quotient * right
-    return {">": left > right, ">=": left >= right, "<": left < right, "<=": left <= right,
-            "+": left + right, "-": left - right, "*": left * right}[operator]
