@@ -634,6 +634,8 @@ def test_a_credential_statement_that_does_not_parse_is_tl000_at_its_line(scan_fi
     ("resource fic 'x/federatedIdentityCredentials@1' = {\n  name: 'a'\n", 3, "is never closed"),
     ("{\"resource\": \"token.actions.githubusercontent.com\"}\n", 1, "no Bicep statement"),
     ("// token.actions.githubusercontent.com\nthis is not Bicep\n", 2, "no Bicep statement"),
+    ("var issuer = 'https://token.actions.githubusercontent.com'\n@description('x')\nnot a statement\n", 3,
+     "no Bicep statement"),
 ])
 def test_text_that_is_no_bicep_but_names_federation_is_tl000(scan_files, text, line, words):
     result = scan_files({"main.bicep": text})

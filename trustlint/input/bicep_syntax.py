@@ -172,6 +172,8 @@ class BicepFile:
                 if match is not None and current is None:  # text before any statement: not Bicep
                     current = Statement("", "", offset, offset, match.start(1))
                     statements.append(current)
+                elif match is not None and current.keyword == "@":  # decorators on no statement
+                    current.keyword, current.keyword_offset = "", match.start(1)
                 continue
             if current is not None and current.keyword == "@":
                 if word != "@":  # the statement its decorators belong to
