@@ -872,3 +872,19 @@ def test_crlf_line_ends_pragmas_and_apostrophes_in_comments_are_read(scan_files)
     result = scan_files({})
     assert brief(result) == [("TL004", "main.bicep", 14, 14, "pr", "high")]
     assert result.findings[0].span.end_column == 14 + len("'repo:acme/orders:pull_request'")
+
+
+def test_the_pre_commit_hook_passes_every_kind_trustlint_reads():
+    """identify, which pre-commit's `types` use, tags no .bicep: the hook selects by name."""
+    import re
+
+    import yaml
+
+    from trustlint.input.discovery import _UNREAD, FORMATS
+
+    hook = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())[0]
+    assert "types" not in hook and "types_or" not in hook
+    pattern = re.compile(hook["files"])
+    for suffix in [*FORMATS, *_UNREAD, ".tfvars", ".tfvars.json"]:
+        assert pattern.search("infra/main" + suffix), suffix
+    assert not pattern.search("README.md") and not pattern.search("main.bicep.bak")
