@@ -683,7 +683,7 @@ def test_hostile_bicep_finishes_quickly(scan_files, text):
     started = time.monotonic()
     result = scan_files({"main.bicep": "// token.actions.githubusercontent.com\n" + text})
     assert time.monotonic() - started < 10
-    assert all(f.rule_id == "TL000" and f.path == "main.bicep" for f in result.findings)
+    assert result.findings and all(f.rule_id == "TL000" and f.path == "main.bicep" for f in result.findings)
 
 
 def test_an_unrelated_bicep_file_costs_nothing_and_other_scans_never_import_pycep(tmp_path):
@@ -888,3 +888,37 @@ def test_the_pre_commit_hook_passes_every_kind_trustlint_reads():
     for suffix in [*FORMATS, *_UNREAD, ".tfvars", ".tfvars.json"]:
         assert pattern.search("infra/main" + suffix), suffix
     assert not pattern.search("README.md") and not pattern.search("main.bicep.bak")
+
+
+def test_a_module_calling_itself_is_tl000_and_one_outside_the_repository_is_explained(scan_files):
+    result = scan_files({"infra/loop.bicep": """\
+        param subject string = 'repo:acme/loop:pull_request'
+
+        module again './loop.bicep' = {
+          name: 'again'
+        }
+
+        module shared '../../shared/identity.bicep' = {
+          name: 'shared'
+          params: {
+            subject: subject
+          }
+        }
+
+        resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+          name: 'id-loop-prod'
+          location: 'westeurope'
+
+          resource github 'federatedIdentityCredentials' = {
+            name: 'github'
+            properties: {
+              issuer: 'https://token.actions.githubusercontent.com'
+              subject: subject
+              audiences: ['api://AzureADTokenExchange']
+            }
+          }
+        }
+        """})
+    assert brief(result) == [("TL000", "infra/loop.bicep", 3, 1, "again", "high"),
+                             ("TL004", "infra/loop.bicep", 22, 16, "identity::github", "high")]
+    assert ("infra/loop.bicep", 7, 1, "module shared", "module outside the repository; not read") in result.unknowns
