@@ -922,3 +922,25 @@ def test_a_module_calling_itself_is_tl000_and_one_outside_the_repository_is_expl
     assert brief(result) == [("TL000", "infra/loop.bicep", 3, 1, "again", "high"),
                              ("TL004", "infra/loop.bicep", 22, 16, "identity::github", "high")]
     assert ("infra/loop.bicep", 7, 1, "module shared", "module outside the repository; not read") in result.unknowns
+
+
+def test_a_decorator_on_the_statements_own_line_keeps_the_statement(scan_files):
+    # `@batchSize(1) resource …` is valid Bicep: the resource must not be taken for decoration.
+    result = scan_files({"main.bicep": """\
+        @secure() param unusedToken string
+        @description('The production identity.') resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+          name: 'id-billing-prod'
+          location: 'westeurope'
+        }
+        @batchSize(1) resource credentials 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = [for s in ['repo:acme/billing:pull_request']: {
+          parent: identity
+          name: 'github'
+          properties: {
+            issuer: 'https://token.actions.githubusercontent.com'
+            subject: s
+            audiences: ['api://AzureADTokenExchange']
+          }
+        }]
+        output clientId string = identity.properties.clientId
+        """})
+    assert brief(result) == [("TL004", "main.bicep", 11, 14, "credentials[0]", "high")]

@@ -35,6 +35,8 @@ _IF_PAREN = re.compile(r"\bif([ \t]+)\(")
 _PLACEHOLDER = re.compile(r"'x*'")
 _KEEPS_QUOTES = re.compile(r"\b(?:resource|module)[ \t]+[A-Za-z_]\w*[ \t]+$")
 _NAME = re.compile(r"[ \t]+([A-Za-z_]\w*)")
+_DECORATOR = re.compile(r"@[ \t]*[\w.]*[ \t]*")
+_WORD = re.compile(r"[A-Za-z_]\w*")
 
 
 @dataclass
@@ -165,31 +167,44 @@ class BicepFile:
     def _split(self) -> list[Statement]:
         statements: list[Statement] = []
         current: Statement | None = None
+        resume = -1  # the keyword of a decorated statement: line starts up to it are its decorators
         for offset in self._line_starts:
+            if offset <= resume:
+                continue
             match = _STATEMENT_START.match(self.normal, offset)
             word = match.group(1) if match else ""
-            if word != "@" and word not in KEYWORDS:
-                if match is not None and current is None:  # text before any statement: not Bicep
-                    current = Statement("", "", offset, offset, match.start(1))
-                    statements.append(current)
-                elif match is not None and current.keyword == "@":  # decorators on no statement
-                    current.keyword, current.keyword_offset = "", match.start(1)
-                continue
-            if current is not None and current.keyword == "@":
-                if word != "@":  # the statement its decorators belong to
-                    current.keyword, current.keyword_offset = word, match.start(1)
-                continue
-            current = Statement(word, "", offset, offset, match.start(1))
-            statements.append(current)
+            if word == "@":  # `@batchSize(1) resource …` on one line or many
+                resume, word = self._after_decorators(match.start(1))
+                current = Statement(word if word in KEYWORDS else "", "", offset, offset, resume)
+                statements.append(current)
+            elif word in KEYWORDS:
+                current = Statement(word, "", offset, offset, match.start(1))
+                statements.append(current)
+            elif match is not None and current is None:  # text before any statement: not Bicep
+                current = Statement("", "", offset, offset, match.start(1))
+                statements.append(current)
         bounds = [s.start for s in statements[1:]] + [len(self.text)]
         for statement, end in zip(statements, bounds):
             while end > statement.start and self.normal[end - 1].isspace():
                 end -= 1
             statement.end = end
-            if statement.keyword not in ("", "@"):
+            if statement.keyword:
                 name = _NAME.match(self.normal, statement.keyword_offset + len(statement.keyword))
                 statement.name = name.group(1) if name else ""
         return statements
+
+    def _after_decorators(self, at: int) -> tuple[int, str]:
+        """Where the statement after the decorators at `at` starts, and its first word."""
+        text = self.normal
+        while True:
+            name = _DECORATOR.match(text, at)
+            at = name.end() if name else at + 1
+            if text.startswith("(", at):
+                at = _closing(text, at)
+            at = _SPACE.match(text, at).end()
+            if not text.startswith("@", at):
+                word = _WORD.match(text, at)
+                return at, word.group() if word else ""
 
     def header(self, statement: Statement) -> Span:
         """The statement's keyword line, from the keyword to the end of the line."""
@@ -281,6 +296,20 @@ class BicepFile:
 
     def string_at(self, offset: int) -> BicepString | None:
         return self.strings.get(offset)
+
+
+def _closing(text: str, at: int) -> int:
+    """Past the parenthesis matching the one at `at` (the scan found them balanced; strings are
+    placeholders and comments blanks in `text`)."""
+    depth = 0
+    for index in range(at, len(text)):
+        if text[index] in "([{":
+            depth += 1
+        elif text[index] in ")]}":
+            depth -= 1
+            if depth == 0:
+                return index + 1
+    return len(text)
 
 
 def _prepared(text: str, keyword_at: int | None, keyword: str) -> str:
