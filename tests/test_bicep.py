@@ -944,3 +944,21 @@ def test_a_decorator_on_the_statements_own_line_keeps_the_statement(scan_files):
         output clientId string = identity.properties.clientId
         """})
     assert brief(result) == [("TL004", "main.bicep", 11, 14, "credentials[0]", "high")]
+
+
+def test_a_credential_declared_inside_another_statement_is_tl000_but_one_quoted_in_a_string_is_text(scan_files):
+    # pycep's grammar reads a resource inside an object literal; Bicep rejects it: fail closed.
+    result = scan_files({"main.bicep": """\
+        @description('''
+        Example:
+        resource fic 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = {…}
+        ''')
+        param example string = 'x'
+
+        var wrapper = {
+          resource fic 'Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials@2023-01-31' = {
+            name: 'id-x/github'
+          }
+        }
+        """})
+    assert brief(result) == [("TL000", "main.bicep", 7, 1, "wrapper", "high")]

@@ -47,6 +47,7 @@ _AVM_IDENTITY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/res/
                            re.IGNORECASE)
 _MODULE_PATH = re.compile(r"module[ \t]+[A-Za-z_]\w*[ \t]+'")
 _FIC_TYPE_TEXT = re.compile(r"federatedidentitycredentials(?:@|$)")
+_DECLARATION = re.compile(r"^[ \t]*resource[ \t]+[A-Za-z_]\w*[ \t]+'", re.MULTILINE)
 _IF_WRAPPER = re.compile(r"if\s*\(\s*")
 _CREDENTIAL_WORDS = re.compile(r"federatedidentitycredential|claimsmatchingexpression|azureadtokenexchange", re.IGNORECASE)
 MAX_INSTANCES = 500
@@ -182,6 +183,12 @@ class _Reader:
                 self._resource(statement)
             elif statement.keyword == "module":
                 self._module(statement, _names_federation(text))
+            elif statement.keyword != "resource" and self._embeds_credential(statement):
+                # A credential declaration inside another statement: the statements were split
+                # where Bicep would not split them. Never judged silently.
+                self.model.problems.append(Problem(Location(self.path, self.file.header(statement)),
+                                                   "a federated identity credential resource inside this statement "
+                                                   "is not read; it is not judged", statement.name))
             elif statement.keyword == "" or statement.keyword == "resource" and _names_federation(text):
                 # Text that is no statement, or a resource naming federation in a form not read
                 # here, must at least parse (else TL000); declarations matter only through the
@@ -193,6 +200,15 @@ class _Reader:
         if self.fics:
             related = [site for site in self.call_sites]
             self.model.resources.append(AzureCredentials(self.fics, related))
+
+    def _embeds_credential(self, statement: Statement) -> bool:
+        """Does code of this (non-resource) statement declare a credential resource? (Matched on
+        the normalised text: a declaration quoted in a string is no declaration.)"""
+        for match in _DECLARATION.finditer(self.file.normal, statement.start, statement.end):
+            literal = self.file.string_at(match.end() - 1)
+            if literal is not None and "federatedidentitycredentials" in self.file.text[literal.start:literal.end].lower():
+                return True
+        return False
 
     # -- resources -------------------------------------------------------------------------------
 
