@@ -36,6 +36,8 @@ SEEDS = {
     "github-workflow": (".github/workflows/target.yml", (ROOT / "examples/ci/.github/workflows/deploy.yml").read_text()),
     "gitlab-ci": (".gitlab-ci.yml", (ROOT / "tests/rules/TL006-static-credential/bad/ci-gitlab-job-variables/.gitlab-ci.yml").read_text()),
     "terraform-plan": ("target.json", (ROOT / "tests/data/terraform-plan.json").read_text()),
+    "bicep": ("target.bicep", (ROOT / "tests/rules/TL004-cross-environment-trust/bad/azure-bicep-nested-and-top-level/"
+                                       "main.bicep").read_text()),
 }
 # The entry point of each reader: the fuzz run counts calls to prove it reached every one.
 READERS = {
@@ -49,6 +51,7 @@ READERS = {
     "github-workflow": ("trustlint.formats.github_workflow", "scan_workflow"),
     "gitlab-ci": ("trustlint.formats.gitlab_ci", "scan_gitlab_ci"),
     "terraform-plan": ("trustlint.terraform.plan", "scan_plan"),
+    "bicep": ("trustlint.formats.bicep", "scan_bicep_files"),
 }
 GOOD = (ROOT / "examples/aws/terraform/providers.tf").read_text()
 
@@ -122,11 +125,31 @@ def _unreadable(name: str, text: str) -> bool:
             from trustlint.input.jsonpos import load_json
 
             load_json(source)
+        elif name.endswith(".bicep"):
+            return _bicep_unreadable(source)
         else:
             from trustlint.input.yamlpos import load_yaml_documents
 
             load_yaml_documents(source)
     except (AnalysisError, RecursionError, UnicodeError, ValueError):
+        return True
+    return False
+
+
+def _bicep_unreadable(source) -> bool:
+    """The Bicep reader's own rule: the file must scan, and each resource naming federation (and
+    any text that is no statement) must parse; declarations count only through their users."""
+    from trustlint.errors import AnalysisError
+    from trustlint.formats.bicep import _names_federation
+    from trustlint.input.bicep_syntax import BicepFile
+
+    try:
+        file = BicepFile(source)
+        for statement in file.statements:
+            text = file.text[statement.start:statement.end]
+            if statement.keyword == "" or statement.keyword == "resource" and _names_federation(text):
+                file.parse(statement)
+    except AnalysisError:
         return True
     return False
 
@@ -181,7 +204,7 @@ def test_every_reader_is_reached_by_the_mutations(tmp_path_factory, monkeypatch)
     assert all(calls.values()), {reader: n for reader, n in calls.items() if not n}
 
 
-@given(st.sampled_from([".tf", ".yaml", ".json", ".tf.json"]), st.binary(max_size=400))
+@given(st.sampled_from([".tf", ".yaml", ".json", ".tf.json", ".bicep"]), st.binary(max_size=400))
 def test_random_bytes_never_crash(tmp_path_factory, suffix, data):
     tmp_path = tmp_path_factory.mktemp("fuzz")
     result = _scan(tmp_path, "target" + suffix, b"AssumeRole " + data)

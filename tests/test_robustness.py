@@ -351,7 +351,7 @@ def test_a_utf16_checkout_of_a_trust_is_reported_not_skipped(tmp_path, monkeypat
     assert "UTF-16" in next(f.message for f in result.findings if f.path == "iam.tf")
 
 
-@pytest.mark.parametrize("name", ["main.bicep"])  # .tf.json and .tofu.json are read now: tests/test_terraform_json.py
+@pytest.mark.parametrize("name", ["main.bicepparam"])  # .tf.json, .tofu.json and .bicep are read now
 def test_a_file_kind_not_read_yet_that_names_federation_is_tl000(tmp_path, monkeypatch, name):
     from trustlint.scan import ScanOptions, run_scan
 

@@ -80,9 +80,14 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     build_trusts(model)
     consumed = {s.path for t in model.trusts for s in t.statements} | model.consumed_files
     for (kind, source), read in zip(discovered.files, files):
-        if source.path in consumed:
+        if source.path in consumed or kind == "bicep":
             continue  # a policy file already read through the role that uses it (file())
         model.extend(read)
+    bicep = [source for kind, source in discovered.files if kind == "bicep"]
+    if bicep:
+        from .formats import parse_bicep_files
+
+        model.extend(parse_bicep_files(bicep))  # together: callers pass parameters to their modules
     build_trusts(model)
     join_gcp(model)
     if model.workloads:
@@ -126,7 +131,8 @@ def _read_share(groups: list[list[str]], files: list, context: dict, options: Sc
     from .formats import parse_file
 
     configurations = [_read_configuration({d: context[d] for d in group}, options, root) for group in groups]
-    return configurations, [parse_file(kind, source) for kind, source in files]
+    # Bicep files are read together afterwards (a caller passes parameters to its modules).
+    return configurations, [ScanModel() if kind == "bicep" else parse_file(kind, source) for kind, source in files]
 
 
 def _read_configuration(context: dict, options: ScanOptions, root: str) -> ScanModel:

@@ -1,8 +1,9 @@
 """Formats: one module per file format other than Terraform source: CloudFormation (and plain
 trust policy JSON; its intrinsic functions in cfn_intrinsics.py), ARM and Azure credential
-JSON, gcloud exports, GitHub workflows, GitLab CI.
-`parse_file` dispatches one discovered file by its content (Terraform plan JSON goes to
-terraform.plan); Terraform source is read per configuration by terraform.configuration.
+JSON, Bicep, gcloud exports, GitHub workflows, GitLab CI. `parse_file` dispatches one discovered
+file by its content (Terraform plan JSON goes to terraform.plan); Bicep files are read together
+(`parse_bicep_files`: a caller passes its parameters to the modules it calls); Terraform source
+is read per configuration by terraform.configuration.
 
 May import: the vocabulary, input/ and terraform/ (plan JSON only).
 """
@@ -70,6 +71,16 @@ def _parse_json(source: SourceFile) -> ScanModel:
 
 
 PARSERS = {"yaml": _parse_yaml, "json": _parse_json}
+
+
+def parse_bicep_files(sources: list[SourceFile]) -> ScanModel:
+    """Model of the scan's Bicep files (pycep-parser is imported only when one is parsed)."""
+    from .bicep import scan_bicep_files
+
+    try:
+        return scan_bicep_files(sources)
+    except Exception as exc:  # noqa: BLE001 - a bug must not stop the scan nor pass silently
+        return ScanModel(problems=[Problem(Location(s.path, FILE_START), internal_error(exc)) for s in sources])
 
 
 def parse_file(kind: str, source: SourceFile) -> ScanModel:

@@ -19,7 +19,8 @@ SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__
 # JSON syntax of both is read beside them, as part of the same directory's configuration.
 TERRAFORM_JSON_SOURCES = (".tf.json", ".tofu.json")
 TERRAFORM_SOURCES = (".tf", ".tofu", *TERRAFORM_JSON_SOURCES)
-FORMATS = {".tf": "terraform", ".tofu": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml"}
+FORMATS = {".tf": "terraform", ".tofu": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".template": "yaml",
+           ".bicep": "bicep"}
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 
 # Any of these in a file's bytes makes it worth parsing (matched in any case).
@@ -48,7 +49,9 @@ RELEVANT_WORDS = (
 )
 # Local Terraform module calls: the trust may live in the module. A directory whose only
 # token is such a call is read when the module (or one it calls) holds a federation token.
-RELEVANT_PATTERNS = (rb'source\s*=\s*"\.\.?/',)
+# Likewise a Bicep file calling a local module: parsed only when that module names federation
+# (formats.bicep), so its parameters reach the module.
+RELEVANT_PATTERNS = (rb'source\s*=\s*"\.\.?/', rb"module\s+\w+\s+'[^'\n]*\.bicep'")
 _LOCAL_CALL = re.compile(rb'\bsource\s*=\s*"(\.\.?/[^"\n]*)"')
 # The same call in the JSON syntax (`"module": {"x": {"source": "./x"}}`); only looked for in
 # .tf.json files, so a package.json naming a "source" costs nothing.
@@ -193,7 +196,7 @@ def _walk(target: str):
 
 # File kinds trustlint does not read yet: one that names a federation token is TL000 (a trust
 # it may define would otherwise pass unjudged), never a silent skip.
-_UNREAD = {".bicep": "Bicep"}
+_UNREAD = {".bicepparam": "A Bicep parameters file (.bicepparam)"}
 
 
 def _format_of(path: str) -> str | None:
@@ -342,7 +345,20 @@ def widen_named_files(paths: list[str], root: str) -> list[str]:
         candidate = os.path.join(real_root, pipeline)
         if os.path.exists(candidate):
             out.append(candidate)
+    if any(p.endswith(".bicep") for p in inside):
+        # A Bicep module is judged with what its callers pass, a caller with the modules it
+        # calls: every Bicep file of the repository is read (pre-filtered, parsed only if it
+        # matters), and only findings depending on the named files are reported.
+        out.extend(_bicep_files(real_root))
     return out
+
+
+def _bicep_files(root: str) -> list[str]:
+    found = []
+    for folder, subdirs, names in os.walk(root, followlinks=False):
+        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS)
+        found.extend(os.path.join(folder, name) for name in sorted(names) if name.endswith(".bicep"))
+    return found
 
 
 def _terraform_index(root: str) -> dict[str, tuple[bytes, list[str]]]:
