@@ -106,7 +106,8 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
 PARALLEL_MIN_FILES = 300
 MAX_JOBS = 8
 # `source = "../x"` (HCL) and `"source": "../x"` (JSON syntax): a local module call.
-_LOCAL_SOURCE = re.compile(r'\bsource"?[ \t]*[=:][ \t]*"(\.{1,2}/[^"\n]{0,500})"')
+# (on a later line too, and with JSON's escaped slash `..\/x`).
+_LOCAL_SOURCE = re.compile(r'\bsource"?\s{0,200}[=:]\s{0,200}"(\.{1,2}(?:/|\\/)(?:[^"\\\n]|\\.){0,500})"')
 
 
 def _read_everything(discovered, options: ScanOptions, root: str) -> tuple[list[ScanModel], list[ScanModel]]:
@@ -162,7 +163,7 @@ def _configuration_groups(context: dict) -> list[list[str]]:
     for directory, sources in context.items():
         for source in sources:
             for match in _LOCAL_SOURCE.finditer(source.text):
-                target = posixpath.normpath(posixpath.join(directory, match.group(1).split("//")[0]))
+                target = posixpath.normpath(posixpath.join(directory, match.group(1).replace("\\/", "/").split("//")[0]))
                 target = "" if target == "." else target
                 for other in context:
                     # A call may name a directory outside the scan that calls back in: joining on

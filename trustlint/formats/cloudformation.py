@@ -113,13 +113,29 @@ def _role_readings(logical_id: str, resource: Node, resolver: "Resolver", header
                    model: ScanModel) -> list:
     """The role as each branch of the Fn::If conditions in its properties makes it (one
     parameter away from the defaults, like a resource Condition): the risky branch is judged
-    whatever the defaults choose. Without Fn::If, the one role the defaults make."""
-    resolver.branch_points.clear()
+    whatever the defaults choose. Without Fn::If, the one role the defaults make. The trust
+    policy's and session's conditions are read both ways first (a RoleName's last); conditions
+    met only inside a branch are found by reading it; past MAX_BRANCH_POINTS the rest take the
+    template's defaults and are listed by --explain-unknowns."""
     written = _json_documents(resource.get("Properties") or Node({}, resource.span))
-    default = _role(logical_id, resolver.resolve(written), header, source)
-    points = list(resolver.branch_points)[:MAX_BRANCH_POINTS]
-    if not points:
-        return [default]
+    relevant = _branch_points(resolver, Node({k: v for k, v in written.value.items() if k in _TRUST_PROPERTIES}, written.span)
+                              if isinstance(written.value, dict) else written)
+    everything = _branch_points(resolver, written)
+    if not everything:
+        return [_role(logical_id, resolver.resolve(written), header, source)]
+    order = list(relevant) + [name for name in everything if name not in relevant]
+    for _ in range(MAX_BRANCH_POINTS):  # nested Fn::If: met only when the outer one is decided
+        found = set(order)
+        for choice in itertools.product((True, False), repeat=min(len(order), MAX_BRANCH_POINTS)):
+            found |= set(_branch_points(resolver, written, dict(zip(order, choice))))
+        if found <= set(order):
+            break
+        order += sorted(found - set(order))
+    points, rest = order[:MAX_BRANCH_POINTS], order[MAX_BRANCH_POINTS:]
+    for name in rest:
+        model.unknowns.append((Location(source.path, header), f"Condition {name}",
+                               f"{logical_id}: Fn::If on a condition a parameter can flip, past the {MAX_BRANCH_POINTS} "
+                               "read both ways: judged with the template's defaults"))
     readings = []
     for choice in itertools.product((True, False), repeat=len(points)):
         resolver.assumptions = dict(zip(points, choice))
@@ -132,6 +148,22 @@ def _role_readings(logical_id: str, resource: Node, resolver: "Resolver", header
     model.flags[f"branch:{logical_id}"] = (f"judged for each branch of {' and '.join(points)}, "
                                            "which parameters choose at deploy time")
     return readings
+
+
+_TRUST_PROPERTIES = ("AssumeRolePolicyDocument", "MaxSessionDuration")
+
+
+def _branch_points(resolver: "Resolver", node: Node, assumptions: dict | None = None) -> list[str]:
+    """The Fn::If conditions a parameter can flip that resolving `node` meets."""
+    resolver.branch_points.clear()
+    resolver.assumptions = dict(assumptions or {})
+    try:
+        resolver.resolve(node)
+    except AnalysisError:
+        pass  # reported where the role itself is read
+    finally:
+        resolver.assumptions = {}
+    return list(resolver.branch_points)
 
 
 def _scoped(grants: list[PrivilegeGrant], path: str) -> list[PrivilegeGrant]:

@@ -55,7 +55,8 @@ RELEVANT_PATTERNS = (rb'source\s*=\s*"\.\.?/', rb"module\s+\w+\s+'[^'\n]*\.bicep
 _LOCAL_CALL = re.compile(rb'\bsource\s*=\s*"(\.\.?/[^"\n]*)"')
 # The same call in the JSON syntax (`"module": {"x": {"source": "./x"}}`); only looked for in
 # .tf.json files, so a package.json naming a "source" costs nothing.
-_JSON_LOCAL_CALL = re.compile(rb'"source"\s*:\s*"(\.\.?/[^"\n]*)"')
+# JSON may escape the slash (`"..\/modules\/x"`): the call is the decoded string.
+_JSON_LOCAL_CALL = re.compile(rb'"source"\s*:\s*"(\.\.?(?:/|\\/)(?:[^"\\\n]|\\.)*)"')
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:

@@ -466,24 +466,79 @@ def _read_each_branch(address, block, ev, module, providers, fics, model, call_s
     """Read a resource; when a conditional it reads has a condition not known statically
     (`terraform.workspace == "prod" ? exact : ["repo:acme/*"]`), read it again with each branch
     taken, so the risky branch is judged whatever today's values are, and say so on its findings.
-    Each reading is its own trust: one branch never lends its values to the other."""
-    before = {name: len(getattr(model, name)) for name in _READ_INTO}
-    fics_before = len(fics)
+    Each reading is its own trust: one branch never lends its values to the other. Conditions
+    met only inside a branch (nested) are found by reading the branches; past MAX_BRANCH_POINTS
+    (the trust's own attributes first, a name or tags last) the rest stay unknown, listed."""
+    mark = _mark(model, fics)
     ev.branch_points.clear()
     _read_resource(address, block, ev, module, providers, fics, model, call_sites, prefix)
-    points = list(ev.branch_points.items())[:MAX_BRANCH_POINTS]
-    if not points:
+    if not ev.branch_points:
         return
-    for name, length in before.items():
+    _rollback(model, fics, mark)
+
+    def read(assumed: dict) -> None:
+        _read_resource(address, block, ev.with_assumptions(assumed), module, providers, fics, model, call_sites, prefix)
+
+    points = _all_points(ev, model, fics, read, lambda point: _cosmetic(point, block))
+    explored = points[:MAX_BRANCH_POINTS]
+    _explain_unexplored(points[MAX_BRANCH_POINTS:], address, model)
+    if in_each_branch(explored, model, read, (fics,)):
+        model.flags[f"branch:{address}"] = branch_note(explored)
+
+
+_COSMETIC = {"name", "name_prefix", "description", "path", "tags", "tags_all", "display_name"}
+
+
+def _cosmetic(point, block: Block) -> bool:
+    """A condition written in a resource's name, description or tags: read both ways last."""
+    _, (_, path, span) = point
+    if span is None or block.source is None or path != block.source.path:
+        return False
+    for name in _COSMETIC & set(block.attributes):
+        inside = block.attributes[name].span
+        if (inside.line, inside.column) <= (span.line, span.column) and (span.end_line, span.end_column) <= (inside.end_line, inside.end_column):
+            return True
+    return False
+
+
+def _mark(model: ScanModel, fics: list) -> tuple:
+    return {name: len(getattr(model, name)) for name in _READ_INTO}, len(fics)
+
+
+def _rollback(model: ScanModel, fics: list, mark: tuple) -> None:
+    lengths, fic_count = mark
+    for name, length in lengths.items():
         del getattr(model, name)[length:]
-    del fics[fics_before:]
-    if in_each_branch(points, model, lambda assumed: _read_resource(address, block, ev.with_assumptions(assumed), module,
-                                                                    providers, fics, model, call_sites, prefix), (fics,)):
-        model.flags[f"branch:{address}"] = branch_note(points)
+    del fics[fic_count:]
+
+
+def _all_points(ev, model: ScanModel, fics: list, read: Callable[[dict], None], later: Callable) -> list:
+    """The branch points of a resource, nested ones too: each reading may meet conditions the
+    unknown outer one hid; found by reading the branches (and forgetting what they read)."""
+    known = dict(ev.branch_points)
+    for _ in range(MAX_BRANCH_POINTS):
+        chosen = sorted(known.items(), key=later)[:MAX_BRANCH_POINTS]
+        for choice in itertools.product((True, False), repeat=len(chosen)):
+            mark = _mark(model, fics)
+            problems = len(model.problems)
+            read({key: value for (key, _), value in zip(chosen, choice)})
+            _rollback(model, fics, mark)
+            del model.problems[problems:]
+        if set(ev.branch_points) <= set(known):
+            break
+        known = dict(ev.branch_points)
+    return sorted(known.items(), key=later)
+
+
+def _explain_unexplored(points: list, address: str, model: ScanModel) -> None:
+    for _, (text, path, span) in points:
+        where = Location(path, span) if span is not None else Location(path, _start())
+        model.unknowns.append((where, text, f"{address}: a condition not known statically, past the {MAX_BRANCH_POINTS} "
+                                            "read both ways: what depends on it is judged unknown"))
 
 
 def branch_note(points: list) -> str:
-    return f"judged for each branch of {' and '.join(text for _, text in points)}, not known statically"
+    return f"judged for each branch of {' and '.join(text for _, (text, *_rest) in points)}, not known statically"
 
 
 def in_each_branch(points: list, model: ScanModel, read: Callable[[dict], None], extra: tuple = ()) -> bool:
@@ -615,12 +670,15 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
         # Inputs chosen by a condition not known statically: the module is read once per branch.
         instance_ev.branch_points.clear()
         _module_inputs(block, instance_ev)
-        points = list(instance_ev.branch_points.items())[:MAX_BRANCH_POINTS]
-        if not points:
+        if not instance_ev.branch_points:
             instantiate(instance_ev)
             continue
-        if in_each_branch(points, model, lambda assumed, ev_=instance_ev, go=instantiate: go(ev_.with_assumptions(assumed))):
-            model.flags[f"branch:{address}."] = branch_note(points)
+        points = _all_points(instance_ev, model, [], lambda assumed, ev_=instance_ev: _module_inputs(block, ev_.with_assumptions(assumed)),
+                             lambda point: False)
+        explored = points[:MAX_BRANCH_POINTS]
+        _explain_unexplored(points[MAX_BRANCH_POINTS:], address, model)
+        if in_each_branch(explored, model, lambda assumed, ev_=instance_ev, go=instantiate: go(ev_.with_assumptions(assumed))):
+            model.flags[f"branch:{address}."] = branch_note(explored)
 
 
 def _module_inputs(block: Block, ev: Evaluator) -> dict:

@@ -75,6 +75,16 @@ def _trees(tree) -> list:
     return [c for c in _children(tree) if hasattr(c, "data")]
 
 
+def _written(source: SourceFile, span: Span) -> str:
+    """The whole text a span covers, over several lines too."""
+    if span.line == span.end_line:
+        return source.line_text(span.line)[span.column - 1 : span.end_column - 1]
+    lines = [source.line_text(span.line)[span.column - 1 :]]
+    lines += [source.line_text(n) for n in range(span.line + 1, span.end_line)]
+    lines.append(source.line_text(span.end_line)[: span.end_column - 1])
+    return "\n".join(lines)
+
+
 def source_text(source: SourceFile, span: Span) -> str:
     """The source text covered by a span (for messages and Unknown.expr)."""
     if span.line == span.end_line:
@@ -105,6 +115,8 @@ class Evaluator:
         # what a finding on the resource being read depends on (changed-file modes).
         self.inputs: set[str] = {source.path}
         self._locals_inputs: dict[str, set[str]] = {}
+        self._locals_points: dict[str, dict] = {}  # the unknown conditions each cached local met
+        self._point_sinks: list[dict] = []  # locals being computed: the conditions they meet
         self.source = source
         self.variable_values = variable_values or {}
         self._locals_cache: dict[str, Node] = {}
@@ -113,7 +125,7 @@ class Evaluator:
         # Conditionals whose condition is not known statically (`terraform.workspace == "prod" ?
         # exact : ["repo:acme/*"]`): seen ones are recorded (shared by derived evaluators) so the
         # reader can judge the resource once per branch; `assumptions` picks the branch.
-        self.branch_points: dict[tuple, str] = {}
+        self.branch_points: dict[tuple, tuple] = {}  # key -> (condition text, path, span)
         self.assumptions: dict[tuple, bool] = {}
 
     # -- entry points -------------------------------------------------------------
@@ -139,6 +151,8 @@ class Evaluator:
         other._locals_cache = self._locals_cache
         other._locals_active = self._locals_active
         other._locals_inputs = self._locals_inputs
+        other._locals_points = self._locals_points
+        other._point_sinks = self._point_sinks
         other.instance = self.instance
         other.files_read = self.files_read
         other.inputs = self.inputs
@@ -152,6 +166,8 @@ class Evaluator:
         other._locals_cache = self._locals_cache
         other._locals_active = self._locals_active
         other._locals_inputs = self._locals_inputs
+        other._locals_points = self._locals_points
+        other._point_sinks = self._point_sinks
         other.instance = instance
         other.files_read = self.files_read
         other.inputs = self.inputs
@@ -163,6 +179,8 @@ class Evaluator:
         evaluated afresh (a cached local holds the other branch)."""
         other = Evaluator(self.module, self.source, self.variable_values, self.root)
         other._locals_inputs = self._locals_inputs
+        other._locals_points = self._locals_points
+        other._point_sinks = self._point_sinks
         other.instance = self.instance
         other.files_read = self.files_read
         other.inputs = self.inputs
@@ -249,10 +267,18 @@ class Evaluator:
         if isinstance(cond.value, bool):
             return self.eval(true_tree if cond.value else false_tree, bindings)
         span = tree_span(cond_tree)
-        key = (self.source.path, span.line, span.column, span.end_line, span.end_column)
+        text = _written(self.source, span)
+        if any(re.search(rf"(?<![\w.]){re.escape(name)}(?!\w)", text) for name in bindings):
+            # It depends on a `for` variable: one branch for every element would be a guess.
+            return self.unknown(tree, "condition not known statically")
+        # The same condition written twice in a module is one choice: keyed by its text.
+        key = (self.source.path, "?:", " ".join(text.split()))
+        point = (" ".join(text.split()), self.source.path, span)
+        for sink in self._point_sinks:
+            sink.setdefault(key, point)  # a local being computed depends on this condition
         if key in self.assumptions:
             return self.eval(true_tree if self.assumptions[key] else false_tree, bindings)
-        self.branch_points.setdefault(key, source_text(self.source, span))
+        self.branch_points.setdefault(key, point)
         return self.unknown(tree, "condition not known statically")
 
     def _eval_unary_op(self, tree, bindings):
@@ -328,7 +354,7 @@ class Evaluator:
         key = (self.source.path, "%{ if }", where)
         if key in self.assumptions:
             return self.assumptions[key]
-        self.branch_points.setdefault(key, "%{ if " + text.strip() + " }")
+        self.branch_points.setdefault(key, ("%{ if " + text.strip() + " }", self.source.path, None))
         return None
 
     @staticmethod
@@ -355,6 +381,11 @@ class Evaluator:
         body = raw[first_newline + 1 :]
         body = body[: body.rstrip("\r\n").rfind("\n") + 1] if "\n" in body.rstrip("\r\n") else ""
         body_offset = self._offset(token.line + 1, 1)
+        # The file was parsed with strip markers blanked (python-hcl2 rejects `~`); they trim
+        # blanks around directives, so the body is rendered from the file's own text.
+        written = self.source.text[body_offset : body_offset + len(body)]
+        if "~" in written and len(written) == len(body) and written.replace("~", " ") == body.replace("~", " "):
+            body = written
         lines = body.split("\n")
         indent = 0
         if trim:
@@ -548,11 +579,16 @@ class Evaluator:
     def _local(self, name: str, span: Span) -> Node:
         if name in self._locals_cache:
             self.inputs.update(self._locals_inputs.get(name, ()))  # computed once, depended on by each user
+            # ... and so are the conditions not known statically it met: each user reads both ways.
+            for key, point in self._locals_points.get(name, {}).items():
+                self.branch_points.setdefault(key, point)
             return self._locals_cache[name]
         attr = self.module.locals.get(name)
         if attr is None or name in self._locals_active:
             return Node(Unknown(f"local.{name}", "undefined or circular local"), span)
         self._locals_active.add(name)
+        met: dict = {}
+        self._point_sinks.append(met)
         outer, self.inputs = self.inputs, set()
         try:
             block_source = self._source_of_local(name)
@@ -561,9 +597,11 @@ class Evaluator:
             node = self.with_source(block_source).eval(attr.expr)
         finally:
             self._locals_active.discard(name)
+            self._point_sinks.remove(met)
             inner, self.inputs = self.inputs, outer
             outer.update(inner)
         self._locals_inputs[name] = inner
+        self._locals_points[name] = met
         self._locals_cache[name] = node
         return node
 

@@ -110,6 +110,10 @@ def build_role(role: RoleInput, providers: dict[str, ProviderInput], model: Scan
         model.unknowns.append((Location(role.path, role.policy.span), text_of(role.policy) or "",
                                f"{role.address}: trust policy not known statically" + _why(role.policy)))
         return  # a policy known only after apply: nothing to judge, and never a finding
+    if role.max_session is not None and isinstance(role.max_session.value, (Unknown, Template)):
+        # The session limit TL005 judges: a value known only at deploy time is listed, never dropped.
+        model.unknowns.append((Location(role.path, role.max_session.span), text_of(role.max_session) or "",
+                               f"{role.address}: max_session_duration not known statically" + _why(role.max_session)))
     try:
         document, policy_path = iam.policy_from_node(role.policy, role.path)
         statements = iam.read_statements(document)

@@ -56,17 +56,54 @@ def witness_probes(trust, limits: list[str]):
                 limits.append(f"the subject patterns could not be decided ({exc}); what was not decided is unjudged")
                 continue
             back = {char: text for text, char in placeholders.items()}
+            refined: dict = {}
             for witness in found:
                 if _tag_family(witness):
                     continue
                 candidates = [_probe(platform, witness, back, audience)]
                 if requirements:
-                    candidates.append(_probe(platform, witness, back, audience, requirements))
+                    met = _within_pins(platform, witness, requirements, clauses, excluded, deadline, refined)
+                    if met is not None:
+                        candidates.append(_probe(platform, met, back, audience, requirements))
                 for probe in candidates:
                     key = tuple(sorted(probe.claims.items())) if probe is not None else None
                     if probe is not None and key not in seen:
                         seen.add(key)
                         yield probe
+
+
+def _pins(requirements: dict) -> dict[str, str]:
+    """Slots an exact condition on a claim the sub determines fixes (repository acme/app: the
+    owner is acme and the repository app)."""
+    pins: dict[str, str] = {}
+    for claim, options in requirements.items():
+        value, like = options[0]
+        if claim not in _NAMED_BY_SLOTS or (like and has_wildcard(value)):
+            continue
+        layout = _NAMED_BY_SLOTS[claim]
+        pieces = value.split("/", 1) if len(layout) > 1 else [value]
+        if len(pieces) == len(layout[::2]):
+            pins.update(zip(layout[::2], pieces))
+    return pins
+
+
+def _within_pins(platform: str, witness: Witness, requirements: dict, clauses: list, excluded: list, deadline: float,
+                 refined: dict) -> Witness | None:
+    """The witness, or when the way in pins slots of the sub through other claims (an exact
+    repository_owner), a witness searched with those slots fixed: its scope is what is left
+    open. None when nothing is (only the named workload gets in: `repo:*/app:…` with owner acme)."""
+    pins = {name: value for name, value in _pins(requirements).items() if name in witness.slots}
+    if not pins:
+        return witness
+    context = witness.alternative.context
+    if context not in refined:
+        pattern = "".join(part if isinstance(part, str) else (pins.get(part.name, "*")) for part in witness.alternative.parts)
+        try:
+            found = witnesses(platform, "sub", clauses + [[(pattern, True, False)]], deadline, excluded)
+        except SearchLimit:
+            found = [witness]  # undecided: the unpinned witness stands (wider, never a silent pass)
+        refined[context] = next((w for w in found if w.alternative.context == context), None)
+    return refined[context]
 
 
 def within_enterprise(trust, probe: Probe) -> Probe:
