@@ -1,0 +1,355 @@
+"""Soundness of the whole decision for GCP, Azure and Kubernetes (EKS IRSA) trusts, against
+each trust's own evaluator on many tokens (issue 16, "Proven verdicts").
+
+Hypothesis writes trusts the way their owners write them (GCP attribute conditions in CEL with
+their mappings and grants, Azure classic and flexible federated credentials, IRSA trust
+policies), each is judged as a scan judges it (trust facts), then a universe of tokens built
+around its values is run through the trust's own evaluator (`TrustRelationship.admits`):
+
+- whenever the evaluator admits a token that is not a workload the trust names exactly, the
+  analysis reports something. What counts: TL001 (wildcard subject) or TL002 (missing subject)
+  on the trust, or TL000 for it (a problem at its location or an analysis limit): each fails
+  the gate. TL007 (Principal "*") cannot arise here (every trust is federated), and an
+  explained unknown does not count: every generated value is known statically, so none may
+  appear at all (asserted);
+- every reported witness is a token the evaluator admits;
+- a trust written to name its workloads exactly (an exact subject, a repository grant) is
+  reported by nothing (a false positive is a bug too).
+
+Tokens are GitHub's (GCP, Azure) with every claim consistent with the sub, owners and
+repositories near the trust's own names (acmex, xacme, acme-evil, ...), refs, environments,
+and the claims a token's holder chooses (runner_environment, repository_visibility,
+event_name, job_workflow_ref through a reusable workflow), or service-account subjects of one
+cluster (IRSA).
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from trustlint.engine.facts import Settings, probe_trust, trust_facts
+from trustlint.model import Location, ScanModel
+from trustlint.source import Span
+from trustlint.trust.glob import glob_match, has_wildcard
+
+from .conftest import DERANDOMIZE
+from .test_iam_evaluation import trust_of
+from .test_soundness import OTHER_UNIVERSES, other_subject
+
+SPAN = Span(1, 1, 1, 2)
+# Examples per run in CI; a developer hunting counterexamples runs each for thousands.
+AZURE_EXAMPLES, IRSA_EXAMPLES = 100, 120
+RELAXED = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], derandomize=DERANDOMIZE)
+
+
+def _id(text: str) -> str:
+    return str(1000 + zlib.crc32(text.encode()) % 90_000)
+
+
+# -- GitHub tokens, every claim consistent with the sub -------------------------------------------
+
+OWNERS = ["acme", "acmex", "xacme", "acme-evil", "ab", "attacker"]
+NAMES = ["app", "appx", "xapp", "api", "attacker-repo"]
+CONTEXTS = [("branch", "main"), ("branch", "mainx"), ("branch", "release"), ("tag", "v1"), ("environment", "prod"),
+            ("environment", "prodx"), ("environment", "dev"), ("pull_request", "")]
+REUSABLE = "acme/workflows/.github/workflows/deploy.yml@refs/heads/main"  # a public reusable workflow anyone can call
+
+
+def github_token(owner: str, name: str, context: tuple[str, str], runner: str = "github-hosted",
+                 visibility: str = "private", dispatched: bool = False, reusable: bool = False) -> dict:
+    kind, value = context
+    ref = {"branch": f"refs/heads/{value}", "tag": f"refs/tags/{value}", "environment": "refs/heads/main",
+           "pull_request": "refs/pull/7/merge"}[kind]
+    tail = {"branch": f"ref:{ref}", "tag": f"ref:{ref}", "environment": f"environment:{value}", "pull_request": "pull_request"}[kind]
+    event = "pull_request" if kind == "pull_request" else "workflow_dispatch" if dispatched else "push"
+    claims = {
+        "sub": f"repo:{owner}/{name}:{tail}", "repository": f"{owner}/{name}", "repository_owner": owner,
+        "repository_owner_id": _id(owner), "repository_id": _id(f"{owner}/{name}"), "ref": ref,
+        "ref_type": "tag" if kind == "tag" else "branch", "event_name": event, "runner_environment": runner,
+        "repository_visibility": visibility, "workflow": "deploy", "actor": "octocat",
+        "workflow_ref": f"{owner}/{name}/.github/workflows/deploy.yml@{ref}",
+        "job_workflow_ref": REUSABLE if reusable else f"{owner}/{name}/.github/workflows/deploy.yml@{ref}",
+    }
+    if kind == "environment":
+        claims["environment"] = value
+    return claims
+
+
+def github_universe() -> list[dict]:
+    return [github_token(o, n, c, runner, visibility, dispatched, reusable)
+            for o in OWNERS for n in NAMES for c in CONTEXTS
+            for runner in ("github-hosted", "self-hosted") for visibility in ("private", "public")
+            for dispatched in ((False,) if c[0] == "pull_request" else (False, True)) for reusable in (False, True)]
+
+
+GITHUB_UNIVERSE = github_universe()
+
+
+def _reported(fact: dict, model: ScanModel, trust) -> bool:
+    return (fact["wildcard"]["present"] or fact["unconstrained"]["present"] or bool(trust.analysis_limits)
+            or any(p.address in (trust.address, trust.audience_address) for p in model.problems))
+
+
+def _witnesses_are_admitted(trust, fact: dict, context) -> None:
+    """The token each finding shows (the widest admitted probe) is one the analysis really
+    produced, and the evaluator admits it again when asked afresh."""
+    if not (fact["wildcard"]["present"] or fact["unconstrained"]["present"]):
+        return
+    probed, _ = probe_trust(trust)
+    shown = [fact[kind] for kind in ("wildcard", "unconstrained") if fact[kind]["present"]]
+    for widest in shown:
+        match = [p for p in probed if p.probe.id == widest["id"] and p.probe.subject == widest["subject"]]
+        assert match, (context, widest)
+        assert trust.admits(match[0].probe.claims).admitted, (context, match[0].probe.claims)
+
+
+# -- Azure: classic and flexible federated identity credentials ------------------------------------
+
+GH_ISSUER = "https://token.actions.githubusercontent.com"
+# Subjects as people write them, a few spans of each later replaced by a wildcard.
+AZURE_SUBJECTS = ["repo:acme/app:environment:prod", "repo:acme/app:ref:refs/heads/main", "repo:acme/app:pull_request",
+                  "repo:acme/api:ref:refs/tags/v1", "repo:ab/app:environment:dev"]
+
+
+@st.composite
+def wildcarded_subject(draw):
+    text = list(draw(st.sampled_from(AZURE_SUBJECTS)))
+    for _ in range(draw(st.integers(0, 3))):
+        start = draw(st.integers(0, len(text) - 1))
+        end = draw(st.integers(start, min(len(text), start + 6)))
+        text[start:end] = [draw(st.sampled_from(["*", "?"]))]
+    return "".join(text)
+
+
+@st.composite
+def flexible_expression(draw):
+    """(clauses, joiner): claims['sub'] matches|eq, job_workflow_ref, and the ids GitHub's
+    flexible credentials must pin (Entra asks for repository_owner_id or repository_id)."""
+    clauses = []
+    if draw(st.integers(0, 3)):  # most name the subject; some pin only the workflow and an id
+        operator = draw(st.sampled_from(["matches", "matches", "eq"]))
+        clauses.append(("sub", operator, draw(wildcarded_subject())))
+    if draw(st.booleans()):
+        clauses.append(("job_workflow_ref",) + draw(st.sampled_from([
+            ("eq", REUSABLE), ("matches", "acme/workflows/.github/workflows/*"), ("matches", "acme/*"),
+            ("matches", "acme/app/.github/workflows/deploy.yml@refs/heads/*")])))
+    ids = draw(st.sampled_from([[], [("repository_owner_id", "eq", _id("acme"))], [("repository_id", "eq", _id("acme/app"))],
+                                [("repository_owner_id", "eq", _id("acme")), ("repository_id", "eq", _id("acme/app"))],
+                                [("repository_owner_id", "matches", _id("acme")[:2] + "*")]]))
+    clauses = draw(st.permutations(clauses + ids))
+    if not clauses:
+        clauses.append(("sub", "matches", draw(wildcarded_subject())))
+    return clauses, draw(st.sampled_from(["and", "and", "and", "AND", "or"]))
+
+
+def _expression_text(clauses, joiner: str) -> str:
+    return f" {joiner} ".join(f"claims['{claim}'] {operator} '{value}'" for claim, operator, value in clauses)
+
+
+@st.composite
+def azure_credentials(draw):
+    """One identity's federated credentials for GitHub: classic (exact subject) or flexible."""
+    credentials = []
+    for _ in range(draw(st.integers(1, 3))):
+        if draw(st.booleans()):
+            credentials.append(("classic", draw(st.one_of(st.sampled_from(AZURE_SUBJECTS), wildcarded_subject()))))
+        else:
+            credentials.append(("flexible", draw(flexible_expression())))
+    return credentials
+
+
+def azure_trust(credentials, issuer: str = GH_ISSUER):
+    from trustlint.resources import FicInput
+    from trustlint.trust import azure
+
+    fics = []
+    for index, (kind, value) in enumerate(credentials):
+        common = dict(address=f"azuread_application_federated_identity_credential.gh{index}",
+                      resource_type="azuread_application_federated_identity_credential", location=Location("fic.tf", SPAN),
+                      parent="azuread_application.deploy", parent_kind="application", issuer=issuer, issuer_span=SPAN,
+                      audiences=[("api://AzureADTokenExchange", SPAN)])
+        if kind == "classic":
+            fics.append(FicInput(subject=value, subject_span=SPAN, **common))
+        else:
+            fics.append(FicInput(subject=None, subject_span=None, expression=_expression_text(*value), expression_span=SPAN, **common))
+    model = ScanModel()
+    azure.build_trusts(fics, model)
+    return model
+
+
+def _fic_matches(kind: str, value, token: dict) -> bool:
+    """One credential on its own, as Entra reads it (the evaluator decides; this only picks the
+    tokens a credential could be responsible for)."""
+    if kind == "classic":
+        return token["sub"] == value
+    clauses, _ = value
+    return all(token.get(claim) is not None and (token[claim] == v if op == "eq" else glob_match(v, token[claim]))
+               for claim, op, v in clauses)
+
+
+def _fic_exact_subjects(kind: str, value) -> set[str]:
+    if kind == "classic":
+        return {value}
+    clauses, _ = value
+    return {v for claim, op, v in clauses if claim == "sub" and (op == "eq" or not has_wildcard(v))}
+
+
+def check_azure(credentials) -> None:
+    model = azure_trust(credentials)
+    with_or = [c for c in credentials if c[0] == "flexible" and c[1][1] == "or" and len(c[1][0]) > 1]
+    if with_or:  # not Entra's language (clauses are joined by `and` only): TL000 at the credential, never a pass
+        assert len(model.problems) == len(with_or) and all("'or'" in p.message for p in model.problems), model.problems
+        credentials = [c for c in credentials if c not in with_or]
+        if not credentials:
+            assert not model.trusts
+            return
+    (trust,) = model.trusts
+    fact = trust_facts(trust, Settings())
+    reported = _reported(fact, model, trust)
+    assert not model.unknowns, model.unknowns
+    _witnesses_are_admitted(trust, fact, credentials)
+    admitted = [t for t in GITHUB_UNIVERSE if trust.admits(t).admitted]
+    exact = set().union(*(_fic_exact_subjects(kind, value) for kind, value in credentials))
+    for kind, value in credentials:
+        let_in = {t["sub"] for t in admitted if _fic_matches(kind, value, t)}
+        if len(let_in) >= 2 and not let_in <= exact:
+            assert reported, (credentials, kind, value, sorted(let_in - exact)[:4])
+    if all(_fic_exact_subjects(kind, value) for kind, value in credentials):
+        assert not reported, (credentials, fact["wildcard"], fact["unconstrained"])
+
+
+@settings(max_examples=AZURE_EXAMPLES, **RELAXED)
+@given(azure_credentials())
+def test_azure_every_admitted_workload_not_named_is_a_finding(credentials):
+    check_azure(credentials)
+
+
+@pytest.mark.parametrize("platform, issuer", [("gitlab", "https://gitlab.com"), ("terraform-cloud", "https://app.terraform.io")])
+def test_azure_gitlab_and_terraform_subjects_every_open_value_is_a_finding(platform, issuer):
+    # Entra reads only `sub` for these issuers: classic credentials and flexible `matches`.
+    universe = OTHER_UNIVERSES[platform]
+
+    @settings(max_examples=40, **RELAXED)
+    @given(st.lists(st.tuples(st.sampled_from(["classic", "flexible"]), other_subject(platform)), min_size=1, max_size=2))
+    def check(pairs):
+        credentials = [(kind, value if kind == "classic" else ([("sub", "matches", value)], "and")) for kind, value in pairs]
+        model = azure_trust(credentials, issuer)
+        (trust,) = model.trusts
+        fact = trust_facts(trust, Settings())
+        reported = _reported(fact, model, trust)
+        _witnesses_are_admitted(trust, fact, credentials)
+        admitted = [sub for sub in universe if trust.admits({"sub": sub}).admitted]
+        exact = set().union(*(_fic_exact_subjects(kind, value) for kind, value in credentials))
+        for kind, value in credentials:
+            let_in = {sub for sub in admitted if _fic_matches(kind, value, {"sub": sub})}
+            if len(let_in) >= 2 and not let_in <= exact:
+                assert reported, (credentials, value, sorted(let_in - exact)[:4])
+        if all(_fic_exact_subjects(kind, value) for kind, value in credentials):
+            assert not reported, (credentials, fact["wildcard"])
+
+    check()
+
+
+# -- Kubernetes service accounts: EKS IRSA trust policies ------------------------------------------
+
+EKS_ISSUER = "oidc.eks.eu-west-1.amazonaws.com/id/5C9B3F6A1D2E4F708192A3B4C5D6E7F8"
+EKS_PROVIDER = f"arn:aws:iam::123456789012:oidc-provider/{EKS_ISSUER}"
+NAMESPACES = ["payments", "kube-system", "team-a"]
+ACCOUNTS = ["api", "aws-node", "ebs-csi-controller-sa"]
+
+
+@st.composite
+def service_account_subject(draw):
+    text = list(f"system:serviceaccount:{draw(st.sampled_from(NAMESPACES))}:{draw(st.sampled_from(ACCOUNTS))}")
+    for _ in range(draw(st.integers(0, 3))):
+        start = draw(st.integers(0, len(text) - 1))
+        end = draw(st.integers(start, min(len(text), start + 6)))
+        text[start:end] = [draw(st.sampled_from(["*", "?"]))]
+    return "".join(text)
+
+
+def _dns_variants(word: str) -> set[str]:
+    out = {word, word + "x", "x" + word, word + "-evil", word[:-1], "attacker", word.split("-")[0]}
+    out |= {word[:i] + "x" + word[i + 1:] for i in range(0, len(word), 3)}
+    return {w for w in out if w and w[0] != "-" and w[-1] != "-"}
+
+
+EKS_UNIVERSE = sorted(f"system:serviceaccount:{ns}:{sa}" for n in NAMESPACES for ns in _dns_variants(n)
+                      for a in ACCOUNTS for sa in _dns_variants(a))
+
+
+@st.composite
+def irsa_policy(draw):
+    """Allow statements as IRSA modules and eksctl write them (sub and aud under StringEquals
+    or StringLike, sometimes no aud), and sometimes a Deny exempting subjects."""
+    allows = draw(st.lists(st.tuples(st.sampled_from(["StringEquals", "StringLike"]),
+                                     st.lists(service_account_subject(), min_size=0, max_size=3),
+                                     st.sampled_from([None, ("StringEquals", "sts.amazonaws.com"), ("StringLike", "sts.*")])),
+                           min_size=1, max_size=2))
+    deny = draw(st.one_of(st.none(), st.tuples(st.sampled_from(["StringNotLike", "StringNotEquals"]),
+                                               st.lists(service_account_subject(), min_size=1, max_size=2))))
+    return allows, deny
+
+
+def irsa_statements(allows, deny) -> list[dict]:
+    out = []
+    for operator, values, audience in allows:
+        condition = {operator: {f"{EKS_ISSUER}:sub": values}} if values else {}  # an audience alone names no one
+        if audience is not None:
+            condition.setdefault(audience[0], {})[f"{EKS_ISSUER}:aud"] = audience[1]
+        statement = {"Effect": "Allow", "Principal": {"Federated": EKS_PROVIDER}, "Action": "sts:AssumeRoleWithWebIdentity"}
+        out.append(dict(statement, Condition=condition) if condition else statement)
+    if deny is not None:
+        out.append({"Effect": "Deny", "Principal": {"Federated": EKS_PROVIDER}, "Action": "sts:AssumeRoleWithWebIdentity",
+                    "Condition": {deny[0]: {f"{EKS_ISSUER}:sub": deny[1]}}})
+    return out
+
+
+def check_irsa(allows, deny) -> None:
+    model = trust_of(*irsa_statements(allows, deny))
+    (trust,) = model.trusts
+    assert trust.issuer.platform == "kubernetes"
+    fact = trust_facts(trust, Settings())
+    reported = _reported(fact, model, trust)
+    assert not model.unknowns and not model.public, (model.unknowns, model.public)
+    _witnesses_are_admitted(trust, fact, (allows, deny))
+
+    def matches(operator, value, sub):
+        return glob_match(value, sub) if "Like" in operator else value == sub
+
+    exact = {v for operator, values, _ in allows for v in values if "Equals" in operator or not has_wildcard(v)}
+    if deny is not None:
+        exact |= {v for v in deny[1] if "Equals" in deny[0] or not has_wildcard(v)}
+    # Tokens no value of any Allow matches are not admitted: a shortcut in front of the
+    # evaluator, which decides every other token (with an audience IRSA's webhook requests,
+    # and one the pod chose).
+    open_statement = any(not values for _, values, _ in allows)
+    candidates = [sub for sub in EKS_UNIVERSE if open_statement or any(matches(op, v, sub) for op, values, _ in allows for v in values)]
+    admitted = [sub for sub in candidates
+                if trust.admits({"sub": sub, "aud": "sts.amazonaws.com"}).admitted or trust.admits({"sub": sub, "aud": "vault"}).admitted]
+    for operator, values, _ in allows:
+        for value in values:
+            let_in = {sub for sub in admitted if matches(operator, value, sub)}
+            if len(let_in) >= 2 and not let_in <= exact:
+                assert reported, (allows, deny, value, sorted(let_in - exact)[:4])
+    if open_statement and len(set(admitted) - exact) >= 2:
+        assert reported, (allows, deny, sorted(set(admitted) - exact)[:4])
+    if not open_statement and all("Equals" in op or not any(has_wildcard(v) for v in values) for op, values, _ in allows):
+        assert not reported, (allows, deny, fact["wildcard"], fact["unconstrained"])
+
+
+@settings(max_examples=IRSA_EXAMPLES, **RELAXED)
+@given(irsa_policy())
+def test_irsa_every_value_that_admits_more_than_it_names_is_a_finding(case):
+    check_irsa(*case)
+
+
+def test_the_universes_are_large_enough_to_mean_something():
+    # Every token of a universe is decided for every generated trust: hundreds of thousands of
+    # (trust, token) pairs per run (IRSA: each subject with two audiences).
+    assert len(GITHUB_UNIVERSE) * AZURE_EXAMPLES > 100_000
+    assert 2 * len(EKS_UNIVERSE) * IRSA_EXAMPLES > 100_000
