@@ -152,6 +152,20 @@ def test_scope_of_each_example():
     assert widest("repo:acme.*") is None  # owners hold no '.': no GitHub token matches
 
 
+def test_character_classes_get_a_fresh_character_of_their_own():
+    # A pattern's [0-9]+ where the owner is: the one fresh character of old ('x') is no digit,
+    # so the search needs one fresh character per way the classes treat characters.
+    from trustlint.trust.admission import CharClass, search
+    from trustlint.trust.claim_grammars import grammar_for
+
+    digits = CharClass(frozenset("0123456789"))
+    union = (tuple("repo:") + (digits, CharClass(digits.chars, star=True)) + tuple("/app:pull_request"),)
+    branch, = [a for a in grammar_for("github-actions", "sub") if a.context == "pull_request" and "@" not in str(a.parts)]
+    found = search(branch, [union])
+    assert admission._scope_of(max(found)) == TENANT
+    assert admission._render(branch, found[max(found)], [union])[0] == "repo:0/app:pull_request"
+
+
 def test_a_literal_star_under_stringequals_is_not_a_wildcard():
     assert witnesses("github-actions", "sub", [("repo:acme/*", False, False)]) == []
 
