@@ -221,3 +221,23 @@ def test_a_module_provider_judged_alone_waits_for_its_callers(scan_files):
     unknown_issuer = scan_files({"wif.tf": 'variable "issuer" {}\n' + POOL_ONLY.replace("CONDITION", "").replace(
         '"https://token.actions.githubusercontent.com"', "var.issuer")})
     assert unknown_issuer.findings == [] and any("issuer is not known" in u[4] for u in unknown_issuer.unknowns)
+
+
+@pytest.mark.parametrize("text", ["assertion.sub", " assertion.run_number ", "assertion.flag", "assertion.groups", "assertion.missing",
+                                  "assertion.nested"])
+def test_a_plain_claim_mapping_reads_what_cel_reads(text):
+    # Mappings of the form assertion.NAME skip the interpreter: the same value, or Missing.
+    from trustlint.source import Span
+    from trustlint.trust.cel import ClaimReference, Expression, Missing
+
+    assertion = {"sub": "repo:acme/app:pull_request", "run_number": 42, "flag": True, "groups": ["a", "b"], "nested": {"k": [1.5]}}
+
+    def value(program):
+        try:
+            return program.evaluate(assertion)
+        except Missing:
+            return Missing
+
+    fast = ClaimReference.of(text)
+    assert fast is not None and value(fast) == value(Expression(text, Span(1, 1, 1, 2), "wif.tf", "mapping"))
+    assert ClaimReference.of("assertion.namespace") is None and ClaimReference.of("assertion.sub + 'x'") is None

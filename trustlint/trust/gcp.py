@@ -21,7 +21,7 @@ from ..errors import AnalysisError
 from ..model import Admission, Constraint, Issuer, Location, Problem, ScanModel, TrustRelationship
 from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, parse_member
 from ..source import Span
-from .cel import Expression, Missing
+from .cel import ClaimReference, Expression, Missing
 from .platforms import platform_of
 
 # Attribute values that pin one repository / project / workspace (GCP's documented grain).
@@ -105,7 +105,8 @@ def _mapping_programs(provider: GcpProvider, model: ScanModel) -> dict[str, Expr
     programs = {}
     for target, (text, span) in mapping.items():
         try:
-            programs[target] = Expression(text, span, provider.location.path, f"attribute_mapping[{target!r}]")
+            programs[target] = ClaimReference.of(text) or Expression(text, span, provider.location.path,
+                                                                     f"attribute_mapping[{target!r}]")
         except AnalysisError as exc:
             model.problems.append(Problem(Location(provider.location.path, exc.span), f"{provider.address}: {exc.message}", provider.address))
             return None
