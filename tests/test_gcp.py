@@ -223,6 +223,104 @@ def test_a_module_provider_judged_alone_waits_for_its_callers(scan_files):
     assert unknown_issuer.findings == [] and any("issuer is not known" in u[4] for u in unknown_issuer.unknowns)
 
 
+# -- the searched subset of CEL (trust/cel_subset.py) ------------------------------------------
+
+def _ways(text: str) -> list[set]:
+    from trustlint.trust.cel_subset import parse, ways_true
+
+    return [{(test[1][1], test[2], test[3], wanted) for test, wanted in way} for way in ways_true(parse(text))]
+
+
+def test_negations_are_pushed_to_the_tests_and_or_splits_the_ways():
+    assert _ways("!(assertion.a == 'x' || assertion.b != 'y')") == [{("a", "==", ("x",), False), ("b", "==", ("y",), True)}]
+    assert _ways("assertion.a in ['x', 'y'] || !assertion.b.startsWith('z')") == [
+        {("a", "in", ("x", "y"), True)}, {("b", "startsWith", ("z",), False)}]
+    assert _ways("assertion.a == 'x' && !(assertion.a == 'x')") == []  # a test wanted both ways: never true
+    assert _ways("true || assertion.a == 'x'") == [set(), {("a", "==", ("x",), True)}]
+
+
+def test_has_and_reversed_comparisons_and_escapes_are_read():
+    assert _ways("has(assertion.environment) && 'acme' == assertion['repository_owner']") == [
+        {("environment", "present", (), True), ("repository_owner", "==", ("acme",), True)}]
+    assert _ways(r"assertion.sub.matches('^repo:acme/[^:]+:ref:refs/heads/main$')")[0] == {
+        ("sub", "matches", ("^repo:acme/[^:]+:ref:refs/heads/main$",), True)}
+    assert _ways("assertion.a == \"it\\'s\"") == [{("a", "==", ("it's",), True)}]
+
+
+@pytest.mark.parametrize("text", [
+    "size(assertion.repository) > 0", "assertion.sub.split(':')[1] == 'acme'", "assertion.run_number > 3",
+    "'acme' in assertion.groups", "assertion.a == 'x' ? true : false", "assertion.a == 'x' &&",
+])
+def test_cel_beyond_the_subset_is_unsupported_not_guessed(text):
+    from trustlint.trust.cel_subset import Unsupported, parse
+
+    with pytest.raises(Unsupported):
+        parse(text)
+
+
+@pytest.mark.parametrize("pattern, accepted, rejected", [
+    ("^acme/.*$", ["acme/", "acme/app"], ["xacme/app", "acm"]),
+    ("acme", ["acme", "xacmex"], ["acm"]),
+    ("^(acme|ab)$", ["acme", "ab"], ["abc", "xab"]),
+    ("^repo:acme/[^:]+:ref:refs/heads/(main|release)$", ["repo:acme/app:ref:refs/heads/main"],
+     ["repo:acme/a:b:ref:refs/heads/main", "repo:acme/:ref:refs/heads/main"]),
+    (r"^v\d+\.\d{1,2}$", ["v1.2", "v10.12"], ["v1.123", "v1x2"]),
+    ("^a?b+$", ["b", "abbb"], ["a", "aab"]),
+    ("^main$|^release/.+$", ["main", "release/1"], ["mainx", "release/", "xrelease/1"]),
+])
+def test_regular_expressions_in_the_subset_match_as_re2_does(pattern, accepted, rejected):
+    import re2
+
+    from trustlint.trust.admission import _accepts
+    from trustlint.trust.cel_subset import regex_union
+
+    union = regex_union(pattern)
+    for text in accepted + rejected:
+        assert _accepts(union, text) == (re2.search(pattern, text) is not None), (pattern, text)
+
+
+@pytest.mark.parametrize("pattern", ["(?i)acme", r"\bacme", "(ab)+", "a{1,50}", "[[:alpha:]]"])
+def test_regular_expressions_beyond_the_subset_are_unsupported(pattern):
+    from trustlint.trust.cel_subset import Unsupported, regex_union
+
+    with pytest.raises(Unsupported):
+        regex_union(pattern)
+
+
+def _regex_pieces():
+    from hypothesis import strategies as st
+
+    atom = st.sampled_from(["a", "b", "/", ":", ".", "[ab]", "[^:]", r"\d", "1", r"\."])
+    quantified = st.tuples(atom, st.sampled_from(["", "", "*", "+", "?", "{2}", "{1,2}"])).map("".join)
+    group = st.lists(st.lists(quantified, min_size=1, max_size=2).map("".join), min_size=2, max_size=2).map(
+        lambda alts: "(" + "|".join(alts) + ")")
+    body = st.lists(st.one_of(quantified, group), min_size=1, max_size=4).map("".join)
+    return st.tuples(st.sampled_from(["", "^"]), body, st.sampled_from(["", "$"])).map("".join)
+
+
+def test_the_regex_subset_agrees_with_re2_on_random_patterns():
+    import re2
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from trustlint.trust.admission import _accepts
+    from trustlint.trust.cel_subset import Unsupported, regex_union
+
+    from .conftest import DERANDOMIZE
+
+    @settings(max_examples=300, deadline=None, derandomize=DERANDOMIZE)
+    @given(_regex_pieces(), st.lists(st.text(alphabet="ab/:1.x", max_size=6), min_size=1, max_size=8))
+    def check(pattern, texts):
+        try:
+            union = regex_union(pattern)
+        except Unsupported:
+            return
+        for text in texts:
+            assert _accepts(union, text) == (re2.search(pattern, text) is not None), (pattern, text)
+
+    check()
+
+
 @pytest.mark.parametrize("text", ["assertion.sub", " assertion.run_number ", "assertion.flag", "assertion.groups", "assertion.missing",
                                   "assertion.nested"])
 def test_a_plain_claim_mapping_reads_what_cel_reads(text):
