@@ -330,6 +330,25 @@ def test_a_gcp_condition_on_claims_the_holder_chooses_names_no_one(scan_files, c
     assert text in result.findings[0].message
 
 
+# Found by the soundness test (test_soundness_other_clouds.py): the anchored probes take the
+# values a condition names, so a negated test let every other token in unseen. The condition is
+# now searched (trust/gcp_witness.py).
+GCP_NEGATIONS = [
+    ("!(assertion.environment != 'prod')", "critical", "admits repo:attacker/attacker-repo:environment:prod ("),
+    ("!(assertion.repository_visibility == 'private')", "critical", "choosing repository_visibility public)"),
+    ("!(assertion.job_workflow_ref == 'acme/workflows/.github/workflows/deploy.yml@refs/heads/main')", "critical",
+     "admits repo:attacker/attacker-repo:ref:refs/heads/attacker-branch (branch attacker-branch of attacker/attacker-repo, a repository"),
+    ("!(!(assertion.repository_owner.matches('^(acme|ab)$')))", "high", "admits repo:ab/attacker-repo:ref:refs/heads/attacker-branch ("),
+]
+
+
+@pytest.mark.parametrize("condition, severity, text", GCP_NEGATIONS, ids=[c for c, _, _ in GCP_NEGATIONS])
+def test_a_gcp_condition_true_for_what_it_does_not_name_is_a_finding(scan_files, condition, severity, text):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
+    assert text in result.findings[0].message and result.unknowns == []
+
+
 def test_a_gitlab_namespace_prefix_without_its_separator_admits_other_groups(scan_files):
     result = scan_files({"main.tf": gcp_tf("assertion.namespace_path.startsWith('team')", "https://gitlab.com", "namespace_path")})
     assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", "critical")]

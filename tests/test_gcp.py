@@ -287,6 +287,32 @@ def test_regular_expressions_beyond_the_subset_are_unsupported(pattern):
         regex_union(pattern)
 
 
+def test_a_condition_the_search_cannot_read_is_explained_and_still_probed(scan_files):
+    # size() is valid CEL the witness search does not read: the anchored probes still judge
+    # the trust (the owner is named), and --explain-unknowns says the search did not run.
+    provider = PROVIDER_TF.replace("CONDITION", "\"size(assertion.workflow) > 0 && assertion.repository_owner == 'acme'\"")
+    result = scan_files({"wif.tf": provider + grant(POOL + "/*")})
+    assert [(f.rule_id, f.span.line, f.severity) for f in result.findings] == [("TL001", 12, "high")]
+    assert [(u[0], u[1], u[2]) for u in result.unknowns] == [("wif.tf", 12, 25)]
+    assert "the attribute condition is not searched (the name 'size'): judged by anchored probes only" in result.unknowns[0][4]
+
+
+def test_an_attribute_mapped_by_an_expression_is_explained(scan_files):
+    provider = PROVIDER_TF.replace('"attribute.repository" = "assertion.repository"',
+                                   '"attribute.repo_ref" = "assertion.repository + \'@\' + assertion.ref"')
+    condition = "\"attribute.repo_ref.startsWith('acme/app@refs/heads/')\""
+    result = scan_files({"wif.tf": provider.replace("CONDITION", condition) + grant(POOL + "/*")})
+    assert any("not searched (the mapping of attribute.repo_ref" in u[4] for u in result.unknowns), result.unknowns
+
+
+def test_a_gitlab_condition_is_explained_as_probed_only(scan_files):
+    provider = PROVIDER_TF.replace("CONDITION", "\"assertion.namespace_path == 'acme'\"").replace(
+        "https://token.actions.githubusercontent.com", "https://gitlab.com")
+    result = scan_files({"wif.tf": provider + grant(POOL + "/*")})
+    assert [u[4] for u in result.unknowns] == [
+        "the attribute condition is not searched (tokens of gitlab issuers are not modelled): judged by anchored probes only"]
+
+
 def _regex_pieces():
     from hypothesis import strategies as st
 

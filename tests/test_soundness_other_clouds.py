@@ -33,7 +33,9 @@ from hypothesis import strategies as st
 
 from trustlint.engine.facts import Settings, probe_trust, trust_facts
 from trustlint.model import Location, ScanModel
+from trustlint.resources import GcpGrant, GcpProvider
 from trustlint.source import Span
+from trustlint.trust import gcp
 from trustlint.trust.glob import glob_match, has_wildcard
 
 from .conftest import DERANDOMIZE
@@ -42,7 +44,7 @@ from .test_soundness import OTHER_UNIVERSES, other_subject
 
 SPAN = Span(1, 1, 1, 2)
 # Examples per run in CI; a developer hunting counterexamples runs each for thousands.
-AZURE_EXAMPLES, IRSA_EXAMPLES = 100, 120
+GCP_EXAMPLES, AZURE_EXAMPLES, IRSA_EXAMPLES = 40, 100, 120
 RELAXED = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], derandomize=DERANDOMIZE)
 
 
@@ -105,6 +107,231 @@ def _witnesses_are_admitted(trust, fact: dict, context) -> None:
         match = [p for p in probed if p.probe.id == widest["id"] and p.probe.subject == widest["subject"]]
         assert match, (context, widest)
         assert trust.admits(match[0].probe.claims).admitted, (context, match[0].probe.claims)
+
+
+# -- GCP: attribute conditions in CEL, mappings and grants -----------------------------------------
+
+POOL = "projects/123456789/locations/global/workloadIdentityPools/github"
+ACME_APP = "acme/app"
+
+# Values each claim is compared with: the trust's own names and their near neighbours.
+CEL_VALUES = {
+    "repository_owner": ["acme", "ab", "ac", "acme-"],
+    "repository_owner_id": [_id("acme")],
+    "repository": ["acme/app", "acme/api", "acme/", "acme", "/app", "app", "ab/app"],
+    "repository_id": [_id("acme/app")],
+    "ref": ["refs/heads/main", "refs/heads/", "refs/tags/", "main"],
+    "sub": ["repo:acme/app:ref:refs/heads/main", "repo:acme/app:", "repo:acme/", ":environment:prod", "repo:acme/app:environment:prod",
+            ":pull_request", "acme"],
+    "environment": ["prod", "dev"],
+    "runner_environment": ["github-hosted", "self-hosted"],
+    "repository_visibility": ["private", "public"],
+    "event_name": ["push", "pull_request", "workflow_dispatch"],
+    "job_workflow_ref": [REUSABLE, "acme/workflows/", "acme/"],
+}
+# RE2 patterns per claim: anchored and not, literal and open (matches() searches, like RE2).
+CEL_PATTERNS = {
+    "repository_owner": ["^acme$", "acme", "^ac", "^(acme|ab)$"],
+    "repository": ["^acme/.*$", "^acme/app$", "acme/", "^acme/(app|api)$", "/app$", "^[a-z]+/app$"],
+    "ref": ["^refs/heads/(main|release)$", "^refs/heads/", "main$"],
+    "sub": ["^repo:acme/app:ref:refs/heads/main$", "^repo:acme/[^:]+:environment:prod$", "^repo:acme/app:.*", ":environment:prod$",
+            "^repo:acme/"],
+    "job_workflow_ref": ["^acme/workflows/", "^acme/workflows/.github/workflows/deploy.yml@refs/heads/main$"],
+}
+# attribute.X as the mapping names it: the provider maps these (sometimes under another name).
+ATTRIBUTES = {"repository": "repository", "repository_owner": "repository_owner", "ref": "ref", "repo_id": "repository_id"}
+
+
+def _quote(value: str, mark: str = "'") -> str:
+    return mark + value.replace("\\", "\\\\").replace(mark, "\\" + mark) + mark
+
+
+@st.composite
+def cel_atom(draw, mapped: tuple[str, ...]):
+    claim = draw(st.sampled_from(sorted(CEL_VALUES)))
+    attributes = [a for a in mapped if ATTRIBUTES[a] == claim]
+    scope = draw(st.sampled_from(["assertion." + claim] + [f"attribute.{a}" for a in attributes]))
+    if draw(st.integers(0, 15)) == 0:  # has(): false, not an error, for a claim the token lacks
+        return (claim, "has", None), f"has({scope})"
+    operators = ["==", "!=", "in", "startsWith", "endsWith", "contains"] + (["matches"] if claim in CEL_PATTERNS else [])
+    operator = draw(st.sampled_from(operators))
+    quote = draw(st.sampled_from(["'", "'", '"']))
+    if operator == "matches":
+        value = draw(st.sampled_from(CEL_PATTERNS[claim]))
+        return (claim, operator, value), f"{scope}.matches({_quote(value, quote)})"
+    if operator == "in":
+        values = draw(st.lists(st.sampled_from(CEL_VALUES[claim]), min_size=1, max_size=2, unique=True))
+        return (claim, operator, values), f"{scope} in [{', '.join(_quote(v, quote) for v in values)}]"
+    value = draw(st.sampled_from(CEL_VALUES[claim]))
+    if operator in ("==", "!="):
+        return (claim, operator, value), f"{scope} {operator} {_quote(value, quote)}"
+    return (claim, operator, value), f"{scope}.{operator}({_quote(value, quote)})"
+
+
+def _negated(inner):
+    return inner.map(lambda c: (("not", c[0]), f"!({c[1]})"))
+
+
+def _joined(inner):
+    return st.tuples(st.sampled_from(["&&", "||"]), inner, inner).map(
+        lambda t: ((t[0], t[1][0], t[2][0]), f"({t[1][1]}) || ({t[2][1]})" if t[0] == "||" else f"{t[1][1]} && {t[2][1]}"))
+
+
+def _extended(inner):
+    return st.one_of(_negated(inner), _joined(inner))
+
+
+def cel_condition(mapped: tuple[str, ...]):
+    """(tree, text): an atom, or !, && and || over conditions, as people write them."""
+    atom = cel_atom(mapped).map(lambda pair: (("atom", pair[0]), pair[1]))
+    return st.recursive(atom, _extended, max_leaves=4)
+
+
+def _atoms(tree) -> list[tuple]:
+    if tree[0] == "atom":
+        return [tree[1]]
+    return [a for child in tree[1:] for a in _atoms(child)]
+
+
+@st.composite
+def gcp_trust_case(draw):
+    """(mapping, condition or None, member): a provider's mapping and condition and one grant."""
+    mapped = tuple(sorted(draw(st.sets(st.sampled_from(sorted(ATTRIBUTES)), max_size=3)) | {"repository"}))
+    subject = draw(st.sampled_from(["assertion.sub", "assertion.sub", "assertion.repository", "assertion.repository_owner"]))
+    mapping = {"google.subject": subject, **{f"attribute.{a}": f"assertion.{ATTRIBUTES[a]}" for a in mapped}}
+    condition = draw(st.one_of(st.none(), cel_condition(mapped), cel_condition(mapped)))
+    members = [f"principalSet://iam.googleapis.com/{POOL}/*", f"principalSet://iam.googleapis.com/{POOL}/attribute.repository/acme/app",
+               f"principalSet://iam.googleapis.com/{POOL}/attribute.repository/ab/app"]
+    members.append(f"principal://iam.googleapis.com/{POOL}/subject/" + {"assertion.sub": "repo:acme/app:environment:prod",
+                                                                        "assertion.repository": "acme/app",
+                                                                        "assertion.repository_owner": "acme"}[subject])
+    if "repository_owner" in mapped:
+        members.append(f"principalSet://iam.googleapis.com/{POOL}/attribute.repository_owner/acme")
+    if "ref" in mapped:
+        members.append(f"principalSet://iam.googleapis.com/{POOL}/attribute.ref/refs/heads/main")
+    member = draw(st.sampled_from(members))
+    return mapping, condition, member
+
+
+def gcp_trust(mapping: dict, condition: str | None, member: str):
+    provider = GcpProvider(
+        pool_keys={"id:github"}, address="google_iam_workload_identity_pool_provider.github",
+        resource_type="google_iam_workload_identity_pool_provider", location=Location("wif.tf", SPAN),
+        issuer_url="https://token.actions.githubusercontent.com", issuer_location=Location("wif.tf", SPAN),
+        mapping={target: (text, SPAN) for target, text in mapping.items()},
+        condition=(condition, SPAN) if condition is not None else None, audiences=None)
+    grant = GcpGrant(member=member, member_span=SPAN, pool_keys={"id:github"}, role="roles/iam.workloadIdentityUser",
+                     address="google_service_account_iam_member.deploy", resource_type="google_service_account_iam_member",
+                     location=Location("sa.tf", SPAN), principal_name="deploy@acme-prod.iam.gserviceaccount.com",
+                     names=["deploy"], member_path="sa.tf")
+    model = ScanModel()
+    gcp.join([provider], [grant], model)
+    return model
+
+
+def gcp_named(mapping: dict, tree, member: str) -> tuple[set, set, set]:
+    """(repositories, repository ids, subs) the trust writes exactly: its grant's attribute or
+    subject, and every ==, `in` or literal anchored matches() on them in the condition (GCP's
+    grain is the repository: its other refs are the named workload)."""
+    repositories, ids, subs = set(), set(), set()
+    kind, _, selector = _member_parts(member)
+    if kind == "attribute" and selector.startswith("repository="):
+        repositories.add(selector.split("=", 1)[1])
+    elif kind == "subject" and mapping["google.subject"] in ("assertion.sub", "assertion.repository"):
+        (subs if mapping["google.subject"] == "assertion.sub" else repositories).add(selector)
+    for claim, operator, value in _atoms(tree) if tree is not None else []:
+        values = value if operator == "in" else [value] if operator == "==" else []
+        if _literal_regex(operator, value):
+            values = [value[1:-1]]
+        target = {"repository": repositories, "repository_id": ids, "sub": subs}.get(claim)
+        if target is not None:
+            target.update(values)
+    return repositories, ids, subs
+
+
+def _literal_regex(operator: str, value) -> bool:
+    """matches('^TEXT$') with no metacharacter: the same as == TEXT."""
+    return operator == "matches" and value.startswith("^") and value.endswith("$") and not any(c in value[1:-1] for c in ".*+?()[]|\\")
+
+
+def _member_parts(member: str):
+    from trustlint.resources import parse_member
+
+    kind, pool, selector = parse_member(member)
+    return kind, pool, selector or ""
+
+
+def _projection(token: dict, claims: set[str]) -> tuple:
+    return tuple(token.get(c) for c in sorted(claims))
+
+
+def _read_claims(mapping: dict, condition: str | None) -> set[str]:
+    """The claims the mapping and condition read: tokens equal on them get the same verdict
+    (CEL reads nothing else of the assertion), so each is evaluated once."""
+    import re
+
+    texts = list(mapping.values()) + [condition or ""]
+    read = {m for text in texts for m in re.findall(r"assertion\.(\w+)", text)}
+    return read | {ATTRIBUTES[a] for text in texts for a in re.findall(r"attribute\.(\w+)", text) if a in ATTRIBUTES}
+
+
+def check_gcp(mapping: dict, condition_case, member: str) -> None:
+    tree, condition = condition_case if condition_case is not None else (None, None)
+    model = gcp_trust(mapping, condition, member)
+    (trust,) = model.trusts
+    fact = trust_facts(trust, Settings())
+    reported = _reported(fact, model, trust)
+    assert not model.unknowns, model.unknowns
+    context = (mapping, condition, member)
+    _witnesses_are_admitted(trust, fact, context)
+    read = _read_claims(mapping, condition)
+    verdicts: dict[tuple, bool] = {}
+    admitted = []
+    for token in GITHUB_UNIVERSE:
+        key = _projection(token, read)
+        if key not in verdicts:
+            verdicts[key] = trust.admits(token).admitted
+        if verdicts[key]:
+            admitted.append(token)
+    repositories, ids, subs = gcp_named(mapping, tree, member)
+
+    def named(token):
+        return token["repository"] in repositories or token["repository_id"] in ids or token["sub"] in subs
+
+    unnamed = sorted({t["sub"] for t in admitted if not named(t)})
+    if unnamed and len({t["sub"] for t in admitted}) >= 2:
+        assert reported, (context, unnamed[:4])
+    if _names_exactly(tree, member, mapping) and not model.problems:
+        assert not reported, (context, fact["wildcard"], fact["unconstrained"])
+
+
+def _names_exactly(tree, member: str, mapping: dict) -> bool:
+    """A trust that can only admit workloads it names: a repository (or subject) grant, or a
+    condition whose every way to be true passes an exact test of the repository or sub."""
+    kind, _, selector = _member_parts(member)
+    if kind == "attribute" and selector.startswith("repository="):
+        return True
+    if kind == "subject" and mapping["google.subject"] in ("assertion.sub", "assertion.repository"):
+        return True
+    return tree is not None and _exact(tree)
+
+
+def _exact(tree) -> bool:
+    if tree[0] == "atom":
+        claim, operator, _ = tree[1]
+        return claim in ("repository", "repository_id", "sub") and operator in ("==", "in")
+    if tree[0] == "&&":
+        return _exact(tree[1]) or _exact(tree[2])
+    if tree[0] == "||":
+        return _exact(tree[1]) and _exact(tree[2])
+    return False
+
+
+@settings(max_examples=GCP_EXAMPLES, **RELAXED)
+@given(gcp_trust_case())
+def test_gcp_every_admitted_workload_not_named_is_a_finding(case):
+    mapping, condition, member = case
+    check_gcp(mapping, condition, member)
 
 
 # -- Azure: classic and flexible federated identity credentials ------------------------------------
@@ -350,6 +577,8 @@ def test_irsa_every_value_that_admits_more_than_it_names_is_a_finding(case):
 
 def test_the_universes_are_large_enough_to_mean_something():
     # Every token of a universe is decided for every generated trust: hundreds of thousands of
-    # (trust, token) pairs per run (IRSA: each subject with two audiences).
+    # (trust, token) pairs per run (IRSA: each subject with two audiences; GCP: tokens equal on
+    # every claim the mapping and condition read share one evaluation, some hundreds per trust).
+    assert len(GITHUB_UNIVERSE) * GCP_EXAMPLES > 100_000
     assert len(GITHUB_UNIVERSE) * AZURE_EXAMPLES > 100_000
     assert 2 * len(EKS_UNIVERSE) * IRSA_EXAMPLES > 100_000

@@ -22,6 +22,7 @@ from ..model import Admission, Constraint, Issuer, Location, Problem, ScanModel,
 from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, parse_member
 from ..source import Span
 from .cel import ClaimReference, Expression, Missing
+from .gcp_witness import Unsupported, condition_witnesses, prepare
 from .platforms import platform_of
 
 # Attribute values that pin one repository / project / workspace (GCP's documented grain).
@@ -217,6 +218,7 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
             return Admission(False)
 
     subject = [c for c in (condition_constraint, member_constraint if kind != "all" else None) if c is not None]
+    prepared = _searchable(provider, kind, selector, model)
     audiences = provider.audiences
     return TrustRelationship(
         provider="gcp",
@@ -240,11 +242,33 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
             for text, span in audiences or [] if _broad_audience(text)
         ],
         subject_mapping=_subject_mapping(provider),
+        searches=(lambda limits: condition_witnesses(prepared, limits)) if prepared is not None else None,
         related=[
             Location(member_path, grant.member_span, "grant"),
             Location(provider.location.path, provider.location.span, "provider"),
         ],
     )
+
+
+def _searchable(provider: GcpProvider, kind: str, selector: str | None, model: ScanModel):
+    """The condition and member as gcp_witness searches them, or None, said in --explain-unknowns:
+    then only the anchored probes judge the trust (they may miss what they do not anticipate)."""
+    platform = platform_of(provider.issuer_url)
+    span = provider.condition[1] if provider.condition else provider.location.span
+    reason = None
+    if platform != "github-actions":
+        reason = f"the attribute condition is not searched (tokens of {platform} issuers are not modelled)" if provider.condition else None
+    else:
+        try:
+            return prepare({t: text for t, (text, _) in provider.mapping.items()},
+                           provider.condition[0] if provider.condition else None, kind, selector)
+        except Unsupported as exc:
+            reason = f"the attribute condition is not searched ({exc})"
+    if reason is not None:
+        unknown = (Location(provider.location.path, span), provider.address, f"{reason}: judged by anchored probes only")
+        if unknown not in model.unknowns:
+            model.unknowns.append(unknown)
+    return None
 
 
 def _broad_audience(value: str) -> bool:
