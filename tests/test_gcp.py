@@ -69,6 +69,10 @@ resource "google_service_account_iam_member" "ci" {{
     # matches(): the regex's literal prefix is the workload to probe around
     ('"assertion.sub.matches(\'^repo:acme/.*\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", [("TL001", "high")]),
     ('"assertion.sub.matches(\'^repo:acme/web:ref:refs/heads/main$\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", []),
+    # A regex that is one literal names that repository, as == does (found by the soundness test:
+    # it was read as a prefix, and the repository's other refs were a TL001).
+    ('"assertion.repository.matches(\'^acme/app$\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", []),
+    ('"assertion.repository.matches(\'^acme/app\\\\.io$\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", []),
 ])
 def test_conditions_and_members_are_judged_together(scan_files, condition, member, expected):
     result = scan_files({"wif.tf": PROVIDER_TF.replace("CONDITION", condition), "grants.tf": grant(member)})

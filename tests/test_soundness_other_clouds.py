@@ -318,8 +318,8 @@ def _names_exactly(tree, member: str, mapping: dict) -> bool:
 
 def _exact(tree) -> bool:
     if tree[0] == "atom":
-        claim, operator, _ = tree[1]
-        return claim in ("repository", "repository_id", "sub") and operator in ("==", "in")
+        claim, operator, value = tree[1]
+        return claim in ("repository", "repository_id", "sub") and (operator in ("==", "in") or _literal_regex(operator, value))
     if tree[0] == "&&":
         return _exact(tree[1]) or _exact(tree[2])
     if tree[0] == "||":

@@ -64,6 +64,19 @@ def _literal_prefix(pattern: str) -> str:
     return re.sub(r"\\(.)", r"\1", literal)
 
 
+def _literal_regex(pattern: str) -> str | None:
+    """The one string an anchored regular expression without metacharacters matches."""
+    if not pattern.startswith("^") or not pattern.endswith("$") or pattern.endswith("\\$"):
+        return None
+    literal = re.fullmatch(r"(?:\\[^A-Za-z0-9]|[^\\.^$*+?()\[\]{}|])*", pattern[1:-1])
+    return re.sub(r"\\(.)", r"\1", pattern[1:-1]) if literal else None
+
+
+def _cel_unescape(text: str) -> str:
+    """A CEL string literal's body as its value: an escaped backslash or quote is that character."""
+    return re.sub(r"\\([\\'\"])", r"\1", text)
+
+
 def anchors(provider: GcpProvider, member: str) -> dict[str, list[str]]:
     """Claim values a provider's condition and a grant's member name: the workload to probe around."""
     values: dict[str, list[str]] = {}
@@ -82,8 +95,12 @@ def anchors(provider: GcpProvider, member: str) -> dict[str, list[str]]:
     for match in _STARTS.finditer(condition):
         add(match.group(1), match.group(2), (match.group(3) if match.group(3) is not None else match.group(4)) + "*")
     for match in _MATCHES.finditer(condition):
-        prefix = _literal_prefix(match.group(3) if match.group(3) is not None else match.group(4))
-        if prefix:
+        pattern = _cel_unescape(match.group(3) if match.group(3) is not None else match.group(4))
+        exact = _literal_regex(pattern)
+        prefix = _literal_prefix(pattern)
+        if exact is not None:
+            add(match.group(1), match.group(2), exact)  # '^acme/app$' names acme/app as == does
+        elif prefix:
             add(match.group(1), match.group(2), prefix + "*")
     for match in _IN.finditer(condition):
         for quoted in re.findall(_QUOTED, match.group(3)):
