@@ -349,6 +349,25 @@ def test_a_gcp_condition_true_for_what_it_does_not_name_is_a_finding(scan_files,
     assert text in result.findings[0].message and result.unknowns == []
 
 
+# Found by the soundness test's check that a shown witness is a token GitHub could mint: a
+# tested value was copied into a claim the sub carries (an environment on a branch's sub).
+GCP_MINTABLE = [
+    ("assertion.environment == 'prod' || assertion.repository == 'acme/app'",
+     "admits repo:attacker/attacker-repo:environment:prod (environment prod of attacker/attacker-repo, a repository any"),
+    ("assertion.event_name.endsWith('pull_request')",
+     "admits repo:attacker/attacker-repo:environment:attacker-env (environment attacker-env of attacker/attacker-repo, a repository "
+     "any GitHub account can create, choosing event_name pull_request)"),
+    ("assertion.repository_owner_id.startsWith('12')", "a repository any GitHub account can create (repository_owner_id 124242424242))"),
+]
+
+
+@pytest.mark.parametrize("condition, text", GCP_MINTABLE, ids=[c for c, _ in GCP_MINTABLE])
+def test_a_gcp_witness_is_a_token_github_could_mint(scan_files, condition, text):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    assert [f for f in brief(result) if f[0] == "TL001"] == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", "critical")]
+    assert text in result.findings[0].message
+
+
 def test_a_gitlab_namespace_prefix_without_its_separator_admits_other_groups(scan_files):
     result = scan_files({"main.tf": gcp_tf("assertion.namespace_path.startsWith('team')", "https://gitlab.com", "namespace_path")})
     assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", "critical")]

@@ -106,7 +106,32 @@ def _witnesses_are_admitted(trust, fact: dict, context) -> None:
     for widest in shown:
         match = [p for p in probed if p.probe.id == widest["id"] and p.probe.subject == widest["subject"]]
         assert match, (context, widest)
-        assert trust.admits(match[0].probe.claims).admitted, (context, match[0].probe.claims)
+        claims = match[0].probe.claims
+        assert trust.admits(claims).admitted, (context, claims)
+        if trust.issuer.platform == "github-actions" and "repository" in claims:
+            assert _mintable(claims), (context, claims)  # a token GitHub could mint
+
+
+def _mintable(claims: dict) -> bool:
+    """Whether GitHub writes this sub for these claims: the default form, or a custom template
+    (`include_claim_keys`, which anyone sets on their own repository) of key:value pairs in
+    which `repo` is the repository and `context` the default tail."""
+    if claims["repository"].split("/")[0] != claims["repository_owner"]:
+        return False
+    if "environment" in claims:
+        tail = f"environment:{claims['environment']}"
+    elif claims.get("event_name") == "pull_request":
+        tail = "pull_request"
+    else:
+        tail = f"ref:{claims['ref']}"
+    parts = {"repo": f"repo:{claims['repository']}", "context": tail}
+    parts.update({key: f"{key}:{value}" for key, value in claims.items() if key not in ("sub", "repo", "context")})
+    parts.setdefault("environment", "environment:")  # a template's key a job without one renders empty (assumed)
+
+    def spelled(rest: str) -> bool:
+        return any(rest == part or rest.startswith(part + ":") and spelled(rest[len(part) + 1:]) for part in parts.values())
+
+    return claims["sub"] == f"repo:{claims['repository']}:{tail}" or spelled(claims["sub"])
 
 
 # -- GCP: attribute conditions in CEL, mappings and grants -----------------------------------------
@@ -174,7 +199,8 @@ def _negated(inner):
 
 def _joined(inner):
     return st.tuples(st.sampled_from(["&&", "||"]), inner, inner).map(
-        lambda t: ((t[0], t[1][0], t[2][0]), f"({t[1][1]}) || ({t[2][1]})" if t[0] == "||" else f"{t[1][1]} && {t[2][1]}"))
+        # `||` binds looser than `&&`: written in parentheses, so the text means the tree.
+        lambda t: ((t[0], t[1][0], t[2][0]), f"({t[1][1]} || {t[2][1]})" if t[0] == "||" else f"{t[1][1]} && {t[2][1]}"))
 
 
 def _extended(inner):

@@ -109,6 +109,7 @@ _EVENTS = ("push", "workflow_dispatch", "schedule", "pull_request_target", "work
 # Claims of GitHub tokens that are neither in the sub nor chosen (tenant-level, or the own
 # workflow's path which ties the repository to the ref): a test of one is not searched.
 _NOT_MODELLED = {"enterprise", "enterprise_id", "workflow_ref", "check_run_id"}
+_IDS = {"repository_owner_id", "repository_id"}
 
 
 @dataclass(frozen=True)
@@ -251,9 +252,11 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float):
             head, slot = job.chosen["ref"].parts
             claims["ref"] = head + slot.word
         described = [f"{claim} {claims[claim]}" for claim in values
-                     if claim in _CHOSEN and claim not in pinned and claims[claim] != probe.claims.get(claim)]
+                     if claim in job.chosen and claim not in _IDS and claims[claim] != probe.claims.get(claim)]
         description = probe.description + (f", choosing {', '.join(described)}" if described else "")
-        description += "".join(f" ({claim} {values[claim]}, as named)" for claim in sorted(pinned))
+        # Nobody chooses an id: another account (repository) has it, or the named one does.
+        description += "".join(f" ({claim} {values[claim]}{', as named' if claim in pinned else ''})"
+                               for claim in sorted(set(values) & _IDS))
         yield replace(probe, id=f"condition-{scope}-{job.context}", claims=claims, description=description)
         if SCOPE_ORDER[scope] == SCOPE_ORDER[TENANT]:
             return
@@ -285,7 +288,7 @@ def _settle(way: list, job: _Job, deadline: float):
         if solved is None:
             return None
         values[claim], fresh = solved
-        if not fresh and claim in ("repository_owner_id", "repository_id"):
+        if not fresh and claim in _IDS:
             pinned.add(claim)
     return values, pinned
 
