@@ -369,3 +369,37 @@ def test_a_plain_claim_mapping_reads_what_cel_reads(text):
     fast = ClaimReference.of(text)
     assert fast is not None and value(fast) == value(Expression(text, Span(1, 1, 1, 2), "wif.tf", "mapping"))
     assert ClaimReference.of("assertion.namespace") is None and ClaimReference.of("assertion.sub + 'x'") is None
+
+
+# -- hostile conditions: bounded, never silent -------------------------------------------------
+
+def _gcp_tf(condition: str) -> str:
+    from .test_admission import gcp_tf
+
+    return gcp_tf(condition)
+
+
+@pytest.mark.parametrize("condition, findings, reason", [
+    ("!(" * 300 + "assertion.repository_owner == 'acme'" + ")" * 300, [("TL000", 12)], "(nesting too deep)"),
+    (" && ".join(f"(assertion.ref == 'refs/heads/b{i}' || assertion.environment == 'e{i}')" for i in range(9)), [],
+     "(more than 256 ways to be true)"),
+    ("assertion.sub.matches('^" + "(a|b)" * 12 + "$')", [], "(a regular expression with too many alternatives)"),
+])
+def test_a_condition_too_large_to_search_is_explained(scan_files, condition, findings, reason):
+    result = scan_files({"main.tf": _gcp_tf(condition)})
+    assert [(f.rule_id, f.span.line) for f in result.findings] == findings
+    assert [u[4] for u in result.unknowns] == [f"the attribute condition is not searched {reason}: judged by anchored probes only"]
+
+
+def test_a_search_out_of_time_is_tl000_at_the_grant(scan_files, monkeypatch):
+    import time
+
+    from trustlint.trust import gcp_witness
+
+    monkeypatch.setattr(gcp_witness, "TIME_BUDGET_SECONDS", 0.2)
+    condition = " && ".join(f"assertion.sub.matches('.*{c}.*{c}.*{c}.*')" for c in "abcdefgh")
+    started = time.monotonic()
+    result = scan_files({"main.tf": _gcp_tf(condition)})
+    assert time.monotonic() - started < 10
+    assert [(f.rule_id, f.span.line, f.address) for f in result.findings] == [("TL000", 22, "google_service_account_iam_member.wif")]
+    assert "the attribute condition could not be decided (the time budget for one trust was spent)" in result.findings[0].message
