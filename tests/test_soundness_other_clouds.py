@@ -598,8 +598,13 @@ def check_irsa(allows, deny) -> None:
             let_in = {sub for sub in admitted if matches(operator, value, sub)}
             if len(let_in) >= 2 and not let_in <= exact:
                 assert reported, (allows, deny, value, sorted(let_in - exact)[:4])
-    if open_statement and len(set(admitted) - exact) >= 2:
-        assert reported, (allows, deny, sorted(set(admitted) - exact)[:4])
+    if open_statement:
+        # What an Allow without a subject lets in, each Deny exemption value lets past on its own
+        # (a pattern the grammar leaves one subject for names that subject).
+        for value in deny[1] if deny is not None else [None]:
+            let_in = {sub for sub in admitted if value is None or matches(deny[0], value, sub)}
+            if len(let_in) >= 2 and not let_in <= exact:
+                assert reported, (allows, deny, value, sorted(let_in - exact)[:4])
     if not open_statement and all("Equals" in op or not any(has_wildcard(v) for v in values) for op, values, _ in allows):
         assert not reported, (allows, deny, fact["wildcard"], fact["unconstrained"])
 
