@@ -368,6 +368,50 @@ def test_a_gcp_witness_is_a_token_github_could_mint(scan_files, condition, text)
     assert text in result.findings[0].message
 
 
+# Found by attacking the search: GitHub writes the sub from the template of the repository the
+# job runs in, which an attacker sets on their own; the search walked only the default form.
+GCP_TEMPLATES = [
+    ("assertion.sub.contains(':job_workflow_ref:acme/workflows/')", "critical",
+     "admits repo:attacker/attacker-repo:job_workflow_ref:acme/workflows/ (jobs of attacker/attacker-repo, a repository any"),
+    # Names no repository: every repository of the owner with id 123 (it was 'within GCP's grain').
+    ("assertion.sub == 'repository_owner_id:123:environment:prod'", "high", "admits repository_owner_id:123:environment:prod ("),
+]
+
+
+@pytest.mark.parametrize("condition, severity, text", GCP_TEMPLATES, ids=[c for c, _, _ in GCP_TEMPLATES])
+def test_a_gcp_sub_test_is_searched_in_custom_templates_too(scan_files, condition, severity, text):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
+    assert text in result.findings[0].message and result.unknowns == []
+
+
+@pytest.mark.parametrize("condition", [
+    "assertion.sub == 'repository_owner_id:123:repository_id:456:environment:prod'",
+    "assertion.sub == 'repo:acme/app:job_workflow_ref:acme/w/.github/workflows/d.yml@refs/heads/main'",
+])
+def test_a_gcp_custom_template_naming_one_repository_is_clean(scan_files, condition):
+    assert brief(scan_files({"main.tf": gcp_tf(condition)})) == []
+
+
+def test_a_custom_template_read_beside_claims_it_spells_or_the_job_picks(scan_files):
+    # The repository is in the template's sub (repo:OWNER/NAME); the environment is the job's own.
+    owner = scan_files({"main.tf": gcp_tf("assertion.sub.startsWith('repo:acme/app:job_workflow_ref:') && "
+                                          "assertion.repository_owner == 'acme'")})
+    assert [(f.rule_id, f.severity) for f in owner.findings] == [("TL001", "medium")] and owner.unknowns == []
+    chosen = scan_files({"main.tf": gcp_tf("assertion.sub.contains(':job_workflow_ref:acme/workflows/') && "
+                                           "assertion.environment == 'prod'")})
+    assert [(f.rule_id, f.severity) for f in chosen.findings] == [("TL001", "critical")] and chosen.unknowns == []
+    assert "choosing environment prod)" in chosen.findings[0].message
+
+
+def test_a_custom_template_beside_a_repository_it_does_not_name_is_explained(scan_files):
+    condition = "assertion.sub == 'repository_owner_id:123:environment:prod' && assertion.repository == 'acme/app'"
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    assert [u[4] for u in result.unknowns] == [
+        "the attribute condition is not searched (a sub in a custom template (repository_owner_id,environment) tested beside "
+        "repository): judged by anchored probes only"]
+
+
 def test_a_gitlab_namespace_prefix_without_its_separator_admits_other_groups(scan_files):
     result = scan_files({"main.tf": gcp_tf("assertion.namespace_path.startsWith('team')", "https://gitlab.com", "namespace_path")})
     assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", "critical")]

@@ -92,6 +92,20 @@ def github_universe() -> list[dict]:
 GITHUB_UNIVERSE = github_universe()
 
 
+def templated(token: dict, keys: tuple[str, ...]) -> dict:
+    """The token with a custom sub template (include_claim_keys), which anyone sets on their own
+    repository: `repo` is repo:OWNER/NAME, every other key its claim's value."""
+    parts = [f"repo:{token['repository']}" if key == "repo" else f"{key}:{token.get(key, '')}" for key in keys]
+    return dict(token, sub=":".join(parts))
+
+
+# Some owners and repositories with the templates people use for reusable workflows and ids.
+TEMPLATED_UNIVERSE = [templated(t, keys) for t in GITHUB_UNIVERSE
+                      if t["repository_owner"] in ("acme", "acmex", "attacker") and t["repository"].split("/")[1] in ("app", "attacker-repo")
+                      and t["runner_environment"] == "github-hosted" and t["repository_visibility"] == "private"
+                      for keys in (("repo", "job_workflow_ref"),) + ((("repository_owner_id", "environment"),) if "environment" in t else ())]
+
+
 def _reported(fact: dict, model: ScanModel, trust) -> bool:
     return (fact["wildcard"]["present"] or fact["unconstrained"]["present"] or bool(trust.analysis_limits)
             or any(p.address in (trust.address, trust.audience_address) for p in model.problems))
@@ -149,7 +163,8 @@ CEL_VALUES = {
     "repository_id": [_id("acme/app")],
     "ref": ["refs/heads/main", "refs/heads/", "refs/tags/", "main"],
     "sub": ["repo:acme/app:ref:refs/heads/main", "repo:acme/app:", "repo:acme/", ":environment:prod", "repo:acme/app:environment:prod",
-            ":pull_request", "acme"],
+            ":pull_request", "acme", ":job_workflow_ref:acme/workflows/", f"repository_owner_id:{_id('acme')}:environment:prod",
+            f"repo:acme/app:job_workflow_ref:{REUSABLE}"],
     "environment": ["prod", "dev"],
     "runner_environment": ["github-hosted", "self-hosted"],
     "repository_visibility": ["private", "public"],
@@ -273,7 +288,9 @@ def gcp_named(mapping: dict, tree, member: str) -> tuple[set, set, set]:
             values = [value[1:-1]]
         target = {"repository": repositories, "repository_id": ids, "sub": subs}.get(claim)
         if target is not None:
-            target.update(values)
+            # An exact sub names a repository only when it writes one (a template of an owner id
+            # and an environment is every repository's sub).
+            target.update(v for v in values if claim != "sub" or v.startswith("repo:"))
     return repositories, ids, subs
 
 
@@ -320,7 +337,7 @@ def check_gcp(mapping: dict, condition_case, member: str) -> None:
     read = _read_claims(mapping, condition)
     verdicts: dict[tuple, bool] = {}
     admitted = []
-    for token in GITHUB_UNIVERSE:
+    for token in GITHUB_UNIVERSE + TEMPLATED_UNIVERSE:
         key = _projection(token, read)
         if key not in verdicts:
             verdicts[key] = oracle.admits(token).admitted
@@ -354,7 +371,8 @@ def _names_exactly(tree, member: str, mapping: dict) -> bool:
 def _exact(tree) -> bool:
     if tree[0] == "atom":
         claim, operator, value = tree[1]
-        return claim in ("repository", "repository_id", "sub") and (operator in ("==", "in") or _literal_regex(operator, value))
+        exact = claim in ("repository", "repository_id", "sub") and (operator in ("==", "in") or _literal_regex(operator, value))
+        return exact and (claim != "sub" or all(v.startswith("repo:") for v in (value if operator == "in" else [value])))
     if tree[0] == "&&":
         return _exact(tree[1]) or _exact(tree[2])
     if tree[0] == "||":

@@ -22,6 +22,7 @@ from ..model import Admission, Constraint, Issuer, Location, Problem, ScanModel,
 from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, parse_member
 from ..source import Span
 from .cel import ClaimReference, Expression, Missing
+from .claim_grammars import REPOSITORY, TENANT, custom_template_alternatives
 from .gcp_witness import Unsupported, condition_witnesses, prepare
 from .platforms import platform_of
 
@@ -220,7 +221,9 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
     named = anchors(provider, grant.member)
     # Workloads the condition or member name at GCP's grain (a repository, a project): their
     # other refs are what the trust means, not a wildcard.
-    grain_values = {v for claim in _WORKLOAD_CLAIMS for v in named.get(claim, []) if not v.endswith("*")}
+    platform = platform_of(provider.issuer_url)
+    grain_values = {v for claim in _WORKLOAD_CLAIMS for v in named.get(claim, [])
+                    if not v.endswith("*") and (claim != "sub" or _names_a_repository(platform, v))}
 
     def admits(claims: dict) -> Admission:
         try:
@@ -288,6 +291,12 @@ def _searchable(provider: GcpProvider, kind: str, selector: str | None, model: S
     return None
 
 
+def _names_a_repository(platform: str, sub: str) -> bool:
+    """Whether an exact sub is at GCP's grain: a custom template naming no repository (or no
+    owner), such as repository_owner_id:123:environment:prod, is every repository's sub."""
+    return not any(a.implicit in (TENANT, REPOSITORY) for a in custom_template_alternatives(platform, [sub]))
+
+
 def _broad_audience(value: str) -> bool:
     """An allowed audience that is not this provider's own name (GCP's default): e.g. GitHub's
     default aud https://github.com/OWNER, which every token of the organisation carries."""
@@ -333,7 +342,8 @@ def _admits(claims, mapping, condition, kind, selector, member_constraint, condi
         if google.get("subject") != selector:
             return Admission(False)
         exact = claims.get("sub") == selector
-        grain = any(claims.get(c) == selector for c in _WORKLOAD_CLAIMS)
+        grain = any(claims.get(c) == selector for c in _WORKLOAD_CLAIMS) and _names_a_repository(
+            platform_of(provider.issuer_url), selector)
         return Admission(True, blamed=member_constraint, blamed_value=0, exact=exact, grain=grain, statement=statement)
     if kind == "group":
         groups = google.get("groups") or []

@@ -27,9 +27,10 @@ import re
 import time
 from dataclasses import dataclass, replace
 
-from .admission import ANY_RUN, SCOPE_ORDER, CharClass, SearchLimit, Witness, _render, _scope_of, search
+from .admission import _SCOPE_BITS, ANY_RUN, SCOPE_ORDER, CharClass, SearchLimit, Witness, _render, _scope_of, search
 from .cel_subset import Unsupported, parse, test_union, ways_true
-from .claim_grammars import _GIT_REF, _PRINTABLE, PER_RUN, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot, grammar_for
+from .claim_grammars import (_GIT_REF, _PRINTABLE, PER_RUN, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot,
+                             custom_template_alternatives, grammar_for)
 from .witness import _opaque_values, _probe
 
 TIME_BUDGET_SECONDS = 2.0  # all searches of one trust; past it, TL000 for what is left
@@ -110,6 +111,8 @@ _EVENTS = ("push", "workflow_dispatch", "schedule", "pull_request_target", "work
 # workflow's path which ties the repository to the ref): a test of one is not searched.
 _NOT_MODELLED = {"enterprise", "enterprise_id", "workflow_ref", "check_run_id"}
 _IDS = {"repository_owner_id", "repository_id"}
+_ALWAYS = {"sub", "repository", "repository_owner", "repository_owner_id", "repository_id", "ref", "event_name", "workflow", "actor",
+           "runner_environment", "repository_visibility", "job_workflow_ref", "iss", "aud"}  # claims every GitHub token has
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,53 @@ def _jobs() -> list[_Job]:
 
 
 _JOBS = _jobs()
+# A custom sub template (include_claim_keys), which anyone sets on their own repository: the sub
+# is its keys' values, so a test of `sub` is also searched on the forms its own text spells, the
+# way the admission analysis does for AWS patterns. A claim the form spells is read from its part
+# of the sub; one it does not is the job's own choice (environment, ref, event) or, for the
+# repository and owner, not searched (the form names none of it).
+_CUSTOM_FREE = {c: v for c, v in _CHOSEN.items() if c not in ("repository_owner_id", "repository_id")}
+_CUSTOM_FREE.update(event_name=_EVENTS + ("pull_request",), ref_type=("branch", "tag"),
+                    ref=_free("ref", _GIT_REF, word="attacker-branch", head="refs/heads/"),
+                    environment=_free("environment", "".join(sorted(_ENVIRONMENT_CHARS)), word="attacker-env"),
+                    head_ref=_free("head_ref", _GIT_REF, word="attacker-branch"), base_ref=_free("base_ref", _GIT_REF, word="main"))
+
+
+def _custom_job(form: Alternative) -> _Job:
+    cells = [c for part in form.parts for c in (part if isinstance(part, str) else (part,))]
+    in_sub = {"sub": lambda union: union}
+    for claim, (start, end) in _spelled_claims(cells).items():
+        in_sub[claim] = _span(cells, start, end)
+    chosen = {claim: value for claim, value in _CUSTOM_FREE.items() if claim not in in_sub}
+    return _Job("custom template", form.context, in_sub, {"iss": "https://token.actions.githubusercontent.com"}, chosen)
+
+
+def _spelled_claims(cells: list) -> dict[str, tuple[int, int]]:
+    """claim -> (first cell, cell after) of its value in a custom form's sub."""
+    spans: dict[str, tuple[int, int]] = {}
+    for i, cell in enumerate(cells):
+        if not isinstance(cell, Slot):
+            continue
+        name = {"owner": "repository_owner", "owner_id": "repository_owner_id"}.get(cell.name, cell.name)
+        if cell.name == "repository" and i >= 2 and isinstance(cells[i - 2], Slot):
+            spans["repository"] = (i - 2, i + 1)  # OWNER/NAME
+            continue
+        if cell.name in ("branch", "tag"):  # the default tail: ref:refs/heads/BRANCH
+            head = len("refs/heads/" if cell.name == "branch" else "refs/tags/")
+            spans["ref"] = (i - head, i + 1)
+            continue
+        spans[name] = (i, i + 1)
+    return spans
+
+
+def _span(cells: list, start: int, end: int):
+    """A test of the claim between cells `start` and `end` as a pattern over the whole sub."""
+    def loose(cell):
+        return CharClass(cell.chars, star=True, unknown=True) if isinstance(cell, Slot) else cell
+
+    prefix, suffix = tuple(loose(c) for c in cells[:start]), tuple(loose(c) for c in cells[end:])
+    chars = frozenset(ch for c in cells[start:end] for ch in (c.chars if isinstance(c, Slot) else (c,)))
+    return _inside(prefix, chars, suffix)
 
 
 def _alternative(context: str) -> Alternative:
@@ -180,7 +230,25 @@ def prepare(mapping: dict[str, str], condition: str | None, member_kind: str, se
         raise Unsupported(f"the claim {sorted(claims & _NOT_MODELLED)[0]}")
     for _, operator, values in tests:
         test_union(operator, values)  # a regular expression beyond the subset is said now, not met mid-search
+    for way in ways:
+        for form in _custom_forms(way):
+            job = _custom_job(form)
+            beside = {claim for (claim, operator, _), wanted in way if not (operator == "present" and wanted and claim in _ALWAYS)}
+            beside -= set(job.in_sub) | set(job.chosen) | set(job.fixed) | {_ABSENT}
+            if beside:
+                raise Unsupported(f"a sub in a custom template ({form.context[len('custom:'):]}) tested beside {sorted(beside)[0]}")
     return Prepared(ways)
+
+
+def _custom_forms(way) -> list[Alternative]:
+    """The custom-template forms the way's tests of `sub` spell (none for the default form)."""
+    spelled = []
+    for (claim, operator, values), wanted in way:
+        if claim == "sub" and operator != "present" and wanted:  # a token of another form already avoids a negated test
+            for value in values:
+                text = value.removeprefix("^").removesuffix("$").replace(".*", "*") if operator == "matches" else value
+                spelled.append({"startsWith": f"{text}*", "endsWith": f"*{text}", "contains": f"*{text}*"}.get(operator, text))
+    return custom_template_alternatives("github-actions", spelled)
 
 
 def _resolver(mapping: dict[str, str]):
@@ -223,9 +291,14 @@ def condition_witnesses(prepared: Prepared, limits: list[str]):
                 yield from _witnesses_of(way, job, back, deadline)
             except SearchLimit as exc:
                 limits.append(f"the attribute condition could not be decided ({exc}); what was not decided is unjudged")
+        for form in _custom_forms(way):
+            try:
+                yield from _witnesses_of(way, _custom_job(form), back, deadline, form)
+            except SearchLimit as exc:
+                limits.append(f"the attribute condition could not be decided ({exc}); what was not decided is unjudged")
 
 
-def _witnesses_of(way: list, job: _Job, back: dict, deadline: float):
+def _witnesses_of(way: list, job: _Job, back: dict, deadline: float, form: Alternative | None = None):
     settings = _settle(way, job, deadline)
     if settings is None:
         return
@@ -238,10 +311,11 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float):
                 positive.append(union)
             elif union:
                 negated.append(union)
-    alternative = _pinned(_alternative(job.context), pinned)
+    alternative = form or _pinned(_alternative(job.context), pinned)
     found = search(alternative, positive, deadline, negated)
     for bits in sorted(found, reverse=True):
-        scope = _scope_of(bits)
+        # A form that never names the repository (or owner) admits every one of them.
+        scope = _scope_of(bits | _SCOPE_BITS.get(alternative.implicit, 0))
         if scope is None:
             continue  # the one workload the way names
         text, slots, fixed = _render(alternative, found[bits], positive, negated)
@@ -273,6 +347,8 @@ def _settle(way: list, job: _Job, deadline: float):
     for (claim, operator, tested), wanted in way:
         if claim in job.in_sub:
             continue
+        if operator == "present" and wanted and claim in _ALWAYS:
+            continue  # every GitHub token carries it
         if claim not in job.fixed and claim not in job.chosen:
             if operator == "present" and not wanted:
                 continue  # has() of a claim this job lacks is false, as wanted
