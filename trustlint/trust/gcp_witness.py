@@ -14,7 +14,9 @@ tag, environment run from a branch or a tag, pull request) every test becomes an
   workflow, actor, job_workflow_ref, head_ref, ...) are solved on their own: a value every
   test of the way accepts, searched the same way or tried from their few possible values;
 - a repository_owner_id (repository_id) only a named value satisfies keeps the witness inside
-  that owner (repository); a claim a kind of job lacks fails every test of it (CEL errors).
+  that owner (repository); a claim a kind of job lacks fails every test of it (CEL errors);
+- a test of `sub` is also searched on the custom templates its text spells (anyone sets one on
+  their own repository), each claim read from the part of that sub that spells it.
 
 Each witness becomes a full token (witness._probe) which the trust's evaluator confirms, as
 for every probe. Tokens of other issuers are not searched here (the anchored probes judge
