@@ -404,12 +404,21 @@ def test_a_custom_template_read_beside_claims_it_spells_or_the_job_picks(scan_fi
     assert "choosing environment prod)" in chosen.findings[0].message
 
 
-def test_a_custom_template_beside_a_repository_it_does_not_name_is_explained(scan_files):
-    condition = "assertion.sub == 'repository_owner_id:123:environment:prod' && assertion.repository == 'acme/app'"
-    result = scan_files({"main.tf": gcp_tf(condition)})
-    assert [u[4] for u in result.unknowns] == [
-        "the attribute condition is not searched (a sub in a custom template (repository_owner_id,environment) tested beside "
-        "repository): judged by anchored probes only"]
+def test_a_custom_template_without_the_repository_is_judged_by_the_jobs_own(scan_files):
+    # The template writes an owner id and an environment: the repository is the job's own, so a
+    # test naming it narrows the witness as a named id does.
+    named = "assertion.sub == 'repository_owner_id:123:environment:prod' && assertion.repository == 'acme/app'"
+    assert brief(scan_files({"main.tf": gcp_tf(named)})) == []
+    owner = scan_files({"main.tf": gcp_tf("assertion.sub == 'repository_owner_id:123:environment:prod' && "
+                                          "assertion.repository_owner == 'acme'")})
+    assert [(f.rule_id, f.severity) for f in owner.findings] == [("TL001", "high")] and owner.unknowns == []
+
+
+def test_ref_protected_is_the_holders_choice(scan_files):
+    # Not modelled, a test of it was an absent claim's error: nothing searched, every probe rejected.
+    result = scan_files({"main.tf": gcp_tf("assertion.ref_protected == 'true' && assertion.repository_owner == 'acme'")})
+    assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", "high")]
+    assert "choosing ref_protected true)" in result.findings[0].message
 
 
 def test_a_gitlab_namespace_prefix_without_its_separator_admits_other_groups(scan_files):

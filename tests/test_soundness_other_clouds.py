@@ -74,6 +74,7 @@ def github_token(owner: str, name: str, context: tuple[str, str], runner: str = 
         "repository_owner_id": _id(owner), "repository_id": _id(f"{owner}/{name}"), "ref": ref,
         "ref_type": "tag" if kind == "tag" else "branch", "event_name": event, "runner_environment": runner,
         "repository_visibility": visibility, "workflow": "deploy", "actor": "octocat",
+        "ref_protected": "true" if ref in ("refs/heads/main", "refs/heads/release") else "false",
         "workflow_ref": f"{owner}/{name}/.github/workflows/deploy.yml@{ref}",
         "job_workflow_ref": REUSABLE if reusable else f"{owner}/{name}/.github/workflows/deploy.yml@{ref}",
     }
@@ -169,6 +170,7 @@ CEL_VALUES = {
     "runner_environment": ["github-hosted", "self-hosted"],
     "repository_visibility": ["private", "public"],
     "event_name": ["push", "pull_request", "workflow_dispatch"],
+    "ref_protected": ["true"],
     "job_workflow_ref": [REUSABLE, "acme/workflows/", "acme/"],
 }
 # RE2 patterns per claim: anchored and not, literal and open (matches() searches, like RE2).

@@ -31,8 +31,10 @@ from dataclasses import dataclass, replace
 
 from .admission import _SCOPE_BITS, ANY_RUN, SCOPE_ORDER, CharClass, SearchLimit, Witness, _render, _scope_of, search
 from .cel_subset import Unsupported, parse, test_union, ways_true
-from .claim_grammars import (_GIT_REF, _PRINTABLE, PER_RUN, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot,
-                             custom_template_alternatives, grammar_for)
+from .claim_grammars import _GIT_REF, _PRINTABLE, PER_RUN, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot
+from .claim_grammars import _OWNER as _OWNER_SLOT
+from .claim_grammars import _REPO as _NAME_SLOT
+from .claim_grammars import custom_template_alternatives, grammar_for
 from .witness import _opaque_values, _probe
 
 TIME_BUDGET_SECONDS = 2.0  # all searches of one trust; past it, TL000 for what is left
@@ -93,6 +95,8 @@ _VALUE = _PRINTABLE + " "
 # Claims the holder picks, and what they can be. A tuple: the claim's only values.
 _CHOSEN = {
     "runner_environment": ("github-hosted", "self-hosted"),
+    "ref_protected": ("false", "true"),  # a branch rule in the holder's own repository
+    "jti": _free("jti", _VALUE, word="attacker-token-id"),
     "repository_visibility": ("private", "public", "internal"),
     "workflow": _free("workflow", _VALUE, word="deploy"),
     "actor": _free("actor", "abcdefghijklmnopqrstuvwxyz0123456789-", word="attacker"),
@@ -153,7 +157,9 @@ _JOBS = _jobs()
 # way the admission analysis does for AWS patterns. A claim the form spells is read from its part
 # of the sub; one it does not is the job's own choice (environment, ref, event) or, for the
 # repository and owner, not searched (the form names none of it).
-_CUSTOM_FREE = {c: v for c, v in _CHOSEN.items() if c not in ("repository_owner_id", "repository_id")}
+_OWN_REPOSITORY = Alternative((_OWNER_SLOT, "/", _NAME_SLOT), "repository")  # the job's own, when the sub does not say
+_OWNER_IN_REPOSITORY = _inside((), _OWNER_CHARS, ("/", ANY_RUN))
+_CUSTOM_FREE = dict(_CHOSEN, repository=_OWN_REPOSITORY)
 _CUSTOM_FREE.update(event_name=_EVENTS + ("pull_request",), ref_type=("branch", "tag"),
                     ref=_free("ref", _GIT_REF, word="attacker-branch", head="refs/heads/"),
                     environment=_free("environment", "".join(sorted(_ENVIRONMENT_CHARS)), word="attacker-env"),
@@ -236,7 +242,7 @@ def prepare(mapping: dict[str, str], condition: str | None, member_kind: str, se
         for form in _custom_forms(way):
             job = _custom_job(form)
             beside = {claim for (claim, operator, _), wanted in way if not (operator == "present" and wanted and claim in _ALWAYS)}
-            beside -= set(job.in_sub) | set(job.chosen) | set(job.fixed) | {_ABSENT}
+            beside -= set(job.in_sub) | set(job.chosen) | set(job.fixed) | {_ABSENT, "repository_owner"}
             if beside:
                 raise Unsupported(f"a sub in a custom template ({form.context[len('custom:'):]}) tested beside {sorted(beside)[0]}")
     return Prepared(ways)
@@ -316,19 +322,22 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float, form: Alter
     alternative = form or _pinned(_alternative(job.context), pinned)
     found = search(alternative, positive, deadline, negated)
     for bits in sorted(found, reverse=True):
-        # A form that never names the repository (or owner) admits every one of them.
-        scope = _scope_of(bits | _SCOPE_BITS.get(alternative.implicit, 0))
+        # A form that never names the repository (or owner) admits every one of them, unless
+        # the job's own repository (owner) is one only a named value satisfies.
+        scope = _capped(_scope_of(bits | _SCOPE_BITS.get(alternative.implicit, 0)), pinned if form else set())
         if scope is None:
             continue  # the one workload the way names
         text, slots, fixed = _render(alternative, found[bits], positive, negated)
         witness = Witness(text, alternative, slots, scope, fixed)
         probe = _probe("github-actions", witness, back, None)
         claims = dict(probe.claims, **job.fixed, **{claim: _restore(value, back) for claim, value in values.items()})
+        if "repository" in values:  # the job's own repository, which the template's sub does not write
+            claims["repository_owner"] = claims["repository"].split("/")[0]
         if "ref" not in values and isinstance(job.chosen.get("ref"), Alternative):  # the branch or tag an environment ran from
             head, slot = job.chosen["ref"].parts
             claims["ref"] = head + slot.word
         described = [f"{claim} {claims[claim]}" for claim in values
-                     if claim in job.chosen and claim not in _IDS and claims[claim] != probe.claims.get(claim)]
+                     if claim in job.chosen and claim not in _IDS | {"repository"} and claims[claim] != probe.claims.get(claim)]
         description = probe.description + (f", choosing {', '.join(described)}" if described else "")
         # Nobody chooses an id: another account (repository) has it, or the named one does.
         description += "".join(f" ({claim} {values[claim]}{', as named' if claim in pinned else ''})"
@@ -343,47 +352,62 @@ def _restore(text: str, back: dict) -> str:
 
 
 def _settle(way: list, job: _Job, deadline: float):
-    """({claim: value} for the claims outside the sub, the id claims only a named value
-    satisfies), or None when this kind of job cannot satisfy the way."""
+    """({claim: value} for the claims outside the sub, what only a named value satisfies: the
+    ids, or the owner and repository of a custom template's job), or None when this kind of job
+    cannot satisfy the way."""
     tests: dict[str, list] = {}
     for (claim, operator, tested), wanted in way:
         if claim in job.in_sub:
             continue
         if operator == "present" and wanted and claim in _ALWAYS:
             continue  # every GitHub token carries it
+        shape = None
+        if claim == "repository_owner" and job.chosen.get("repository") is _OWN_REPOSITORY:
+            claim, shape = "repository", _OWNER_IN_REPOSITORY  # the owner is the repository's first part
         if claim not in job.fixed and claim not in job.chosen:
             if operator == "present" and not wanted:
                 continue  # has() of a claim this job lacks is false, as wanted
             return None  # a test of a claim this job lacks is an error, never true or false
-        tests.setdefault(claim, []).append((operator, tested, wanted))
+        tests.setdefault(claim, []).append((operator, tested, wanted, shape))
     values, pinned = {}, set()
     for claim, claim_tests in tests.items():
         if claim in job.fixed:
-            if not all(_holds(op, tested, job.fixed[claim]) == wanted for op, tested, wanted in claim_tests):
+            if not all(_holds(op, tested, job.fixed[claim]) == wanted for op, tested, wanted, _ in claim_tests):
                 return None
             continue
         solved = _solve(job.chosen[claim], claim_tests, deadline)
         if solved is None:
             return None
-        values[claim], fresh = solved
-        if not fresh and claim in _IDS:
-            pinned.add(claim)
+        values[claim], bits = solved
+        pinned |= _named_parts(claim, bits)
     return values, pinned
 
 
-def _solve(domain, tests: list, deadline: float) -> tuple[str, bool] | None:
-    """(a value every test accepts as wanted, whether nobody named it)."""
+def _named_parts(claim: str, bits: int) -> set[str]:
+    """What a solved identity claim keeps the witness inside: a value nobody named (a fresh
+    character) is another account's or repository's."""
+    if claim in _IDS:
+        return set() if bits else {claim}
+    if claim == "repository" and not bits & _SCOPE_BITS[TENANT]:  # the named owner; its named repository too?
+        return {"repository_owner_id"} if bits & _SCOPE_BITS[REPOSITORY] else {"repository_owner_id", "repository_id"}
+    return set()
+
+
+def _solve(domain, tests: list, deadline: float) -> tuple[str, int] | None:
+    """(a value every test accepts as wanted, the scope bits of its fresh characters: 0 when
+    only named text satisfies them)."""
     if isinstance(domain, tuple):
-        value = next((v for v in domain if all(_holds(op, tested, v) == wanted for op, tested, wanted in tests)), None)
-        return None if value is None else (value, True)
-    positive = [test_union(op, tested) for op, tested, wanted in tests if wanted]
-    negated = [union for union in (test_union(op, tested) for op, tested, wanted in tests if not wanted) if union]
+        value = next((v for v in domain if all(_holds(op, tested, v) == wanted for op, tested, wanted, _ in tests)), None)
+        return None if value is None else (value, -1)
+    unions = [((shape or (lambda union: union))(test_union(op, tested)), wanted) for op, tested, wanted, shape in tests]
+    positive = [union for union, wanted in unions if wanted]
+    negated = [union for union, wanted in unions if not wanted and union]
     found = search(domain, positive, deadline, negated)
     if not found:
         return None
     bits = max(found)  # a path through a character nobody named: a value of nobody's
     text, _, _ = _render(domain, found[bits], positive, negated)
-    return text, bits != 0
+    return text, bits
 
 
 def _holds(operator: str, tested: tuple, value: str) -> bool:
@@ -402,6 +426,14 @@ def _holds(operator: str, tested: tuple, value: str) -> bool:
     from ..saferegex import search as regex_search
 
     return bool(regex_search(text, value))
+
+
+def _capped(scope: str | None, pinned: set[str]) -> str | None:
+    if scope is not None and "repository_id" in pinned:
+        return WORKLOAD if SCOPE_ORDER[scope] < SCOPE_ORDER[WORKLOAD] else scope
+    if scope == TENANT and "repository_owner_id" in pinned:
+        return REPOSITORY
+    return scope
 
 
 def _pinned(alternative: Alternative, pinned: set[str]) -> Alternative:
