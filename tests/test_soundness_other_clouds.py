@@ -276,8 +276,8 @@ def gcp_trust(mapping: dict, condition: str | None, member: str):
 
 def gcp_named(mapping: dict, tree, member: str) -> tuple[set, set, set]:
     """(repositories, repository ids, subs) the trust writes exactly: its grant's attribute or
-    subject, and every ==, `in` or literal anchored matches() on them in the condition (GCP's
-    grain is the repository: its other refs are the named workload)."""
+    subject, and every ==, !=, `in` or literal anchored matches() on them in the condition
+    (GCP's grain is the repository: its other refs are the named workload)."""
     repositories, ids, subs = set(), set(), set()
     kind, _, selector = _member_parts(member)
     if kind == "attribute" and selector.startswith("repository="):
@@ -285,7 +285,8 @@ def gcp_named(mapping: dict, tree, member: str) -> tuple[set, set, set]:
     elif kind == "subject" and mapping["google.subject"] in ("assertion.sub", "assertion.repository"):
         (subs if mapping["google.subject"] == "assertion.sub" else repositories).add(selector)
     for claim, operator, value in _atoms(tree) if tree is not None else []:
-        values = value if operator == "in" else [value] if operator == "==" else []
+        # Written exactly in either polarity: `!(x != v)` is `x == v` (as the AWS test counts Deny values).
+        values = value if operator == "in" else [value] if operator in ("==", "!=") else []
         if _literal_regex(operator, value):
             values = [value[1:-1]]
         target = {"repository": repositories, "repository_id": ids, "sub": subs}.get(claim)
