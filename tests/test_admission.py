@@ -152,6 +152,20 @@ def test_scope_of_each_example():
     assert widest("repo:acme.*") is None  # owners hold no '.': no GitHub token matches
 
 
+def test_character_classes_get_a_fresh_character_of_their_own():
+    # A pattern's [0-9]+ where the owner is: the one fresh character of old ('x') is no digit,
+    # so the search needs one fresh character per way the classes treat characters.
+    from trustlint.trust.admission import CharClass, search
+    from trustlint.trust.claim_grammars import grammar_for
+
+    digits = CharClass(frozenset("0123456789"))
+    union = (tuple("repo:") + (digits, CharClass(digits.chars, star=True)) + tuple("/app:pull_request"),)
+    branch, = [a for a in grammar_for("github-actions", "sub") if a.context == "pull_request" and "@" not in str(a.parts)]
+    found = search(branch, [union])
+    assert admission._scope_of(max(found)) == TENANT
+    assert admission._render(branch, found[max(found)], [union])[0] == "repo:0/app:pull_request"
+
+
 def test_a_literal_star_under_stringequals_is_not_a_wildcard():
     assert witnesses("github-actions", "sub", [("repo:acme/*", False, False)]) == []
 
@@ -314,6 +328,97 @@ def test_a_gcp_condition_on_claims_the_holder_chooses_names_no_one(scan_files, c
     result = scan_files({"main.tf": gcp_tf(condition)})
     assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
     assert text in result.findings[0].message
+
+
+# Found by the soundness test (test_soundness_other_clouds.py): the anchored probes take the
+# values a condition names, so a negated test let every other token in unseen. The condition is
+# now searched (trust/gcp_witness.py).
+GCP_NEGATIONS = [
+    ("!(assertion.environment != 'prod')", "critical", "admits repo:attacker/attacker-repo:environment:prod ("),
+    ("!(assertion.repository_visibility == 'private')", "critical", "choosing repository_visibility public)"),
+    ("!(assertion.job_workflow_ref == 'acme/workflows/.github/workflows/deploy.yml@refs/heads/main')", "critical",
+     "admits repo:attacker/attacker-repo:ref:refs/heads/attacker-branch (branch attacker-branch of attacker/attacker-repo, a repository"),
+    ("!(!(assertion.repository_owner.matches('^(acme|ab)$')))", "high", "admits repo:ab/attacker-repo:ref:refs/heads/attacker-branch ("),
+]
+
+
+@pytest.mark.parametrize("condition, severity, text", GCP_NEGATIONS, ids=[c for c, _, _ in GCP_NEGATIONS])
+def test_a_gcp_condition_true_for_what_it_does_not_name_is_a_finding(scan_files, condition, severity, text):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
+    assert text in result.findings[0].message and result.unknowns == []
+
+
+# Found by the soundness test's check that a shown witness is a token GitHub could mint: a
+# tested value was copied into a claim the sub carries (an environment on a branch's sub).
+GCP_MINTABLE = [
+    ("assertion.environment == 'prod' || assertion.repository == 'acme/app'",
+     "admits repo:attacker/attacker-repo:environment:prod (environment prod of attacker/attacker-repo, a repository any"),
+    ("assertion.event_name.endsWith('pull_request')",
+     "admits repo:attacker/attacker-repo:environment:attacker-env (environment attacker-env of attacker/attacker-repo, a repository "
+     "any GitHub account can create, choosing event_name pull_request)"),
+    ("assertion.repository_owner_id.startsWith('12')", "a repository any GitHub account can create (repository_owner_id 124242424242))"),
+]
+
+
+@pytest.mark.parametrize("condition, text", GCP_MINTABLE, ids=[c for c, _ in GCP_MINTABLE])
+def test_a_gcp_witness_is_a_token_github_could_mint(scan_files, condition, text):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    assert [f for f in brief(result) if f[0] == "TL001"] == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", "critical")]
+    assert text in result.findings[0].message
+
+
+# Found by attacking the search: GitHub writes the sub from the template of the repository the
+# job runs in, which an attacker sets on their own; the search walked only the default form.
+GCP_TEMPLATES = [
+    ("assertion.sub.contains(':job_workflow_ref:acme/workflows/')", "critical",
+     "admits repo:attacker/attacker-repo:job_workflow_ref:acme/workflows/ (jobs of attacker/attacker-repo, a repository any"),
+    # Names no repository: every repository of the owner with id 123 (it was 'within GCP's grain').
+    ("assertion.sub == 'repository_owner_id:123:environment:prod'", "high", "admits repository_owner_id:123:environment:prod ("),
+]
+
+
+@pytest.mark.parametrize("condition, severity, text", GCP_TEMPLATES, ids=[c for c, _, _ in GCP_TEMPLATES])
+def test_a_gcp_sub_test_is_searched_in_custom_templates_too(scan_files, condition, severity, text):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
+    assert text in result.findings[0].message and result.unknowns == []
+
+
+@pytest.mark.parametrize("condition", [
+    "assertion.sub == 'repository_owner_id:123:repository_id:456:environment:prod'",
+    "assertion.sub == 'repo:acme/app:job_workflow_ref:acme/w/.github/workflows/d.yml@refs/heads/main'",
+])
+def test_a_gcp_custom_template_naming_one_repository_is_clean(scan_files, condition):
+    assert brief(scan_files({"main.tf": gcp_tf(condition)})) == []
+
+
+def test_a_custom_template_read_beside_claims_it_spells_or_the_job_picks(scan_files):
+    # The repository is in the template's sub (repo:OWNER/NAME); the environment is the job's own.
+    owner = scan_files({"main.tf": gcp_tf("assertion.sub.startsWith('repo:acme/app:job_workflow_ref:') && "
+                                          "assertion.repository_owner == 'acme'")})
+    assert [(f.rule_id, f.severity) for f in owner.findings] == [("TL001", "medium")] and owner.unknowns == []
+    chosen = scan_files({"main.tf": gcp_tf("assertion.sub.contains(':job_workflow_ref:acme/workflows/') && "
+                                           "assertion.environment == 'prod'")})
+    assert [(f.rule_id, f.severity) for f in chosen.findings] == [("TL001", "critical")] and chosen.unknowns == []
+    assert "choosing environment prod)" in chosen.findings[0].message
+
+
+def test_a_custom_template_without_the_repository_is_judged_by_the_jobs_own(scan_files):
+    # The template writes an owner id and an environment: the repository is the job's own, so a
+    # test naming it narrows the witness as a named id does.
+    named = "assertion.sub == 'repository_owner_id:123:environment:prod' && assertion.repository == 'acme/app'"
+    assert brief(scan_files({"main.tf": gcp_tf(named)})) == []
+    owner = scan_files({"main.tf": gcp_tf("assertion.sub == 'repository_owner_id:123:environment:prod' && "
+                                          "assertion.repository_owner == 'acme'")})
+    assert [(f.rule_id, f.severity) for f in owner.findings] == [("TL001", "high")] and owner.unknowns == []
+
+
+def test_ref_protected_is_the_holders_choice(scan_files):
+    # Not modelled, a test of it was an absent claim's error: nothing searched, every probe rejected.
+    result = scan_files({"main.tf": gcp_tf("assertion.ref_protected == 'true' && assertion.repository_owner == 'acme'")})
+    assert brief(result) == [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", "high")]
+    assert "choosing ref_protected true)" in result.findings[0].message
 
 
 def test_a_gitlab_namespace_prefix_without_its_separator_admits_other_groups(scan_files):

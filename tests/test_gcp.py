@@ -69,6 +69,10 @@ resource "google_service_account_iam_member" "ci" {{
     # matches(): the regex's literal prefix is the workload to probe around
     ('"assertion.sub.matches(\'^repo:acme/.*\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", [("TL001", "high")]),
     ('"assertion.sub.matches(\'^repo:acme/web:ref:refs/heads/main$\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", []),
+    # A regex that is one literal names that repository, as == does (found by the soundness test:
+    # it was read as a prefix, and the repository's other refs were a TL001).
+    ('"assertion.repository.matches(\'^acme/app$\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", []),
+    ('"assertion.repository.matches(\'^acme/app\\\\.io$\')"', "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*", []),
 ])
 def test_conditions_and_members_are_judged_together(scan_files, condition, member, expected):
     result = scan_files({"wif.tf": PROVIDER_TF.replace("CONDITION", condition), "grants.tf": grant(member)})
@@ -223,27 +227,179 @@ def test_a_module_provider_judged_alone_waits_for_its_callers(scan_files):
     assert unknown_issuer.findings == [] and any("issuer is not known" in u[4] for u in unknown_issuer.unknowns)
 
 
-POOL_WIDE = "principalSet://iam.googleapis.com/${google_iam_workload_identity_pool.gh.name}/*"
+# -- the searched subset of CEL (trust/cel_ways.py) ------------------------------------------
+
+def _ways(text: str) -> list[set]:
+    from trustlint.trust.cel_ways import parse, ways_true
+
+    return [{(test[1][1], test[2], test[3], wanted) for test, wanted in way} for way in ways_true(parse(text))]
 
 
-@pytest.mark.parametrize("condition, listed", [
-    # Decided from the pattern: nothing to list.
-    ("assertion.repository_owner == 'acme' && assertion.sub.startsWith('repo:acme/app:')", None),
-    ("assertion.sub.matches('repo:acme/app:ref:refs/heads/main')", None),
-    # Evaluated on attacker tokens only: listed, whatever the verdict.
-    ("assertion.sub.matches('^repo:acme/(app|api):ref:refs/heads/main$')", "a regular expression in matches()"),
-    ("size(assertion.sub) > 0 && assertion.repository_owner == 'acme'", "size()"),
-    ("assertion['repository_owner'] == 'acme'", "indexing"),
-    ("assertion.sub.lowerAscii().startsWith('repo:acme/')", "lowerAscii()"),
-    # A method name inside a string literal is text.
-    ("assertion.sub == 'repo:acme/size(x):ref:refs/heads/main'", None),
+def test_negations_are_pushed_to_the_tests_and_or_splits_the_ways():
+    assert _ways("!(assertion.a == 'x' || assertion.b != 'y')") == [{("a", "==", ("x",), False), ("b", "==", ("y",), True)}]
+    assert _ways("assertion.a in ['x', 'y'] || !assertion.b.startsWith('z')") == [
+        {("a", "in", ("x", "y"), True)}, {("b", "startsWith", ("z",), False)}]
+    assert _ways("assertion.a == 'x' && !(assertion.a == 'x')") == []  # a test wanted both ways: never true
+    assert _ways("true || assertion.a == 'x'") == [set(), {("a", "==", ("x",), True)}]
+
+
+def test_has_and_reversed_comparisons_and_escapes_are_read():
+    assert _ways("has(assertion.environment) && 'acme' == assertion['repository_owner']") == [
+        {("environment", "present", (), True), ("repository_owner", "==", ("acme",), True)}]
+    assert _ways(r"assertion.sub.matches('^repo:acme/[^:]+:ref:refs/heads/main$')")[0] == {
+        ("sub", "matches", ("^repo:acme/[^:]+:ref:refs/heads/main$",), True)}
+    assert _ways("assertion.a == \"it\\'s\"") == [{("a", "==", ("it's",), True)}]
+
+
+@pytest.mark.parametrize("text", [
+    "size(assertion.repository) > 0", "assertion.sub.split(':')[1] == 'acme'", "assertion.run_number > 3",
+    "'acme' in assertion.groups", "assertion.a == 'x' ? true : false", "assertion.a == 'x' &&",
 ])
-def test_what_a_condition_is_not_decided_on_is_listed(scan_files, condition, listed):
-    provider = PROVIDER_TF.replace("CONDITION", '"' + condition.replace('"', '\\"') + '"')
-    result = scan_files({"wif.tf": provider + grant(POOL_WIDE)})
-    reasons = [reason for *_, reason in result.unknowns if "attribute_condition uses" in reason]
-    if listed is None:
-        assert reasons == []
-    else:
-        assert len(reasons) == 1 and listed in reasons[0] and "not decided from the pattern" in reasons[0]
-        assert [u[1] for u in result.unknowns if "attribute_condition uses" in u[4]] == [12]
+def test_cel_beyond_the_subset_is_unsupported_not_guessed(text):
+    from trustlint.trust.cel_ways import Unsupported, parse
+
+    with pytest.raises(Unsupported):
+        parse(text)
+
+
+@pytest.mark.parametrize("pattern, accepted, rejected", [
+    ("^acme/.*$", ["acme/", "acme/app"], ["xacme/app", "acm"]),
+    ("acme", ["acme", "xacmex"], ["acm"]),
+    ("^(acme|ab)$", ["acme", "ab"], ["abc", "xab"]),
+    ("^repo:acme/[^:]+:ref:refs/heads/(main|release)$", ["repo:acme/app:ref:refs/heads/main"],
+     ["repo:acme/a:b:ref:refs/heads/main", "repo:acme/:ref:refs/heads/main"]),
+    (r"^v\d+\.\d{1,2}$", ["v1.2", "v10.12"], ["v1.123", "v1x2"]),
+    ("^a?b+$", ["b", "abbb"], ["a", "aab"]),
+    ("^main$|^release/.+$", ["main", "release/1"], ["mainx", "release/", "xrelease/1"]),
+])
+def test_regular_expressions_in_the_subset_match_as_re2_does(pattern, accepted, rejected):
+    import re2
+
+    from trustlint.trust.admission import _accepts
+    from trustlint.trust.cel_ways import regex_union
+
+    union = regex_union(pattern)
+    for text in accepted + rejected:
+        assert _accepts(union, text) == (re2.search(pattern, text) is not None), (pattern, text)
+
+
+@pytest.mark.parametrize("pattern", ["(?i)acme", r"\bacme", "(ab)+", "a{1,50}", "[[:alpha:]]"])
+def test_regular_expressions_beyond_the_subset_are_unsupported(pattern):
+    from trustlint.trust.cel_ways import Unsupported, regex_union
+
+    with pytest.raises(Unsupported):
+        regex_union(pattern)
+
+
+def test_a_condition_the_search_cannot_read_is_explained_and_still_probed(scan_files):
+    # size() is valid CEL the witness search does not read: the anchored probes still judge
+    # the trust (the owner is named), and --explain-unknowns says the search did not run.
+    provider = PROVIDER_TF.replace("CONDITION", "\"size(assertion.workflow) > 0 && assertion.repository_owner == 'acme'\"")
+    result = scan_files({"wif.tf": provider + grant(POOL + "/*")})
+    assert [(f.rule_id, f.span.line, f.severity) for f in result.findings] == [("TL001", 12, "high")]
+    assert [(u[0], u[1], u[2]) for u in result.unknowns] == [("wif.tf", 12, 25)]
+    assert "the attribute condition is not searched (the name 'size'): judged by anchored probes only" in result.unknowns[0][4]
+
+
+def test_an_attribute_mapped_by_an_expression_is_explained(scan_files):
+    provider = PROVIDER_TF.replace('"attribute.repository" = "assertion.repository"',
+                                   '"attribute.repo_ref" = "assertion.repository + \'@\' + assertion.ref"')
+    condition = "\"attribute.repo_ref.startsWith('acme/app@refs/heads/')\""
+    result = scan_files({"wif.tf": provider.replace("CONDITION", condition) + grant(POOL + "/*")})
+    assert any("not searched (the mapping of attribute.repo_ref" in u[4] for u in result.unknowns), result.unknowns
+
+
+def test_a_gitlab_condition_is_explained_as_probed_only(scan_files):
+    provider = PROVIDER_TF.replace("CONDITION", "\"assertion.namespace_path == 'acme'\"").replace(
+        "https://token.actions.githubusercontent.com", "https://gitlab.com")
+    result = scan_files({"wif.tf": provider + grant(POOL + "/*")})
+    assert [u[4] for u in result.unknowns] == [
+        "the attribute condition is not searched (tokens of gitlab issuers are not modelled): judged by anchored probes only"]
+
+
+def _regex_pieces():
+    from hypothesis import strategies as st
+
+    atom = st.sampled_from(["a", "b", "/", ":", ".", "[ab]", "[^:]", r"\d", "1", r"\."])
+    quantified = st.tuples(atom, st.sampled_from(["", "", "*", "+", "?", "{2}", "{1,2}"])).map("".join)
+    group = st.lists(st.lists(quantified, min_size=1, max_size=2).map("".join), min_size=2, max_size=2).map(
+        lambda alts: "(" + "|".join(alts) + ")")
+    body = st.lists(st.one_of(quantified, group), min_size=1, max_size=4).map("".join)
+    return st.tuples(st.sampled_from(["", "^"]), body, st.sampled_from(["", "$"])).map("".join)
+
+
+def test_the_regex_subset_agrees_with_re2_on_random_patterns():
+    import re2
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from trustlint.trust.admission import _accepts
+    from trustlint.trust.cel_ways import Unsupported, regex_union
+
+    from .conftest import DERANDOMIZE
+
+    @settings(max_examples=300, deadline=None, derandomize=DERANDOMIZE)
+    @given(_regex_pieces(), st.lists(st.text(alphabet="ab/:1.x", max_size=6), min_size=1, max_size=8))
+    def check(pattern, texts):
+        try:
+            union = regex_union(pattern)
+        except Unsupported:
+            return
+        for text in texts:
+            assert _accepts(union, text) == (re2.search(pattern, text) is not None), (pattern, text)
+
+    check()
+
+
+@pytest.mark.parametrize("text", ["assertion.sub", " assertion.run_number ", "assertion.flag", "assertion.groups", "assertion.missing",
+                                  "assertion.nested"])
+def test_a_plain_claim_mapping_reads_what_cel_reads(text):
+    # Mappings of the form assertion.NAME skip the interpreter: the same value, or Missing.
+    from trustlint.source import Span
+    from trustlint.trust.cel import ClaimReference, Expression, Missing
+
+    assertion = {"sub": "repo:acme/app:pull_request", "run_number": 42, "flag": True, "groups": ["a", "b"], "nested": {"k": [1.5]}}
+
+    def value(program):
+        try:
+            return program.evaluate(assertion)
+        except Missing:
+            return Missing
+
+    fast = ClaimReference.of(text)
+    assert fast is not None and value(fast) == value(Expression(text, Span(1, 1, 1, 2), "wif.tf", "mapping"))
+    assert ClaimReference.of("assertion.namespace") is None and ClaimReference.of("assertion.sub + 'x'") is None
+
+
+# -- hostile conditions: bounded, never silent -------------------------------------------------
+
+def _gcp_tf(condition: str) -> str:
+    from .test_admission import gcp_tf
+
+    return gcp_tf(condition)
+
+
+@pytest.mark.parametrize("condition, findings, reason", [
+    ("!(" * 300 + "assertion.repository_owner == 'acme'" + ")" * 300, [("TL000", 12)], "(nesting too deep)"),
+    (" && ".join(f"(assertion.ref == 'refs/heads/b{i}' || assertion.environment == 'e{i}')" for i in range(9)), [],
+     "(more than 256 ways to be true)"),
+    ("assertion.sub.matches('^" + "(a|b)" * 12 + "$')", [], "(a regular expression with too many alternatives)"),
+])
+def test_a_condition_too_large_to_search_is_explained(scan_files, condition, findings, reason):
+    result = scan_files({"main.tf": _gcp_tf(condition)})
+    assert [(f.rule_id, f.span.line) for f in result.findings] == findings
+    assert [u[4] for u in result.unknowns] == [f"the attribute condition is not searched {reason}: judged by anchored probes only"]
+
+
+def test_a_search_out_of_time_is_tl000_at_the_grant(scan_files, monkeypatch):
+    import time
+
+    from trustlint.trust import gcp_witness
+
+    monkeypatch.setattr(gcp_witness, "TIME_BUDGET_SECONDS", 0.2)
+    condition = " && ".join(f"assertion.sub.matches('.*{c}.*{c}.*{c}.*')" for c in "abcdefgh")
+    started = time.monotonic()
+    result = scan_files({"main.tf": _gcp_tf(condition)})
+    assert time.monotonic() - started < 10
+    assert [(f.rule_id, f.span.line, f.address) for f in result.findings] == [("TL000", 22, "google_service_account_iam_member.wif")]
+    assert "the attribute condition could not be decided (the time budget for one trust was spent)" in result.findings[0].message

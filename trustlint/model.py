@@ -101,6 +101,9 @@ class TrustRelationship:
     # Per way in: negated tests of the subject in it (StringNotLike), clauses a witness must avoid.
     subject_exclusions: list | None = None
     analysis_limits: list[str] = field(default_factory=list)  # searches that hit a bound: TL000
+    # More witnesses, searched by the cloud's own semantics (GCP: its attribute condition):
+    # called with analysis_limits, yields probes (trust.probes.Probe) for the evaluator to confirm.
+    searches: Callable[[list], Any] | None = None
     # Where the audience check and the subject mapping live, when not on this resource
     # (a GCP provider shared by several grants), so their findings are reported once there.
     audience_address: str = ""

@@ -90,8 +90,9 @@ def probe_trust(trust: TrustRelationship) -> tuple[list[_Probed], str]:
     Also returns an exact subject to suggest in fixes (the workload the trust names)."""
     anchored = [within_enterprise(trust, p) for p in probes_for(trust.issuer.platform, _subject_values(trust))]
     trust.analysis_limits = []
+    searched = trust.searches(trust.analysis_limits) if trust.searches is not None else ()
     witnesses = (within_enterprise(trust, p) for p in itertools.chain(
-        condition_probes(trust, anchored), witness_probes(trust, trust.analysis_limits)))
+        condition_probes(trust, anchored), witness_probes(trust, trust.analysis_limits), searched))
     admitted = [_Probed(p, _proven_exact(trust, p, a)) for p in anchored if (a := trust.admits(p.claims)).admitted]
     # A witness adds what the anchored probes missed: a breadth (or a tier at that breadth)
     # no admitted probe shows broadly (one matched exactly is the named workload). Where both

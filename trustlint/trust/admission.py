@@ -39,6 +39,27 @@ from .glob import _Literal, tokens
 # Pattern items: a character (str) or one of these (distinct from a literal '*' or '?').
 STAR, ONE = object(), object()
 
+
+@dataclass(frozen=True)
+class CharClass:
+    """A pattern item for one character of a set (a regular expression's `[a-z]`, `.`, `\\d`),
+    or any run of them (`star`). `negated`: every character but those listed. `unknown`:
+    whether a placeholder for a value not known statically counts as a member (it does for
+    `.` and negated sets, which take any character)."""
+
+    chars: frozenset
+    negated: bool = False
+    star: bool = False
+    unknown: bool = False
+
+    def accepts(self, char: str) -> bool:
+        if OPAQUE <= char <= "\uf8ff":
+            return self.unknown
+        return (char in self.chars) != self.negated
+
+
+ANY_RUN = CharClass(frozenset(), negated=True, star=True, unknown=True)  # a regular expression's `.*`
+
 SCOPE_ORDER = {TENANT: 0, REPOSITORY: 1, WORKLOAD: 2}  # widest first
 MAX_STATES = 200_000  # product states per conjunction: far above real patterns (a few thousand)
 _FRESH_CANDIDATES = "xqzjkvwyubgfhmnpclrtsoiade0123456789"
@@ -95,10 +116,14 @@ def _closure(union: tuple, states) -> frozenset:
     while stack:
         v, i = stack.pop()
         items = union[v]
-        if i < len(items) and items[i] is STAR and (v, i + 1) not in out:
+        if i < len(items) and _skippable(items[i]) and (v, i + 1) not in out:
             out.add((v, i + 1))
             stack.append((v, i + 1))
     return frozenset(out)
+
+
+def _skippable(item) -> bool:
+    return item is STAR or (isinstance(item, CharClass) and item.star)
 
 
 def _start(union: tuple) -> frozenset:
@@ -114,6 +139,9 @@ def _step(union: tuple, states: frozenset, char: str) -> frozenset:
         item = items[i]
         if item is STAR:
             nxt.add((v, i))
+        elif isinstance(item, CharClass):
+            if item.accepts(char):
+                nxt.add((v, i) if item.star else (v, i + 1))
         elif item is ONE or item == char:
             nxt.add((v, i + 1))
     return _closure(union, nxt) if nxt else frozenset()
@@ -131,8 +159,14 @@ _SLOT_ORDER = {TENANT: 0, TENANT_NAME: 0, TENANT_ID: 0, REPOSITORY: 1, REPOSITOR
                PER_RUN: 3}
 
 
-def _fresh_for(slot: Slot, named: set[str]) -> str | None:
-    return next((c for c in _FRESH_CANDIDATES if slot.allows(c) and c not in named), None)
+def _fresh_for(slot: Slot, named: set[str], classes: tuple = ()) -> list[str]:
+    """Characters no pattern names, one per way the patterns' character classes treat them:
+    each stands for every unnamed character its classes agree on (without classes, one)."""
+    fresh: dict[tuple, str] = {}
+    for char in _FRESH_CANDIDATES + "".join(sorted(slot.chars)):
+        if slot.allows(char) and char not in named:
+            fresh.setdefault(tuple(c.accepts(char) for c in classes), char)
+    return list(fresh.values())
 
 
 def search(alternative: Alternative, patterns: list[tuple], deadline: float | None = None,
@@ -144,7 +178,8 @@ def search(alternative: Alternative, patterns: list[tuple], deadline: float | No
     positive = len(patterns)
     patterns = list(patterns) + list(negated)  # a negated clause (StringNotLike): must end unmatched
     named = {c for union in patterns for items in union for c in items if isinstance(c, str)}
-    fresh = {j: _fresh_for(part, named) for j, part in enumerate(alternative.parts) if isinstance(part, Slot)}
+    classes = tuple({c for union in patterns for items in union for c in items if isinstance(c, CharClass)})
+    fresh = {j: _fresh_for(part, named, classes) for j, part in enumerate(alternative.parts) if isinstance(part, Slot)}
     widest = min((_SLOT_ORDER[part.scope] for part in alternative.parts if isinstance(part, Slot)), default=None)
     start = (0, 0, tuple(_start(union) for union in patterns), 0)
     parents: dict = {start: None}
@@ -181,8 +216,8 @@ def search(alternative: Alternative, patterns: list[tuple], deadline: float | No
             literal = {union[v][i] for union, s in zip(patterns, pstates) for v, i in s if i < len(union[v])}
             for char in sorted(c for c in literal if isinstance(c, str) and part.allows(c)):
                 moves.append((char, j, 1, bits, False))
-            if fresh[j] is not None:
-                moves.append((fresh[j], j, 1, bits | _SCOPE_BITS[part.scope], True))
+            for char in fresh[j]:
+                moves.append((char, j, 1, bits | _SCOPE_BITS[part.scope], True))
             if k == 1:
                 moves.append((None, j + 1, 0, bits, False))  # the slot ends
         for char, nj, nk, nbits, is_fresh in moves:

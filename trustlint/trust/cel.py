@@ -65,6 +65,32 @@ def _extract(value, template):
     return celtypes.StringType(text[start:end] if end >= 0 else "")
 
 
+_CLAIM = re.compile(r"\s*assertion\.([A-Za-z_][A-Za-z0-9_]*)\s*")
+_RESERVED = {"true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import",
+             "let", "loop", "package", "namespace", "return", "var", "void", "while"}
+
+
+class ClaimReference:
+    """`assertion.NAME` alone, the usual attribute mapping, read without the interpreter: the
+    value is the claim's own (cel-python returns the same plain value for a JSON claim), and
+    probes and searches evaluate mappings for every token they try."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    @classmethod
+    def of(cls, text: str) -> "ClaimReference | None":
+        match = _CLAIM.fullmatch(text)
+        if match is None or match.group(1) in _RESERVED:
+            return None  # CEL itself decides (a reserved word is an error there)
+        return cls(match.group(1))
+
+    def evaluate(self, assertion: dict, google: dict | None = None, attribute: dict | None = None):
+        if self.name not in assertion:
+            raise Missing(self.name)
+        return assertion[self.name]
+
+
 class Expression:
     """One compiled user CEL expression, with the span it was read from."""
 

@@ -21,7 +21,9 @@ from ..errors import AnalysisError
 from ..model import Admission, Constraint, Issuer, Location, Problem, ScanModel, TrustRelationship
 from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, parse_member
 from ..source import Span
-from .cel import Expression, Missing
+from .cel import ClaimReference, Expression, Missing
+from .claim_grammars import REPOSITORY, TENANT, custom_template_alternatives
+from .gcp_witness import Unsupported, condition_witnesses, prepare
 from .platforms import platform_of
 
 # Attribute values that pin one repository / project / workspace (GCP's documented grain).
@@ -63,6 +65,19 @@ def _literal_prefix(pattern: str) -> str:
     return re.sub(r"\\(.)", r"\1", literal)
 
 
+def _literal_regex(pattern: str) -> str | None:
+    """The one string an anchored regular expression without metacharacters matches."""
+    if not pattern.startswith("^") or not pattern.endswith("$") or pattern.endswith("\\$"):
+        return None
+    literal = re.fullmatch(r"(?:\\[^A-Za-z0-9]|[^\\.^$*+?()\[\]{}|])*", pattern[1:-1])
+    return re.sub(r"\\(.)", r"\1", pattern[1:-1]) if literal else None
+
+
+def _cel_unescape(text: str) -> str:
+    """A CEL string literal's body as its value: an escaped backslash or quote is that character."""
+    return re.sub(r"\\([\\'\"])", r"\1", text)
+
+
 def anchors(provider: GcpProvider, member: str) -> dict[str, list[str]]:
     """Claim values a provider's condition and a grant's member name: the workload to probe around."""
     values: dict[str, list[str]] = {}
@@ -81,8 +96,12 @@ def anchors(provider: GcpProvider, member: str) -> dict[str, list[str]]:
     for match in _STARTS.finditer(condition):
         add(match.group(1), match.group(2), (match.group(3) if match.group(3) is not None else match.group(4)) + "*")
     for match in _MATCHES.finditer(condition):
-        prefix = _literal_prefix(match.group(3) if match.group(3) is not None else match.group(4))
-        if prefix:
+        pattern = _cel_unescape(match.group(3) if match.group(3) is not None else match.group(4))
+        exact = _literal_regex(pattern)
+        prefix = _literal_prefix(pattern)
+        if exact is not None:
+            add(match.group(1), match.group(2), exact)  # '^acme/app$' names acme/app as == does
+        elif prefix:
             add(match.group(1), match.group(2), prefix + "*")
     for match in _IN.finditer(condition):
         for quoted in re.findall(_QUOTED, match.group(3)):
@@ -105,7 +124,8 @@ def _mapping_programs(provider: GcpProvider, model: ScanModel) -> dict[str, Expr
     programs = {}
     for target, (text, span) in mapping.items():
         try:
-            programs[target] = Expression(text, span, provider.location.path, f"attribute_mapping[{target!r}]")
+            programs[target] = ClaimReference.of(text) or Expression(text, span, provider.location.path,
+                                                                     f"attribute_mapping[{target!r}]")
         except AnalysisError as exc:
             model.problems.append(Problem(Location(provider.location.path, exc.span), f"{provider.address}: {exc.message}", provider.address))
             return None
@@ -192,8 +212,6 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
         except AnalysisError as exc:
             model.problems.append(Problem(Location(provider.location.path, exc.span), f"{provider.address}: {exc.message}", provider.address))
             return None
-    if condition is not None:
-        _explain_undecided(provider, condition, model)
     member_path = grant.member_path or grant.location.path
     member_constraint = _constraint(kind, "member", grant.member, grant.member_span, member_path)
     condition_constraint = (
@@ -203,7 +221,9 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
     named = anchors(provider, grant.member)
     # Workloads the condition or member name at GCP's grain (a repository, a project): their
     # other refs are what the trust means, not a wildcard.
-    grain_values = {v for claim in _WORKLOAD_CLAIMS for v in named.get(claim, []) if not v.endswith("*")}
+    platform = platform_of(provider.issuer_url)
+    grain_values = {v for claim in _WORKLOAD_CLAIMS for v in named.get(claim, [])
+                    if not v.endswith("*") and (claim != "sub" or _names_a_repository(platform, v))}
 
     def admits(claims: dict) -> Admission:
         try:
@@ -218,6 +238,7 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
             return Admission(False)
 
     subject = [c for c in (condition_constraint, member_constraint if kind != "all" else None) if c is not None]
+    prepared = _searchable(provider, kind, selector, model)
     audiences = provider.audiences
     return TrustRelationship(
         provider="gcp",
@@ -241,6 +262,7 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
             for text, span in audiences or [] if _broad_audience(text)
         ],
         subject_mapping=_subject_mapping(provider),
+        searches=(lambda limits: condition_witnesses(prepared, limits)) if prepared is not None else None,
         related=[
             Location(member_path, grant.member_span, "grant"),
             Location(provider.location.path, provider.location.span, "provider"),
@@ -248,34 +270,31 @@ def _trust(provider: GcpProvider, grant: GcpGrant, model: ScanModel) -> TrustRel
     )
 
 
-# What the witnesses are built from: ==, in [...], startsWith/endsWith/contains and a literal
-# matches() on assertion.X / attribute.X (trust/witness.py). Anything else in a condition is
-# still evaluated on every probe and witness token, but not decided from the pattern itself:
-# listed by --explain-unknowns, never a silent "proven".
-_DECIDED_METHODS = {"startsWith", "endsWith", "contains", "matches"}
-_METHOD = re.compile(r"\.(\w{1,64})\(")
-_FUNCTION = re.compile(r"(?<![\w.])(\w{1,64})\(")
-_MATCHES_ARGUMENT = re.compile(r"\.matches\(\s*" + _QUOTED + r"\s*\)")
-_INDEX = re.compile(r"\b(?:assertion|attribute)\s*\[")
-_STRING = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+def _searchable(provider: GcpProvider, kind: str, selector: str | None, model: ScanModel):
+    """The condition and member as gcp_witness searches them, or None, said in --explain-unknowns:
+    then only the anchored probes judge the trust (they may miss what they do not anticipate)."""
+    platform = platform_of(provider.issuer_url)
+    span = provider.condition[1] if provider.condition else provider.location.span
+    reason = None
+    if platform != "github-actions":
+        reason = f"the attribute condition is not searched (tokens of {platform} issuers are not modelled)" if provider.condition else None
+    else:
+        try:
+            return prepare({t: text for t, (text, _) in provider.mapping.items()},
+                           provider.condition[0] if provider.condition else None, kind, selector)
+        except Unsupported as exc:
+            reason = f"the attribute condition is not searched ({exc})"
+    if reason is not None:
+        unknown = (Location(provider.location.path, span), provider.address, f"{reason}: judged by anchored probes only")
+        if unknown not in model.unknowns:
+            model.unknowns.append(unknown)
+    return None
 
 
-def _explain_undecided(provider: GcpProvider, condition, model: ScanModel) -> None:
-    text = condition.text
-    code = _STRING.sub("''", text)  # method names inside string literals are text, not calls
-    undecided = sorted({f"{m}()" for m in _METHOD.findall(code) if m not in _DECIDED_METHODS}
-                       | {f"{f}()" for f in _FUNCTION.findall(code)})
-    if any(re.search(r"[\\^$.*+?()\[\]{}|]", single or double) for single, double in _MATCHES_ARGUMENT.findall(text)):
-        undecided.append("a regular expression in matches()")
-    if _INDEX.search(code):
-        undecided.append("indexing (assertion['claim'])")
-    if not undecided:
-        return
-    entry = (Location(provider.location.path, condition.span), text[:200],
-             f"{provider.address}: attribute_condition uses {', '.join(undecided)}: evaluated on attacker tokens, "
-             "not decided from the pattern itself (a token none of them resembles may still be admitted)")
-    if entry not in model.unknowns:
-        model.unknowns.append(entry)
+def _names_a_repository(platform: str, sub: str) -> bool:
+    """Whether an exact sub is at GCP's grain: a custom template naming no repository (or no
+    owner), such as repository_owner_id:123:environment:prod, is every repository's sub."""
+    return not any(a.implicit in (TENANT, REPOSITORY) for a in custom_template_alternatives(platform, [sub]))
 
 
 def _broad_audience(value: str) -> bool:
@@ -323,7 +342,8 @@ def _admits(claims, mapping, condition, kind, selector, member_constraint, condi
         if google.get("subject") != selector:
             return Admission(False)
         exact = claims.get("sub") == selector
-        grain = any(claims.get(c) == selector for c in _WORKLOAD_CLAIMS)
+        grain = any(claims.get(c) == selector for c in _WORKLOAD_CLAIMS) and _names_a_repository(
+            platform_of(provider.issuer_url), selector)
         return Admission(True, blamed=member_constraint, blamed_value=0, exact=exact, grain=grain, statement=statement)
     if kind == "group":
         groups = google.get("groups") or []

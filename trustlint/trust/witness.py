@@ -410,6 +410,7 @@ ATTACKER_CHOSEN = {
                "runner_environment", "project_visibility"),
 }
 _QUOTED = r"(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")"
+_GITHUB_SUB_CLAIMS = {"environment", "ref", "ref_type", "event_name", "head_ref", "base_ref"}
 _PREDICATE = re.compile(r"(?:assertion|attribute)\.(\w+)\s*(?:(==)\s*" + _QUOTED + r"|\.(startsWith|endsWith|contains|matches)\(\s*"
                         + _QUOTED + r"\s*\)|\s+(in)\s*\[([^\]]*)\])")
 
@@ -423,6 +424,10 @@ def condition_probes(trust, anchored: list[Probe]) -> list[Probe]:
     platform = trust.issuer.platform
     if not condition or platform not in ATTACKER_CHOSEN:
         return []
+    # A searched condition (gcp_witness) covers the claims its sub carries with tokens GitHub
+    # could mint; copying a tested value into one of them here gave a branch's sub an
+    # environment, or a ref 'refs/tags/' (an endsWith value), which no token has.
+    in_sub = _GITHUB_SUB_CLAIMS if trust.searches is not None and platform == "github-actions" else set()
     chosen: dict[str, str] = {}
     identity: list[tuple[str, str, str]] = []
     for match in _PREDICATE.finditer(condition):
@@ -438,6 +443,8 @@ def condition_probes(trust, anchored: list[Probe]) -> list[Probe]:
             if re.search(r"[\\^$.*+?()\[\]{}|]", value):
                 continue  # a real regex: its literal core is not known here
             operator = "contains"  # RE2 search semantics: an unanchored literal is found anywhere
+        if claim in in_sub:
+            continue
         if claim in ATTACKER_CHOSEN[platform]:
             chosen.setdefault(claim, value)
         elif operator in ("contains", "endsWith"):
