@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from trustlint import scan
+from trustlint import processes, scan
 from trustlint.scan import ScanOptions, run_scan
 from trustlint.source import SourceFile
 
@@ -93,7 +93,7 @@ def test_a_reader_that_fails_in_its_process_is_redone_here():
             os._exit(9)
         return "redone"
 
-    assert scan._in_processes([lambda: "first", flaky, crashing, lambda: [1, 2]]) == ["first", "read here", "redone", [1, 2]]
+    assert processes.in_processes([lambda: "first", flaky, crashing, lambda: [1, 2]]) == ["first", "read here", "redone", [1, 2]]
 
 
 def test_a_small_scan_stays_in_one_process(tmp_path):

@@ -417,11 +417,19 @@ def _unescaped(source: bytes) -> str:
                   text)
 
 
+# Reading and pre-filtering files is most of discovery: past this many, one process per core
+# reads a share (jobs 0), unless one process is asked for (jobs 1).
+PARALLEL_MIN_FILES = 300
+
+
 def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, exclude: list[str] = (),
-             every_module_call: bool = False) -> Discovered:
+             every_module_call: bool = False, jobs: int = 1) -> Discovered:
     """The files to analyse. `every_module_call`: a directory calling local modules is read
-    whatever they hold (values from --var/--var-file may carry the federation part)."""
+    whatever they hold (values from --var/--var-file may carry the federation part). `jobs`:
+    processes that read the files (0: one per core for a large tree)."""
     discovered = Discovered()
+    to_read: list[tuple[str, str, str]] = []  # (real path, repository-relative path, kind), in walk order
+    real_dirs: dict[str, str] = {}  # a directory's real path, resolved once for all its files
     paths = _with_module_context(paths)
     real_root = os.path.realpath(root)
     seen: set[str] = set()
@@ -440,7 +448,7 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
                 values_name_federation.add(posixpath.dirname(_relative(os.path.abspath(path), root)))
             if kind is None:
                 continue
-            real = os.path.realpath(path)
+            real = _real(path, real_dirs)
             rel = _relative(os.path.abspath(path), root)
             if exclude and _excluded(rel, exclude):
                 continue
@@ -455,18 +463,20 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
                 continue
             seen.add(real)
             discovered.count += 1
-            source, relevant = read_source(real, rel, max_bytes, discovered)
-            if source is None:
-                continue
-            if kind.startswith("unread:"):
-                if relevant:
-                    discovered.problems.append(Problem(Location(rel, FILE_START), f"{_UNREAD[kind[7:]]} is not read yet; "
-                                                       "the federation it names is not judged"))
-                continue
-            if kind == "terraform":
-                tf_dirs.setdefault(posixpath.dirname(rel), []).append((source, relevant))
-            elif relevant:
-                discovered.files.append((kind, source))
+            to_read.append((real, rel, kind))
+    for (real, rel, kind), (source, relevant, problems) in zip(to_read, _read_all(to_read, max_bytes, jobs)):
+        discovered.problems.extend(problems)
+        if source is None:
+            continue
+        if kind.startswith("unread:"):
+            if relevant:
+                discovered.problems.append(Problem(Location(rel, FILE_START), f"{_UNREAD[kind[7:]]} is not read yet; "
+                                                   "the federation it names is not judged"))
+            continue
+        if kind == "terraform":
+            tf_dirs.setdefault(posixpath.dirname(rel), []).append((source, relevant))
+        elif relevant:
+            discovered.files.append((kind, source))
     if every_module_call:
         tf_dirs = {d: [(source, relevant and True) for source, relevant in entries] for d, entries in tf_dirs.items()}
     relevant_dirs = _directories_reaching_a_trust(tf_dirs, values_name_federation)
@@ -476,6 +486,42 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
             discovered.context[directory] = [source for source, relevant in entries if source.path not in replaced
                                              and (relevant or _defines_values(source))]
     return discovered
+
+
+def _real(path: str, real_dirs: dict[str, str]) -> str:
+    """os.path.realpath(path): the directory's real path (once per directory) joined with the
+    name, unless the file itself is a link (then resolved whole)."""
+    if os.path.islink(path):
+        return os.path.realpath(path)
+    directory, name = os.path.split(path)
+    if directory not in real_dirs:
+        real_dirs[directory] = os.path.realpath(directory or ".")
+    return os.path.join(real_dirs[directory], name)
+
+
+def _read_all(to_read: list, max_bytes: int, jobs: int) -> list[tuple]:
+    """(source, relevant, problems) of each file, in order; shares read in forked processes
+    when the tree is large (the answer is the same: each file is read on its own)."""
+    from ..processes import can_fork, cores, in_processes
+
+    def read(share: list) -> list[tuple]:
+        out = []
+        for real, rel, _ in share:
+            collected = Discovered()
+            source, relevant = read_source(real, rel, max_bytes, collected)
+            out.append((source, relevant, collected.problems))
+        return out
+
+    count = jobs or (cores() if len(to_read) >= PARALLEL_MIN_FILES else 1)
+    if count <= 1 or not can_fork() or len(to_read) < 2:
+        return read(to_read)
+    count = min(count, len(to_read))
+    shares = [to_read[index::count] for index in range(count)]  # interleaved: similar sizes
+    results = in_processes([lambda share=share: read(share) for share in shares])
+    ordered: list = [None] * len(to_read)
+    for index, result in enumerate(results):
+        ordered[index::count] = result
+    return ordered
 
 
 def _names_federation(path: str, max_bytes: int) -> bool:
