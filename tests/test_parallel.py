@@ -118,3 +118,31 @@ def test_jobs_on_the_command_line(tmp_path, monkeypatch):
     bad = subprocess.run([sys.executable, "-m", "trustlint", "scan", ".", "--jobs", "-1"], capture_output=True, text=True,
                          cwd=REPO_ROOT / "examples", env={**os.environ, "PYTHONPATH": str(REPO_ROOT)})
     assert bad.returncode == 2 and "--jobs" in bad.stderr
+
+
+def test_trusts_judged_in_other_processes_bring_back_what_they_met(tmp_path, monkeypatch):
+    """Twenty roles (past the 16 from which trusts are judged on every core): each judged in
+    whichever process gives the same findings, witnesses and order as one process."""
+    (tmp_path / ".git").mkdir()
+    role = '''resource "aws_iam_role" "r{n}" {{
+  name = "r{n}"
+  assume_role_policy = jsonencode({{
+    Statement = [{{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Principal = {{ Federated = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com" }}
+      Condition = {{
+        StringEquals = {{ "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com" }}
+        StringLike   = {{ "token.actions.githubusercontent.com:sub" = {subjects} }}
+      }}
+    }}]
+  }})
+}}
+'''
+    roles = [role.format(n=n, subjects='["repo:acme/app%d:*"]' % n) for n in range(19)]
+    roles.append(role.format(n=19, subjects='"repo:acme/*"'))
+    (tmp_path / "main.tf").write_text("".join(roles))
+    monkeypatch.chdir(tmp_path)
+    one = run_scan(ScanOptions(paths=["."], jobs=1))
+    two = run_scan(ScanOptions(paths=["."], jobs=2))
+    assert len(one.findings) == 20 and _everything(two) == _everything(one)

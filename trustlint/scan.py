@@ -196,6 +196,13 @@ def _related(target: str, names: list[str], context: dict) -> list[str]:
     return related + names[start:bisect.bisect_left(names, target + "0", start)]  # "0" follows "/"
 
 
+def _facts_jobs(options: ScanOptions) -> int:
+    """Processes that judge the trusts: as asked, or one per core (facts.py forks only for many)."""
+    if options.jobs == 1 or not hasattr(os, "fork"):
+        return 1
+    return max(1, min(options.jobs or cores(), MAX_JOBS))
+
+
 def _jobs(options: ScanOptions, discovered) -> int:
     if options.jobs == 1 or not hasattr(os, "fork"):
         return 1
@@ -334,7 +341,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     rules = load_rules(options.rule_dirs)
     _check_selection(options, rules)
     active = [r for r in rules if _selected(r.id, options)]
-    facts = scan_facts(model, options.settings)
+    facts = scan_facts(model, options.settings, jobs=_facts_jobs(options))
     findings = Engine(active).run(facts) if facts else []
     findings = [f for f in findings if _selected(f.rule_id, options)]
     findings = _pool_wide_findings(findings, facts)

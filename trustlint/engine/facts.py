@@ -404,9 +404,40 @@ def _session_fact(provider: str, address: str, what: str, seconds: int, location
     }
 
 
-def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
-    """Facts for every object of the model, in a deterministic order."""
-    trusts = [trust_facts(t, settings) for t in model.trusts]
+# Judging a trust (its searches and probes) is most of the facts of a large scan; past this many
+# trusts they are judged on every core, each share's side effects (analysis limits met, problems
+# an evaluation reported) carried back with its facts.
+PARALLEL_MIN_TRUSTS = 16
+
+
+def _all_trust_facts(model: ScanModel, settings: Settings, jobs: int) -> list[dict]:
+    from ..processes import can_fork, in_processes
+
+    count = min(jobs, len(model.trusts))
+    if count <= 1 or len(model.trusts) < PARALLEL_MIN_TRUSTS or not can_fork():
+        return [trust_facts(t, settings) for t in model.trusts]
+    shares = [list(range(first, len(model.trusts), count)) for first in range(count)]
+
+    def judge(share: list[int]):
+        before = len(model.problems)
+        facts = [trust_facts(model.trusts[index], settings) for index in share]
+        return facts, [list(model.trusts[index].analysis_limits) for index in share], model.problems[before:]
+
+    results = in_processes([lambda share=share: judge(share) for share in shares])
+    out: list = [None] * len(model.trusts)
+    for number, (share, (facts, limits, problems)) in enumerate(zip(shares, results)):
+        for index, fact, met in zip(share, facts, limits):
+            out[index] = fact
+            model.trusts[index].analysis_limits = met
+        if number:  # the first share ran in this process: its problems are in the model already
+            model.problems.extend(problems)
+    return out
+
+
+def scan_facts(model: ScanModel, settings: Settings, jobs: int = 1) -> list[dict]:
+    """Facts for every object of the model, in a deterministic order. `jobs`: processes that
+    judge the trusts (each is judged on its own)."""
+    trusts = _all_trust_facts(model, settings, jobs)
     from ..trust.privileges import identity_keys, privileges_of, scope_of
 
     for trust, fact in zip(model.trusts, trusts):
@@ -460,7 +491,13 @@ def scan_facts(model: ScanModel, settings: Settings) -> list[dict]:
                 "kind": "problem", "address": trust.address, "path": trust.location.path,
                 "message": f"{trust.address}: " + "; ".join(limits), "location": location_fact(trust.location),
             })
+    reported: set = set()
     for problem in model.problems:
+        # The same problem met twice (a trust judged in another process, then evaluated again
+        # here for a CI job) is one.
+        if (problem.location, problem.message, problem.address) in reported:
+            continue
+        reported.add((problem.location, problem.message, problem.address))
         facts.append({
             "kind": "problem", "address": problem.address, "path": problem.location.path,
             "message": problem.message, "location": location_fact(problem.location),
