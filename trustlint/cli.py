@@ -123,8 +123,8 @@ def _add_scan_options(scan) -> None:
     scan.add_argument("--max-file-size", type=int, default=None, metavar="BYTES",
                       help="larger files are not analysed and reported as TL000 (default: 5242880)")
     scan.add_argument("--jobs", type=int, default=0, metavar="N",
-                      help="processes that read files (default: one per core for scans of 300 files or more, "
-                           "else 1; 1 reads in one process)")
+                      help="processes that read files and judge trusts (default: one per core for scans of 300 "
+                           "files or more, or of 16 trusts or more; 1: everything in one process)")
 
 
 def _write(text: str, output: str | None) -> None:
