@@ -4,6 +4,7 @@ and cheap: a byte-level pre-filter skips files with no federation-relevant token
 from __future__ import annotations
 
 import fnmatch
+import functools
 import os
 import posixpath
 import re
@@ -182,7 +183,17 @@ def find_root(paths: list[str]) -> str:
 
 
 def _relative(path: str, root: str) -> str:
+    """`path` (absolute) relative to the root, with '/' separators."""
+    prefix = _root_prefix(root)
+    if os.sep == "/" and path.startswith(prefix):
+        return path[len(prefix):]  # what relpath gives for a normalised path under the root, without its cost
     return os.path.relpath(path, root).replace(os.sep, "/")
+
+
+@functools.lru_cache(maxsize=16)
+def _root_prefix(root: str) -> str:
+    absolute = os.path.abspath(root)
+    return absolute if absolute.endswith(os.sep) else absolute + os.sep
 
 
 def _walk(target: str):
@@ -456,9 +467,12 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
                 if not (real == real_root or real.startswith(real_root + os.sep)) or not os.path.exists(real):
                     discovered.problems.append(Problem(Location(rel, FILE_START), "symbolic link points outside the repository or nowhere; not followed"))
                     continue
-            if real in seen or os.path.isdir(real):
+            if real in seen:
                 continue
-            if not os.path.isfile(real):  # a FIFO, socket or device: reading it would block or never end
+            mode = _mode(real)
+            if mode is not None and stat.S_ISDIR(mode):
+                continue
+            if mode is None or not stat.S_ISREG(mode):  # a FIFO, socket or device: reading it would block or never end
                 discovered.problems.append(Problem(Location(rel, FILE_START), "not a regular file; not analysed"))
                 continue
             seen.add(real)
@@ -486,6 +500,14 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
             discovered.context[directory] = [source for source, relevant in entries if source.path not in replaced
                                              and (relevant or _defines_values(source))]
     return discovered
+
+
+def _mode(path: str) -> int | None:
+    """The file's mode (following links), or None when it cannot be read."""
+    try:
+        return os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
 
 
 def _real(path: str, real_dirs: dict[str, str]) -> str:
