@@ -110,3 +110,33 @@ def test_a_pinned_owner_is_not_its_own_witness(scan_files):
     result = scan_files({"owner.json": open_branch, "repository.json": repository})
     assert [(f.rule_id, f.severity) for f in result.findings] == [("TL001", "medium")]
     assert "acme/app" in result.findings[0].message
+
+
+# -- a second round, on the new readers: what the defaults leave out is listed, never silent ----
+
+def test_a_bicep_ternary_lists_the_branch_the_defaults_do_not_take(scan_files):
+    result = scan_files({"main.bicep": _read("bicep-ternary.bicep")})
+    assert result.findings == []  # the defaults write production twice: nothing to report
+    assert [(u[1], u[4].split(" (")[0]) for u in result.unknowns] == [(20, "the branch the defaults do not take")]
+    assert "repo:acme/app:pull_request" in result.unknowns[0][4]
+
+
+def test_a_bicep_loop_filter_lists_what_the_defaults_leave_out(scan_files):
+    result = scan_files({"main.bicep": _read("bicep-loop-filter.bicep")})
+    assert result.findings == []
+    assert any(u[1] == 3 and "leaves out pull_request" in u[4] for u in result.unknowns)
+
+
+def test_a_bicepparam_giving_values_to_a_federated_template_is_tl000(scan_files):
+    result = scan_files({"main.bicep": _read("bicepparam-target.bicep"),
+                         "main.bicepparam": "using 'main.bicep'\nparam subject = 'repo:acme/app:pull_request'\n"})
+    assert [(f.rule_id, f.path) for f in result.findings] == [("TL000", "main.bicepparam")]
+    # One for a template naming no federation is nothing to judge.
+    quiet = scan_files({"other.bicep": "param name string = 'x'\n", "other.bicepparam": "using 'other.bicep'\nparam name = 'y'\n"})
+    assert [f.path for f in quiet.findings if f.path == "other.bicepparam"] == []
+
+
+def test_a_tf_json_replaced_by_a_tofu_json_is_listed(scan_files):
+    result = scan_files({"main.tofu.json": _read("replaces.tofu.json"), "main.tf.json": _read("replaced.tf.json")})
+    assert result.findings == []
+    assert [(u[0], u[4].split(":")[0]) for u in result.unknowns] == [("main.tf.json", "not read")]

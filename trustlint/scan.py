@@ -67,7 +67,7 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
     discovered = discover(paths, root, options.max_bytes, options.exclude,
                           every_module_call=bool(options.variable_files or options.variables),
                           jobs=min(options.jobs, MAX_JOBS) if options.jobs else 0)
-    model = ScanModel(problems=list(discovered.problems))
+    model = ScanModel(problems=list(discovered.problems), unknowns=list(discovered.unknowns))
     sources = [source for _, source in discovered.files] + [s for group in discovered.context.values() for s in group]
     for source in sources:
         if "trustlint" in source.text:

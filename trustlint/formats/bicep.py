@@ -197,6 +197,10 @@ class _Reader:
         for path, error, address in self.scope.problems:
             message = f"{address}: {error.message}" if address else error.message
             self.model.problems.append(Problem(Location(path, error.span), message, address))
+        for where, (expression, reason) in sorted(self.ev.untaken.items()):
+            entry = (Location(self.path, self.file.span(where[0], where[1])), expression, reason)
+            if entry not in self.model.unknowns:
+                self.model.unknowns.append(entry)
         if self.fics:
             related = [site for site in self.call_sites]
             self.model.resources.append(AzureCredentials(self.fics, related))

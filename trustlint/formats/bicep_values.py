@@ -173,6 +173,10 @@ class Evaluator:
         self.file = scope.file
         self.depth = 0
         self.resource_value = None  # set by the reader: (Ref, property path) -> value
+        # Choices the defaults make that a parameter can change at deploy time (a ternary's other
+        # branch, items a loop filter leaves out): (start, end) -> (expression, reason), listed
+        # by --explain-unknowns; the values the defaults give are judged.
+        self.untaken: dict[tuple[int, int], tuple[str, str]] = {}
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -325,6 +329,11 @@ class Evaluator:
                     break
                 otherwise, position = self._chain(items, position + 1, 0, env)
                 then = self.value(item[1], env)
+                if isinstance(value, bool) and then != otherwise:
+                    self.untaken.setdefault(self.offsets(item[1]), (
+                        f"… ? {functions.shown(then)} : {functions.shown(otherwise)}",
+                        f"the branch the defaults do not take ({functions.shown(otherwise if value else then)}) is "
+                        "not judged: a parameter may choose it at deploy time"))
                 value = functions.choose(value, then, otherwise)
                 continue
             if item[0] != "op" or _PRECEDENCE[item[1]] < floor:
@@ -420,6 +429,11 @@ class Evaluator:
                 if verdict is not True:
                     if verdict is None:
                         return Unknown(self.text(loop), "a loop filter not known statically")
+                    left_out = self.value(body, scope)
+                    self.untaken.setdefault(self.offsets(Tree(condition, loop.base)) + (len(out),), (
+                        f"{self.text(Tree(condition, loop.base))}",
+                        f"leaves out {functions.shown(left_out)} with the defaults; not judged: a parameter may "
+                        "keep it at deploy time"))
                     continue
             out.append(self.value(body, scope))
         return out

@@ -142,6 +142,7 @@ class Discovered:
     problems: list[Problem] = field(default_factory=list)
     count: int = 0
     configurations: list[str] = field(default_factory=list)  # repo-relative trustlint configuration files met
+    unknowns: list = field(default_factory=list)  # (Location, expression, reason): what is not read, said why
 
 
 def is_configuration(path: str) -> bool:
@@ -483,7 +484,7 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
         if source is None:
             continue
         if kind.startswith("unread:"):
-            if relevant:
+            if relevant or (kind == "unread:.bicepparam" and _sets_a_federated_template(source, real, real_root, max_bytes)):
                 discovered.problems.append(Problem(Location(rel, FILE_START), f"{_UNREAD[kind[7:]]} is not read yet; "
                                                    "the federation it names is not judged"))
             continue
@@ -497,6 +498,13 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
     for directory, entries in sorted(tf_dirs.items()):
         if directory in relevant_dirs:
             replaced = opentofu_replaced(s.path for s, _ in entries)
+            for source, relevant in entries:
+                if source.path in replaced and relevant:
+                    # OpenTofu's view: a.tofu(.json) replaces a.tf(.json). Terraform reads the
+                    # replaced file instead, so a trust in it is listed, never dropped unsaid.
+                    discovered.unknowns.append((Location(source.path, FILE_START), posixpath.basename(source.path),
+                                                "not read: OpenTofu reads the .tofu file of the same name instead; "
+                                                "Terraform would read this one"))
             discovered.context[directory] = [source for source, relevant in entries if source.path not in replaced
                                              and (relevant or _defines_values(source))]
     return discovered
@@ -544,6 +552,21 @@ def _read_all(to_read: list, max_bytes: int, jobs: int) -> list[tuple]:
     for index, result in enumerate(results):
         ordered[index::count] = result
     return ordered
+
+
+_USING = re.compile(r"^\s*using\s+'([^'\n]{1,500})'", re.M)
+
+
+def _sets_a_federated_template(source: SourceFile, real: str, real_root: str, max_bytes: int) -> bool:
+    """A .bicepparam (`using 'main.bicep'`) giving values to a template that names federation: its
+    parameters may be the very subjects, so it is never skipped silently, whatever it names."""
+    match = _USING.search(source.text)
+    if match is None or not match.group(1).endswith(".bicep"):
+        return False
+    target = os.path.realpath(os.path.join(os.path.dirname(real), match.group(1)))
+    if not target.startswith(real_root + os.sep) or not os.path.isfile(target):
+        return False
+    return _names_federation(target, max_bytes)
 
 
 def _names_federation(path: str, max_bytes: int) -> bool:
