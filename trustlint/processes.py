@@ -21,6 +21,20 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
+MAX_JOBS = 8
+PARALLEL_MIN_FILES = 300  # files read, or parsed, before a scan forks by itself
+
+
+def jobs_for(asked: int, work: int, threshold: int) -> int:
+    """Processes for `work` items: `asked` 1 is one process, N is N (at most MAX_JOBS), 0 chooses
+    one per core when there are at least `threshold` items (forking costs more than it saves below)."""
+    if asked == 1 or not can_fork():
+        return 1
+    if asked:
+        return min(asked, MAX_JOBS)
+    return min(cores(), MAX_JOBS) if work >= threshold else 1
+
+
 def in_processes(tasks: list) -> list:
     """Each task's result, the first in this process and the others in forked children whose
     results come back pickled through a pipe. A child that fails (an exception, a crash, a result

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from .engine.facts import Settings, scan_facts
 from .findings import Finding, sort_findings
-from .processes import cores, in_processes
+from .processes import PARALLEL_MIN_FILES, in_processes, jobs_for
 from .input.discovery import DEFAULT_MAX_BYTES, discover, find_root
 from .model import Location, Problem, ScanModel
 from .source import FILE_START
@@ -66,7 +66,7 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
         paths = widen_named_files(paths, root)  # reported on: only findings these files contribute to
     discovered = discover(paths, root, options.max_bytes, options.exclude,
                           every_module_call=bool(options.variable_files or options.variables),
-                          jobs=min(options.jobs, MAX_JOBS) if options.jobs else 0)
+                          jobs=options.jobs)
     model = ScanModel(problems=list(discovered.problems), unknowns=list(discovered.unknowns))
     sources = [source for _, source in discovered.files] + [s for group in discovered.context.values() for s in group]
     for source in sources:
@@ -106,8 +106,6 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
 # core: each reads a share, its ScanModels come back pickled, and they are merged in the order
 # one process would have produced them. Small scans (a pre-commit hook) stay in one process:
 # forking costs more than it saves there.
-PARALLEL_MIN_FILES = 300
-MAX_JOBS = 8
 # `source = "../x"` (HCL) and `"source": "../x"` (JSON syntax): a local module call.
 # (on a later line too, and with JSON's escaped slash `..\/x`).
 # A literal first, so re finds candidates with its fast substring search (a leading \b costs 50 ms
@@ -196,20 +194,9 @@ def _related(target: str, names: list[str], context: dict) -> list[str]:
     return related + names[start:bisect.bisect_left(names, target + "0", start)]  # "0" follows "/"
 
 
-def _facts_jobs(options: ScanOptions) -> int:
-    """Processes that judge the trusts: as asked, or one per core (facts.py forks only for many)."""
-    if options.jobs == 1 or not hasattr(os, "fork"):
-        return 1
-    return max(1, min(options.jobs or cores(), MAX_JOBS))
-
-
 def _jobs(options: ScanOptions, discovered) -> int:
-    if options.jobs == 1 or not hasattr(os, "fork"):
-        return 1
-    if options.jobs:
-        return max(1, min(options.jobs, MAX_JOBS))
     files = len(discovered.files) + sum(len(sources) for sources in discovered.context.values())
-    return min(cores(), MAX_JOBS) if files >= PARALLEL_MIN_FILES else 1
+    return jobs_for(options.jobs, files, PARALLEL_MIN_FILES)
 
 
 def _shares(groups: list, files: list, context: dict, jobs: int) -> list[tuple[list, list]]:
@@ -341,7 +328,7 @@ def run_scan(options: ScanOptions) -> ScanResult:
     rules = load_rules(options.rule_dirs)
     _check_selection(options, rules)
     active = [r for r in rules if _selected(r.id, options)]
-    facts = scan_facts(model, options.settings, jobs=_facts_jobs(options))
+    facts = scan_facts(model, options.settings, jobs=options.jobs)
     findings = Engine(active).run(facts) if facts else []
     findings = [f for f in findings if _selected(f.rule_id, options)]
     findings = _pool_wide_findings(findings, facts)

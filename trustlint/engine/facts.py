@@ -411,10 +411,10 @@ PARALLEL_MIN_TRUSTS = 16
 
 
 def _all_trust_facts(model: ScanModel, settings: Settings, jobs: int) -> list[dict]:
-    from ..processes import can_fork, in_processes
+    from ..processes import in_processes, jobs_for
 
-    count = min(jobs, len(model.trusts))
-    if count <= 1 or len(model.trusts) < PARALLEL_MIN_TRUSTS or not can_fork():
+    count = min(jobs_for(jobs, len(model.trusts), PARALLEL_MIN_TRUSTS), len(model.trusts))
+    if count <= 1 or len(model.trusts) < PARALLEL_MIN_TRUSTS:
         return [trust_facts(t, settings) for t in model.trusts]
     shares = [list(range(first, len(model.trusts), count)) for first in range(count)]
 
@@ -436,7 +436,7 @@ def _all_trust_facts(model: ScanModel, settings: Settings, jobs: int) -> list[di
 
 def scan_facts(model: ScanModel, settings: Settings, jobs: int = 1) -> list[dict]:
     """Facts for every object of the model, in a deterministic order. `jobs`: processes that
-    judge the trusts (each is judged on its own)."""
+    judge the trusts (each is judged on its own), as --jobs says (0 chooses)."""
     trusts = _all_trust_facts(model, settings, jobs)
     from ..trust.privileges import identity_keys, privileges_of, scope_of
 

@@ -429,11 +429,6 @@ def _unescaped(source: bytes) -> str:
                   text)
 
 
-# Reading and pre-filtering files is most of discovery: past this many, one process per core
-# reads a share (jobs 0), unless one process is asked for (jobs 1).
-PARALLEL_MIN_FILES = 300
-
-
 def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, exclude: list[str] = (),
              every_module_call: bool = False, jobs: int = 1) -> Discovered:
     """The files to analyse. `every_module_call`: a directory calling local modules is read
@@ -532,7 +527,7 @@ def _real(path: str, real_dirs: dict[str, str]) -> str:
 def _read_all(to_read: list, max_bytes: int, jobs: int) -> list[tuple]:
     """(source, relevant, problems) of each file, in order; shares read in forked processes
     when the tree is large (the answer is the same: each file is read on its own)."""
-    from ..processes import can_fork, cores, in_processes
+    from ..processes import PARALLEL_MIN_FILES, in_processes, jobs_for
 
     def read(share: list) -> list[tuple]:
         out = []
@@ -542,10 +537,10 @@ def _read_all(to_read: list, max_bytes: int, jobs: int) -> list[tuple]:
             out.append((source, relevant, collected.problems))
         return out
 
-    count = jobs or (cores() if len(to_read) >= PARALLEL_MIN_FILES else 1)
-    if count <= 1 or not can_fork() or len(to_read) < 2:
+    # Reading and pre-filtering is most of discovery: a large tree is read on every core.
+    count = min(jobs_for(jobs, len(to_read), PARALLEL_MIN_FILES), len(to_read))
+    if count <= 1:
         return read(to_read)
-    count = min(count, len(to_read))
     shares = [to_read[index::count] for index in range(count)]  # interleaved: similar sizes
     results = in_processes([lambda share=share: read(share) for share in shares])
     ordered: list = [None] * len(to_read)
