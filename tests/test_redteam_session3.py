@@ -41,7 +41,7 @@ def test_a_nested_unknown_condition_is_read_both_ways(scan_files):
 
 def test_a_condition_on_a_for_variable_is_listed_not_guessed(scan_files):
     result = scan_files({"main.tf": _read("for-bound-condition.tf")})
-    assert result.findings == []
+    assert result.findings == [] and result.judged["trusts"] == 0  # its statements are not known: listed below
     assert any("e == var.env" in u[3] and "condition not known statically" in u[4] for u in result.unknowns)
 
 
@@ -104,7 +104,8 @@ def test_a_pinned_owner_is_not_its_own_witness(scan_files):
               '"StringLike":{"token.actions.githubusercontent.com:sub":"repo:*/app:ref:refs/heads/main"}}}]}')
     owner = policy.replace("PIN", '"token.actions.githubusercontent.com:repository_owner":"acme"')
     repository = policy.replace("PIN", '"token.actions.githubusercontent.com:repository":"acme/app"')
-    assert scan_files({"owner.json": owner, "repository.json": repository}).findings == []
+    pinned = scan_files({"owner.json": owner, "repository.json": repository})
+    assert pinned.findings == [] and pinned.judged["trusts"] == 2
     # Pinned to the owner only, with the branch open: another branch of acme/app, not another repository.
     open_branch = owner.replace("refs/heads/main", "refs/heads/*")
     result = scan_files({"owner.json": open_branch, "repository.json": repository})
