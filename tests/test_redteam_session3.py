@@ -141,3 +141,23 @@ def test_a_tf_json_replaced_by_a_tofu_json_is_listed(scan_files):
     result = scan_files({"main.tofu.json": _read("replaces.tofu.json"), "main.tf.json": _read("replaced.tf.json")})
     assert result.findings == []
     assert [(u[0], u[4].split(":")[0]) for u in result.unknowns] == [("main.tf.json", "not read")]
+
+
+def test_a_problem_only_one_branch_meets_is_still_reported(scan_files):
+    # The branch the defaults cannot decide renders past the template limit: nothing was judged
+    # there, so its TL000 stays even though the other branch reads cleanly.
+    loop = "%{ for a in xs }%{ for b in xs }%{ for c in xs }\"repo:acme/${a}${b}${c}\",%{ endfor }%{ endfor }%{ endfor }"
+    main = '''variable "wide" {}
+resource "aws_iam_role" "r" {
+  name = "r"
+  assume_role_policy = var.wide ? templatefile("${path.module}/big.tftpl", { xs = [XS] }) : file("${path.module}/exact.json")
+}
+'''.replace("XS", ", ".join(f'"r{i}"' for i in range(100)))
+    exact = ('{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRoleWithWebIdentity",'
+             '"Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},'
+             '"Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com",'
+             '"token.actions.githubusercontent.com:sub":"repo:acme/app:ref:refs/heads/main"}}}]}')
+    big = exact.replace('"repo:acme/app:ref:refs/heads/main"', "[" + loop + '"x"]')
+    result = scan_files({"main.tf": main, "big.tftpl": big, "exact.json": exact})
+    assert [f.rule_id for f in result.findings] == ["TL000"]
+    assert "renders more than" in result.findings[0].message

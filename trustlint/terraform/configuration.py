@@ -546,10 +546,9 @@ def in_each_branch(points: list, model: ScanModel, read: Callable[[dict], None],
     whether the branches read differently (when they all read the same, one reading is kept and
     nothing needs saying). `extra`: lists besides the model's that `read` appends to.
 
-    A problem only some branches meet (a template whose `%{ if }` writes invalid JSON one way) is
-    what that branch would fail with at apply, not something to judge: only problems every branch
-    meets are kept, and limits (never a silent cut) wherever they are met. Likewise a policy
-    document one branch writes as invalid JSON is dropped when another branch's parses."""
+    Problems any branch meets are kept (once). A policy document one branch writes as invalid
+    JSON (a template's `%{ if }` comma idiom read the impossible way) is what that branch would
+    fail with at apply: dropped when another branch's parses, never judged as a finding."""
     lists = [getattr(model, name) for name in _READ_INTO if name != "problems"] + list(extra)
     per_branch: list[list[Problem]] = []
     readings: list[list[int]] = []
@@ -564,12 +563,10 @@ def in_each_branch(points: list, model: ScanModel, read: Callable[[dict], None],
     readings.append([len(items) for items in lists])
     signatures = {repr(without_places([items[start:end] for items, start, end in zip(lists, readings[i], readings[i + 1])]))
                   for i in range(len(readings) - 1)}
-    common = set.intersection(*({(p.location, p.message) for p in branch} for branch in per_branch))
     kept: dict = {}
-    for branch in per_branch:
-        for problem in branch:
-            if (problem.location, problem.message) in common or "limit" in problem.message:
-                kept.setdefault((problem.location, problem.message), problem)
+    for branch in per_branch:  # every branch's problems, once each: a limit or an unread file met by
+        for problem in branch:  # one branch only is still a place nothing was judged
+            kept.setdefault((problem.location, problem.message), problem)
     model.problems.extend(kept.values())
     if len(signatures) == 1:  # every branch read the same: one reading stands for them
         for items, end in zip(lists, readings[1]):

@@ -86,11 +86,10 @@ def _written(source: SourceFile, span: Span) -> str:
 
 
 def source_text(source: SourceFile, span: Span) -> str:
-    """The source text covered by a span (for messages and Unknown.expr)."""
+    """The source text covered by a span, its first line only (for messages and Unknown.expr)."""
     if span.line == span.end_line:
-        return source.line_text(span.line)[span.column - 1 : span.end_column - 1]
-    first = source.line_text(span.line)[span.column - 1 :]
-    return first + " …"
+        return _written(source, span)
+    return source.line_text(span.line)[span.column - 1 :] + " …"
 
 
 def _stringify(value) -> str | None:
