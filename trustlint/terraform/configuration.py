@@ -652,8 +652,8 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
         if local:
             configuration.instantiated.add(directory)
 
-        def instantiate(inputs_ev: Evaluator, address=address, site=site) -> None:
-            inputs = _module_inputs(block, inputs_ev)
+        def instantiate(inputs_ev: Evaluator, inputs: dict | None = None, address=address, site=site) -> None:
+            inputs = _module_inputs(block, inputs_ev) if inputs is None else inputs
             if local:
                 blocks = configuration.blocks(directory)
                 if blocks:
@@ -666,9 +666,9 @@ def _call(block: Block, ev: Evaluator, prefix: str, call_sites: list[Location], 
 
         # Inputs chosen by a condition not known statically: the module is read once per branch.
         instance_ev.branch_points.clear()
-        _module_inputs(block, instance_ev)
+        inputs = _module_inputs(block, instance_ev)
         if not instance_ev.branch_points:
-            instantiate(instance_ev)
+            instantiate(instance_ev, inputs)  # read once: the inputs just evaluated are the call's
             continue
         points = _all_points(instance_ev, model, [], lambda assumed, ev_=instance_ev: _module_inputs(block, ev_.with_assumptions(assumed)),
                              lambda point: False)
