@@ -10,6 +10,8 @@ import re
 from collections import Counter
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from trustlint.input import discovery
 from trustlint.terraform import configuration as terraform
@@ -98,3 +100,55 @@ def test_unparsed_blocks_do_not_change_findings(case, monkeypatch):
     whole = run_scan(ScanOptions(paths=[_case_of(case)]))
     assert _findings(masked) == _findings(whole)
     assert sorted(masked.unknowns) == sorted(whole.unknowns)
+
+
+# -- the two engines of the pre-filter (re for a few files, RE2 for a large tree) -----------------
+
+_PIECES = [w.lower().encode() for w in discovery.RELEVANT_WORDS] + [
+    b'source = "../m"', b'source\v=\v"./m"', b'source\t=\n"./', b"source =", b'"./x"', b"module x 'm.bicep'",
+    b"module\vx\v'./a.bicep'", b"module x 'a\n.bicep'", b"module \xe9 'a.bicep'", b"\xff\xfe", b"\xc3\xa9", b"\x00",
+    b"\\", b"\n", b" ", b"'", b'"', b"=", b"aws_iam_rol", b"oidc-provide", b"token.actions"]
+
+
+def _engines(data: bytes, monkeypatch) -> tuple[tuple[bool, bool], tuple[bool, bool]]:
+    verdicts = []
+    for linear in (False, True):
+        monkeypatch.setattr(discovery, "_linear_engine", linear)
+        verdicts.append((discovery.RELEVANT.search(data) is not None, discovery.FEDERATION.search(data) is not None))
+    return verdicts[0], verdicts[1]
+
+
+def test_both_engines_give_the_same_verdicts_on_chosen_bytes(monkeypatch):
+    samples = [b"", b"nothing", *_PIECES, *(p[:-1] for p in _PIECES if len(p) > 1),
+               *(b"\xff" + p + b"\x80" for p in _PIECES), b'source\v=\v"../x"', b"module\vname\v'x.bicep'"]
+    seen = set()
+    for sample in samples:
+        with_re, with_re2 = _engines(sample, monkeypatch)
+        assert with_re == with_re2, sample
+        seen.add(with_re)
+    assert seen == {(False, False), (True, False), (True, True)}  # each verdict was met
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.one_of(st.sampled_from(_PIECES), st.binary(max_size=6)), max_size=8))
+def test_both_engines_give_the_same_verdicts_on_any_bytes(parts, monkeypatch):
+    data = b"".join(parts)
+    with_re, with_re2 = _engines(data, monkeypatch)
+    assert with_re == with_re2, data
+
+
+def test_a_large_tree_is_prefiltered_with_re2_to_the_same_findings(tmp_path, monkeypatch):
+    generate = _generator()
+    files = discovery.LINEAR_ENGINE_MIN_FILES + 16
+    generate.generate(str(tmp_path / "corpus"), files, seed=11, federation_share=0.2)
+    (tmp_path / "corpus" / ".git").mkdir()
+    monkeypatch.chdir(tmp_path / "corpus")
+    monkeypatch.setattr(discovery, "LINEAR_ENGINE_MIN_FILES", 10 ** 9)  # re only
+    with_re = run_scan(ScanOptions(paths=["."], jobs=1))
+    monkeypatch.setattr(discovery, "LINEAR_ENGINE_MIN_FILES", 1)
+    monkeypatch.setattr(discovery, "_linear_engine", False)
+    with_re2 = run_scan(ScanOptions(paths=["."], jobs=1))
+    assert discovery._linear_engine  # the large tree switched the engine
+    assert with_re.files_scanned == with_re2.files_scanned == files
+    assert _findings(with_re) == _findings(with_re2)
+    assert {"TL001", "TL005"} <= {f.rule_id for f in with_re2.findings}
