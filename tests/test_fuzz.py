@@ -159,7 +159,7 @@ def _fail_closed(result, name: str, text: str) -> None:
     is TL000 at that file, not a clean pass."""
     from trustlint.input.discovery import RELEVANT
 
-    if RELEVANT.search(text.encode("utf-8", "surrogatepass").lower()) is None or not _unreadable(name, text):
+    if not RELEVANT.found(text.encode("utf-8", "surrogatepass").lower()) or not _unreadable(name, text):
         return
     assert any(f.rule_id == "TL000" and f.path == name for f in result.findings), (name, text[:200])
 

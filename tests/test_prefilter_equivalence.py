@@ -19,6 +19,17 @@ from trustlint.scan import ScanOptions, run_scan
 
 from .conftest import REPO_ROOT
 
+
+class _Everything:
+    """A pre-filter that lets every file and every directory through."""
+
+    @staticmethod
+    def found(data: bytes) -> bool:
+        return True
+
+
+_EVERYTHING = _Everything()
+
 TERRAFORM_CASES = sorted({p.parent for p in (REPO_ROOT / "tests" / "rules").glob("TL*/*/*/*.tf")}
                          | {p.parent for p in (REPO_ROOT / "tests" / "rules").glob("TL*/*/*/*/*.tf")})
 
@@ -43,8 +54,8 @@ def test_prefilter_does_not_change_findings(tmp_path, monkeypatch):
     monkeypatch.chdir(corpus)
 
     filtered = run_scan(ScanOptions(paths=["."]))
-    monkeypatch.setattr(discovery, "RELEVANT", re.compile(rb""))  # every file is "relevant"
-    monkeypatch.setattr(discovery, "FEDERATION", re.compile(rb""))  # every directory is read
+    monkeypatch.setattr(discovery, "RELEVANT", _EVERYTHING)  # every file is "relevant"
+    monkeypatch.setattr(discovery, "FEDERATION", _EVERYTHING)  # every directory is read
     unfiltered = run_scan(ScanOptions(paths=["."]))
 
     monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)  # every Terraform block parsed
@@ -64,8 +75,10 @@ def _naive_pattern() -> re.Pattern:
     return re.compile(b"|".join(words + list(discovery.RELEVANT_PATTERNS)), re.IGNORECASE)
 
 
-def test_prefix_tree_prefilter_matches_as_the_flat_case_insensitive_alternation_would():
-    # RELEVANT is a prefix tree compiled in lower case and run on lowered bytes: only sound
+@pytest.mark.parametrize("linear", [False, True], ids=["re", "re2"])
+def test_prefilter_matches_as_the_flat_case_insensitive_alternation_would(linear, monkeypatch):
+    monkeypatch.setattr(discovery, "_linear_engine", linear)
+    # RELEVANT is words and patterns in lower case run on lowered bytes: only sound
     # while the patterns have no upper-case escapes (\S, \W, \D change meaning when lowered).
     assert not any(re.search(rb"\\[A-Z]", p) for p in discovery.RELEVANT_PATTERNS)
     naive = _naive_pattern()
@@ -75,15 +88,17 @@ def test_prefix_tree_prefilter_matches_as_the_flat_case_insensitive_alternation_
     samples += [b"prefix " + w.encode() + b" suffix" for w in discovery.RELEVANT_WORDS]
     samples += [b"prefix " + w.encode()[:-1] + b" suffix" for w in discovery.RELEVANT_WORDS]  # one byte short
     for sample in samples:
-        assert (discovery.RELEVANT.search(sample.lower()) is None) == (naive.search(sample) is None), sample
+        assert (not discovery.RELEVANT.found(sample.lower())) == (naive.search(sample) is None), sample
 
 
-def test_prefix_tree_prefilter_agrees_with_the_flat_alternation_on_the_bench_corpus(tmp_path):
+@pytest.mark.parametrize("linear", [False, True], ids=["re", "re2"])
+def test_prefilter_agrees_with_the_flat_alternation_on_the_bench_corpus(linear, tmp_path, monkeypatch):
+    monkeypatch.setattr(discovery, "_linear_engine", linear)
     generate = _generator()
     generate.generate(str(tmp_path), 300, seed=5, federation_share=0.1)
     naive = _naive_pattern()
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    verdicts = [(discovery.RELEVANT.search(p.read_bytes().lower()) is None, naive.search(p.read_bytes()) is None) for p in files]
+    verdicts = [(not discovery.RELEVANT.found(p.read_bytes().lower()), naive.search(p.read_bytes()) is None) for p in files]
     assert all(fast == slow for fast, slow in verdicts)
     assert 0 < sum(not fast for fast, _ in verdicts) < len(files)  # some relevant, some not
 
@@ -114,7 +129,7 @@ def _engines(data: bytes, monkeypatch) -> tuple[tuple[bool, bool], tuple[bool, b
     verdicts = []
     for linear in (False, True):
         monkeypatch.setattr(discovery, "_linear_engine", linear)
-        verdicts.append((discovery.RELEVANT.search(data) is not None, discovery.FEDERATION.search(data) is not None))
+        verdicts.append((discovery.RELEVANT.found(data), discovery.FEDERATION.found(data)))
     return verdicts[0], verdicts[1]
 
 

@@ -4,6 +4,7 @@ re-read on any change, never trusted when unreadable, off with TRUSTLINT_NO_CACH
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import os
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def test_an_unreadable_or_foreign_cache_is_ignored_and_replaced(tmp_path, monkey
     files = _rule_files(tmp_path)
     read, calls = _counting_reader()
     rule_cache.cached_rule_data(files, read)  # where this installation's cache file goes
-    (cache,) = cache_dir().glob("builtin-rules-*.json")
+    (cache,) = Path(cache_dir()).glob("builtin-rules-*.json")
     for planted in ("{not json", "[1, 2]", json.dumps({"key": "other", "rules": [{"id": "X"}]})):
         cache.write_text(planted, encoding="utf-8")
         assert rule_cache.cached_rule_data(files, read)[0]["id"] == "TL900"
@@ -86,7 +87,7 @@ def test_data_json_would_change_is_not_cached(tmp_path, monkeypatch):
     second = rule_cache.cached_rule_data(files, read)
     assert first == second and str(first[0]["since"]) == "2024-01-01" and 1 in first[0]
     assert len(calls) == 2
-    assert not list(cache_dir().glob("builtin-rules-*.json"))
+    assert not list(Path(cache_dir()).glob("builtin-rules-*.json"))
 
 
 def test_two_installations_keep_a_cache_each(tmp_path, monkeypatch):
@@ -99,7 +100,7 @@ def test_two_installations_keep_a_cache_each(tmp_path, monkeypatch):
         rule_cache.cached_rule_data(first, read)
         rule_cache.cached_rule_data(second, read)
     assert len(calls) == 4  # each read once, not again on every alternation
-    assert len(list(cache_dir().glob("builtin-rules-*.json"))) == 2
+    assert len(list(Path(cache_dir()).glob("builtin-rules-*.json"))) == 2
 
 
 def test_no_cache_when_turned_off(tmp_path, monkeypatch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from importlib import resources
 
@@ -109,4 +110,4 @@ def test_facts_of_the_examples_match_the_published_schema(monkeypatch):
 
 
 def test_builtin_rules_dir_exists():
-    assert builtin_rules_dir().is_dir()
+    assert os.path.isdir(builtin_rules_dir())

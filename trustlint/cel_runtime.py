@@ -3,7 +3,7 @@ rule expressions (engine/rules.py). celpy is imported only when a CEL text is co
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from .cache import cache_dir
 
@@ -39,8 +39,9 @@ def _prepare_cel_parser(tree_class) -> None:
     options = {}
     if directory is not None:
         version = f"{getattr(celpy, '__version__', '0')}-{lark.__version__}"
-        options["cache"] = str(directory / f"cel-grammar-{version}.lark")
-    grammar = (Path(celparser.__file__).parent / "cel.lark").read_text()
+        options["cache"] = os.path.join(directory, f"cel-grammar-{version}.lark")
+    with open(os.path.join(os.path.dirname(celparser.__file__), "cel.lark"), encoding="utf-8") as handle:
+        grammar = handle.read()
     celparser.CELParser.CEL_PARSER = lark.Lark(
         grammar, parser="lalr", start="expr", debug=True, g_regex_flags=re.M,
         lexer_callbacks={"IDENT": celparser.CELParser.ambiguous_literals}, propagate_positions=True,

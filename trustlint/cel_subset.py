@@ -35,6 +35,8 @@ from __future__ import annotations
 
 import re
 
+from .lazy_re import lazy
+
 MAX_LENGTH = 1000  # characters; longer texts go to cel-python
 MAX_NESTING = 16  # parentheses and `?:` else-branches: bounds the parser's recursion
 MAX_DEPTH = 48  # syntax-tree depth: bounds the evaluator's recursion
@@ -50,7 +52,7 @@ _RESERVED = frozenset("""
 _LITERAL_NAMES = {"true": True, "false": False, "null": None}
 _ESCAPES = {"\\": "\\", '"': '"', "'": "'", "n": "\n", "t": "\t"}
 
-_TOKEN = re.compile(r"""
+_TOKEN = lazy(r"""
     (?P<space>[ \t\r\n]+)
   | (?P<double>(?:0|[1-9][0-9]*)\.[0-9]+(?:[eE][+-]?[0-9]+)?(?![A-Za-z0-9_]))
   | (?P<int>[0-9]+(?![A-Za-z0-9_]))

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from .model import Location
 from .source import Span
 from .values import Node
+from .lazy_re import lazy
 
 # --- AWS -------------------------------------------------------------------------------
 
@@ -81,7 +82,7 @@ class AzureCredentials:
 # --- GCP -------------------------------------------------------------------------------
 
 GRANTING_ROLES = {"roles/iam.workloadidentityuser", "roles/iam.serviceaccounttokencreator", "roles/iam.serviceaccountopenidtokencreator"}
-_MEMBER = re.compile(
+_MEMBER = lazy(
     r"^(?P<kind>principal|principalSet)://iam\.googleapis\.com/(?P<pool>.+?/workloadIdentityPools/[^/]+|\u27e8[^\u27e9]+\u27e9)"
     r"/(?P<rest>.*)$"
 )

@@ -7,7 +7,6 @@ import bisect
 import datetime
 import os
 import posixpath
-import re
 from dataclasses import dataclass, field, replace
 
 from .engine.facts import Settings, scan_facts
@@ -16,6 +15,7 @@ from .processes import PARALLEL_MIN_FILES, in_processes, jobs_for
 from .input.discovery import DEFAULT_MAX_BYTES, discover, find_root
 from .model import Location, Problem, ScanModel
 from .source import FILE_START
+from .lazy_re import lazy
 
 
 @dataclass
@@ -55,7 +55,6 @@ class ScanResult:
 
 
 def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
-    from .formats import parse_file
     from .gate.suppressions import configured_problems, nested_configurations, parse_suppressions
     from .trust.build import build_trusts, join_gcp
 
@@ -110,7 +109,7 @@ def build_model(options: ScanOptions, root: str) -> tuple[ScanModel, int]:
 # (on a later line too, and with JSON's escaped slash `..\/x`).
 # A literal first, so re finds candidates with its fast substring search (a leading \b costs 50 ms
 # on a 2,000-file tree); the word boundary is checked by the lookbehind after it.
-_LOCAL_SOURCE = re.compile(r'source(?<![\w.-]source)"?\s{0,200}[=:]\s{0,200}"(\.{1,2}(?:/|\\/)(?:[^"\\\n]|\\.){0,500})"')
+_LOCAL_SOURCE = lazy(r'source(?<![\w.-]source)"?\s{0,200}[=:]\s{0,200}"(\.{1,2}(?:/|\\/)(?:[^"\\\n]|\\.){0,500})"')
 
 
 def _read_everything(discovered, options: ScanOptions, root: str) -> tuple[list[ScanModel], list[ScanModel]]:

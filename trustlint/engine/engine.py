@@ -9,8 +9,9 @@ from ..findings import Finding, Related
 from ..source import Span
 from ..cel_subset import is_plain_json
 from .rules import Rule, compile_rule, evaluate
+from ..lazy_re import lazy
 
-_PLACEHOLDER = re.compile(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
+_PLACEHOLDER = lazy(r"\{([a-z_]+(?:\.[a-z_]+)*)\}")
 ERROR_RULE_ID = "TL000"
 
 

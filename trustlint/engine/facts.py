@@ -13,6 +13,7 @@ from ..trust.glob import has_wildcard
 from ..trust.probes import BREADTHS, LEGIT, OTHER_TENANT, Probe, probes_for
 from ..trust.tiers import DEFAULT_TIERS, TierPatterns
 from ..trust.witness import condition_probes, within_enterprise, witness_probes
+from ..lazy_re import lazy
 
 
 @dataclass
@@ -345,7 +346,7 @@ def _admission(admitted: list[dict]) -> str:
     return "\n".join([widest, *subjects])
 
 
-_EKS = re.compile(r"^(?:https://)?oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/id/", re.IGNORECASE)
+_EKS = lazy(r"^(?:https://)?oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/id/", re.IGNORECASE)
 
 
 def _issuer_name(url: str | None) -> str:

@@ -12,23 +12,22 @@ from __future__ import annotations
 import json
 import os
 import zlib
-from pathlib import Path
 from typing import Callable
 
 FORMAT = 1  # bump when the cached shape changes
 
 
-def _key(files: list[Path]) -> list:
+def _key(files: list[str]) -> list:
     from .. import __version__
 
     key: list = [FORMAT, __version__]
     for path in files:
-        info = path.stat()
+        info = os.stat(path)
         key.append([str(path), info.st_size, info.st_mtime_ns])
     return key
 
 
-def cached_rule_data(files: list[Path], read: Callable[[Path], dict]) -> list[dict]:
+def cached_rule_data(files: list[str], read: Callable[[str], dict]) -> list[dict]:
     """`read(path)` for every file, or the same data from the cache when no file changed."""
     from ..cache import cache_dir
 
@@ -41,9 +40,10 @@ def cached_rule_data(files: list[Path], read: Callable[[Path], dict]) -> list[di
         return [read(path) for path in files]
     # One file per installation (its paths are in the key): a pre-commit environment and a
     # development install used in turn do not overwrite each other's cache on every run.
-    cache = directory / f"builtin-rules-{zlib.crc32(json.dumps(key).encode()):08x}.json"
+    cache = os.path.join(directory, f"builtin-rules-{zlib.crc32(json.dumps(key).encode()):08x}.json")
     try:
-        stored = json.loads(cache.read_text(encoding="utf-8"))
+        with open(cache, encoding="utf-8") as handle:
+            stored = json.loads(handle.read())
         if stored.get("key") == key and len(stored.get("rules", [])) == len(files):
             return stored["rules"]
     except (OSError, ValueError, AttributeError):
@@ -53,16 +53,17 @@ def cached_rule_data(files: list[Path], read: Callable[[Path], dict]) -> list[di
     return data
 
 
-def _write(cache: Path, content: dict) -> None:
-    partial = cache.with_name(f"{cache.name}.{os.getpid()}.tmp")
+def _write(cache: str, content: dict) -> None:
+    partial = f"{cache}.{os.getpid()}.tmp"
     try:
         text = json.dumps(content)
         if json.loads(text) != content:
             return  # YAML gave something JSON would change (a date, a number key): not cached
-        partial.write_text(text, encoding="utf-8")
+        with open(partial, "w", encoding="utf-8") as handle:
+            handle.write(text)
         os.replace(partial, cache)  # readers see the old file or the new one, never half of one
     except (OSError, TypeError, ValueError):
         try:
-            partial.unlink()
+            os.unlink(partial)
         except OSError:
             pass

@@ -8,8 +8,8 @@ over whenever the subset hands an evaluation back (cel_subset.Fallback)."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..cel_runtime import cel_environment
 from ..errors import AnalysisError
@@ -50,33 +50,35 @@ class Rule:
 
 
 # The package folder (importlib.resources cost ~25 ms to import; the package is plain files).
-_PACKAGE = Path(__file__).resolve().parent.parent
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
 
 
-def builtin_rules_dir() -> Path:
+def builtin_rules_dir() -> str:
     """rules/ as installed (trustlint/builtin_rules) or, in a source checkout, beside the package."""
-    installed = _PACKAGE / "builtin_rules"
-    if installed.is_dir():
+    installed = os.path.join(_PACKAGE, "builtin_rules")
+    if os.path.isdir(installed):
         return installed
-    return _PACKAGE.parent / "rules"
+    return os.path.join(os.path.dirname(_PACKAGE), "rules")
 
 
 def _schema() -> dict:
-    text = (_PACKAGE / "schemas" / "rule.schema.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    with open(os.path.join(_PACKAGE, "schemas", "rule.schema.json"), encoding="utf-8") as handle:
+        return json.loads(handle.read())
 
 
-def read_rule_data(path: Path) -> dict:
+def read_rule_data(path: str) -> dict:
     """A rule file's YAML as data, or RuleError naming the file."""
     import yaml
 
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise RuleError(f"{path}: cannot read rule file: {exc}") from None
 
 
-def load_rule_file(path: Path, validator, data: dict | None = None) -> Rule:
+def load_rule_file(path: str, validator, data: dict | None = None) -> Rule:
     """Read one rule file (or take its data, already read); `validator` None skips the schema
     check (built-in rules, which the test suite validates, so a scan does not pay for jsonschema)."""
     if data is None:
@@ -91,6 +93,11 @@ def load_rule_file(path: Path, validator, data: dict | None = None) -> Rule:
     return Rule(path=str(path), **data)
 
 
+def _rule_files(directory: str, suffixes: tuple[str, ...]) -> list[str]:
+    """The rule files directly in `directory`, sorted by name."""
+    return [os.path.join(directory, name) for name in sorted(os.listdir(directory)) if name.endswith(suffixes)]
+
+
 def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> list[Rule]:
     """Built-in rules plus any user rule directories, sorted by id; ids must be unique."""
     validator = None
@@ -98,7 +105,7 @@ def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> li
         import jsonschema
 
         validator = jsonschema.Draft202012Validator(_schema())
-    files = sorted(builtin_rules_dir().glob("*.yaml"))
+    files = _rule_files(builtin_rules_dir(), (".yaml",))
     builtin_count = len(files)
     if validate_builtin:
         builtin_data = [read_rule_data(path) for path in files]
@@ -107,10 +114,9 @@ def load_rules(extra_dirs: list[str] = (), validate_builtin: bool = False) -> li
 
         builtin_data = cached_rule_data(files, read_rule_data)  # PyYAML only when a file changed
     for directory in extra_dirs:
-        folder = Path(directory)
-        if not folder.is_dir():
+        if not os.path.isdir(directory):
             raise RuleError(f"{directory}: rules directory not found")
-        files.extend(sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")))
+        files.extend(_rule_files(directory, (".yaml",)) + _rule_files(directory, (".yml",)))
     rules: dict[str, Rule] = {}
     for index, path in enumerate(files):
         user = index >= builtin_count

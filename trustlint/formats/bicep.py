@@ -35,6 +35,7 @@ from ..resources import AzureCredentials, FicInput
 from ..source import FILE_START, SourceFile, Span
 from ..values import Template, Unknown
 from .bicep_values import Evaluator, Passed, Ref, Scope, Tree
+from ..lazy_re import lazy
 
 IDENTITY = "microsoft.managedidentity/userassignedidentities"
 APPLICATION = "microsoft.graph/applications"
@@ -43,13 +44,13 @@ FIC_TYPES = {
         "managed-identity", "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"),
     f"{APPLICATION}/federatedidentitycredentials": ("application", "Microsoft.Graph/applications/federatedIdentityCredentials"),
 }
-_AVM_IDENTITY = re.compile(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/res/managed-identity/user-assigned-identity:",
+_AVM_IDENTITY = lazy(r"^br(?:/public:|:mcr\.microsoft\.com/bicep/)avm/res/managed-identity/user-assigned-identity:",
                            re.IGNORECASE)
-_MODULE_PATH = re.compile(r"module[ \t]+[A-Za-z_]\w*[ \t]+'")
-_FIC_TYPE_TEXT = re.compile(r"federatedidentitycredentials(?:@|$)")
-_DECLARATION = re.compile(r"^[ \t]*resource[ \t]+[A-Za-z_]\w*[ \t]+'", re.MULTILINE)
-_IF_WRAPPER = re.compile(r"if\s*\(\s*")
-_CREDENTIAL_WORDS = re.compile(r"federatedidentitycredential|claimsmatchingexpression|azureadtokenexchange", re.IGNORECASE)
+_MODULE_PATH = lazy(r"module[ \t]+[A-Za-z_]\w*[ \t]+'")
+_FIC_TYPE_TEXT = lazy(r"federatedidentitycredentials(?:@|$)")
+_DECLARATION = lazy(r"^[ \t]*resource[ \t]+[A-Za-z_]\w*[ \t]+'", re.MULTILINE)
+_IF_WRAPPER = lazy(r"if\s*\(\s*")
+_CREDENTIAL_WORDS = lazy(r"federatedidentitycredential|claimsmatchingexpression|azureadtokenexchange", re.IGNORECASE)
 MAX_INSTANCES = 500
 MAX_MODULE_DEPTH = 10
 TIME_LIMIT_SECONDS = 30.0
@@ -116,7 +117,7 @@ def scan_bicep_files(sources: list[SourceFile]) -> ScanModel:
 def _names_federation(text: str) -> bool:
     from ..input.discovery import FEDERATION
 
-    return FEDERATION.search(text.lower().encode("utf-8", "surrogateescape")) is not None
+    return FEDERATION.found(text.lower().encode("utf-8", "surrogateescape"))
 
 
 def _local_calls(file: BicepFile) -> set[str]:

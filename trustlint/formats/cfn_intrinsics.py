@@ -7,10 +7,10 @@ attributes stay Unknown or become Refs to the resource they name."""
 from __future__ import annotations
 
 import json
-import re
 
 from ..errors import AnalysisError
 from ..values import Node, Ref, Template, Unknown, at_use_site, text_of
+from ..lazy_re import lazy
 
 NO_VALUE = object()  # AWS::NoValue: the property is removed
 _UNKNOWN = object()
@@ -19,7 +19,7 @@ _INTRINSICS = {
     "Fn::ImportValue", "Fn::FindInMap", "Fn::Base64", "Fn::GetAZs", "Fn::Cidr", "Condition",
     "Fn::ToJsonString", "Fn::Length", "Fn::Equals", "Fn::Not", "Fn::And", "Fn::Or", "Fn::Transform",
 }
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_SUB_VARIABLE = lazy(r"\$\{([^}]*)\}")
 _MAX_DEPTH = 50
 
 

@@ -10,8 +10,9 @@ from ..model import Lifetime, Location, ScanModel
 from ..resources import GRANTING_ROLES, GcpGrant, GcpProvider, pool_keys_of_member
 from ..source import SourceFile, Span
 from ..values import Node, text_of
+from ..lazy_re import lazy
 
-_PROVIDER_NAME = re.compile(r"workloadIdentityPools/(?P<pool>[^/]+)/providers/(?P<provider>[^/]+)$")
+_PROVIDER_NAME = lazy(r"workloadIdentityPools/(?P<pool>[^/]+)/providers/(?P<provider>[^/]+)$")
 
 
 def is_gcloud_document(document: Node) -> bool:

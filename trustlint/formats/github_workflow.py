@@ -14,6 +14,7 @@ import re
 from ..model import CredentialUse, Lifetime, Location, ScanModel, StaticCredential, Workload
 from ..source import SourceFile, Span
 from ..values import Node, text_of
+from ..lazy_re import lazy
 
 # The login actions and what they take.
 _ACTIONS = {
@@ -35,9 +36,9 @@ _STATIC_ENV = {
     "GOOGLE_CREDENTIALS": "gcp", "GOOGLE_APPLICATION_CREDENTIALS_JSON": "gcp", "GCP_SA_KEY": "gcp",
     "ARM_CLIENT_SECRET": "azure", "AZURE_CLIENT_SECRET": "azure", "AZURE_CREDENTIALS": "azure",
 }
-_CLI_WEB_IDENTITY = re.compile(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOKEN_FILE|ACTIONS_ID_TOKEN_REQUEST")
+_CLI_WEB_IDENTITY = lazy(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOKEN_FILE|ACTIONS_ID_TOKEN_REQUEST")
 # The actions read a number's whole part (`43200.0` is 43200: parseInt, Go's duration).
-_DURATION = re.compile(r"^\s*(\d+)(?:\.\d*)?\s*(s|m|h)?\s*$")
+_DURATION = lazy(r"^\s*(\d+)(?:\.\d*)?\s*(s|m|h)?\s*$")
 
 
 def is_workflow(document: Node, path: str) -> bool:
@@ -107,7 +108,7 @@ def _triggers(document: Node) -> tuple[dict, Node | None]:
     return triggers, on
 
 
-_IF_TERM = re.compile(
+_IF_TERM = lazy(
     r"^\(*\s*(?:(github\.(?:ref|ref_name|event_name))\s*==\s*'([^']*)'|'([^']*)'\s*==\s*(github\.(?:ref|ref_name|event_name)))\s*\)*$")
 
 
@@ -277,7 +278,7 @@ def scan_workflow(document: Node, source: SourceFile) -> ScanModel:
 # reusable workflow, PyPI trusted publishing, signing) might, so its job needs id-token.
 _NO_OIDC_ACTIONS = ("actions/checkout", "actions/setup-", "actions/cache", "actions/upload-artifact",
                     "actions/download-artifact", "actions/github-script", "actions/labeler", "actions/stale")
-_OIDC_IN_RUN = re.compile(r"ACTIONS_ID_TOKEN|id-token|--provenance|cosign|sigstore|oidc", re.IGNORECASE)
+_OIDC_IN_RUN = lazy(r"ACTIONS_ID_TOKEN|id-token|--provenance|cosign|sigstore|oidc", re.IGNORECASE)
 
 
 def _may_use_oidc(job: Node) -> bool:
@@ -373,12 +374,12 @@ def _registry_login(step: Node, workload: Workload, path: str, model: ScanModel)
 # Bounded quantifiers only: these run on scanned text with Python's backtracking `re`, so a
 # long hostile line must not make them quadratic.
 _VALUE = r"(?P<value>\$\{\{[^}\n]{0,400}\}\}|\"[^\"\n]{0,400}\"|'[^'\n]{0,400}'|[^\s;&|]{1,400})"
-_RUN_ASSIGNMENT = re.compile(
+_RUN_ASSIGNMENT = lazy(
     r"\b(?P<name>AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|GOOGLE_CREDENTIALS|GCP_SA_KEY)"
     r"[ \t]{0,20}=[ \t]{0,20}" + _VALUE)
-_RUN_AWS_CONFIGURE = re.compile(r"\baws[ \t]{1,20}configure[ \t]{1,20}set[ \t]{1,20}(?:[\w-]{1,64}\.)?"
+_RUN_AWS_CONFIGURE = lazy(r"\baws[ \t]{1,20}configure[ \t]{1,20}set[ \t]{1,20}(?:[\w-]{1,64}\.)?"
                                 r"(?P<name>aws_access_key_id|aws_secret_access_key)[ \t]{1,20}" + _VALUE)
-_AZ_SECRET_FLAG = re.compile(r"(?:^|[ \t])(?:-p|--password|--secret)(?:[ \t]{1,20}|=)" + _VALUE)
+_AZ_SECRET_FLAG = lazy(r"(?:^|[ \t])(?:-p|--password|--secret)(?:[ \t]{1,20}|=)" + _VALUE)
 _RUN_CLOUD = {"AWS_ACCESS_KEY_ID": "aws", "AWS_SECRET_ACCESS_KEY": "aws", "ARM_CLIENT_SECRET": "azure",
               "AZURE_CLIENT_SECRET": "azure", "GOOGLE_CREDENTIALS": "gcp", "GCP_SA_KEY": "gcp",
               "aws_access_key_id": "aws", "aws_secret_access_key": "aws"}
@@ -419,7 +420,7 @@ def _key_file(model: ScanModel, workload: Workload, where: Location) -> None:
                                         names=[workload.path]))
 
 
-_LOCAL_ENDPOINT = re.compile(r"localhost|127\.0\.0\.1|\[::1\]|\bminio\b|localstack", re.IGNORECASE)
+_LOCAL_ENDPOINT = lazy(r"localhost|127\.0\.0\.1|\[::1\]|\bminio\b|localstack", re.IGNORECASE)
 
 
 def _text_of_job(job: Node) -> str:
@@ -455,11 +456,11 @@ def _static_env(env: Node | None, workload: Workload, path: str, model: ScanMode
 
 # Environment variables a login action exports with the short-lived session it obtained:
 # `${{ env.AWS_ACCESS_KEY_ID }}` hands that session on, it is no stored key.
-_SESSION_ENV = re.compile(r"\benv\.(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN)\b")
+_SESSION_ENV = lazy(r"\benv\.(AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|AWS_SESSION_TOKEN)\b")
 # What a real key looks like when written literally (test doubles such as LocalStack's or
 # moto's `test`, `testing`, `dummy` do not).
-_REAL_AWS_KEY_ID = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
-_DUMMY = re.compile(r"^(test(ing)?|dummy|fake|foo(bar)?|bar|mock|localstack|minio(admin)?|example|changeme|"
+_REAL_AWS_KEY_ID = lazy(r"\b(AKIA|ASIA)[A-Z0-9]{16}\b")
+_DUMMY = lazy(r"^(test(ing)?|dummy|fake|foo(bar)?|bar|mock|localstack|minio(admin)?|example|changeme|"
                     r"x+|none|null|secret|password|key|access[-_]?key|secret[-_]?key|admin|"
                     r"minio123|AKIAIOSFODNN7EXAMPLE|wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY)$", re.IGNORECASE)
 
@@ -510,7 +511,7 @@ def _static(model: ScanModel, workload: Workload, cloud: str, name: str, locatio
                                         location, names=[workload.path]))
 
 
-_FILE_NAME = re.compile(r"^[\w./-]+\.(json|p12|pem|key)$", re.IGNORECASE)
+_FILE_NAME = lazy(r"^[\w./-]+\.(json|p12|pem|key)$", re.IGNORECASE)
 
 
 def _add_static(model: ScanModel, credential: StaticCredential) -> None:

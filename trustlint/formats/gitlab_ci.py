@@ -10,6 +10,7 @@ from ..model import CredentialUse, Location, ScanModel, StaticCredential, Worklo
 from ..source import SourceFile, Span
 from ..values import Node, text_of
 from .github_workflow import looks_like_real_key
+from ..lazy_re import lazy
 
 _RESERVED = {"stages", "variables", "default", "include", "workflow", "image", "services", "before_script",
              "after_script", "cache", "pages"}
@@ -20,7 +21,7 @@ _CLOUD_HINTS = [(re.compile(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOK
                 (re.compile(r"az login|--federated-token|ARM_OIDC|AZURE_FEDERATED"), "azure")]
 
 
-_ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,128}")
+_ROLE_ARN = lazy(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]{1,128}")
 _JOB_KEYS = {"stage", "image", "extends", "rules", "needs", "tags", "variables", "before_script", "environment"}
 
 
@@ -94,7 +95,7 @@ def _contexts(named: list[str]) -> list[tuple[str, str | None, dict]]:
 
 
 _UNKNOWN = object()
-_TOKEN = re.compile(r"\s*(?:(\(|\)|&&|\|\||==|!=|=~|!~)|\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|\"([^\"]*)\"|'([^']*)'|"
+_TOKEN = lazy(r"\s*(?:(\(|\)|&&|\|\||==|!=|=~|!~)|\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?|\"([^\"]*)\"|'([^']*)'|"
                     r"(/(?:\\/|[^/])*/[a-z]*)|(null)\b)")
 
 
@@ -344,7 +345,7 @@ def _within(node: Node, job: Node) -> bool:
     return job.span.line <= node.span.line <= job.span.end_line
 
 
-_VARIABLE_REF = re.compile(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
+_VARIABLE_REF = lazy(r"^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$")
 
 
 def _variable_origin(name: str, kind: str, text: str) -> str | None:
@@ -447,13 +448,13 @@ def scan_gitlab_ci(document: Node, source: SourceFile) -> ScanModel:
     return model
 
 
-_WEB_IDENTITY = re.compile(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOKEN_FILE|workload-identity|"
+_WEB_IDENTITY = lazy(r"assume-role-with-web-identity|AWS_WEB_IDENTITY_TOKEN_FILE|workload-identity|"
                            r"--federated-token|ID_TOKEN|CI_JOB_JWT")
-_KEY_REFERENCE = re.compile(r"\$\{?(AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|GOOGLE_CREDENTIALS|GCP_SA_KEY|"
+_KEY_REFERENCE = lazy(r"\$\{?(AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|GOOGLE_CREDENTIALS|GCP_SA_KEY|"
                             r"ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET)\b")
 
 
-_KEY_ASSIGNED = re.compile(r"\b(AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|GOOGLE_CREDENTIALS|GCP_SA_KEY|ARM_CLIENT_SECRET|"
+_KEY_ASSIGNED = lazy(r"\b(AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|GOOGLE_CREDENTIALS|GCP_SA_KEY|ARM_CLIENT_SECRET|"
                            r"AZURE_CLIENT_SECRET)=")
 
 

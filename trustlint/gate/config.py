@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 
 from ..input.discovery import CONFIG_FILES
 
@@ -124,7 +123,9 @@ def validated(data: dict, path: str) -> dict:
     """The configuration checked against its schema, with paths made absolute from `path`'s folder."""
     import jsonschema
 
-    schema = json.loads((Path(__file__).resolve().parent.parent / "schemas" / "config.schema.json").read_text(encoding="utf-8"))
+    with open(os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "schemas", "config.schema.json"),
+              encoding="utf-8") as handle:
+        schema = json.loads(handle.read())
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "(top level)"

@@ -9,13 +9,14 @@ import re
 from dataclasses import dataclass, replace
 
 from ..findings import Finding
+from ..lazy_re import lazy
 
 # `# trustlint:ignore[TL001,TL004] reason="legacy org-wide role" expires=2027-01-31`
 # (also after `//` in HCL). The comment covers its own line and the next code line.
-_MARKER = re.compile(r"(?:#|//)\s*trustlint\s*:\s*ignore(?P<tail>.*)$", re.IGNORECASE)
-_IDS = re.compile(r"\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
-_RULE_ID = re.compile(r"^[A-Z]+[0-9]+$")
-_KEY = re.compile(r"""(?P<key>[A-Za-z_-]+)\s*=\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<w>\S+))""")
+_MARKER = lazy(r"(?:#|//)\s*trustlint\s*:\s*ignore(?P<tail>.*)$", re.IGNORECASE)
+_IDS = lazy(r"\[(?P<ids>[^\]]*)\](?P<rest>.*)$")
+_RULE_ID = lazy(r"^[A-Z]+[0-9]+$")
+_KEY = lazy(r"""(?P<key>[A-Za-z_-]+)\s*=\s*(?:"(?P<q>[^"]*)"|'(?P<s>[^']*)'|(?P<w>\S+))""")
 _KEYS = ("reason", "expires")
 
 

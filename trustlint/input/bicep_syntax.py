@@ -15,28 +15,30 @@ Positions are computed from character offsets, so they are the file's own.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
 from ..errors import AnalysisError
 from ..source import SourceFile, Span
+from ..lazy_re import lazy
 
 KEYWORDS = {"targetScope", "import", "extension", "provider", "metadata", "param", "var", "output", "resource",
             "module", "type", "func", "using"}
 MAX_DEPTH = 100  # brackets and `${…}` nesting: deeper is TL000, never a recursion error
 MAX_LINE = 20_000  # the grammar's string pattern looks ahead to the end of the line: bounded
 
-_CODE_STOP = re.compile(r"'|//|/\*|#|[{}\[\]()\n]")
-_STRING_STOP = re.compile(r"[\\'\n]|\$\{")
+_CODE_STOP = lazy(r"'|//|/\*|#|[{}\[\]()\n]")
+_STRING_STOP = lazy(r"[\\'\n]|\$\{")
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
-_STATEMENT_START = re.compile(r"[ \t]*(@|[A-Za-z_]\w*|\S)")
-_SPACE = re.compile(r"\s*")
-_IF_PAREN = re.compile(r"\bif([ \t]+)\(")
-_PLACEHOLDER = re.compile(r"'x*'")
-_KEEPS_QUOTES = re.compile(r"\b(?:resource|module)[ \t]+[A-Za-z_]\w*[ \t]+$")
-_NAME = re.compile(r"[ \t]+([A-Za-z_]\w*)")
-_DECORATOR = re.compile(r"@[ \t]*[\w.]*[ \t]*")
-_WORD = re.compile(r"[A-Za-z_]\w*")
+_STATEMENT_START = lazy(r"[ \t]*(@|[A-Za-z_]\w*|\S)")
+_SPACE = lazy(r"\s*")
+_IF_PAREN = lazy(r"\bif([ \t]+)\(")
+_PLACEHOLDER = lazy(r"'x*'")
+_KEEPS_QUOTES = lazy(r"\b(?:resource|module)[ \t]+[A-Za-z_]\w*[ \t]+$")
+_NAME = lazy(r"[ \t]+([A-Za-z_]\w*)")
+_DECORATOR = lazy(r"@[ \t]*[\w.]*[ \t]*")
+_WORD = lazy(r"[A-Za-z_]\w*")
 
 
 @dataclass
@@ -424,6 +426,6 @@ def bicep_parser():
             except PackageNotFoundError:
                 pycep_version = "0"
             # Lark checks the grammar's hash before using the file; the name keeps versions apart.
-            options["cache"] = str(directory / f"bicep-grammar-{pycep_version}-{lark.__version__}.lark")
+            options["cache"] = os.path.join(directory, f"bicep-grammar-{pycep_version}-{lark.__version__}.lark")
         _PARSER = lark.Lark(LARK_GRAMMAR, parser="lalr", propagate_positions=True, regex=True, **options)
     return _PARSER

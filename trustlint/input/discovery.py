@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..model import Location, Problem
 from ..source import FILE_START, SourceFile
+from ..lazy_re import lazy
 
 CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
 SKIP_DIRS = {".git", ".terraform", "node_modules", ".venv", "venv", "__pycache__", ".tox", ".mypy_cache", ".pytest_cache"}
@@ -55,17 +56,17 @@ RELEVANT_WORDS = (
 # Blanks spelled out: Python's bytes \s holds \v, RE2's does not (both engines run these, below).
 RELEVANT_PATTERNS = (rb'source[ \t\n\r\f\v]*=[ \t\n\r\f\v]*"\.\.?/',
                      rb"module[ \t\n\r\f\v]+[0-9A-Za-z_]+[ \t\n\r\f\v]+'[^'\n]*\.bicep'")
-_LOCAL_CALL = re.compile(rb'\bsource\s*=\s*"(\.\.?/[^"\n]*)"')
+_LOCAL_CALL = lazy(rb'\bsource\s*=\s*"(\.\.?/[^"\n]*)"')
 # The same call in the JSON syntax (`"module": {"x": {"source": "./x"}}`); only looked for in
 # .tf.json files, so a package.json naming a "source" costs nothing.
 # JSON may escape the slash (`"..\/modules\/x"`): the call is the decoded string.
-_JSON_LOCAL_CALL = re.compile(rb'"source"\s*:\s*"(\.\.?(?:/|\\/)(?:[^"\\\n]|\\.)*)"')
+_JSON_LOCAL_CALL = lazy(rb'"source"\s*:\s*"(\.\.?(?:/|\\/)(?:[^"\\\n]|\\.)*)"')
 
 
 def _trie_pattern(words: list[bytes]) -> bytes:
-    """One regex alternative per distinct first byte, recursively: re tries a long flat
-    alternation branch by branch at every offset, a prefix tree only along matching bytes
-    (3.6x faster on the bench corpus; the same verdicts, tested)."""
+    """The words as one regex, one alternative per distinct first byte, recursively: a prefix
+    tree (RE2's automaton is the same either way; the pattern is shorter to compile, and re,
+    which tries a flat alternation branch by branch, runs it 3.6x faster)."""
     by_first: dict[bytes, list[bytes]] = {}
     for word in words:
         by_first.setdefault(word[:1], []).append(word[1:])
@@ -80,12 +81,14 @@ def _trie_pattern(words: list[bytes]) -> bytes:
     return b"|".join(branches)
 
 
-# Two engines, the same answers (tests/test_prefilter_equivalence.py): Python's re for a few
-# files (no import, nothing to compile: a pre-commit hook's start-up), RE2 for a large tree,
-# where its automaton reads each byte once (re tries the alternation at every offset: 0.21 s
-# of a 2,000-file tree's 0.31 s of pre-filtering, 0.04 s with RE2). Only whether a pattern
-# occurs is asked, never where, and the patterns are literals and byte classes, so the engines
-# cannot differ: RE2 reads the bytes as Latin-1 (a byte is a character, as for re on bytes).
+# Two engines, the same answers (tests/test_prefilter_equivalence.py). A few files (a
+# pre-commit hook): each word is a substring test and each pattern a small re, nothing to
+# import and little to compile (the words' regex alone cost 1.6 ms of every start-up). A large
+# tree: RE2, one automaton for everything, reading each byte once (re tried ~80 words at every
+# offset: 0.21 s of a 2,000-file tree's 0.31 s of pre-filtering; RE2 0.04 s). Only whether
+# something occurs is asked, never where, and the patterns are literals and byte classes, so
+# the engines cannot differ: RE2 reads the bytes as Latin-1 (a byte is a character, as for re
+# on bytes).
 LINEAR_ENGINE_MIN_FILES = 64  # importing and compiling RE2 costs ~5 ms, saved on ~50 files
 _linear_engine = False
 
@@ -97,25 +100,25 @@ def use_linear_engine() -> None:
 
 
 class _Prefilter:
-    """`search(lowered bytes)` with one or more patterns, on re or on RE2 (see above)."""
+    """`found(lowered bytes)`: whether any word or pattern occurs, on either engine (above).
+    Words and patterns are in lower case and matched against lowered bytes: re's IGNORECASE
+    on a long alternation cost ~2 ms a file, nine times the lowering and a case-sensitive search."""
 
-    def __init__(self, *patterns: bytes):
-        self._patterns = patterns
-        # Compiled in lower case and matched against the lowered bytes: re's IGNORECASE on a
-        # long alternation cost ~2 ms a file, nine times the lowering and a case-sensitive search.
-        self._re = [re.compile(p) for p in patterns]  # one by one: compiling their union cost ~3 ms of start-up
+    def __init__(self, words: list[bytes], patterns: tuple[bytes, ...] = ()):
+        self._words, self._patterns = words, patterns
+        self._re: list | None = None
         self._re2 = None
 
-    def search(self, data: bytes):
+    def found(self, data: bytes) -> bool:
         if _linear_engine:
             if self._re2 is None:
-                self._re2 = _linear(b"|".join(b"(?:" + p + b")" for p in self._patterns))
-            return self._re2.search(data)
-        for pattern in self._re:
-            found = pattern.search(data)
-            if found is not None:
-                return found
-        return None
+                self._re2 = _linear(b"|".join(b"(?:" + p + b")" for p in (_trie_pattern(self._words), *self._patterns)))
+            return self._re2.search(data) is not None
+        if any(word in data for word in self._words):
+            return True
+        if self._re is None:
+            self._re = [re.compile(p) for p in self._patterns]
+        return any(pattern.search(data) is not None for pattern in self._re)
 
 
 def _linear(pattern: bytes):
@@ -128,8 +131,9 @@ def _linear(pattern: bytes):
     return re2.compile(pattern, options)
 
 
-FEDERATION = _Prefilter(_trie_pattern(sorted({w.lower().encode() for w in RELEVANT_WORDS})))
-RELEVANT = _Prefilter(FEDERATION._patterns[0], *RELEVANT_PATTERNS)
+_WORDS = sorted({w.lower().encode() for w in RELEVANT_WORDS})
+FEDERATION = _Prefilter(_WORDS)
+RELEVANT = _Prefilter(_WORDS, RELEVANT_PATTERNS)
 
 
 # A .tf file without federation content is still read beside one that has it when it may
@@ -139,11 +143,11 @@ RELEVANT = _Prefilter(FEDERATION._patterns[0], *RELEVANT_PATTERNS)
 # A block may follow a comment on its line (`/* x */ locals {`): the pattern must still see it.
 # Linear on any line (a scanned file controls it): a block starts a line or follows the end
 # of a comment on it (`/* x */ locals {`); aws_iam_role_policy also covers attachments_exclusive.
-_DEFINES_VALUES = re.compile(r'(?:^|\*/)[ \t]*(?:(?:variable|locals|data|module)\b'
+_DEFINES_VALUES = lazy(r'(?:^|\*/)[ \t]*(?:(?:variable|locals|data|module)\b'
                              r'|resource[ \t]+"(?:google|azurerm|azuread)_'
                              r'|resource[ \t]+"aws_iam_(?:role_policy|policy_attachment|policy)")', re.MULTILINE)
 # The same blocks in the JSON syntax: a block type is a key, a resource type a key below it.
-_JSON_DEFINES_VALUES = re.compile(r'"(?:variable|locals|data|module)"\s*:|"(?:google|azurerm|azuread)_'
+_JSON_DEFINES_VALUES = lazy(r'"(?:variable|locals|data|module)"\s*:|"(?:google|azurerm|azuread)_'
                                   r'|"aws_iam_(?:role_policy|policy_attachment|policy)"')
 
 
@@ -282,8 +286,8 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
     json_syntax = is_terraform_json(rel)
     if json_syntax and b"\\" in lowered:
         lowered = _json_unescaped(lowered)
-    relevant = RELEVANT.search(lowered) is not None  # one pass over the bytes for most files
-    names_federation = relevant and FEDERATION.search(lowered) is not None
+    relevant = RELEVANT.found(lowered)  # one pass over the bytes for most files
+    names_federation = relevant and FEDERATION.found(lowered)
     # RELEVANT_PATTERNS are the native syntax's module calls; the JSON syntax's are looked for here.
     if (relevant or json_syntax) and not names_federation and rel.endswith(TERRAFORM_SOURCES):
         # Only local module calls: relevant when a called module is (decided per directory).
@@ -306,7 +310,7 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
 
 # A JSON escape the words could hide behind (`"aws_iam_r\u006fle"`, `principalSet:\/\/`):
 # Terraform decodes them, so the pre-filter must too (json.dumps writes \u escapes itself).
-_JSON_ESCAPE = re.compile(rb"\\(?:u([0-9a-f]{4})|/)")
+_JSON_ESCAPE = lazy(rb"\\(?:u([0-9a-f]{4})|/)")
 
 
 def _json_unescaped(lowered: bytes) -> bytes:
@@ -335,7 +339,7 @@ def _large_file_is_relevant(path: str, size: int) -> bool:
             if not chunk:
                 return False
             window = (tail + chunk).lower()
-            if RELEVANT.search(window):
+            if RELEVANT.found(window):
                 return True
             tail = window[-_OVERLAP:]
 
@@ -586,7 +590,7 @@ def _read_all(to_read: list, max_bytes: int, jobs: int) -> list[tuple]:
     return ordered
 
 
-_USING = re.compile(r"^\s*using\s+'([^'\n]{1,500})'", re.M)
+_USING = lazy(r"^\s*using\s+'([^'\n]{1,500})'", re.M)
 
 
 def _sets_a_federated_template(source: SourceFile, real: str, real_root: str, max_bytes: int) -> bool:
@@ -604,7 +608,7 @@ def _sets_a_federated_template(source: SourceFile, real: str, real_root: str, ma
 def _names_federation(path: str, max_bytes: int) -> bool:
     try:
         with open(path, "rb") as handle:
-            return FEDERATION.search(handle.read(max_bytes).lower()) is not None
+            return FEDERATION.found(handle.read(max_bytes).lower())
     except OSError:
         return False
 

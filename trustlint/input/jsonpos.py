@@ -6,14 +6,14 @@ decoding reuse the standard library's own scanners, so values are exactly what
 from __future__ import annotations
 
 import json.decoder
-import re
 
 from ..errors import MAX_NESTING, AnalysisError
 from ..source import SourceFile, Span
 from ..values import Node
+from ..lazy_re import lazy
 
-_WHITESPACE = re.compile(r"[ \t\n\r]*")
-_NUMBER = re.compile(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
+_WHITESPACE = lazy(r"[ \t\n\r]*")
+_NUMBER = lazy(r"-?(?:0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?")
 _LITERALS = {"true": True, "false": False, "null": None}
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 
+from ..lazy_re import lazy
+
 # C0/C1 control characters and bidirectional overrides: a scanned file must not be able to
 # move the cursor, recolour a terminal or reorder what a reviewer reads.
-_UNSAFE = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
+_UNSAFE = lazy("[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff"
                      "\ud800-\udfff]")  # and zero-width, Arabic letter mark, line/paragraph separators
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 
 from ..findings import SEVERITIES
 from . import escape_control
+from ..lazy_re import lazy
 
 _LIMIT = 200  # rows; GitHub caps a step summary at 1 MiB
 
@@ -17,7 +18,7 @@ def _files(count: int) -> str:
 # Markdown punctuation that could make a link, an image, emphasis, a heading or HTML out of
 # text from a scanned file; each is backslash-escaped (`&`, `<`, `>` become entities), and
 # `:` too, so `https://…` in a file name or value is never turned into a link.
-_MARKDOWN = re.compile(r"[\\`*_~\[\]()!#|:@]|(?<=www)\.")  # `@`: a mention; `www.`: an autolink
+_MARKDOWN = lazy(r"[\\`*_~\[\]()!#|:@]|(?<=www)\.")  # `@`: a mention; `www.`: an autolink
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 

@@ -27,6 +27,7 @@ from .hcl import Block, parse_hcl, source_outline
 from .instances import evaluated_instances
 from .modules import registry_module
 from .privileges import grants_privileges, read_privileges
+from ..lazy_re import lazy
 
 _MAX_MODULE_DEPTH = 5
 _MAX_MODULE_INSTANCES = 1000  # module instances analysed per scan: for_each fan-out multiplies per level
@@ -128,16 +129,16 @@ def _json_keep(source: SourceFile) -> Callable[[str, str, str], bool]:
 def _names_a_federation_token(text: str) -> bool:
     from ..input.discovery import RELEVANT
 
-    return RELEVANT.search(text.lower().encode("utf-8", "replace")) is not None
+    return RELEVANT.found(text.lower().encode("utf-8", "replace"))
 
 
-_VARIABLE_REFERENCE = re.compile(r"\bvar\.([A-Za-z_][\w-]*)")
-_ROOT_MARKER = re.compile(rb'^[ \t]*(?:provider[ \t]+"|backend[ \t]+"|cloud[ \t]*\{)', re.MULTILINE)
+_VARIABLE_REFERENCE = lazy(r"\bvar\.([A-Za-z_][\w-]*)")
+_ROOT_MARKER = lazy(rb'^[ \t]*(?:provider[ \t]+"|backend[ \t]+"|cloud[ \t]*\{)', re.MULTILINE)
 # The JSON syntax's provider / backend / cloud blocks (an object or array; a resource's
 # `"provider": "aws.west"` is a string, not a root marker).
-_JSON_ROOT_MARKER = re.compile(rb'"(?:provider|backend|cloud)"\s*:\s*[\[{]')
-_POLICY_REFERENCE = re.compile(r"\b((?:data\.)?aws_iam_policy(?:_document)?\.[A-Za-z_][\w-]*)")
-_RESOURCE_NAME = re.compile(r'^\s*(?:resource|data)\s+"[^"]*"\s+"([^"]+)"')
+_JSON_ROOT_MARKER = lazy(rb'"(?:provider|backend|cloud)"\s*:\s*[\[{]')
+_POLICY_REFERENCE = lazy(r"\b((?:data\.)?aws_iam_policy(?:_document)?\.[A-Za-z_][\w-]*)")
+_RESOURCE_NAME = lazy(r'^\s*(?:resource|data)\s+"[^"]*"\s+"([^"]+)"')
 SKIP_UNNEEDED_BLOCKS = True  # off only in the tests proving that skipping changes no finding
 
 

@@ -13,6 +13,7 @@ from typing import Callable
 
 from ..errors import AnalysisError
 from ..source import SourceFile, Span
+from ..lazy_re import lazy
 
 
 # The token type of a string part whose text is the value as is: JSON syntax strings were
@@ -84,7 +85,7 @@ def _lark_error(exc) -> AnalysisError:
     return AnalysisError(f"invalid HCL: {what}", Span.point(max(line, 1), max(column, 1)))
 
 
-_STRIP_MARKER = re.compile(r"(?<=[$%]\{)~|~(?=\})")
+_STRIP_MARKER = lazy(r"(?<=[$%]\{)~|~(?=\})")
 
 
 def _without_strip_markers(text: str) -> str:
@@ -93,7 +94,7 @@ def _without_strip_markers(text: str) -> str:
     return _STRIP_MARKER.sub(" ", text) if "~" in text else text
 
 
-_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][\w-]*)[ \t]*\r?\n")
+_HEREDOC_OPEN = lazy(r"<<-?([A-Za-z][\w-]*)[ \t]*\r?\n")
 
 
 def _heredoc_markers_trimmed(text: str) -> str:
@@ -167,15 +168,15 @@ def parse_hcl(source: SourceFile, keep: Callable[[str, str, str], bool] | None =
 
 # -- the outline: top-level blocks found without parsing ----------------------------------------
 
-_TOP_SKIP = re.compile(r"(?:\s+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
+_TOP_SKIP = lazy(r"(?:\s+|#[^\n]*|//[^\n]*|/\*.*?\*/)*", re.S)
 # An unquoted label needs a blank before it, so a name can never be split into several
 # (nested repetition of `[\w-]*` backtracks exponentially when no `{` follows).
-_HEADER = re.compile(r'([A-Za-z_][\w-]*)((?:[ \t]+[A-Za-z_][\w-]*|[ \t]*"[^"\\\n$%]*")*)[ \t]*\{')
-_LABEL = re.compile(r'"([^"]*)"|([A-Za-z_][\w-]*)')
-_LINE_REST = re.compile(r"[ \t\r]*(?:(?:#|//)[^\n]*)?(?:\n|\Z)")
-_CODE = re.compile(r'["{}\[\]()#]|//|/\*|<<-?(?=[A-Za-z])')
-_STRING = re.compile(r'\\.|"|\$\$\{|%%\{|[$%]\{|\n', re.S)
-_HEREDOC_HEAD = re.compile(r"<<-?([A-Za-z][\w.-]*)\r?\n")
+_HEADER = lazy(r'([A-Za-z_][\w-]*)((?:[ \t]+[A-Za-z_][\w-]*|[ \t]*"[^"\\\n$%]*")*)[ \t]*\{')
+_LABEL = lazy(r'"([^"]*)"|([A-Za-z_][\w-]*)')
+_LINE_REST = lazy(r"[ \t\r]*(?:(?:#|//)[^\n]*)?(?:\n|\Z)")
+_CODE = lazy(r'["{}\[\]()#]|//|/\*|<<-?(?=[A-Za-z])')
+_STRING = lazy(r'\\.|"|\$\$\{|%%\{|[$%]\{|\n', re.S)
+_HEREDOC_HEAD = lazy(r"<<-?([A-Za-z][\w.-]*)\r?\n")
 _CLOSERS = {"}": "{", "]": "[", ")": "("}
 
 

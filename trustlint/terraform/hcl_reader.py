@@ -17,7 +17,7 @@ generated inputs.
 
 from __future__ import annotations
 
-import re
+from ..lazy_re import lazy
 
 
 class Unsupported(Exception):
@@ -82,19 +82,19 @@ def _positioned(children):
 
 # -- terminals (hcl2.lark) ----------------------------------------------------------------------
 
-_EQ_OR_COLON = re.compile(r"[ \t]*(?:(=)(?![=>])|:(?!:))")
-_BLANKS = re.compile(r"[ \t\r]*")
-_NL_OR_COMMENT = re.compile('(?:\\/\\*(.|\n)*?(\\*\\/)|\\/\\/.*\n|#.*\n|\n[ \t]*)')
-_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_-]*")
-_FLOAT = re.compile('(?:(?:(?:\\-[0-9])+|(?:\\-[0-9])?(?:[0-9])+)\\.(?:[0-9])+(?:(?:e|E)(?:(?:\\+|\\-))?(?:[0-9])+)?|(?:(?:\\-[0-9])+|(?:\\-[0-9])?(?:[0-9])+)(?:e|E)(?:(?:\\+|\\-))?(?:[0-9])+)')
-_INT = re.compile(r"(?:\-[0-9])?(?:[0-9])+")
-_ESCAPED_INTERPOLATION = re.compile(r"\$\$\{[^}]*\}")
-_ESCAPED_DIRECTIVE = re.compile(r"%%\{[^}]*\}")
-_STRING_CHARS = re.compile('(?:(?!\\$\\$\\{)(?!\\$\\{)(?!%%\\{)(?!%\\{)[^"\\\\]|\\\\.|(?:\\$(?!\\$?\\{))|(?:%(?!%?\\{)))+')
-_HEREDOC = re.compile('<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\\s*(?P=heredoc)\r?\n')
-_HEREDOC_TRIM = re.compile('<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\\s*(?P=heredoc_trim)\r?\n')
+_EQ_OR_COLON = lazy(r"[ \t]*(?:(=)(?![=>])|:(?!:))")
+_BLANKS = lazy(r"[ \t\r]*")
+_NL_OR_COMMENT = lazy('(?:\\/\\*(.|\n)*?(\\*\\/)|\\/\\/.*\n|#.*\n|\n[ \t]*)')
+_NAME = lazy(r"[a-zA-Z_][a-zA-Z0-9_-]*")
+_FLOAT = lazy('(?:(?:(?:\\-[0-9])+|(?:\\-[0-9])?(?:[0-9])+)\\.(?:[0-9])+(?:(?:e|E)(?:(?:\\+|\\-))?(?:[0-9])+)?|(?:(?:\\-[0-9])+|(?:\\-[0-9])?(?:[0-9])+)(?:e|E)(?:(?:\\+|\\-))?(?:[0-9])+)')
+_INT = lazy(r"(?:\-[0-9])?(?:[0-9])+")
+_ESCAPED_INTERPOLATION = lazy(r"\$\$\{[^}]*\}")
+_ESCAPED_DIRECTIVE = lazy(r"%%\{[^}]*\}")
+_STRING_CHARS = lazy('(?:(?!\\$\\$\\{)(?!\\$\\{)(?!%%\\{)(?!%\\{)[^"\\\\]|\\\\.|(?:\\$(?!\\$?\\{))|(?:%(?!%?\\{)))+')
+_HEREDOC = lazy('<<(?P<heredoc>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\\s*(?P=heredoc)\r?\n')
+_HEREDOC_TRIM = lazy('<<-(?P<heredoc_trim>[a-zA-Z][a-zA-Z0-9._-]*)\r?\n(?:(?:.|\n)*?\r?\n)??\\s*(?P=heredoc_trim)\r?\n')
 # A newline right before one of these is merged into it (python-hcl2's postlexer).
-_MERGING = re.compile(r"==|!=|<=|>=|&&|\|\||[<>*%+?]|/(?![/*])")
+_MERGING = lazy(r"==|!=|<=|>=|&&|\|\||[<>*%+?]|/(?![/*])")
 _MERGING_TYPES = {"==": "DOUBLE_EQ", "!=": "NEQ", "<=": "LEQ", ">=": "GEQ", "&&": "DOUBLE_AMP",
                   "||": "DOUBLE_PIPE", "<": "LT", ">": "GT", "*": "ASTERISK", "%": "PERCENT",
                   "+": "PLUS", "?": "QMARK", "/": "SLASH"}

@@ -36,6 +36,7 @@ from ..source import SourceFile, Span
 from ..values import Node
 from .hcl import LITERAL_TEXT, Attribute, Block, tree_span
 from .hcl_reader import Token, Tree, Unsupported, read_interpolation
+from ..lazy_re import lazy
 
 
 @dataclass(frozen=True)
@@ -334,11 +335,11 @@ class _Reader:
 
 # `$${` and `%%{` are escapes for literal `${` and `%{`; the scan runs left to right, so
 # `$$${x}` is `$` then the escape, as HCL's template scanner reads it.
-_TEMPLATE_MARK = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
+_TEMPLATE_MARK = lazy(r"\$\$\{|%%\{|\$\{|%\{")
 # Strip markers (`${~ x ~}`) only trim whitespace: blanked out, keeping every offset (hcl.py).
-_STRIP_MARKER = re.compile(r"(?<=[$%]\{)~|~(?=\})")
+_STRIP_MARKER = lazy(r"(?<=[$%]\{)~|~(?=\})")
 # One JSON escape: a surrogate pair first (json decodes it to one character), then \uXXXX or one character.
-_ESCAPE = re.compile(r"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)")
+_ESCAPE = lazy(r"\\(?:u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|u[0-9a-fA-F]{4}|.)")
 _ATTRIBUTE_PREFIX = "x = "
 
 

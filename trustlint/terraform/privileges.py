@@ -5,7 +5,6 @@ service principal. Read as `model.PrivilegeGrant`s; trust/privileges.py classifi
 
 from __future__ import annotations
 
-import re
 
 from ..model import Location, PrivilegeGrant
 import posixpath
@@ -13,6 +12,7 @@ import posixpath
 from ..values import UNKNOWN_KEY, Node, Ref, Template, text_of
 from .evaluator import Evaluator, Module
 from .hcl import Block
+from ..lazy_re import lazy
 
 PRIVILEGE_TYPES = ("aws_iam_role_policy_attachment", "aws_iam_role_policy_attachments_exclusive", "aws_iam_role_policy",
                    "aws_iam_policy_attachment",
@@ -20,7 +20,7 @@ PRIVILEGE_TYPES = ("aws_iam_role_policy_attachment", "aws_iam_role_policy_attach
 _GCP_SCOPES = {"google_project_iam_member": "project", "google_project_iam_binding": "project",
                "google_folder_iam_member": "folder", "google_folder_iam_binding": "folder",
                "google_organization_iam_member": "organization", "google_organization_iam_binding": "organization"}
-_SA_EMAIL = re.compile(r"serviceAccount:([a-z0-9-]+)@")
+_SA_EMAIL = lazy(r"serviceAccount:([a-z0-9-]+)@")
 
 
 def grants_privileges(kind: str) -> bool:

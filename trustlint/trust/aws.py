@@ -7,7 +7,6 @@ each `TrustRelationship.admits`.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from ..errors import AnalysisError
@@ -17,6 +16,7 @@ from ..values import Node, Ref, Template, Unknown, text_of
 from . import iam
 from .glob import has_wildcard
 from .platforms import AUDIENCE_CLAIMS, AWS_EXTRA_KEYS, normalise_issuer, platform_of, subject_claims
+from ..lazy_re import lazy
 
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 _BUILTIN_FEDERATED = {
@@ -32,7 +32,7 @@ _CALLER_PINNING_KEYS = {
     "aws:sourcearn", "aws:principalorgpaths", "aws:sourceorgid", "aws:sourceorgpaths",
     "aws:userid", "aws:username", "aws:principalservicename", "aws:sourceowner",
 }
-_PLACEHOLDER_REF = re.compile(r"^\u27e8([A-Za-z0-9_.\-\[\]\"]+?)\.(?:arn|id|Arn|Ref)\u27e9$")
+_PLACEHOLDER_REF = lazy(r"^\u27e8([A-Za-z0-9_.\-\[\]\"]+?)\.(?:arn|id|Arn|Ref)\u27e9$")
 # Platforms whose jobs choose their token's audience; elsewhere (Google: aud is the service
 # account's id, Cognito: the identity pool, CircleCI: the organisation) it names the caller.
 CALLER_CHOSEN_AUDIENCE = {"github-actions", "gitlab", "terraform-cloud", "kubernetes", "buildkite", "azure-devops", "unknown"}
@@ -93,7 +93,7 @@ def _why(node) -> str:
     return f" ({reason})" if reason and reason != "not known before apply" else ""
 
 
-_ACCOUNT = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}):")
+_ACCOUNT = lazy(r"^arn:aws[\w-]*:iam::(\d{12}):")
 
 
 def account_of(arn: str | None) -> str | None:

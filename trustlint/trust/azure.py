@@ -18,6 +18,7 @@ from ..resources import FicInput
 from ..source import Span
 from .glob import glob_match, has_wildcard
 from .platforms import normalise_issuer, platform_of
+from ..lazy_re import lazy
 
 EXCHANGE_AUDIENCES = {"api://azureadtokenexchange", "api://azureadtokenexchangeusgov", "api://azureadtokenexchangechina"}
 
@@ -29,7 +30,7 @@ class Clause:
     value: str
 
 
-_CLAUSE = re.compile(r"\s*claims\s*\[\s*'(?P<claim>[^']+)'\s*\]\s+(?P<op>matches|eq)\s+'(?P<value>(?:[^']|'')*)'\s*", re.IGNORECASE)
+_CLAUSE = lazy(r"\s*claims\s*\[\s*'(?P<claim>[^']+)'\s*\]\s+(?P<op>matches|eq)\s+'(?P<value>(?:[^']|'')*)'\s*", re.IGNORECASE)
 
 
 def parse_expression(text: str, span: Span) -> list[Clause]:

@@ -13,8 +13,9 @@ import re
 
 from ..errors import AnalysisError
 from ..source import Span
+from ..lazy_re import lazy
 
-_STRING_OR_GOOGLE = re.compile(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\bgoogle\s*\.")
+_STRING_OR_GOOGLE = lazy(r"\"(?:\\.|[^\"\\])*\"|'(?:\\.|[^'\\])*'|\bgoogle\s*\.")
 MAX_EXPRESSION = 4096  # GCP's own limit for attribute conditions
 TIME_BUDGET_SECONDS = 3.0  # per expression, over all the probe tokens it is evaluated on
 
@@ -65,7 +66,7 @@ def _extract(value, template):
     return celtypes.StringType(text[start:end] if end >= 0 else "")
 
 
-_CLAIM = re.compile(r"\s*assertion\.([A-Za-z_][A-Za-z0-9_]*)\s*")
+_CLAIM = lazy(r"\s*assertion\.([A-Za-z_][A-Za-z0-9_]*)\s*")
 _RESERVED = {"true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if", "import",
              "let", "loop", "package", "namespace", "return", "var", "void", "while"}
 

@@ -18,6 +18,7 @@ import re
 import string
 
 from .admission import ANY_RUN, CharClass
+from ..lazy_re import lazy
 
 MAX_WAYS = 256  # conjunctions a condition may expand to; more is reported, never cut short
 MAX_DEPTH = 64
@@ -34,7 +35,7 @@ class Unsupported(Exception):
 
 # One token at a time from a position: each alternative starts with a different character
 # class and a string body's two cases are disjoint, so matching is linear.
-_TOKEN = re.compile(r"\s+|(?P<str>[rR]?(?:'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"))"
+_TOKEN = lazy(r"\s+|(?P<str>[rR]?(?:'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"))"
                     r"|(?P<op>&&|\|\||==|!=|[!().,\[\]])|(?P<name>[A-Za-z_][A-Za-z0-9_]*)")
 _ESCAPES = {"\\": "\\", "'": "'", '"': '"', "n": "\n", "t": "\t", "r": "\r", "/": "/", "`": "`", "?": "?"}
 

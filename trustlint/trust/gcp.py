@@ -25,6 +25,7 @@ from .cel import ClaimReference, Expression, Missing
 from .claim_grammars import REPOSITORY, TENANT, custom_template_alternatives
 from .gcp_witness import Unsupported, condition_witnesses, prepare
 from .platforms import platform_of
+from ..lazy_re import lazy
 
 # Attribute values that pin one repository / project / workspace (GCP's documented grain).
 _WORKLOAD_CLAIMS = ("sub", "repository", "repository_id", "project_path", "project_id", "terraform_full_workspace",
@@ -38,10 +39,10 @@ def _project_number(text: str | None) -> str | None:
 
 
 _QUOTED = r"(?:'([^']*)'|\"([^\"]*)\")"
-_EQUALS = re.compile(r"(assertion|attribute|google)\.(\w+)\s*==\s*" + _QUOTED + "|" + _QUOTED + r"\s*==\s*(assertion|attribute|google)\.(\w+)")
-_STARTS = re.compile(r"(assertion|attribute|google)\.(\w+)\.startsWith\(\s*" + _QUOTED + r"\s*\)")
-_MATCHES = re.compile(r"(assertion|attribute|google)\.(\w+)\.matches\(\s*" + _QUOTED + r"\s*\)")
-_IN = re.compile(r"(assertion|attribute|google)\.(\w+)\s+in\s*\[([^\]]*)\]")
+_EQUALS = lazy(r"(assertion|attribute|google)\.(\w+)\s*==\s*" + _QUOTED + "|" + _QUOTED + r"\s*==\s*(assertion|attribute|google)\.(\w+)")
+_STARTS = lazy(r"(assertion|attribute|google)\.(\w+)\.startsWith\(\s*" + _QUOTED + r"\s*\)")
+_MATCHES = lazy(r"(assertion|attribute|google)\.(\w+)\.matches\(\s*" + _QUOTED + r"\s*\)")
+_IN = lazy(r"(assertion|attribute|google)\.(\w+)\s+in\s*\[([^\]]*)\]")
 
 
 def _claim_of(scope: str, name: str, mapping: dict[str, tuple[str, Span]]) -> str | None:

@@ -25,7 +25,6 @@ them, and gcp.py says so).
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass, replace
 
@@ -36,9 +35,10 @@ from .claim_grammars import _OWNER as _OWNER_SLOT
 from .claim_grammars import _REPO as _NAME_SLOT
 from .claim_grammars import custom_template_alternatives, grammar_for
 from .witness import _opaque_values, _probe
+from ..lazy_re import lazy
 
 TIME_BUDGET_SECONDS = 2.0  # all searches of one trust; past it, TL000 for what is left
-_SIMPLE = re.compile(r"\s*assertion\.(\w+)\s*")
+_SIMPLE = lazy(r"\s*assertion\.(\w+)\s*")
 _NO_COLON = CharClass(frozenset(":"), negated=True, star=True, unknown=True)
 _OWNER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-")
 _REPOSITORY_CHARS = _OWNER_CHARS | frozenset("._/")

@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-_TOKENS = re.compile(r"\u27e8[^\u27e9]*\u27e9|\$\{[*?$]\}|\$\{[^}]*\}|[*?]|[^*?$\u27e8]+|.", re.DOTALL)
+from ..lazy_re import lazy
+
+_TOKENS = lazy(r"\u27e8[^\u27e9]*\u27e9|\$\{[*?$]\}|\$\{[^}]*\}|[*?]|[^*?$\u27e8]+|.", re.DOTALL)
 STAR, ONE = "*", "?"
 
 

@@ -7,21 +7,23 @@ from __future__ import annotations
 
 import re
 
+from ..lazy_re import lazy
+
 _ISSUERS = [
-    (re.compile(r"^token\.actions\.githubusercontent\.com(/|$)"), "github-actions"),
-    (re.compile(r"^token\.actions\.[^/]+\.ghe\.com(/|$)"), "github-actions"),
-    (re.compile(r"/_services/token$"), "github-actions"),
-    (re.compile(r"^gitlab\.|^gitlab$|(^|\.)gitlab\.com$"), "gitlab"),
-    (re.compile(r"^app(\.eu)?\.terraform\.io$"), "terraform-cloud"),
-    (re.compile(r"^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/id/"), "kubernetes"),
-    (re.compile(r"^oidc\.circleci\.com/org/"), "circleci"),
-    (re.compile(r"^api\.bitbucket\.org/2\.0/workspaces/"), "bitbucket"),
-    (re.compile(r"^agent\.buildkite\.com$"), "buildkite"),
-    (re.compile(r"^vstoken\.dev\.azure\.com/"), "azure-devops"),
-    (re.compile(r"^cognito-identity\.amazonaws\.com$"), "cognito"),
-    (re.compile(r"^accounts\.google\.com$"), "google"),
-    (re.compile(r"^container\.googleapis\.com/|^kubernetes\.default\.svc"), "kubernetes"),
-    (re.compile(r"\.oic\.prod-aks\.azure\.com/|\.oic\.[a-z0-9-]+\.azure\.(com|us|cn)/"), "kubernetes"),
+    (lazy(r"^token\.actions\.githubusercontent\.com(/|$)"), "github-actions"),
+    (lazy(r"^token\.actions\.[^/]+\.ghe\.com(/|$)"), "github-actions"),
+    (lazy(r"/_services/token$"), "github-actions"),
+    (lazy(r"^gitlab\.|^gitlab$|(^|\.)gitlab\.com$"), "gitlab"),
+    (lazy(r"^app(\.eu)?\.terraform\.io$"), "terraform-cloud"),
+    (lazy(r"^oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/id/"), "kubernetes"),
+    (lazy(r"^oidc\.circleci\.com/org/"), "circleci"),
+    (lazy(r"^api\.bitbucket\.org/2\.0/workspaces/"), "bitbucket"),
+    (lazy(r"^agent\.buildkite\.com$"), "buildkite"),
+    (lazy(r"^vstoken\.dev\.azure\.com/"), "azure-devops"),
+    (lazy(r"^cognito-identity\.amazonaws\.com$"), "cognito"),
+    (lazy(r"^accounts\.google\.com$"), "google"),
+    (lazy(r"^container\.googleapis\.com/|^kubernetes\.default\.svc"), "kubernetes"),
+    (lazy(r"\.oic\.prod-aks\.azure\.com/|\.oic\.[a-z0-9-]+\.azure\.(com|us|cn)/"), "kubernetes"),
 ]
 
 # Claims that say *which workload* holds the token: a condition on one of them is a

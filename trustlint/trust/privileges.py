@@ -21,26 +21,27 @@ import re
 
 from ..model import PrivilegeGrant, TrustRelationship
 from ..values import Node
+from ..lazy_re import lazy
 
 LEVELS = ("none", "unknown", "read", "write", "admin")
 
 _AWS_ADMIN = {"AdministratorAccess", "IAMFullAccess"}
-_AWS_READ = re.compile(r"ReadOnly|ViewOnly|SecurityAudit", re.IGNORECASE)
-_AWS_WRITE = re.compile(r"FullAccess|PowerUser|Admin", re.IGNORECASE)
+_AWS_READ = lazy(r"ReadOnly|ViewOnly|SecurityAudit", re.IGNORECASE)
+_AWS_WRITE = lazy(r"FullAccess|PowerUser|Admin", re.IGNORECASE)
 # Actions that change who may do what: holding one is holding everything it can grant.
 _ESCALATION = {"iam:passrole", "iam:attachrolepolicy", "iam:putrolepolicy", "iam:createpolicyversion",
                "iam:setdefaultpolicyversion", "iam:attachuserpolicy", "iam:putuserpolicy", "iam:createaccesskey",
                "iam:updateassumerolepolicy", "iam:createrole", "iam:createuser", "iam:addusertogroup",
                "iam:attachgrouppolicy", "iam:putgrouppolicy", "iam:createloginprofile", "iam:updateloginprofile",
                "sts:assumerole"}
-_READ_VERB = re.compile(r"^[a-z0-9-]+:(get|list|describe|batchget|query|scan|view|lookup|search|select|head|check)",
+_READ_VERB = lazy(r"^[a-z0-9-]+:(get|list|describe|batchget|query|scan|view|lookup|search|select|head|check)",
                         re.IGNORECASE)
 
-_GCP_ADMIN = re.compile(r"^roles/(owner|iam\.\w*admin|iam\.serviceaccounttokencreator|iam\.serviceaccountuser|"
+_GCP_ADMIN = lazy(r"^roles/(owner|iam\.\w*admin|iam\.serviceaccounttokencreator|iam\.serviceaccountuser|"
                         r"iam\.workloadidentityuser|resourcemanager\.\w*(admin|iammanager)|"
                         r"iam\.organizationrole\w*)$", re.IGNORECASE)
-_GCP_WRITE = re.compile(r"^roles/(editor|.*(admin|writer|developer|creator|editor|user|deployer|invoker)\w*)$", re.IGNORECASE)
-_GCP_READ = re.compile(r"^roles/(viewer|browser|.*(viewer|reader|browser)\w*)$", re.IGNORECASE)
+_GCP_WRITE = lazy(r"^roles/(editor|.*(admin|writer|developer|creator|editor|user|deployer|invoker)\w*)$", re.IGNORECASE)
+_GCP_READ = lazy(r"^roles/(viewer|browser|.*(viewer|reader|browser)\w*)$", re.IGNORECASE)
 
 _AZURE_ROLE_IDS = {"8e3af657-a8ff-443c-a75c-2fe8c4bcb635": "Owner", "b24988ac-6180-42a0-ab88-20f7382dd24c": "Contributor",
                    "acdd72a7-3385-48ef-bd42-f606fba81ae7": "Reader",
@@ -75,7 +76,7 @@ def classify(grant: PrivilegeGrant) -> tuple[str, str]:
     return "unknown", grant.what
 
 
-_MANAGED = re.compile(r":iam::aws:policy/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]+)$")  # any partition
+_MANAGED = lazy(r":iam::aws:policy/(?:[\w+=,.@-]+/)*(?P<name>[\w+=,.@-]+)$")  # any partition
 
 
 def _aws(grant: PrivilegeGrant) -> tuple[str, str]:

@@ -13,6 +13,7 @@ import zlib
 from dataclasses import dataclass, field, replace
 
 from .glob import literal_prefix
+from ..lazy_re import lazy
 
 # Breadth, from harmless to worst. TL001 severity follows it.
 LEGIT = "legit"  # the workload the trust names itself
@@ -371,7 +372,7 @@ def _github_probes(values: dict[str, list[str]]) -> list[Probe]:
 
 # -- GitLab -----------------------------------------------------------------------------------
 
-_GITLAB_SUB = re.compile(r"^project_path:(?P<path>[^:]+)")
+_GITLAB_SUB = lazy(r"^project_path:(?P<path>[^:]+)")
 
 
 def _gitlab_token(path: str, ref: str = "main", ref_type: str = "branch", protected: bool = True,
@@ -444,7 +445,7 @@ def _gitlab_probes(values: dict[str, list[str]]) -> list[Probe]:
 
 # -- Terraform Cloud --------------------------------------------------------------------------
 
-_TFC_SUB = re.compile(r"^organization:(?P<org>[^:]*):project:(?P<project>[^:]*):workspace:(?P<ws>[^:]*)(?::run_phase:(?P<phase>.*))?$")
+_TFC_SUB = lazy(r"^organization:(?P<org>[^:]*):project:(?P<project>[^:]*):workspace:(?P<ws>[^:]*)(?::run_phase:(?P<phase>.*))?$")
 
 
 def _tfc_token(org: str, project: str, workspace: str, phase: str = "apply") -> dict:

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import re
 
+from ..lazy_re import lazy
+
 # Non-production is tested first: "nonprod", "preprod" and "non-production" contain "prod".
 DEFAULT_NON_PRODUCTION = r"non[-_]?prod\w*|pre[-_]?prod\w*|dev|develop|development|stag|staging|stage|stg|test|testing|qa|uat|sandbox|sbx|preview"
 DEFAULT_PRODUCTION = r"prod|production|prd|live"
 
 
-_CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_CAMEL_BOUNDARY = lazy(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
 class TierPatterns:
     def __init__(self, production: str = DEFAULT_PRODUCTION, non_production: str = DEFAULT_NON_PRODUCTION):
         boundary = r"(?:^|(?<=[^a-zA-Z0-9]))(?:{})(?=$|[^a-zA-Z])"
-        self.production = re.compile(boundary.format(production), re.IGNORECASE)
-        self.non_production = re.compile(boundary.format(non_production), re.IGNORECASE)
+        self.production = lazy(boundary.format(production), re.IGNORECASE)
+        self.non_production = lazy(boundary.format(non_production), re.IGNORECASE)
 
     def tier_of(self, text: str | None) -> str:
         """'production', 'non-production' or 'unknown' for one name, tag value or path."""

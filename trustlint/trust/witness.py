@@ -18,6 +18,7 @@ from .admission import SCOPE_ORDER, SearchLimit, Witness, witnesses
 from .claim_grammars import OPAQUE, REPOSITORY, TENANT, WORKLOAD
 from .glob import glob_match, has_wildcard
 from .probes import OTHER_TENANT, SAME_TENANT, SAME_WORKLOAD, Probe, _github_token, _GitHubRepo, _gitlab_token, _tfc_token
+from ..lazy_re import lazy
 
 _BREADTH = {TENANT: OTHER_TENANT, REPOSITORY: SAME_TENANT}
 TIME_BUDGET_SECONDS = 2.0  # for all searches of one trust: past it, TL000 for what is left
@@ -411,7 +412,7 @@ ATTACKER_CHOSEN = {
 }
 _QUOTED = r"(?:'((?:[^'\\]|\\.)*)'|\"((?:[^\"\\]|\\.)*)\")"
 _GITHUB_SUB_CLAIMS = {"environment", "ref", "ref_type", "event_name", "head_ref", "base_ref"}
-_PREDICATE = re.compile(r"(?:assertion|attribute)\.(\w+)\s*(?:(==)\s*" + _QUOTED + r"|\.(startsWith|endsWith|contains|matches)\(\s*"
+_PREDICATE = lazy(r"(?:assertion|attribute)\.(\w+)\s*(?:(==)\s*" + _QUOTED + r"|\.(startsWith|endsWith|contains|matches)\(\s*"
                         + _QUOTED + r"\s*\)|\s+(in)\s*\[([^\]]*)\])")
 
 
