@@ -5,6 +5,7 @@ parsed whole."""
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -12,7 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+
 from trustlint.errors import AnalysisError
+from trustlint.terraform import hcl
 from trustlint.terraform.hcl import outline, parse_hcl, source_outline
 from trustlint.terraform.configuration import _needed_blocks, may_matter
 from trustlint.source import SourceFile
@@ -197,3 +200,97 @@ def test_whenever_the_whole_file_parses_the_masked_parse_gives_the_same_kept_blo
     if items is not None:
         expected = sum(1 for _, _, kind, label, block_text in items if keep(kind, label, block_text))
         assert len(masked) == expected
+
+
+# -- the skip in _block_end against the token-by-token loop it shortens ---------------------------
+
+def _block_end_token_by_token(text: str, pos: int) -> int | None:
+    """_block_end as it was before its skip (every token read by a search): the reference."""
+    import re
+
+    code = re.compile(r'["{}\[\]()#]|//|/\*|<<-?(?=[A-Za-z])')
+    string = re.compile(r'\\.|"|\$\$\{|%%\{|[$%]\{|\n', re.S)
+    head_pattern = re.compile(r"<<-?([A-Za-z][\w.-]*)\r?\n")
+    closers = {"}": "{", "]": "[", ")": "("}
+    stack = ["{"]
+    while stack:
+        if stack[-1] == '"':
+            match = string.search(text, pos)
+            if match is None or match.group() == "\n":
+                return None
+            token, pos = match.group(), match.end()
+            if token == '"':
+                stack.pop()
+            elif token in ("${", "%{"):
+                stack.append("${")
+            continue
+        match = code.search(text, pos)
+        if match is None:
+            return None
+        token, pos = match.group(), match.end()
+        if token in ('"', "{", "[", "("):
+            stack.append(token)
+        elif token in closers:
+            opener = stack.pop()
+            if opener != closers[token] and not (token == "}" and opener == "${"):
+                return None
+        elif token in ("#", "//"):
+            newline = text.find("\n", pos)
+            pos = len(text) if newline < 0 else newline
+        elif token == "/*":
+            close = text.find("*/", pos)
+            if close < 0:
+                return None
+            pos = close + 2
+        else:
+            head = head_pattern.match(text, match.start())
+            if head is None:
+                return None
+            pos = hcl._heredoc_end(text, head.group(1), head.end())
+            if pos is None:
+                return None
+    return pos
+
+
+_PIECES = ['"', "\\", "\\\"", "$", "%", "{", "}", "${", "%{", "$${", "%%{", "$$", "[", "]", "(", ")", "#", "//", "/*",
+           "*/", "/", "*", "<", "<<EOF\n", "<<-EOF\n", "EOF\n", "  EOF\n", "\n", " ", "a", "=", "x = ", '"s"', "\r"]
+
+
+TRICKY_ENDS = ['"\n"}', '"a\nb" }', '"${"}"}', '"${x}" }', '"$${" }', '"%%{" }', '"$$${x}" }', '"%${x}" }', '"$%{x}" }',
+               '"\\" }', '"\\"" }', '"\\\n" }', '/* } */ }', '/* unclosed }', '/*/ }', '# } \n}', '// } \n}', '#}', 'a / b }',
+               'a < b }', '<<EOF\n}\nEOF\n}', '<<-EOF\n  }\n  EOF\n}', '<<EOF }', '<<<EOF\n}\nEOF\n}', '{ [ ( ) ] }',
+               '{ ] }', '"$" }', '"%" }', '"${ "}" }" }', '"a"\r\n}', '"', '"\\']
+
+
+@pytest.mark.parametrize("text", TRICKY_ENDS)
+def test_the_skip_ends_tricky_blocks_where_the_token_loop_does(text):
+    assert hcl._block_end(text, 0) == _block_end_token_by_token(text, 0)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_PIECES), max_size=40))
+def test_the_skip_ends_every_block_where_the_token_loop_does(pieces):
+    text = "".join(pieces)
+    assert hcl._block_end(text, 0) == _block_end_token_by_token(text, 0), text
+
+
+def test_the_skip_ends_real_files_blocks_where_the_token_loop_does():
+    files = sorted(Path(__file__).parent.parent.glob("**/*.tf"))
+    assert len(files) > 100  # examples, rule fixtures, test data
+    blocks = 0
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        for opening in re.finditer(r"\{", text):
+            assert hcl._block_end(text, opening.end()) == _block_end_token_by_token(text, opening.end()), (path, opening.start())
+            blocks += 1
+    assert blocks > 1000
+
+
+def test_a_long_unclosed_string_or_comment_does_not_hang_the_skip():
+    # A hang guard, not a speed target: backtracking that grew with the text would take hours.
+    import time
+
+    for text in ('"' + "a$" * 50_000, "/*" + "*a" * 50_000, '"' + "\\a" * 50_000 + "${", '"' + "$$" * 50_000):
+        start = time.perf_counter()
+        hcl._block_end(text, 0)
+        assert time.perf_counter() - start < 10, text[:20]

@@ -416,3 +416,14 @@ resource "aws_iam_access_key" "never" {
     assert tl == [("TL001", "aws_iam_role.deploy")]
     (tl001,) = [f for f in result.findings if f.rule_id == "TL001"]
     assert tl001.message.endswith("(when enabled: for_each = var.deploy_repos is off with today's values)")
+
+
+def test_only_a_closing_marker_before_the_first_plain_one_is_trimmed():
+    from trustlint.terraform.hcl import _heredoc_markers_trimmed
+
+    two = 'a = <<EOF\nx\nEOF\nb = <<EOF\ny\nEOF  \n'
+    assert _heredoc_markers_trimmed(two) == 'a = <<EOF\nx\nEOF\nb = <<EOF\ny\n  EOF\n'
+    after_a_plain_close = 'a = <<EOF\nx\nEOF\nEOF  \n'  # the heredoc ended already: the line is not its end
+    assert _heredoc_markers_trimmed(after_a_plain_close) == after_a_plain_close
+    unclosed = 'a = <<EOF\nx\n'
+    assert _heredoc_markers_trimmed(unclosed) == unclosed

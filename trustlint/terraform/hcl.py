@@ -111,8 +111,10 @@ def _heredoc_markers_trimmed(text: str) -> str:
         closing = re.compile(r"^([ \t]*)" + re.escape(marker) + r"([ \t]+)(\r?)$", re.M)
         plain = re.compile(r"^[ \t]*" + re.escape(marker) + r"\r?$", re.M)
         first_plain = plain.search(text, opened.end())
-        found = closing.search(text, opened.end())
-        if found is None or (first_plain is not None and first_plain.start() < found.start()):
+        # Only a closing line before the first plain one counts: looking further cost a search
+        # of the rest of the file for every heredoc (0.04 s on the bench's 2,000 files).
+        found = closing.search(text, opened.end(), first_plain.start() if first_plain else len(text))
+        if found is None:
             continue
         out.append(text[position:found.start()])
         out.append(found.group(1) + found.group(2) + marker + found.group(3))
@@ -175,6 +177,14 @@ _HEADER = lazy(r'([A-Za-z_][\w-]*)((?:[ \t]+[A-Za-z_][\w-]*|[ \t]*"[^"\\\n$%]*")
 _LABEL = lazy(r'"([^"]*)"|([A-Za-z_][\w-]*)')
 _LINE_REST = lazy(r"[ \t\r]*(?:(?:#|//)[^\n]*)?(?:\n|\Z)")
 _CODE = lazy(r'["{}\[\]()#]|//|/\*|<<-?(?=[A-Za-z])')
+# What _block_end passes over in one match: code without brackets, comments, and whole strings
+# without a template (`${`, `%{`), the most of a block; it stops at a token the loop reads
+# (a bracket, a string with a template, a heredoc, an unclosed comment). Inside a string or a
+# comment each character is matched one way only (a run must be whole), so one that does not
+# close backtracks linearly, never more: a scanned file controls the text. Nothing follows
+# the outer repetition, so it never backtracks. Tested against the token-by-token loop.
+_PLAIN = lazy(r'(?:[^"{}\[\]()#/<]+|/(?![/*])|<(?!<-?[A-Za-z])|#[^\n]*|//[^\n]*|/\*(?:[^*]+(?![^*])|\*(?!/))*\*/'
+              r'|"(?:[^"\\\n$%]+(?![^"\\\n$%])|\\.|\$\$\{|%%\{|\$(?!\{|\$\{)|%(?!\{|%\{))*")*', re.S)
 _STRING = lazy(r'\\.|"|\$\$\{|%%\{|[$%]\{|\n', re.S)
 _HEREDOC_HEAD = lazy(r"<<-?([A-Za-z][\w.-]*)\r?\n")
 _CLOSERS = {"}": "{", "]": "[", ")": "("}
@@ -223,7 +233,8 @@ def _block_end(text: str, pos: int) -> int | None:
             elif token in ("${", "%{"):
                 stack.append("${")
             continue
-        match = _CODE.search(text, pos)
+        pos = _PLAIN.match(text, pos).end()
+        match = _CODE.match(text, pos)
         if match is None:
             return None
         token, pos = match.group(), match.end()
@@ -233,14 +244,8 @@ def _block_end(text: str, pos: int) -> int | None:
             opener = stack.pop()
             if opener != _CLOSERS[token] and not (token == "}" and opener == "${"):
                 return None
-        elif token in ("#", "//"):
-            newline = text.find("\n", pos)
-            pos = len(text) if newline < 0 else newline
-        elif token == "/*":
-            close = text.find("*/", pos)
-            if close < 0:
-                return None
-            pos = close + 2
+        elif token == "/*":  # not closed: the skip above takes every closed one
+            return None
         else:  # a heredoc: skip to the line holding only its marker
             head = _HEREDOC_HEAD.match(text, match.start())
             if head is None:
