@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from trustlint.input import discovery
 from trustlint.terraform import configuration as terraform
 from trustlint.scan import ScanOptions, run_scan
+from trustlint.source import SourceFile
 
 from .conftest import REPO_ROOT
 
@@ -167,3 +168,31 @@ def test_a_large_tree_is_prefiltered_with_re2_to_the_same_findings(tmp_path, mon
     assert with_re.files_scanned == with_re2.files_scanned == files
     assert _findings(with_re) == _findings(with_re2)
     assert {"TL001", "TL005"} <= {f.rule_id for f in with_re2.findings}
+
+
+_DEFINING = ["variable", "locals", "data", "module", 'resource "google_', 'resource "azurerm_', 'resource "aws_iam_policy"',
+             "resource", "/* x */", "*/", "\n", " ", "\t", "é", "ü", "_", "x", "{", '"', "dat", "\r"]
+
+
+def _defines_with(linear: bool, text: str, monkeypatch) -> bool:
+    monkeypatch.setattr(discovery, "_linear_engine", linear)
+    return discovery._defines_values(SourceFile("main.tf", text))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(parts=st.lists(st.sampled_from(_DEFINING), max_size=10))
+def test_re2_keeps_every_terraform_file_re_keeps_as_defining_values(parts, monkeypatch):
+    text = "".join(parts)
+    with_re, with_re2 = _defines_with(False, text, monkeypatch), _defines_with(True, text, monkeypatch)
+    assert with_re2 or not with_re, text  # RE2 may keep more (a non-ASCII letter after a keyword), never less
+    if text.isascii():
+        assert with_re == with_re2, text
+
+
+def test_both_engines_agree_on_which_bench_files_define_values(tmp_path, monkeypatch):
+    generate = _generator()
+    generate.generate(str(tmp_path), 200, seed=7, federation_share=0.1)
+    texts = [p.read_text(encoding="utf-8") for p in tmp_path.rglob("*.tf")]
+    verdicts = [(_defines_with(False, t, monkeypatch), _defines_with(True, t, monkeypatch)) for t in texts]
+    assert all(a == b for a, b in verdicts)
+    assert 0 < sum(a for a, _ in verdicts) < len(texts)

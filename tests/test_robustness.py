@@ -377,3 +377,21 @@ def test_hostile_comment_runs_do_not_stall_discovery(tmp_path, monkeypatch):
     started = time.monotonic()
     run_scan(ScanOptions(paths=["."]))
     assert time.monotonic() - started < 20
+
+
+def test_a_file_that_grew_after_it_was_measured_is_read_whole(scan_files, monkeypatch):
+    # read_source reads as many bytes as os.stat found; a file written to meanwhile is read on.
+    from trustlint.input import discovery
+
+    real_stat = os.stat
+
+    def measured_before_it_grew(path, *args, **kwargs):
+        info = real_stat(path, *args, **kwargs)
+        if str(path).endswith("main.tf"):
+            return os.stat_result((info.st_mode, info.st_ino, info.st_dev, info.st_nlink, info.st_uid, info.st_gid,
+                                   40, info.st_atime, info.st_mtime, info.st_ctime))
+        return info
+
+    monkeypatch.setattr(discovery.os, "stat", measured_before_it_grew)
+    result = scan_files({"main.tf": WILDCARD_TRUST})
+    assert [(f.rule_id, f.severity) for f in result.findings if f.rule_id == "TL001"] == [("TL001", "high")]

@@ -143,9 +143,14 @@ RELEVANT = _Prefilter(_WORDS, RELEVANT_PATTERNS)
 # A block may follow a comment on its line (`/* x */ locals {`): the pattern must still see it.
 # Linear on any line (a scanned file controls it): a block starts a line or follows the end
 # of a comment on it (`/* x */ locals {`); aws_iam_role_policy also covers attachments_exclusive.
-_DEFINES_VALUES = lazy(r'(?:^|\*/)[ \t]*(?:(?:variable|locals|data|module)\b'
-                             r'|resource[ \t]+"(?:google|azurerm|azuread)_'
-                             r'|resource[ \t]+"aws_iam_(?:role_policy|policy_attachment|policy)")', re.MULTILINE)
+_DEFINES_VALUES_PATTERN = (r'(?:^|\*/)[ \t]*(?:(?:variable|locals|data|module)\b'
+                           r'|resource[ \t]+"(?:google|azurerm|azuread)_'
+                           r'|resource[ \t]+"aws_iam_(?:role_policy|policy_attachment|policy)")')
+_DEFINES_VALUES = lazy(_DEFINES_VALUES_PATTERN, re.MULTILINE)
+# On a large tree (the linear engine, above) RE2 runs it: its \b sees only ASCII letters as
+# word characters, so `data` before a non-ASCII letter is a match there and not for re: RE2
+# keeps a file re would skip, never the reverse (tested), and keeping one only costs reading it.
+_defines_values_linear = None
 # The same blocks in the JSON syntax: a block type is a key, a resource type a key below it.
 _JSON_DEFINES_VALUES = lazy(r'"(?:variable|locals|data|module)"\s*:|"(?:google|azurerm|azuread)_'
                                   r'|"aws_iam_(?:role_policy|policy_attachment|policy)"')
@@ -158,8 +163,18 @@ def is_terraform_json(path: str) -> bool:
 
 
 def _defines_values(source: SourceFile) -> bool:
-    pattern = _JSON_DEFINES_VALUES if is_terraform_json(source.path) else _DEFINES_VALUES
-    return pattern.search(source.text) is not None
+    global _defines_values_linear
+    if is_terraform_json(source.path):
+        return _JSON_DEFINES_VALUES.search(source.text) is not None
+    if not _linear_engine:
+        return _DEFINES_VALUES.search(source.text) is not None
+    if _defines_values_linear is None:
+        import re2
+
+        options = re2.Options()
+        options.log_errors = False
+        _defines_values_linear = re2.compile("(?m)" + _DEFINES_VALUES_PATTERN, options)
+    return _defines_values_linear.search(source.text) is not None
 
 
 def opentofu_replaced(names) -> set[str]:
@@ -276,7 +291,11 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
             discovered.problems.append(Problem(Location(rel, FILE_START), f"file is {size} bytes, over the {max_bytes}-byte limit; not analysed"))
             return None, False
         with open(path, "rb") as handle:
-            data = handle.read(max_bytes + 1)
+            # The size read is the size found: asked for max_bytes, read() made a buffer that
+            # large for every file (35 ms of a 2,000-file tree). A file grown since is read on.
+            data = handle.read(size + 1)
+            if len(data) > size:
+                data += handle.read(max_bytes + 1 - len(data))
     except OSError as exc:
         discovered.problems.append(Problem(Location(rel, FILE_START), f"cannot read file: {exc.strerror or exc}"))
         return None, False
@@ -479,7 +498,8 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
     paths = _with_module_context(paths)
     real_root = os.path.realpath(root)
     seen: set[str] = set()
-    tf_dirs: dict[str, list[tuple[SourceFile, bool | list[str]]]] = {}
+    # .tf dir -> (path, source, relevant); source None: the file neither names nor defines anything
+    tf_dirs: dict[str, list[tuple[str, SourceFile | None, bool | list[str]]]] = {}
     values_name_federation: set[str] = set()  # directories whose .tfvars name a federation token
     for target in paths:
         if not os.path.exists(target) and not os.path.islink(target):
@@ -513,8 +533,13 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
             seen.add(real)
             discovered.count += 1
             to_read.append((real, rel, kind))
-    for (real, rel, kind), (source, relevant, problems) in zip(to_read, _read_all(to_read, max_bytes, jobs)):
+    for (real, rel, kind), (read, source, relevant, problems) in zip(to_read, _read_all(to_read, max_bytes, jobs)):
         discovered.problems.extend(problems)
+        if not read:
+            continue
+        if kind == "terraform":
+            tf_dirs.setdefault(posixpath.dirname(rel), []).append((rel, source, relevant))
+            continue
         if source is None:
             continue
         if kind.startswith("unread:"):
@@ -522,25 +547,24 @@ def discover(paths: list[str], root: str, max_bytes: int = DEFAULT_MAX_BYTES, ex
                 discovered.problems.append(Problem(Location(rel, FILE_START), f"{_UNREAD[kind[7:]]} is not read yet; "
                                                    "the federation it names is not judged"))
             continue
-        if kind == "terraform":
-            tf_dirs.setdefault(posixpath.dirname(rel), []).append((source, relevant))
-        elif relevant:
+        if relevant:
             discovered.files.append((kind, source))
     if every_module_call:
-        tf_dirs = {d: [(source, relevant and True) for source, relevant in entries] for d, entries in tf_dirs.items()}
+        tf_dirs = {d: [(path, source, relevant and True) for path, source, relevant in entries]
+                   for d, entries in tf_dirs.items()}
     relevant_dirs = _directories_reaching_a_trust(tf_dirs, values_name_federation)
     for directory, entries in sorted(tf_dirs.items()):
         if directory in relevant_dirs:
-            replaced = opentofu_replaced(s.path for s, _ in entries)
-            for source, relevant in entries:
-                if source.path in replaced and relevant:
+            replaced = opentofu_replaced(path for path, _, _ in entries)
+            for path, _, relevant in entries:
+                if path in replaced and relevant:
                     # OpenTofu's view: a.tofu(.json) replaces a.tf(.json). Terraform reads the
                     # replaced file instead, so a trust in it is listed, never dropped unsaid.
-                    discovered.unknowns.append((Location(source.path, FILE_START), posixpath.basename(source.path),
+                    discovered.unknowns.append((Location(path, FILE_START), posixpath.basename(path),
                                                 "not read: OpenTofu reads the .tofu file of the same name instead; "
                                                 "Terraform would read this one"))
-            discovered.context[directory] = [source for source, relevant in entries if source.path not in replaced
-                                             and (relevant or _defines_values(source))]
+            discovered.context[directory] = [source for path, source, _ in entries
+                                             if source is not None and path not in replaced]
     return discovered
 
 
@@ -563,17 +587,30 @@ def _real(path: str, real_dirs: dict[str, str]) -> str:
     return os.path.join(real_dirs[directory], name)
 
 
+def _text_needed(kind: str, source: SourceFile, relevant: bool | list[str]) -> bool:
+    """Whether discovery keeps a file's text: what it names, a Terraform file defining values
+    (read beside a trust in its directory), and an unread kind (a .bicepparam looks at what
+    it gives values to). Two thirds of a large tree are none of these."""
+    if kind == "terraform":
+        return bool(relevant) or _defines_values(source)
+    return bool(relevant) or kind.startswith("unread:")
+
+
 def _read_all(to_read: list, max_bytes: int, jobs: int) -> list[tuple]:
-    """(source, relevant, problems) of each file, in order; shares read in forked processes
-    when the tree is large (the answer is the same: each file is read on its own)."""
+    """(read, source, relevant, problems) of each file, in order: `read` whether it could be read,
+    the source None when its text is not needed (_text_needed); shares read in forked processes when the tree is large (the answer
+    is the same: each file is read on its own)."""
     from ..processes import PARALLEL_MIN_FILES, in_processes, jobs_for
 
     def read(share: list) -> list[tuple]:
         out = []
-        for real, rel, _ in share:
+        for real, rel, kind in share:
             collected = Discovered()
             source, relevant = read_source(real, rel, max_bytes, collected)
-            out.append((source, relevant, collected.problems))
+            read = source is not None
+            if read and not _text_needed(kind, source, relevant):
+                source = None  # not sent back from a reader process
+            out.append((read, source, relevant, collected.problems))
         return out
 
     # Reading and pre-filtering is most of discovery: a large tree is read on every core.
@@ -613,7 +650,7 @@ def _names_federation(path: str, max_bytes: int) -> bool:
         return False
 
 
-def _directories_reaching_a_trust(tf_dirs: dict[str, list[tuple[SourceFile, bool | list[str]]]],
+def _directories_reaching_a_trust(tf_dirs: dict[str, list[tuple[str, SourceFile | None, bool | list[str]]]],
                                   values_name_federation: set[str]) -> set[str]:
     """Terraform directories worth reading: those with a federation token in a .tf file or in
     its .tfvars, and those whose local module calls reach one (transitively). A call to a
@@ -622,7 +659,7 @@ def _directories_reaching_a_trust(tf_dirs: dict[str, list[tuple[SourceFile, bool
     calls: dict[str, set[str]] = {}
     reached: set[str] = values_name_federation & tf_dirs.keys()
     for directory, entries in tf_dirs.items():
-        for _, relevant in entries:
+        for _, _, relevant in entries:
             if relevant is True:
                 reached.add(directory)
             elif isinstance(relevant, list):
