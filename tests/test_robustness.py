@@ -395,3 +395,13 @@ def test_a_file_that_grew_after_it_was_measured_is_read_whole(scan_files, monkey
     monkeypatch.setattr(discovery.os, "stat", measured_before_it_grew)
     result = scan_files({"main.tf": WILDCARD_TRUST})
     assert [(f.rule_id, f.severity) for f in result.findings if f.rule_id == "TL001"] == [("TL001", "high")]
+
+
+@pytest.mark.parametrize("size, count", [(0, 5), (3, 5), (5, 5), (6, 5), (100, 101), (100, 50)])
+def test_read_up_to_gives_what_read_count_gives(tmp_path, size, count):
+    from trustlint.source import read_up_to
+
+    path = tmp_path / "f"
+    path.write_bytes(bytes(range(256))[:size] if size <= 256 else b"x" * size)
+    with open(path, "rb") as a, open(path, "rb") as b:
+        assert read_up_to(a, count) == b.read(count)

@@ -383,13 +383,14 @@ def _load_inventory(path: str) -> dict:
     from .gate.config import ConfigError
 
     from .input.discovery import DEFAULT_MAX_BYTES
+    from .source import read_up_to
 
     limit = 20 * DEFAULT_MAX_BYTES  # an organisation's inventory is large, but bounded
     try:
         if not os.path.isfile(path):
             raise ConfigError(f"{path}: not a regular file")
         with open(path, "rb") as handle:
-            data = handle.read(limit + 1)
+            data = read_up_to(handle, limit + 1)
         if len(data) > limit:
             raise ConfigError(f"{path}: larger than {limit} bytes")
         document = json.loads(data)

@@ -3,8 +3,24 @@
 from __future__ import annotations
 
 import bisect
+import os
 from dataclasses import dataclass
 from functools import cached_property
+
+
+def read_up_to(handle, count: int) -> bytes:
+    """At most `count` bytes of an open binary file, as handle.read(count) gives them, but
+    with a buffer the size of the file: read(count) makes one of `count` bytes (a 5 MB limit)
+    however small the file, 35 ms over a 2,000-file tree. A file grown since it was
+    measured is read on, up to `count`."""
+    try:
+        size = os.fstat(handle.fileno()).st_size
+    except (AttributeError, OSError, ValueError):
+        return handle.read(count)
+    data = handle.read(min(count, size + 1))
+    if len(data) <= size or len(data) >= count:
+        return data
+    return data + handle.read(count - len(data))
 
 
 @dataclass(frozen=True, order=True)

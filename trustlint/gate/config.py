@@ -18,6 +18,7 @@ def _read(path: str, root: str | None = None) -> dict:
     """A configuration file's settings. Never read through a link out of the repository (its
     content would reach error messages), nor a FIFO or device, nor past the size limit."""
     from ..input.discovery import DEFAULT_MAX_BYTES
+    from ..source import read_up_to
 
     if root is not None and os.path.islink(path):
         real, real_root = os.path.realpath(path), os.path.realpath(root)
@@ -27,7 +28,7 @@ def _read(path: str, root: str | None = None) -> dict:
         raise ConfigError(f"{path}: not a regular file; not read")
     try:
         with open(path, "rb") as handle:
-            data = handle.read(DEFAULT_MAX_BYTES + 1)
+            data = read_up_to(handle, DEFAULT_MAX_BYTES + 1)
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc}") from None
     if len(data) > DEFAULT_MAX_BYTES:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from ..findings import SEVERITIES
 from ..input.discovery import CONFIG_FILES, DEFAULT_MAX_BYTES
+from ..source import read_up_to
 from .config import ConfigError, parse_config
 
 _GIT_TIMEOUT = 60
@@ -137,7 +138,7 @@ def read_proposed(root: str, rel: str) -> tuple[bytes | None, str]:
     if os.path.getsize(path) > DEFAULT_MAX_BYTES:
         return None, (f"makes {rel} larger than {DEFAULT_MAX_BYTES} bytes: once merged, scans stop reading it")
     with open(path, "rb") as handle:
-        return handle.read(DEFAULT_MAX_BYTES + 1), ""
+        return read_up_to(handle, DEFAULT_MAX_BYTES + 1), ""
 
 
 # --- the configuration ----------------------------------------------------------------------

@@ -12,7 +12,7 @@ import stat
 from dataclasses import dataclass, field
 
 from ..model import Location, Problem
-from ..source import FILE_START, SourceFile
+from ..source import FILE_START, SourceFile, read_up_to
 from ..lazy_re import lazy
 
 CONFIG_FILES = (".trustlint.yaml", ".trustlint.yml")
@@ -208,7 +208,7 @@ def is_configuration(path: str) -> bool:
         return False
     try:
         with open(path, "rb") as handle:
-            return b"[tool.trustlint]" in handle.read(1 << 20)
+            return b"[tool.trustlint]" in read_up_to(handle, 1 << 20)
     except OSError:
         return False
 
@@ -291,11 +291,7 @@ def read_source(path: str, rel: str, max_bytes: int, discovered: Discovered) -> 
             discovered.problems.append(Problem(Location(rel, FILE_START), f"file is {size} bytes, over the {max_bytes}-byte limit; not analysed"))
             return None, False
         with open(path, "rb") as handle:
-            # The size read is the size found: asked for max_bytes, read() made a buffer that
-            # large for every file (35 ms of a 2,000-file tree). A file grown since is read on.
-            data = handle.read(size + 1)
-            if len(data) > size:
-                data += handle.read(max_bytes + 1 - len(data))
+            data = read_up_to(handle, max_bytes + 1)
     except OSError as exc:
         discovered.problems.append(Problem(Location(rel, FILE_START), f"cannot read file: {exc.strerror or exc}"))
         return None, False
@@ -645,7 +641,7 @@ def _sets_a_federated_template(source: SourceFile, real: str, real_root: str, ma
 def _names_federation(path: str, max_bytes: int) -> bool:
     try:
         with open(path, "rb") as handle:
-            return FEDERATION.found(handle.read(max_bytes).lower())
+            return FEDERATION.found(read_up_to(handle, max_bytes).lower())
     except OSError:
         return False
 

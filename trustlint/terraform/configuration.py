@@ -17,7 +17,7 @@ from ..errors import AnalysisError
 from ..input.discovery import DEFAULT_MAX_BYTES, TERRAFORM_SOURCES, is_terraform_json, opentofu_replaced
 from ..model import Location, Problem, ScanModel
 from ..resources import AwsRole, AzureCredentials
-from ..source import SourceFile
+from ..source import SourceFile, read_up_to
 from ..values import Node, without_places
 from .aws import oidc_providers, read_access_key, read_role
 from .azure import is_azure_resource, read_azure
@@ -285,7 +285,7 @@ def _is_a_root(root: str, directory: str, configuration: Configuration) -> bool:
         if name.endswith(TERRAFORM_SOURCES) and not _unreadable(root, path, follow_links=False):
             marker = _JSON_ROOT_MARKER if is_terraform_json(name) else _ROOT_MARKER
             with open(path, "rb") as handle:
-                if marker.search(handle.read(DEFAULT_MAX_BYTES)):
+                if marker.search(read_up_to(handle, DEFAULT_MAX_BYTES)):
                     return True
     return False
 
