@@ -163,10 +163,18 @@ def _fresh_for(slot: Slot, named: set[str], classes: tuple = ()) -> list[str]:
     """Characters no pattern names, one per way the patterns' character classes treat them:
     each stands for every unnamed character its classes agree on (without classes, one)."""
     fresh: dict[tuple, str] = {}
-    for char in _FRESH_CANDIDATES + "".join(sorted(slot.chars)):
-        if slot.allows(char) and char not in named:
+    for char in _candidates(slot):
+        if char not in named:
+            if not classes:
+                return [char]
             fresh.setdefault(tuple(c.accepts(char) for c in classes), char)
     return list(fresh.values())
+
+
+@lru_cache(maxsize=64)
+def _candidates(slot: Slot) -> str:
+    """The characters a slot allows, readable ones first (one slot's list, sorted once)."""
+    return "".join(dict.fromkeys(c for c in _FRESH_CANDIDATES + "".join(sorted(slot.chars)) if slot.allows(c)))
 
 
 def search(alternative: Alternative, patterns: list[tuple], deadline: float | None = None,
