@@ -11,6 +11,8 @@ SEVERITIES = ("info", "low", "medium", "high", "critical")
 
 @dataclass(frozen=True)
 class Related:
+    """Another place of the same problem (SARIF relatedLocations)."""
+
     path: str
     span: Span
     label: str
@@ -18,6 +20,8 @@ class Related:
 
 @dataclass(frozen=True)
 class Finding:
+    """One problem found: the rule, where it is, what it says, and how the gate treated it."""
+
     rule_id: str
     rule_name: str
     severity: str

@@ -16,6 +16,8 @@ from .source import Span
 
 @dataclass(frozen=True)
 class Location:
+    """A place in a file: its path and span, and what the place is (a label for related locations)."""
+
     path: str
     span: Span
     label: str = ""
@@ -30,6 +32,8 @@ def location_fact(location: Location | None) -> dict | None:
 
 @dataclass
 class Issuer:
+    """The OIDC issuer a trust accepts tokens from, and the CI or workload platform behind it."""
+
     url: str | None  # None when it cannot be known statically
     platform: str
     location: Location | None = None
@@ -64,6 +68,9 @@ class Admission:
 
 @dataclass
 class TrustRelationship:
+    """One identity that federated tokens can become (an AWS role, a GCP service account through a pool,
+    an Azure identity), with what its trust requires of the token."""
+
     provider: str
     address: str  # logical location: `aws_iam_role.deploy`, a CFN logical id, ...
     resource_type: str
@@ -115,6 +122,9 @@ class TrustRelationship:
 
 @dataclass
 class StaticCredential:
+    """A long-lived secret the configuration creates or a pipeline passes (an access key, a service
+    account key, a client secret)."""
+
     provider: str
     address: str
     resource_type: str
@@ -213,6 +223,8 @@ class PrivilegeGrant:
 
 @dataclass
 class ScanModel:
+    """Everything read from the files of one scan, before the facts the rules judge."""
+
     trusts: list[TrustRelationship] = field(default_factory=list)
     credentials: list[StaticCredential] = field(default_factory=list)
     public: list[PublicTrust] = field(default_factory=list)

@@ -20,6 +20,8 @@ from .lazy_re import lazy
 
 @dataclass
 class ProviderInput:
+    """An AWS OIDC identity provider as written: its issuer URL and client ids (audiences)."""
+
     address: str
     url: str | None
     client_ids: list[str] | None
@@ -29,6 +31,8 @@ class ProviderInput:
 
 @dataclass
 class RoleInput:
+    """An AWS IAM role as written: its trust policy and maximum session, still to be judged."""
+
     address: str
     resource_type: str
     path: str
@@ -90,6 +94,8 @@ _MEMBER = lazy(
 
 @dataclass
 class GcpProvider:
+    """A GCP workload identity pool provider as written: issuer, attribute mapping and condition."""
+
     pool_keys: set[str]
     address: str
     resource_type: str
@@ -107,6 +113,9 @@ class GcpProvider:
 
 @dataclass
 class GcpGrant:
+    """A GCP IAM grant to a pool principal (principal:// or principalSet://) on a service account or
+    project."""
+
     member: str  # rendered, unknown parts as placeholders
     member_span: Span
     pool_keys: set[str]

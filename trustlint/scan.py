@@ -20,6 +20,9 @@ from .lazy_re import lazy
 
 @dataclass
 class ScanOptions:
+    """What one scan reads and how the gate treats what it finds (from the command line and
+    configuration)."""
+
     paths: list[str] = field(default_factory=lambda: ["."])
     suppress: list[dict] = field(default_factory=list)  # configured suppressions
     config_path: str = ""
@@ -44,6 +47,8 @@ class ScanOptions:
 
 @dataclass
 class ScanResult:
+    """A scan's findings, what it judged and what it could not know."""
+
     findings: list[Finding]
     rules: list
     files_scanned: int

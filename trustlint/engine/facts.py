@@ -18,6 +18,8 @@ from ..lazy_re import lazy
 
 @dataclass
 class Settings:
+    """The configured limits the facts are judged against (session lengths, tiers, trusted issuers)."""
+
     max_session_seconds: int = 3600
     admin_severity_step: int = 1  # a trust finding on an admin identity is raised this many steps
     tiers: TierPatterns = DEFAULT_TIERS
@@ -54,6 +56,8 @@ def _subject_values(trust: TrustRelationship) -> dict[str, list[str]]:
 
 @dataclass
 class _Probed:
+    """A probe token and what the trust made of it."""
+
     probe: Probe
     admission: Admission
 

@@ -22,6 +22,8 @@ class RuleError(Exception):
 
 @dataclass
 class Rule:
+    """One rule file of rules/: its id, when it applies (CEL), its message, fix and documentation."""
+
     id: str
     name: str
     summary: str

@@ -22,6 +22,8 @@ _KEYS = ("reason", "expires")
 
 @dataclass(frozen=True)
 class Suppression:
+    """An inline `trustlint:ignore[...]` marker or a configured suppression, and why it may not apply."""
+
     path: str
     line: int  # the comment's line
     covers: tuple[int, ...]  # lines whose findings it suppresses

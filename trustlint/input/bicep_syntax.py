@@ -53,6 +53,8 @@ class BicepString:
 
 @dataclass
 class Statement:
+    """One top-level Bicep statement and where it lies in the file."""
+
     keyword: str  # param, var, resource, module, …; "" for text that is no statement
     name: str
     start: int  # offset of its first line (decorators included)

@@ -191,6 +191,9 @@ def opentofu_replaced(names) -> set[str]:
 
 @dataclass
 class Discovered:
+    """What discovery found: the files to read, each Terraform directory's context, and what it could
+    not read."""
+
     files: list[tuple[str, SourceFile]] = field(default_factory=list)  # (format, source)
     context: dict[str, list[SourceFile]] = field(default_factory=dict)  # .tf dir -> all its files
     problems: list[Problem] = field(default_factory=list)

@@ -23,6 +23,8 @@ LITERAL_TEXT = "LITERAL_TEXT"
 
 @dataclass
 class Attribute:
+    """One `name = expression` of a block, the expression kept unevaluated."""
+
     name: str
     expr: object  # a lark Tree: the expression, evaluated on demand
     span: Span  # of the expression
@@ -31,6 +33,8 @@ class Attribute:
 
 @dataclass
 class Block:
+    """One HCL block with its labels, attributes and nested blocks, and where it is written."""
+
     type: str
     labels: list[str]
     span: Span  # the whole block

@@ -33,18 +33,24 @@ class TemplateLimit(Exception):
 
 @dataclass
 class _Literal:
+    """Template text outside any interpolation or directive."""
+
     text: str
     start: int  # offset in the template text
 
 
 @dataclass
 class _Interpolation:
+    """A `${ ... }` of a template."""
+
     expression: str
     start: int
 
 
 @dataclass
 class _If:
+    """A `%{ if }` directive: its branches as parsed so far."""
+
     condition: str
     start: int
     then: list = field(default_factory=list)
@@ -54,6 +60,8 @@ class _If:
 
 @dataclass
 class _For:
+    """A `%{ for }` directive: the loop's names, collection and body."""
+
     names: list[str]
     collection: str
     start: int
@@ -198,6 +206,8 @@ def _directive(body: str, start: int, stack: list, items: Callable[[], list]) ->
 
 @dataclass
 class Rendered:
+    """A template's rendered text in pieces, each with the template offset it came from."""
+
     pieces: list = field(default_factory=list)  # (str | Unknown, template offset)
     length: int = 0
 

@@ -46,6 +46,8 @@ _CONTEXT_KEYS = {"aws:securetransport", "aws:currenttime", "aws:epochtime", "aws
 
 @dataclass
 class _Group:
+    """The statements of a role's trust that accept one issuer."""
+
     issuer_key: str  # normalised issuer, or a placeholder when unknown
     url: str | None
     principal_node: Node

@@ -25,6 +25,8 @@ EXCHANGE_AUDIENCES = {"api://azureadtokenexchange", "api://azureadtokenexchangeu
 
 @dataclass
 class Clause:
+    """One `claims['x'] matches|eq 'v'` test of a flexible federated credential."""
+
     claim: str
     operator: str  # matches | eq
     value: str

@@ -28,6 +28,8 @@ _PRINTABLE = "".join(chr(c) for c in range(0x21, 0x7F))
 
 @dataclass(frozen=True)
 class Slot:
+    """A named part of a claim a workload's platform fills (owner, repository, branch, ...)."""
+
     name: str
     chars: frozenset
     scope: str

@@ -62,6 +62,8 @@ class Clause:
 
 @dataclass
 class Statement:
+    """One statement of an IAM policy document, its conditions as clauses."""
+
     effect: str
     span: Span
     principal: Node | None
@@ -186,6 +188,8 @@ UNKNOWN = object()
 
 @dataclass
 class ClauseResult:
+    """How one condition clause answered for one token (None: not knowable statically)."""
+
     value: bool | None
     matched_index: int | None = None  # which policy value matched (positive operators)
     exact: bool = False

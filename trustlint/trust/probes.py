@@ -31,6 +31,8 @@ _MAX_ANCHORS = 3
 
 @dataclass(frozen=True)
 class Probe:
+    """A token an issuer could sign, with how far from the named workload its holder is."""
+
     id: str
     claims: dict = field(hash=False)
     description: str = ""
@@ -81,6 +83,8 @@ _GITHUB_CLAIM_KEYS = (
 
 @dataclass
 class _GitHubRepo:
+    """The GitHub repository a trust names, as far as its subject pattern tells."""
+
     owner: str
     name: str | None
     owner_id: str | None = None
