@@ -170,7 +170,7 @@ def settings_from(config: dict, root: str, max_session_override: int | None = No
     """The analysis settings a configuration asks for (the command line may override the limit)."""
     from .engine.facts import Settings
     from .trust.tiers import DEFAULT_NON_PRODUCTION, DEFAULT_PRODUCTION, TierPatterns
-    from .trust.workflows import repository_of
+    from .input.discovery import repository_of
 
     configured = config.get("max_session_duration", 3600)
     by_tier = configured if isinstance(configured, dict) else {}
@@ -190,14 +190,17 @@ def settings_from(config: dict, root: str, max_session_override: int | None = No
 def _options(args, config: dict, config_path: str | None, **trusted):
     """Scan options from the command line and a configuration; `trusted` overrides what a
     trusted reference supplies (rule directories, baseline, the reference and the gate changes)."""
-    from .gate.baseline import load_baseline
     from .input.discovery import DEFAULT_MAX_BYTES, find_root
     from .scan import ScanOptions
 
     root = find_root(args.paths)
     if "baseline" not in trusted:
         baseline_path = getattr(args, "baseline", None) or config.get("baseline")
-        trusted["baseline"] = load_baseline(baseline_path) if baseline_path and getattr(args, "command", "") == "scan" else None
+        trusted["baseline"] = None
+        if baseline_path and getattr(args, "command", "") == "scan":
+            from .gate.baseline import load_baseline
+
+            trusted["baseline"] = load_baseline(baseline_path)
     return ScanOptions(
         paths=args.paths,
         select=args.select or [s.upper() for s in config.get("select", [])],
@@ -299,14 +302,19 @@ def _prepare(args):
     return config, _options(args, config, config_path)
 
 
+def _use_colour(stream) -> bool:
+    from .reporters.text_report import use_colour  # the text report's module, only for a text report
+
+    return use_colour(stream)
+
+
 def _scan(args) -> int:
     from .reporters import get_reporter
-    from .reporters.text_report import use_colour
     from .scan import run_scan
 
     config, options = _prepare(args)
     result = run_scan(options)
-    colour = args.format == "text" and not args.output and not args.no_color and use_colour(sys.stdout)
+    colour = args.format == "text" and not args.output and not args.no_color and _use_colour(sys.stdout)
     _write(get_reporter(args.format).render(result, colour=colour), args.output)
     for fmt, path in args.also:
         _write(get_reporter(fmt).render(result, colour=False), path)
@@ -456,7 +464,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     from .engine.rules import RuleError
-    from .gate.baseline import BaselineError
+    from .errors import BaselineError
     from .gate.config import ConfigError
 
     commands = {"scan": _scan, "baseline": _baseline, "rules": _list_rules, "inventory": _inventory}

@@ -14,6 +14,11 @@ class AnalysisError(Exception):
         self.span = span
 
 
+class BaselineError(Exception):
+    """A baseline file that cannot be used (unreadable, not trustlint's, another version);
+    here, not in gate.baseline, so the command line can catch it without importing that."""
+
+
 MAX_NESTING = 200
 
 

@@ -369,7 +369,6 @@ def _reported_paths(options: ScanOptions, root: str) -> set[str] | None:
 
 
 def _gate(findings: list[Finding], model: ScanModel, options: ScanOptions, root: str) -> list[Finding]:
-    from .gate.baseline import apply_baseline
     from .gate.suppressions import apply_suppressions
 
     findings = apply_suppressions(findings, model.suppressions, options.suppress, options.today)
@@ -377,6 +376,8 @@ def _gate(findings: list[Finding], model: ScanModel, options: ScanOptions, root:
     if only is not None:
         findings = [f for f in findings if _contributors(f, model.inputs, root) & only]
     if options.baseline is not None:
+        from .gate.baseline import apply_baseline
+
         findings = apply_baseline(findings, options.baseline)
     return findings
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
+from ..errors import BaselineError  # noqa: F401 - raised here, caught by the command line
 from ..findings import SEVERITIES, Finding
 
 # 2: entries carry severity and admits. Version 1 entries (fingerprint only) are still read and
@@ -54,10 +55,6 @@ def write_baseline(findings: list[Finding]) -> str:
         key=lambda e: (e["path"], e["rule"], e["resource"], e["fingerprint"]),
     )
     return json.dumps({"version": BASELINE_VERSION, "tool": "trustlint", "findings": entries}, indent=2) + "\n"
-
-
-class BaselineError(Exception):
-    pass
 
 
 def load_baseline(path: str) -> dict[str, list[Accepted]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .baseline import BaselineError
+from ..errors import BaselineError
 
 
 def changed_files(root: str, ref: str) -> set[str]:

@@ -240,6 +240,28 @@ def find_root(paths: list[str]) -> str:
         probe = parent
 
 
+_GITHUB_REMOTE = lazy(r"github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$")
+
+
+def repository_of(root: str, configured: str | None = None) -> str | None:
+    """owner/name of the scanned repository: from the configuration, else the origin remote."""
+    if configured:
+        return configured
+    path = os.path.join(root, ".git", "config")
+    if not os.path.isfile(path):
+        return None
+    import configparser
+
+    config = configparser.ConfigParser(strict=False)
+    try:
+        config.read(path, encoding="utf-8")
+        url = config.get('remote "origin"', "url", fallback="")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    match = _GITHUB_REMOTE.search(url)
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
 def _relative(path: str, root: str) -> str:
     """`path` (absolute) relative to the root, with '/' separators."""
     prefix = _root_prefix(root)

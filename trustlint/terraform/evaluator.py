@@ -19,7 +19,6 @@ from ..source import EmbeddedSource, SourceFile, Span
 from ..values import UNKNOWN_KEY, Node, Ref, Template, Unknown, at_use_site, text_of
 from .hcl import LITERAL_TEXT, Attribute, Block, tree_span
 from .nodes import NO_SUCH_ELEMENT, is_fully_known, plain, template_node
-from .templates import has_directive
 
 _SKIP = {"new_line_or_comment"}
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
@@ -408,7 +407,7 @@ class Evaluator:
             texts.append(text)
             starts.append(source_offset + (len(line) - len(text)))
             source_offset += len(line) + 1
-        if any(has_directive(text) for text in texts):
+        if any("%{" in text for text in texts) and any(_has_directive(text) for text in texts):
             return self._render_directives(texts, starts, span, tree, bindings)
         rendered: list[str] = []
         segments: list[tuple[int, int]] = []
@@ -814,3 +813,11 @@ def call_function(evaluator: Evaluator, name: str, args: list[Node], tree) -> No
     if result is None:
         return evaluator.unknown(tree, f"{name}() depends on an unknown value")
     return result
+
+
+def _has_directive(text: str) -> bool:
+    """templates.has_directive, imported only when a heredoc holds a `%{`: the template module
+    (five dataclasses) is not needed by most configurations."""
+    from .templates import has_directive
+
+    return has_directive(text)

@@ -14,15 +14,17 @@ from ..resources import AwsRole, AzureCredentials
 
 def build_trusts(model: ScanModel) -> None:
     """Turn the resources read so far into trusts (and public trusts); empties model.resources."""
-    from . import aws, azure
-
     for resource in model.resources:
         first_trust, first_public = len(model.trusts), len(model.public)
         if isinstance(resource, AwsRole):
-            aws.build_role(resource.role, resource.providers, model)
+            from .aws import build_role  # each cloud's semantics only when the scan has its resources
+
+            build_role(resource.role, resource.providers, model)
             related = resource.role.related
         elif isinstance(resource, AzureCredentials):
-            azure.build_trusts(resource.credentials, model)
+            from .azure import build_trusts as build_azure_trusts
+
+            build_azure_trusts(resource.credentials, model)
             related = resource.related
         else:
             raise TypeError(f"not a trust resource: {type(resource).__name__}")

@@ -8,8 +8,6 @@ environment wins; else pull_request; else the pushed ref); `pull_request_target`
 
 from __future__ import annotations
 
-import os
-import re
 from collections import defaultdict
 
 from ..model import ScanModel, Workload, location_fact
@@ -29,25 +27,6 @@ UNTRUSTED_TRIGGERS = {
 NON_PRODUCTION_TRIGGERS = {"pull_request": "pull requests", "merge_request": "merge request pipelines"}
 DEFAULT_BRANCHES = ("main", "master")
 EXPECTED_AUDIENCE = {"aws": "sts.amazonaws.com", "azure": "api://AzureADTokenExchange"}
-
-
-def repository_of(root: str, configured: str | None = None) -> str | None:
-    """owner/name of the scanned repository: from the configuration, else the origin remote."""
-    if configured:
-        return configured
-    path = os.path.join(root, ".git", "config")
-    if not os.path.isfile(path):
-        return None
-    import configparser
-
-    config = configparser.ConfigParser(strict=False)
-    try:
-        config.read(path, encoding="utf-8")
-        url = config.get('remote "origin"', "url", fallback="")
-    except (configparser.Error, OSError, UnicodeDecodeError):
-        return None
-    match = re.search(r"github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$", url)
-    return f"{match.group(1)}/{match.group(2)}" if match else None
 
 
 def _push_refs(filters: dict) -> tuple[list[str] | None, list[str] | None]:
