@@ -414,6 +414,32 @@ def test_a_custom_template_without_the_repository_is_judged_by_the_jobs_own(scan
     assert [(f.rule_id, f.severity) for f in owner.findings] == [("TL001", "high")] and owner.unknowns == []
 
 
+# The template writes the owner (by id), the job's own repository is tested on its own: a
+# named name of that owner is one repository; a name left open, or an owner id left open, is not.
+OWNER_IN_TEMPLATE_REPOSITORY_BESIDE = [
+    ("assertion.sub == 'repository_owner_id:123:environment:prod' && assertion.repository.endsWith('/app')", None),
+    ("assertion.sub == 'repository_owner_id:123:environment:prod' && assertion.repository.matches('^[a-z]+/app$')", None),
+    ("assertion.sub == 'repository_owner_id:123:environment:prod' && assertion.repository.endsWith('app')", "high"),
+    ("assertion.sub == 'repository_owner_id:123:environment:prod' && assertion.repository.startsWith('acme/')", "high"),
+    ("assertion.sub.startsWith('repository_owner_id:123:environment:') && assertion.repository.endsWith('/app')", "medium"),
+    ("assertion.sub == 'environment:prod' && assertion.repository.endsWith('/app')", "critical"),
+    # Found while attacking the change above: the two tests of sub each spell one key of the
+    # template; together they are one template with both (any account's owner id) - it passed.
+    ("assertion.sub.startsWith('repository_owner_id:') && assertion.sub.endsWith(':environment:prod') && "
+     "assertion.repository.endsWith('/app')", "critical"),
+]
+
+
+@pytest.mark.parametrize("condition, severity", OWNER_IN_TEMPLATE_REPOSITORY_BESIDE,
+                         ids=[c for c, _ in OWNER_IN_TEMPLATE_REPOSITORY_BESIDE])
+def test_a_template_owner_and_a_named_repository_name_are_one_repository(scan_files, condition, severity):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    expected = [] if severity is None else [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
+    assert brief(result) == expected and result.unknowns == []
+    if severity is None:
+        assert result.judged["trusts"] == 1
+
+
 def test_ref_protected_is_the_holders_choice(scan_files):
     # Not modelled, a test of it was an absent claim's error: nothing searched, every probe rejected.
     result = scan_files({"main.tf": gcp_tf("assertion.ref_protected == 'true' && assertion.repository_owner == 'acme'")})

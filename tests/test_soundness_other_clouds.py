@@ -165,7 +165,9 @@ CEL_VALUES = {
     "ref": ["refs/heads/main", "refs/heads/", "refs/tags/", "main"],
     "sub": ["repo:acme/app:ref:refs/heads/main", "repo:acme/app:", "repo:acme/", ":environment:prod", "repo:acme/app:environment:prod",
             ":pull_request", "acme", ":job_workflow_ref:acme/workflows/", f"repository_owner_id:{_id('acme')}:environment:prod",
-            f"repo:acme/app:job_workflow_ref:{REUSABLE}"],
+            f"repo:acme/app:job_workflow_ref:{REUSABLE}",
+            # a prefix spelling one key of a template, which another test of sub completes
+            "repository_owner_id:", f"repository_owner_id:{_id('acme')}:"],
     "environment": ["prod", "dev"],
     "runner_environment": ["github-hosted", "self-hosted"],
     "repository_visibility": ["private", "public"],
@@ -191,8 +193,8 @@ def _quote(value: str, mark: str = "'") -> str:
 
 
 @st.composite
-def cel_atom(draw, mapped: tuple[str, ...]):
-    claim = draw(st.sampled_from(sorted(CEL_VALUES)))
+def cel_atom(draw, mapped: tuple[str, ...], claim: str | None = None):
+    claim = claim or draw(st.sampled_from(sorted(CEL_VALUES)))
     attributes = [a for a in mapped if ATTRIBUTES[a] == claim]
     scope = draw(st.sampled_from(["assertion." + claim] + [f"attribute.{a}" for a in attributes]))
     if draw(st.integers(0, 15)) == 0:  # has(): false, not an error, for a claim the token lacks
@@ -388,6 +390,38 @@ def _exact(tree) -> bool:
 def test_gcp_every_admitted_workload_not_named_is_a_finding(case):
     mapping, condition, member = case
     check_gcp(mapping, condition, member)
+
+
+@st.composite
+def sub_conjunction(draw):
+    """A condition of two or three tests of sub together (each may spell part of a custom
+    template; only together do they say which), and maybe one of the repository beside them."""
+    atoms = draw(st.lists(cel_atom(("repository",), "sub"), min_size=2, max_size=3))
+    if draw(st.booleans()):
+        atoms.append(draw(cel_atom(("repository",), "repository")))
+    tree = ("atom", atoms[0][0])
+    for atom, _ in atoms[1:]:
+        tree = ("&&", tree, ("atom", atom))
+    return tree, " && ".join(text for _, text in atoms)
+
+
+@settings(max_examples=GCP_EXAMPLES, **RELAXED)
+@given(sub_conjunction())
+def test_gcp_tests_of_sub_together_are_judged_as_one_template(condition):
+    # Found by attacking the search: startsWith('repository_owner_id:') && endsWith(':environment:prod')
+    # passed, each test spelling one key of a template any account can set.
+    check_gcp({"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"}, condition,
+              f"principalSet://iam.googleapis.com/{POOL}/*")
+
+
+def test_a_template_key_after_a_wildcard_is_still_a_template():
+    # The hunt above found it: contains('repository_owner_id:ID:') spells `*repository_owner_id`,
+    # which was no key, so the template (repository_owner_id, environment) of every repository of
+    # that owner passed. The id is acme's own: another repository of acme, not another account.
+    condition = (("&&", ("atom", ("sub", "has", None)), ("atom", ("sub", "contains", f"repository_owner_id:{_id('acme')}:"))),
+                 f"has(assertion.sub) && assertion.sub.contains('repository_owner_id:{_id('acme')}:')")
+    check_gcp({"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"}, condition,
+              f"principalSet://iam.googleapis.com/{POOL}/*")
 
 
 # -- Azure: classic and flexible federated identity credentials ------------------------------------

@@ -182,22 +182,35 @@ def custom_template_alternatives(platform: str, values: list[str]) -> list[Alter
     out = []
     for value in values:
         words = value.split(":")
-        keys = list(dict.fromkeys(w for i, w in enumerate(words) if w in _GITHUB_KEYS or (w == "repo" and i == 0)))
-        if keys and words[0] not in keys and ("*" in words[0] or "?" in words[0]) and "repo" not in keys:
-            keys.insert(0, "repo")  # `*:job_workflow_ref:...`: the wildcard stands for leading keys, repo first
-        if not keys or keys == ["repo"] and len(words) > 2 or keys[0] == "repo" and len(keys) == 2 and keys[1] in ("ref", "environment"):
-            continue  # the default forms: the static grammar has them (`repo:O/R` alone is a template)
-        parts: tuple = ()
-        for index, key in enumerate(keys):
-            parts += ((":",) if index else ()) + _key_parts(key)
-        tail = len(words) > 2 * len(keys)  # a tail after the keys: the default context
-        implicit = (TENANT if not set(keys) & _TENANT_KEYS else REPOSITORY if not set(keys) & _REPOSITORY_KEYS
-                    else WORKLOAD if not tail and not set(keys) & _CONTEXT_KEYS else None)
-        context = "custom:" + ",".join(keys)
-        out.append(Alternative(_merge_literals(parts), context, implicit))
-        if tail:
-            out += [Alternative(_merge_literals(parts + (":",) + ending), f"{context},{kind}", implicit)
-                    for ending, kind in _CONTEXT_TAILS]
+        # A wildcard glued before a key (`*repository_owner_id:1:*`, from contains()) stands for
+        # text before it: the key is still spelled.
+        bare = [w.lstrip("*?") for w in words]
+        keys = list(dict.fromkeys(b for i, (w, b) in enumerate(zip(words, bare))
+                                  if b in _GITHUB_KEYS or (b == "repo" and (i == 0 or w != b))))
+        choices = [keys]
+        if keys and bare[0] not in keys and ("*" in words[0] or "?" in words[0]) and "repo" not in keys:
+            choices = [["repo", *keys]]  # `*:job_workflow_ref:...`: the wildcard stands for leading keys, repo first
+        elif keys and words[0] != bare[0] and "repo" not in keys:
+            choices.append(["repo", *keys])  # `*repository_owner_id:...`: nothing before it, or repo
+        for keys in choices:
+            if keys:
+                out += _template_forms(keys, len(words) > 2 * len(keys))  # a tail after the keys: the default context
+    return out
+
+
+def _template_forms(keys: list[str], tail: bool) -> list[Alternative]:
+    if keys == ["repo"] and tail or keys[0] == "repo" and len(keys) == 2 and keys[1] in ("ref", "environment"):
+        return []  # the default forms: the static grammar has them (`repo:O/R` alone is a template)
+    parts: tuple = ()
+    for index, key in enumerate(keys):
+        parts += ((":",) if index else ()) + _key_parts(key)
+    implicit = (TENANT if not set(keys) & _TENANT_KEYS else REPOSITORY if not set(keys) & _REPOSITORY_KEYS
+                else WORKLOAD if not tail and not set(keys) & _CONTEXT_KEYS else None)
+    context = "custom:" + ",".join(keys)
+    out = [Alternative(_merge_literals(parts), context, implicit)]
+    if tail:
+        out += [Alternative(_merge_literals(parts + (":",) + ending), f"{context},{kind}", implicit)
+                for ending, kind in _CONTEXT_TAILS]
     return out
 
 

@@ -249,13 +249,21 @@ def prepare(mapping: dict[str, str], condition: str | None, member_kind: str, se
 
 
 def _custom_forms(way) -> list[Alternative]:
-    """The custom-template forms the way's tests of `sub` spell (none for the default form)."""
-    spelled = []
+    """The custom-template forms the way's tests of `sub` spell (none for the default form):
+    each test's own, and all of them together, starts first and ends last
+    (`startsWith('repository_owner_id:') && endsWith(':environment:prod')` is one template with
+    both keys, which neither spells alone)."""
+    spelled, starts, middles, ends = [], [], [], []
+    single = True  # every test names one value (an `in` names several: one of them, not all together)
     for (claim, operator, values), wanted in way:
         if claim == "sub" and operator != "present" and wanted:  # a token of another form already avoids a negated test
+            single = single and len(values) == 1
             for value in values:
                 text = value.removeprefix("^").removesuffix("$").replace(".*", "*") if operator == "matches" else value
                 spelled.append({"startsWith": f"{text}*", "endsWith": f"*{text}", "contains": f"*{text}*"}.get(operator, text))
+                {"startsWith": starts, "endsWith": ends}.get(operator, middles).append(spelled[-1])
+    if single and len(spelled) > 1:
+        spelled.append("".join(starts + middles + ends))
     return custom_template_alternatives("github-actions", spelled)
 
 
@@ -324,7 +332,10 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float, form: Alter
     for bits in sorted(found, reverse=True):
         # A form that never names the repository (or owner) admits every one of them, unless
         # the job's own repository (owner) is one only a named value satisfies.
-        scope = _capped(_scope_of(bits | _SCOPE_BITS.get(alternative.implicit, 0)), pinned if form else set())
+        implicit = _SCOPE_BITS.get(alternative.implicit, 0)
+        if form is not None and _owner_and_name_named(alternative, bits, pinned):
+            implicit = 0  # `repository_owner_id:123:…` with repository `*/app`: that owner's one repository
+        scope = _capped(_scope_of(bits | implicit), pinned if form else set())
         if scope is None:
             continue  # the one workload the way names
         text, slots, fixed = _render(alternative, found[bits], positive, negated)
@@ -345,6 +356,14 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float, form: Alter
         yield replace(probe, id=f"condition-{scope}-{job.context}", claims=claims, description=description)
         if SCOPE_ORDER[scope] == SCOPE_ORDER[TENANT]:
             return
+
+
+def _owner_and_name_named(alternative: Alternative, bits: int, pinned: set[str]) -> bool:
+    """A custom template that writes the owner (by name or id) with named text, for a job whose
+    own repository (which the template does not write) has a named name: one repository."""
+    writes_owner = any(isinstance(p, Slot) and p.name in ("owner", "owner_id") for p in alternative.parts)
+    return (alternative.implicit == REPOSITORY and writes_owner and not bits & _SCOPE_BITS[TENANT]
+            and _NAMED_REPOSITORY_NAME in pinned)
 
 
 def _restore(text: str, back: dict) -> str:
@@ -380,7 +399,25 @@ def _settle(way: list, job: _Job, deadline: float):
             return None
         values[claim], bits = solved
         pinned |= _named_parts(claim, bits)
+        if claim == "repository" and job.chosen[claim] is _OWN_REPOSITORY and bits & _SCOPE_BITS[TENANT] \
+                and _name_only_named(claim_tests, deadline):
+            pinned.add(_NAMED_REPOSITORY_NAME)
     return values, pinned
+
+
+# The job's own repository with its owner closed: what the tests leave open of the name alone.
+_NAME_OF_OWN_REPOSITORY = Alternative((replace(_OWNER_SLOT, scope=PER_RUN), "/", _NAME_SLOT), "repository")
+
+
+def _name_only_named(tests: list, deadline: float) -> bool:
+    """Whether the tests of the repository claim admit only named names (`*/app`), whoever the
+    owner: the search of the repository stops at the first other owner, which says nothing of
+    the name, so the name is searched again with the owner closed."""
+    solved = _solve(_NAME_OF_OWN_REPOSITORY, tests, deadline)
+    return solved is not None and not solved[1] & _SCOPE_BITS[REPOSITORY]
+
+
+_NAMED_REPOSITORY_NAME = "the repository's name"  # pinned: the job's own repository name is a named one
 
 
 def _named_parts(claim: str, bits: int) -> set[str]:
