@@ -202,7 +202,7 @@ def _universe(owner: str, name: str, branch: str) -> list[tuple[str, str, str]]:
 def wildcarded(draw):
     owner = draw(st.sampled_from(["acme", "ab", "app"]))
     name = draw(st.sampled_from(["app", "api", "a"]))
-    branch = draw(st.sampled_from(["main", "ma", "release"]))
+    branch = draw(st.sampled_from(["main", "ma", "release", "rel/v1"]))
     kind = draw(st.sampled_from(["heads", "environment", "pull"]))
     context = {"heads": f":ref:refs/heads/{branch}", "environment": f":environment:{branch}", "pull": ":pull_request"}[kind]
     text = list(f"repo:{owner}/{name}{context}")
@@ -438,6 +438,37 @@ def test_a_template_owner_and_a_named_repository_name_are_one_repository(scan_fi
     assert brief(result) == expected and result.unknowns == []
     if severity is None:
         assert result.judged["trusts"] == 1
+
+
+# A git ref neither begins nor ends with '/' nor holds '//': a test only such a ref passes admits no
+# job (it was reported critical with the branch `refs/tags/`); a test real refs pass still is.
+GCP_REFS = [
+    ("assertion.ref.endsWith('refs/tags/')", None, ""),
+    ("assertion.ref.endsWith('/')", None, ""),
+    ("assertion.ref.startsWith('refs/heads/release/')", "critical", "ref:refs/heads/release/attacker-branch"),
+    ("assertion.ref.endsWith('/main') && assertion.repository_owner == 'acme'", "high", "/main"),
+]
+
+
+@pytest.mark.parametrize("condition, severity, text", GCP_REFS, ids=[c for c, _, _ in GCP_REFS])
+def test_a_gcp_ref_test_is_judged_on_refs_git_allows(scan_files, condition, severity, text):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    expected = [] if severity is None else [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
+    assert brief(result) == expected and result.unknowns == [] and result.judged["trusts"] == 1
+    assert all(text in f.message for f in result.findings)
+
+
+def test_a_gitlab_ref_pattern_ending_in_a_slash_names_no_branch():
+    assert witnesses("gitlab", "sub", [("project_path:acme/app:ref_type:branch:ref:*/", True, False)]) == []
+    assert witnesses("gitlab", "sub", [("project_path:acme/app:ref_type:branch:ref:a//*", True, False)]) == []
+    (found,) = witnesses("gitlab", "sub", [("project_path:acme/app:ref_type:branch:ref:rel/*", True, False)])
+    assert (found.text, found.scope) == ("project_path:acme/app:ref_type:branch:ref:rel/attacker-branch", WORKLOAD)
+
+
+def test_a_github_sub_ending_in_a_slash_stays_open_to_the_repositorys_own_templates():
+    # `...:ref:refs/heads/x:environment:y/` is a sub acme/app's own template may write.
+    (found,) = witnesses("github-actions", "sub", [("repo:acme/app:ref:refs/heads/*/", True, False)])
+    assert found.scope == WORKLOAD
 
 
 def test_ref_protected_is_the_holders_choice(scan_files):

@@ -27,7 +27,7 @@ from .test_iam_evaluation import ISSUER, PROVIDER, trust_of
 
 OWNERS = ["acme", "ab", "app"]
 NAMES = ["app", "api", "a"]
-BRANCHES = ["main", "ma", "release"]
+BRANCHES = ["main", "ma", "release", "rel/v1"]  # a slash: no branch begins or ends with one, or holds two
 # A GitHub default subject with up to three random spans replaced by a wildcard (the same
 # generator the admission analysis is checked with against its own brute-force oracle).
 subject = wildcarded().map(lambda case: case[0])

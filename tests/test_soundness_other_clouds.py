@@ -289,14 +289,26 @@ def gcp_named(mapping: dict, tree, member: str) -> tuple[set, set, set]:
     for claim, operator, value in _atoms(tree) if tree is not None else []:
         # Written exactly in either polarity: `!(x != v)` is `x == v` (as the AWS test counts Deny values).
         values = value if operator == "in" else [value] if operator in ("==", "!=") else []
-        if _literal_regex(operator, value):
-            values = [value[1:-1]]
+        if operator == "matches":
+            values = _regex_literals(value)
         target = {"repository": repositories, "repository_id": ids, "sub": subs}.get(claim)
         if target is not None:
             # An exact sub names a repository only when it writes one (a template of an owner id
             # and an environment is every repository's sub).
             target.update(v for v in values if claim != "sub" or v.startswith("repo:"))
     return repositories, ids, subs
+
+
+def _regex_literals(value: str) -> list[str]:
+    """The texts an anchored pattern of literals and one group of literal alternatives
+    matches (`^acme/(app|api)$`: acme/app and acme/api); none for any other pattern."""
+    import re
+
+    shape = re.fullmatch(r"\^([^.*+?()\[\]|\\$^]*)(?:\(([^.*+?()\[\]\\$^]*)\))?([^.*+?()\[\]|\\$^]*)\$", value)
+    if shape is None:
+        return []
+    head, group, tail = shape.groups()
+    return [head + choice + tail for choice in (group.split("|") if group is not None else [""])]
 
 
 def _literal_regex(operator: str, value) -> bool:
@@ -422,6 +434,32 @@ def test_a_template_key_after_a_wildcard_is_still_a_template():
                  f"has(assertion.sub) && assertion.sub.contains('repository_owner_id:{_id('acme')}:')")
     check_gcp({"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"}, condition,
               f"principalSet://iam.googleapis.com/{POOL}/*")
+
+
+# More the hunts found (each failed before its fix): templates a negated test leaves out, and
+# witnesses no job could carry (a template writing the environment twice, or a pull_request
+# context after an environment key).
+HUNTED = [
+    ({"google.subject": "assertion.repository_owner", "attribute.repository": "assertion.repository"},
+     (("not", ("atom", ("sub", "matches", "^repo:acme/"))), "!(assertion.sub.matches('^repo:acme/'))"),
+     f"principal://iam.googleapis.com/{POOL}/subject/acme"),
+    ({"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"},
+     (("&&", ("&&", ("atom", ("sub", "has", None)), ("atom", ("sub", "matches", ":environment:prod$"))),
+       ("atom", ("repository", "matches", "^acme/(app|api)$"))),
+      "has(assertion.sub) && assertion.sub.matches(':environment:prod$') && assertion.repository.matches('^acme/(app|api)$')"),
+     f"principalSet://iam.googleapis.com/{POOL}/*"),
+    ({"google.subject": "assertion.sub", "attribute.repository": "assertion.repository"},
+     (("&&", ("&&", ("atom", ("sub", "startsWith", "repo:acme/app:environment:prod")), ("atom", ("sub", "endsWith", ":pull_request"))),
+       ("atom", ("sub", "contains", ":job_workflow_ref:acme/workflows/"))),
+      "assertion.sub.startsWith('repo:acme/app:environment:prod') && assertion.sub.endsWith(':pull_request') && "
+      "assertion.sub.contains(':job_workflow_ref:acme/workflows/')"),
+     f"principalSet://iam.googleapis.com/{POOL}/*"),
+]
+
+
+@pytest.mark.parametrize("case", HUNTED, ids=[c[1][1][:60] for c in HUNTED])
+def test_what_the_hunts_found_stays_found(case):
+    check_gcp(*case)
 
 
 # -- Azure: classic and flexible federated identity credentials ------------------------------------

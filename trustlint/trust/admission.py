@@ -174,7 +174,9 @@ def _fresh_for(slot: Slot, named: set[str], classes: tuple = ()) -> list[str]:
 @lru_cache(maxsize=64)
 def _candidates(slot: Slot) -> str:
     """The characters a slot allows, readable ones first (one slot's list, sorted once)."""
-    return "".join(dict.fromkeys(c for c in _FRESH_CANDIDATES + "".join(sorted(slot.chars)) if slot.allows(c)))
+    allowed = dict.fromkeys(c for c in _FRESH_CANDIDATES + "".join(sorted(slot.chars)) if slot.allows(c))
+    # A separator stands for its kind last: a character without its limits stands better.
+    return "".join([c for c in allowed if c not in slot.separators] + [c for c in allowed if c in slot.separators])
 
 
 def search(alternative: Alternative, patterns: list[tuple], deadline: float | None = None,
@@ -223,12 +225,14 @@ def search(alternative: Alternative, patterns: list[tuple], deadline: float | No
             # every other character is taken by a wildcard exactly as the fresh one is.
             literal = {union[v][i] for union, s in zip(patterns, pstates) for v, i in s if i < len(union[v])}
             for char in sorted(c for c in literal if isinstance(c, str) and part.allows(c)):
-                moves.append((char, j, 1, bits, False))
+                moves.append((char, j, _slot_state(part, k, char), bits, False))
             for char in fresh[j]:
-                moves.append((char, j, 1, bits | _SCOPE_BITS[part.scope], True))
+                moves.append((char, j, _slot_state(part, k, char), bits | _SCOPE_BITS[part.scope], True))
             if k == 1:
-                moves.append((None, j + 1, 0, bits, False))  # the slot ends
+                moves.append((None, j + 1, 0, bits, False))  # the slot ends (never on a separator)
         for char, nj, nk, nbits, is_fresh in moves:
+            if nk is None:
+                continue  # a separator first or twice in a row
             if char is None:
                 nxt = (nj, nk, pstates, nbits)
             else:
@@ -245,6 +249,14 @@ def search(alternative: Alternative, patterns: list[tuple], deadline: float | No
                 raise SearchLimit("the time budget for one trust was spent")
             queue.append(nxt)
     return found
+
+
+def _slot_state(slot: Slot, k: int, char: str) -> int | None:
+    """A slot's state after `char` (k: 0 empty, 1 after a character, 2 after a separator), or
+    None when the slot's value cannot hold it there."""
+    if char not in slot.separators:
+        return 1
+    return None if k != 1 else 2
 
 
 def _path(parents: dict, state) -> list:

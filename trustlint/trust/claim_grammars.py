@@ -34,6 +34,10 @@ class Slot:
     chars: frozenset
     scope: str
     word: str  # a readable value an attacker could choose, within `chars`
+    # Characters a value may not begin or end with, nor hold twice in a row (a git ref's '/':
+    # no branch is `x/`, `/x` or `a//b`, so `ref.endsWith('refs/tags/')` admits no branch);
+    # only where the claim is the ref itself, never a part of a sub a template may extend.
+    separators: str = ""
 
     def allows(self, char: str) -> bool:
         return char in self.chars or OPAQUE <= char <= "\uf8ff"  # an unknown value fits any slot
@@ -50,9 +54,9 @@ class Alternative:
     implicit: str | None = None
 
 
-def _slot(name: str, chars: str, scope: str, word: str) -> Slot:
+def _slot(name: str, chars: str, scope: str, word: str, separators: str = "") -> Slot:
     assert all(c in chars for c in word), (name, word)
-    return Slot(name, frozenset(chars), scope, word)
+    return Slot(name, frozenset(chars), scope, word, separators)
 
 
 # GitHub: owners are letters, digits and hyphens; repository names add '.' and '_'. A ':' in
@@ -66,6 +70,8 @@ _IMMUTABLE = ("repo:", _slot("owner", _ALNUM + "-", TENANT_NAME, "attacker"), "@
               _slot("repository", _ALNUM + "-._", REPOSITORY_NAME, "attacker-repo"), "@",
               _slot("repository_id", string.digits, REPOSITORY_ID, "4242424243"))
 _GIT_REF = "".join(c for c in _PRINTABLE if c not in ":~^?*[\\")
+# No separators in a GitHub sub's branch: the repository's own custom template may write more
+# keys after it (`...:ref:refs/heads/x:environment:y/` is a sub a pattern ending in `/` admits).
 _BRANCH = _slot("branch", _GIT_REF, WORKLOAD, "attacker-branch")
 _TAG = _slot("tag", _GIT_REF, WORKLOAD, "attacker-tag")
 _ENVIRONMENT = _slot("environment", "".join(c for c in _PRINTABLE if c != ":") + " ", WORKLOAD, "attacker-env")
@@ -85,7 +91,7 @@ def _github() -> list[Alternative]:
 _GROUP = _slot("group", _ALNUM + "-._", TENANT, "attacker-group")
 _PROJECT_PATH = _slot("project", _ALNUM + "-._/", REPOSITORY, "attacker-project")
 _PROJECT_ID = _slot("project_id", string.digits, TENANT, "4242424242")
-_GITLAB_REF = _slot("ref", _GIT_REF, WORKLOAD, "attacker-branch")
+_GITLAB_REF = _slot("ref", _GIT_REF, WORKLOAD, "attacker-branch", "/")
 
 
 def _gitlab() -> list[Alternative]:
@@ -122,7 +128,7 @@ def _kubernetes() -> list[Alternative]:
 # Buildkite: one issuer for every organisation; commit and step change with every build.
 _BK_ORG = _slot("organization", string.ascii_lowercase + string.digits + "-", TENANT, "attacker-org")
 _BK_PIPELINE = _slot("pipeline", string.ascii_lowercase + string.digits + "-", REPOSITORY, "attacker-pipeline")
-_BK_REF = _slot("ref", _GIT_REF, WORKLOAD, "attacker-branch")
+_BK_REF = _slot("ref", _GIT_REF, WORKLOAD, "attacker-branch", "/")
 _BK_COMMIT = _slot("commit", string.hexdigits.lower(), PER_RUN, "0" * 40)
 _BK_STEP = _slot("step", _ALNUM + "-_.", PER_RUN, "attacker-step")
 
@@ -210,8 +216,16 @@ def _template_forms(keys: list[str], tail: bool) -> list[Alternative]:
     out = [Alternative(_merge_literals(parts), context, implicit)]
     if tail:
         out += [Alternative(_merge_literals(parts + (":",) + ending), f"{context},{kind}", implicit)
-                for ending, kind in _CONTEXT_TAILS]
+                for ending, kind in _CONTEXT_TAILS if not _TAIL_EXCLUDED_BY[kind] & set(keys)]
     return out
+
+
+# The `context` key writes the job's environment when it has one, else its ref or pull_request:
+# after an `environment` key (a job with an environment) it can only write that environment
+# again, with the same value, and after a `ref` key the same ref; independent slots would not
+# keep the values equal, so those forms are left to the keys alone.
+_TAIL_EXCLUDED_BY = {"branch": {"ref", "environment"}, "tag": {"ref", "environment"}, "environment": {"environment"},
+                     "pull_request": {"environment"}}
 
 
 def _merge_literals(parts: tuple) -> tuple:

@@ -85,8 +85,9 @@ _REF_IN_SUB = _inside(_REPO + (_NO_COLON,) + tuple(":ref:"), _REF_CHARS, ())
 _ENVIRONMENT_IN_SUB = _inside(_REPO + (_NO_COLON,) + tuple(":environment:"), _ENVIRONMENT_CHARS, ())
 
 
-def _free(name: str, chars: str, scope: str = WORKLOAD, word: str | None = None, head: str = "") -> Alternative:
-    slot = Slot(name, frozenset(chars), scope, word or f"attacker-{name.replace('_', '-')}")
+def _free(name: str, chars: str, scope: str = WORKLOAD, word: str | None = None, head: str = "",
+          separators: str = "") -> Alternative:
+    slot = Slot(name, frozenset(chars), scope, word or f"attacker-{name.replace('_', '-')}", separators)
     return Alternative(((head,) if head else ()) + (slot,), name)
 
 
@@ -133,8 +134,8 @@ class _Job:
 
 
 def _jobs() -> list[_Job]:
-    branch_ref = _free("ref", _GIT_REF, word="attacker-branch", head="refs/heads/")
-    tag_ref = _free("ref", _GIT_REF, word="attacker-tag", head="refs/tags/")
+    branch_ref = _free("ref", _GIT_REF, word="attacker-branch", head="refs/heads/", separators="/")
+    tag_ref = _free("ref", _GIT_REF, word="attacker-tag", head="refs/tags/", separators="/")
     base = dict(_IN_SUB)
     pushed = {"head_ref": "", "base_ref": "", "iss": "https://token.actions.githubusercontent.com"}
     return [
@@ -147,7 +148,8 @@ def _jobs() -> list[_Job]:
         _Job("pull request", "pull_request", base,
              {"ref": "refs/pull/1/merge", "ref_type": "branch", "event_name": "pull_request",
               "iss": "https://token.actions.githubusercontent.com"},
-             dict(_CHOSEN, head_ref=_free("head_ref", _GIT_REF, word="attacker-branch"), base_ref=_free("base_ref", _GIT_REF, word="main"))),
+             dict(_CHOSEN, head_ref=_free("head_ref", _GIT_REF, word="attacker-branch", separators="/"),
+                  base_ref=_free("base_ref", _GIT_REF, word="main", separators="/"))),
     ]
 
 
@@ -161,9 +163,10 @@ _OWN_REPOSITORY = Alternative((_OWNER_SLOT, "/", _NAME_SLOT), "repository")  # t
 _OWNER_IN_REPOSITORY = _inside((), _OWNER_CHARS, ("/", ANY_RUN))
 _CUSTOM_FREE = dict(_CHOSEN, repository=_OWN_REPOSITORY)
 _CUSTOM_FREE.update(event_name=_EVENTS + ("pull_request",), ref_type=("branch", "tag"),
-                    ref=_free("ref", _GIT_REF, word="attacker-branch", head="refs/heads/"),
+                    ref=_free("ref", _GIT_REF, word="attacker-branch", head="refs/heads/", separators="/"),
                     environment=_free("environment", "".join(sorted(_ENVIRONMENT_CHARS)), word="attacker-env"),
-                    head_ref=_free("head_ref", _GIT_REF, word="attacker-branch"), base_ref=_free("base_ref", _GIT_REF, word="main"))
+                    head_ref=_free("head_ref", _GIT_REF, word="attacker-branch", separators="/"),
+                    base_ref=_free("base_ref", _GIT_REF, word="main", separators="/"))
 
 
 def _custom_job(form: Alternative) -> _Job:
@@ -205,8 +208,12 @@ def _span(cells: list, start: int, end: int):
 
 def _alternative(context: str) -> Alternative:
     # The default (mutable) form: an attacker's own repository uses it unless they change it.
-    return next(a for a in grammar_for("github-actions", "sub") if a.context == context and not any(
+    form = next(a for a in grammar_for("github-actions", "sub") if a.context == context and not any(
         isinstance(p, Slot) and p.name == "owner_id" for p in a.parts))
+    # Here the form is the job's whole sub and its branch (tag) the ref claim's: a git ref, which
+    # neither begins nor ends with '/' nor holds '//' (a custom template is searched apart).
+    return replace(form, parts=tuple(replace(p, separators="/") if isinstance(p, Slot) and p.name in ("branch", "tag")
+                                     else p for p in form.parts))
 
 
 # -- the condition, prepared -------------------------------------------------------------------
@@ -252,7 +259,7 @@ def _custom_forms(way) -> list[Alternative]:
     """The custom-template forms the way's tests of `sub` spell (none for the default form):
     each test's own, and all of them together, starts first and ends last
     (`startsWith('repository_owner_id:') && endsWith(':environment:prod')` is one template with
-    both keys, which neither spells alone)."""
+    both keys, which neither spells alone); and, beside a negated test, templates it leaves out."""
     spelled, starts, middles, ends = [], [], [], []
     single = True  # every test names one value (an `in` names several: one of them, not all together)
     for (claim, operator, values), wanted in way:
@@ -264,7 +271,14 @@ def _custom_forms(way) -> list[Alternative]:
                 {"startsWith": starts, "endsWith": ends}.get(operator, middles).append(spelled[-1])
     if single and len(spelled) > 1:
         spelled.append("".join(starts + middles + ends))
+    if any(claim == "sub" and operator != "present" and not wanted for (claim, operator, _), wanted in way):
+        spelled += _ANY_TEMPLATES  # a negated test of sub: a template it does not name avoids it
     return custom_template_alternatives("github-actions", spelled)
+
+
+# Templates anyone may set, tried when a way only rules some subs out (`!sub.startsWith('repo:acme/')`
+# lets in acme's repositories that use a template): one with the owner's id, one without.
+_ANY_TEMPLATES = ["repository_owner_id:*:environment:*", "environment:*"]
 
 
 def _resolver(mapping: dict[str, str]):
