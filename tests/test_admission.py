@@ -471,6 +471,39 @@ def test_a_github_sub_ending_in_a_slash_stays_open_to_the_repositorys_own_templa
     assert found.scope == WORKLOAD
 
 
+# A review of the GCP search found these (each passed silently, or was a finding no job can
+# cause): the order of a way's tests, templates no test spells, a ref key of a template, and
+# custom repository properties, which any organisation defines.
+GCP_REVIEWED = [
+    ("assertion.sub.contains('repository_owner_id:1') && assertion.sub.contains(':environment:prod')", "critical"),
+    ("assertion.sub.contains(':ref:refs/heads/') && assertion.sub.endsWith('/')", "critical"),
+    ("assertion.sub.matches('^repository_owner_id:[0-9]+:environment:prod:environment:prod$')", "critical"),
+    ("assertion.sub.startsWith('repository_owner_id:') && assertion.sub.contains(':ref:') && assertion.ref == 'main'", None),
+    ("assertion.sub.startsWith('repository_owner_id:') && assertion.sub.contains(':ref:') && "
+     "assertion.ref == 'refs/heads/main'", "critical"),
+    ("!assertion.sub.startsWith('repo:') && assertion.sub.endsWith(':ref:refs/heads/main')", "critical"),
+    ("!assertion.sub.startsWith('repo:') && !assertion.sub.contains('environment')", "critical"),
+    ("assertion.repo_property_team == 'infra'", "critical"),
+    ("assertion.repository_owner == 'acme' && assertion.repo_property_team == 'infra'", "high"),
+    ("assertion.repository == 'acme/app' && !assertion.sub.startsWith('repo:acme/legacy')", None),
+]
+
+
+@pytest.mark.parametrize("condition, severity", GCP_REVIEWED, ids=[c for c, _ in GCP_REVIEWED])
+def test_what_the_review_of_the_gcp_search_found(scan_files, condition, severity):
+    result = scan_files({"main.tf": gcp_tf(condition)})
+    expected = [] if severity is None else [("TL001", "main.tf", 12, 25, "google_service_account_iam_member.wif", severity)]
+    assert brief(result) == expected and result.unknowns == [] and result.judged["trusts"] == 1
+
+
+def test_tests_of_sub_together_spell_a_template_in_every_order():
+    from trustlint.trust.gcp_witness import _custom_forms
+
+    tests = [(("sub", "contains", ("repository_owner_id:1",)), True), (("sub", "contains", (":environment:prod",)), True)]
+    forms = [{a.context for a in _custom_forms(order)} for order in (tests, tests[::-1])]  # a way is a set: any order
+    assert forms[0] == forms[1] and any("repository_owner_id" in c and "environment" in c for c in forms[0])
+
+
 def test_ref_protected_is_the_holders_choice(scan_files):
     # Not modelled, a test of it was an absent claim's error: nothing searched, every probe rejected.
     result = scan_files({"main.tf": gcp_tf("assertion.ref_protected == 'true' && assertion.repository_owner == 'acme'")})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from .conftest import brief
 
@@ -427,3 +429,46 @@ def test_only_a_closing_marker_before_the_first_plain_one_is_trimmed():
     assert _heredoc_markers_trimmed(after_a_plain_close) == after_a_plain_close
     unclosed = 'a = <<EOF\nx\n'
     assert _heredoc_markers_trimmed(unclosed) == unclosed
+
+
+def _markers_trimmed_by_searches(text: str) -> str:
+    """The heredoc trimming as it was first written (two searches per opener): the reference."""
+    import re
+
+    out, position = [], 0
+    for opened in re.finditer(r"<<-?([A-Za-z][\w-]*)[ \t]*\r?\n", text):
+        if opened.start() < position:
+            continue
+        marker = opened.group(1)
+        closing = re.compile(r"^([ \t]*)" + re.escape(marker) + r"([ \t]+)(\r?)$", re.M).search(text, opened.end())
+        plain = re.compile(r"^[ \t]*" + re.escape(marker) + r"\r?$", re.M).search(text, opened.end())
+        if closing is None or (plain is not None and plain.start() < closing.start()):
+            continue
+        out += [text[position:closing.start()], closing.group(1) + closing.group(2) + marker + closing.group(3)]
+        position = closing.end()
+    return "".join(out) + text[position:]
+
+
+_HEREDOC_PIECES = ["<<EOF\n", "<<-EOF\n", "<<EOF \n", "<<E\r\n", "EOF", "EOF  ", "  EOF", " EOF\t", "EOF\r", "EOFX", "E",
+                   "\n", "x = ", "{", "}", " ", "é", "<<", "-", "\t", "EOF-", "EOFé"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_HEREDOC_PIECES), max_size=16))
+def test_heredoc_trimming_by_index_is_the_trimming_by_searches(pieces):
+    from trustlint.terraform.hcl import _heredoc_markers_trimmed
+
+    text = "<<" + "".join(pieces)
+    assert _heredoc_markers_trimmed(text) == _markers_trimmed_by_searches(text)
+
+
+def test_openers_never_closed_do_not_make_trimming_quadratic():
+    # A hang guard, not a speed target: 40,000 `# <<M` lines took minutes with a search per opener.
+    import time
+
+    from trustlint.terraform.hcl import _heredoc_markers_trimmed
+
+    text = 'resource "a" "b" {}\n' + "# <<M\n" * 40_000
+    start = time.perf_counter()
+    assert _heredoc_markers_trimmed(text) == text
+    assert time.perf_counter() - start < 10

@@ -147,9 +147,9 @@ _DEFINES_VALUES_PATTERN = (r'(?:^|\*/)[ \t]*(?:(?:variable|locals|data|module)\b
                            r'|resource[ \t]+"(?:google|azurerm|azuread)_'
                            r'|resource[ \t]+"aws_iam_(?:role_policy|policy_attachment|policy)")')
 _DEFINES_VALUES = lazy(_DEFINES_VALUES_PATTERN, re.MULTILINE)
-# On a large tree (the linear engine, above) RE2 runs it: its \b sees only ASCII letters as
-# word characters, so `data` before a non-ASCII letter is a match there and not for re: RE2
-# keeps a file re would skip, never the reverse (tested), and keeping one only costs reading it.
+# On a large tree (the linear engine, above) RE2 runs it, with re's Unicode word boundary
+# spelled out (tested: the same files on generated text with letters of other scripts; should
+# a character still differ, RE2 would keep a file re skips, never the reverse).
 _defines_values_linear = None
 # The same blocks in the JSON syntax: a block type is a key, a resource type a key below it.
 _JSON_DEFINES_VALUES = lazy(r'"(?:variable|locals|data|module)"\s*:|"(?:google|azurerm|azuread)_'
@@ -173,7 +173,9 @@ def _defines_values(source: SourceFile) -> bool:
 
         options = re2.Options()
         options.log_errors = False
-        _defines_values_linear = re2.compile("(?m)" + _DEFINES_VALUES_PATTERN, options)
+        # re's \b is Unicode's word boundary, RE2's ASCII's: the letters and digits of every script
+        # (and _) end the keyword for neither, so both engines keep the same files.
+        _defines_values_linear = re2.compile("(?m)" + _DEFINES_VALUES_PATTERN.replace("\\b", r"(?:[^\pL\pN_]|$)"), options)
     return _defines_values_linear.search(source.text) is not None
 
 

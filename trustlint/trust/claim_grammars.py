@@ -195,7 +195,9 @@ def custom_template_alternatives(platform: str, values: list[str]) -> list[Alter
                                   if b in _GITHUB_KEYS or (b == "repo" and (i == 0 or w != b))))
         choices = [keys]
         if keys and bare[0] not in keys and ("*" in words[0] or "?" in words[0]) and "repo" not in keys:
-            choices = [["repo", *keys]]  # `*:job_workflow_ref:...`: the wildcard stands for leading keys, repo first
+            # `*:job_workflow_ref:...`: the wildcard stands for leading keys (repo, the owner's
+            # id) or for none
+            choices = [["repo", *keys], keys, ["repository_owner_id", *keys]]
         elif keys and words[0] != bare[0] and "repo" not in keys:
             choices.append(["repo", *keys])  # `*repository_owner_id:...`: nothing before it, or repo
         for keys in choices:
@@ -222,9 +224,10 @@ def _template_forms(keys: list[str], tail: bool) -> list[Alternative]:
 
 # The `context` key writes the job's environment when it has one, else its ref or pull_request:
 # after an `environment` key (a job with an environment) it can only write that environment
-# again, with the same value, and after a `ref` key the same ref; independent slots would not
-# keep the values equal, so those forms are left to the keys alone.
-_TAIL_EXCLUDED_BY = {"branch": {"ref", "environment"}, "tag": {"ref", "environment"}, "environment": {"environment"},
+# again, with the same value (gcp_witness keeps the two equal), never a ref or pull_request.
+# After a `ref` key a branch or tag context repeats the ref in another shape, which two slots
+# do not keep equal: those forms are not searched (a known limit, in TL001's docs).
+_TAIL_EXCLUDED_BY = {"branch": {"ref", "environment"}, "tag": {"ref", "environment"}, "environment": set(),
                      "pull_request": {"environment"}}
 
 

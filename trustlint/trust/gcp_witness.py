@@ -25,10 +25,11 @@ them, and gcp.py says so).
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass, replace
 
-from .admission import _SCOPE_BITS, ANY_RUN, SCOPE_ORDER, CharClass, SearchLimit, Witness, _render, _scope_of, search
+from .admission import _SCOPE_BITS, ANY_RUN, SCOPE_ORDER, CharClass, SearchLimit, Witness, _accepts, _render, _scope_of, search
 from .cel_ways import Unsupported, parse, test_union, ways_true
 from .claim_grammars import _GIT_REF, _PRINTABLE, PER_RUN, REPOSITORY, TENANT, WORKLOAD, Alternative, Slot
 from .claim_grammars import _OWNER as _OWNER_SLOT
@@ -118,6 +119,8 @@ _EVENTS = ("push", "workflow_dispatch", "schedule", "pull_request_target", "work
 # workflow's path which ties the repository to the ref): a test of one is not searched.
 _NOT_MODELLED = {"enterprise", "enterprise_id", "workflow_ref", "check_run_id"}
 _IDS = {"repository_owner_id", "repository_id"}
+# A repository custom property (repo_property_NAME): any organisation defines its own, with any value.
+_PROPERTY = "repo_property_"
 _ALWAYS = {"sub", "repository", "repository_owner", "repository_owner_id", "repository_id", "ref", "event_name", "workflow", "actor",
            "runner_environment", "repository_visibility", "job_workflow_ref", "iss", "aud"}  # claims every GitHub token has
 
@@ -208,12 +211,8 @@ def _span(cells: list, start: int, end: int):
 
 def _alternative(context: str) -> Alternative:
     # The default (mutable) form: an attacker's own repository uses it unless they change it.
-    form = next(a for a in grammar_for("github-actions", "sub") if a.context == context and not any(
+    return next(a for a in grammar_for("github-actions", "sub") if a.context == context and not any(
         isinstance(p, Slot) and p.name == "owner_id" for p in a.parts))
-    # Here the form is the job's whole sub and its branch (tag) the ref claim's: a git ref, which
-    # neither begins nor ends with '/' nor holds '//' (a custom template is searched apart).
-    return replace(form, parts=tuple(replace(p, separators="/") if isinstance(p, Slot) and p.name in ("branch", "tag")
-                                     else p for p in form.parts))
 
 
 # -- the condition, prepared -------------------------------------------------------------------
@@ -250,6 +249,7 @@ def prepare(mapping: dict[str, str], condition: str | None, member_kind: str, se
             job = _custom_job(form)
             beside = {claim for (claim, operator, _), wanted in way if not (operator == "present" and wanted and claim in _ALWAYS)}
             beside -= set(job.in_sub) | set(job.chosen) | set(job.fixed) | {_ABSENT, "repository_owner"}
+            beside = {claim for claim in beside if not claim.startswith(_PROPERTY)}
             if beside:
                 raise Unsupported(f"a sub in a custom template ({form.context[len('custom:'):]}) tested beside {sorted(beside)[0]}")
     return Prepared(ways)
@@ -270,15 +270,23 @@ def _custom_forms(way) -> list[Alternative]:
                 spelled.append({"startsWith": f"{text}*", "endsWith": f"*{text}", "contains": f"*{text}*"}.get(operator, text))
                 {"startsWith": starts, "endsWith": ends}.get(operator, middles).append(spelled[-1])
     if single and len(spelled) > 1:
-        spelled.append("".join(starts + middles + ends))
+        # Every order of the tests between (a way's tests are a set: its order is the hash's),
+        # starts first and ends last; a template's keys may come in any of them.
+        for order in itertools.islice(itertools.permutations(sorted(middles)), _MAX_ORDERS):
+            spelled.append("".join(starts + list(order) + ends))
     if any(claim == "sub" and operator != "present" and not wanted for (claim, operator, _), wanted in way):
         spelled += _ANY_TEMPLATES  # a negated test of sub: a template it does not name avoids it
     return custom_template_alternatives("github-actions", spelled)
 
 
+_NOT_SLASH = CharClass(frozenset(_GIT_REF) - {"/"}, unknown=True)
+# What a ref claim can hold: refs/ and a name that neither begins nor ends with '/'.
+_GIT_REF_SHAPE = (tuple("refs/") + (_NOT_SLASH,), tuple("refs/") + (_NOT_SLASH, CharClass(frozenset(_GIT_REF), star=True, unknown=True), _NOT_SLASH))
+_MAX_ORDERS = 24  # orders of the tests between a start and an end (four tests: all of them)
+
 # Templates anyone may set, tried when a way only rules some subs out (`!sub.startsWith('repo:acme/')`
 # lets in acme's repositories that use a template): one with the owner's id, one without.
-_ANY_TEMPLATES = ["repository_owner_id:*:environment:*", "environment:*"]
+_ANY_TEMPLATES = ["repository_owner_id:*:environment:*", "environment:*", "repository_owner_id:*", "ref:*"]
 
 
 def _resolver(mapping: dict[str, str]):
@@ -341,6 +349,10 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float, form: Alter
                 positive.append(union)
             elif union:
                 negated.append(union)
+    if "ref" in job.in_sub and any(claim == "ref" for (claim, _, _), _ in way):
+        # A test of the ref claim is a test of a git ref (refs/…, never ending in '/'); a test
+        # of the sub alone is not (a template may write more keys after the branch).
+        positive.append(job.in_sub["ref"](_GIT_REF_SHAPE))
     alternative = form or _pinned(_alternative(job.context), pinned)
     found = search(alternative, positive, deadline, negated)
     for bits in sorted(found, reverse=True):
@@ -353,6 +365,11 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float, form: Alter
         if scope is None:
             continue  # the one workload the way names
         text, slots, fixed = _render(alternative, found[bits], positive, negated)
+        if _writes_twice(alternative, "environment"):
+            repaired = _one_environment(text, slots, positive, negated)
+            if repaired is None:
+                continue  # only with two different environments: no job writes that sub
+            text, slots = repaired
         witness = Witness(text, alternative, slots, scope, fixed)
         probe = _probe("github-actions", witness, back, None)
         claims = dict(probe.claims, **job.fixed, **{claim: _restore(value, back) for claim, value in values.items()})
@@ -370,6 +387,27 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float, form: Alter
         yield replace(probe, id=f"condition-{scope}-{job.context}", claims=claims, description=description)
         if SCOPE_ORDER[scope] == SCOPE_ORDER[TENANT]:
             return
+
+
+def _writes_twice(alternative: Alternative, name: str) -> bool:
+    """A template whose `environment` key and `context` both write the job's environment."""
+    return sum(isinstance(p, Slot) and p.name == name for p in alternative.parts) > 1
+
+
+def _one_environment(text: str, slots: dict, positive: list, negated: list) -> tuple[str, dict] | None:
+    """The witness with both `environment:` values the same, as GitHub writes them (the search
+    treats the two as independent), when the tests still pass it: either value for both."""
+    words = text.split(":")  # no value holds ':'
+    where = [i + 1 for i, word in enumerate(words[:-1]) if word == "environment" and i % 2 == 0]
+    if len(where) < 2:
+        return None
+    first, last = where[0], where[-1]
+    for value in dict.fromkeys((words[first], words[last])):
+        candidate = words[:first] + [value] + words[first + 1:last] + [value] + words[last + 1:]
+        repaired = ":".join(candidate)
+        if all(_accepts(union, repaired) for union in positive) and not any(_accepts(union, repaired) for union in negated):
+            return repaired, dict(slots, environment=value)
+    return None
 
 
 def _owner_and_name_named(alternative: Alternative, bits: int, pinned: set[str]) -> bool:
@@ -397,6 +435,8 @@ def _settle(way: list, job: _Job, deadline: float):
         shape = None
         if claim == "repository_owner" and job.chosen.get("repository") is _OWN_REPOSITORY:
             claim, shape = "repository", _OWNER_IN_REPOSITORY  # the owner is the repository's first part
+        if claim.startswith(_PROPERTY) and claim not in job.chosen:
+            job = replace(job, chosen=dict(job.chosen, **{claim: _free(claim, _VALUE, word="attacker-value")}))
         if claim not in job.fixed and claim not in job.chosen:
             if operator == "present" and not wanted:
                 continue  # has() of a claim this job lacks is false, as wanted
