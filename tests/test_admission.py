@@ -486,6 +486,13 @@ GCP_REVIEWED = [
     ("assertion.repo_property_team == 'infra'", "critical"),
     ("assertion.repository_owner == 'acme' && assertion.repo_property_team == 'infra'", "high"),
     ("assertion.repository == 'acme/app' && !assertion.sub.startsWith('repo:acme/legacy')", None),
+    # A templated job's event, ref and ref type hold together: contradictory values admit nothing.
+    ("!assertion.sub.startsWith('repo:') && assertion.ref_type == 'tag' && assertion.ref == 'refs/heads/main'", None),
+    ("!assertion.sub.startsWith('repo:') && assertion.event_name == 'push' && assertion.head_ref == 'feature'", None),
+    ("!assertion.sub.startsWith('repo:') && assertion.event_name == 'pull_request' && assertion.ref == 'refs/heads/main'",
+     None),
+    ("!assertion.sub.startsWith('repo:') && assertion.ref_type == 'tag'", "critical"),
+    ("!assertion.sub.startsWith('repo:') && assertion.event_name == 'pull_request'", "critical"),
 ]
 
 

@@ -134,6 +134,7 @@ class _Job:
     in_sub: dict  # claim -> region over the sub
     fixed: dict  # claim -> its one value for this kind of job
     chosen: dict  # claim -> tuple of values | Alternative (a grammar to search)
+    ref_head: str = "refs/"  # how this kind of job's ref begins (refs/heads/, refs/tags/, refs/pull/)
 
 
 def _jobs() -> list[_Job]:
@@ -142,8 +143,10 @@ def _jobs() -> list[_Job]:
     base = dict(_IN_SUB)
     pushed = {"head_ref": "", "base_ref": "", "iss": "https://token.actions.githubusercontent.com"}
     return [
-        _Job("branch", "branch", dict(base, ref=_REF_IN_SUB), dict(pushed, ref_type="branch"), dict(_CHOSEN, event_name=_EVENTS)),
-        _Job("tag", "tag", dict(base, ref=_REF_IN_SUB), dict(pushed, ref_type="tag"), dict(_CHOSEN, event_name=_EVENTS)),
+        _Job("branch", "branch", dict(base, ref=_REF_IN_SUB), dict(pushed, ref_type="branch"), dict(_CHOSEN, event_name=_EVENTS),
+             "refs/heads/"),
+        _Job("tag", "tag", dict(base, ref=_REF_IN_SUB), dict(pushed, ref_type="tag"), dict(_CHOSEN, event_name=_EVENTS),
+             "refs/tags/"),
         _Job("environment from a branch", "environment", dict(base, environment=_ENVIRONMENT_IN_SUB), dict(pushed, ref_type="branch"),
              dict(_CHOSEN, event_name=_EVENTS + ("pull_request",), ref=branch_ref)),
         _Job("environment from a tag", "environment", dict(base, environment=_ENVIRONMENT_IN_SUB), dict(pushed, ref_type="tag"),
@@ -172,13 +175,30 @@ _CUSTOM_FREE.update(event_name=_EVENTS + ("pull_request",), ref_type=("branch", 
                     base_ref=_free("base_ref", _GIT_REF, word="main", separators="/"))
 
 
-def _custom_job(form: Alternative) -> _Job:
+# The kinds of job a template's sub may be written for, as the default forms' jobs: the event,
+# the ref and its type and a pull request's branches hold together as GitHub writes them (picked
+# one by one, a condition only contradictory values meet was reported).
+_CUSTOM_KINDS = (
+    ("branch", "refs/heads/", {"ref_type": "branch", "head_ref": "", "base_ref": ""}, {"event_name": _EVENTS}),
+    ("tag", "refs/tags/", {"ref_type": "tag", "head_ref": "", "base_ref": ""},
+     {"event_name": _EVENTS, "ref": _free("ref", _GIT_REF, word="attacker-tag", head="refs/tags/", separators="/")}),
+    ("pull request", "refs/pull/", {"ref_type": "branch", "event_name": "pull_request", "ref": "refs/pull/1/merge"}, {}),
+)
+
+
+def _custom_jobs(form: Alternative) -> list[_Job]:
     cells = [c for part in form.parts for c in (part if isinstance(part, str) else (part,))]
     in_sub = {"sub": lambda union: union}
     for claim, (start, end) in _spelled_claims(cells).items():
         in_sub[claim] = _span(cells, start, end)
-    chosen = {claim: value for claim, value in _CUSTOM_FREE.items() if claim not in in_sub}
-    return _Job("custom template", form.context, in_sub, {"iss": "https://token.actions.githubusercontent.com"}, chosen)
+    jobs = []
+    for kind, head, fixed, chosen in _CUSTOM_KINDS:
+        # A claim the template writes is read from the sub, whatever the kind says of it.
+        fixed = {claim: value for claim, value in fixed.items() if claim not in in_sub}
+        free = {claim: value for claim, value in dict(_CUSTOM_FREE, **chosen).items() if claim not in in_sub and claim not in fixed}
+        jobs.append(_Job(f"custom template, {kind}", form.context, in_sub,
+                         dict(fixed, iss="https://token.actions.githubusercontent.com"), free, head))
+    return jobs
 
 
 def _spelled_claims(cells: list) -> dict[str, tuple[int, int]]:
@@ -246,12 +266,13 @@ def prepare(mapping: dict[str, str], condition: str | None, member_kind: str, se
         test_union(operator, values)  # a regular expression beyond the subset is said now, not met mid-search
     for way in ways:
         for form in _custom_forms(way):
-            job = _custom_job(form)
-            beside = {claim for (claim, operator, _), wanted in way if not (operator == "present" and wanted and claim in _ALWAYS)}
-            beside -= set(job.in_sub) | set(job.chosen) | set(job.fixed) | {_ABSENT, "repository_owner"}
-            beside = {claim for claim in beside if not claim.startswith(_PROPERTY)}
-            if beside:
-                raise Unsupported(f"a sub in a custom template ({form.context[len('custom:'):]}) tested beside {sorted(beside)[0]}")
+            for job in _custom_jobs(form):
+                beside = {claim for (claim, operator, _), wanted in way if not (operator == "present" and wanted and claim in _ALWAYS)}
+                beside -= set(job.in_sub) | set(job.chosen) | set(job.fixed) | {_ABSENT, "repository_owner"}
+                beside = {claim for claim in beside if not claim.startswith(_PROPERTY)}
+                if beside:
+                    raise Unsupported(f"a sub in a custom template ({form.context[len('custom:'):]}) tested beside "
+                                      f"{sorted(beside)[0]}")
     return Prepared(ways)
 
 
@@ -280,8 +301,12 @@ def _custom_forms(way) -> list[Alternative]:
 
 
 _NOT_SLASH = CharClass(frozenset(_GIT_REF) - {"/"}, unknown=True)
-# What a ref claim can hold: refs/ and a name that neither begins nor ends with '/'.
-_GIT_REF_SHAPE = (tuple("refs/") + (_NOT_SLASH,), tuple("refs/") + (_NOT_SLASH, CharClass(frozenset(_GIT_REF), star=True, unknown=True), _NOT_SLASH))
+
+
+def _git_ref_shape(head: str) -> tuple:
+    """What a ref claim can hold: its kind's head (refs/heads/, ...) and a name that neither
+    begins nor ends with '/'."""
+    return (tuple(head) + (_NOT_SLASH,), tuple(head) + (_NOT_SLASH, CharClass(frozenset(_GIT_REF), star=True, unknown=True), _NOT_SLASH))
 _MAX_ORDERS = 24  # orders of the tests between a start and an end (four tests: all of them)
 
 # Templates anyone may set, tried when a way only rules some subs out (`!sub.startsWith('repo:acme/')`
@@ -329,9 +354,9 @@ def condition_witnesses(prepared: Prepared, limits: list[str]):
                 yield from _witnesses_of(way, job, back, deadline)
             except SearchLimit as exc:
                 limits.append(f"the attribute condition could not be decided ({exc}); what was not decided is unjudged")
-        for form in _custom_forms(way):
+        for form, job in ((form, job) for form in _custom_forms(way) for job in _custom_jobs(form)):
             try:
-                yield from _witnesses_of(way, _custom_job(form), back, deadline, form)
+                yield from _witnesses_of(way, job, back, deadline, form)
             except SearchLimit as exc:
                 limits.append(f"the attribute condition could not be decided ({exc}); what was not decided is unjudged")
 
@@ -352,7 +377,7 @@ def _witnesses_of(way: list, job: _Job, back: dict, deadline: float, form: Alter
     if "ref" in job.in_sub and any(claim == "ref" for (claim, _, _), _ in way):
         # A test of the ref claim is a test of a git ref (refs/…, never ending in '/'); a test
         # of the sub alone is not (a template may write more keys after the branch).
-        positive.append(job.in_sub["ref"](_GIT_REF_SHAPE))
+        positive.append(job.in_sub["ref"](_git_ref_shape(job.ref_head)))
     alternative = form or _pinned(_alternative(job.context), pinned)
     found = search(alternative, positive, deadline, negated)
     for bits in sorted(found, reverse=True):
