@@ -454,12 +454,16 @@ _HEREDOC_PIECES = ["<<EOF\n", "<<-EOF\n", "<<EOF \n", "<<E\r\n", "EOF", "EOF  ",
 
 
 @settings(max_examples=2000, deadline=None)
-@given(st.lists(st.sampled_from(_HEREDOC_PIECES), max_size=16))
-def test_heredoc_trimming_by_index_is_the_trimming_by_searches(pieces):
-    from trustlint.terraform.hcl import _heredoc_markers_trimmed
+@given(st.lists(st.sampled_from(_HEREDOC_PIECES), max_size=16), st.booleans())
+def test_heredoc_trimming_is_the_trimming_by_two_searches_per_opener(pieces, by_index):
+    from unittest import mock
+
+    from trustlint.terraform import hcl
 
     text = "<<" + "".join(pieces)
-    assert _heredoc_markers_trimmed(text) == _markers_trimmed_by_searches(text)
+    # by_index: the one-pass index used for files of many different markers, for any file
+    with mock.patch.object(hcl, "_MANY_MARKERS", -1 if by_index else hcl._MANY_MARKERS):
+        assert hcl._heredoc_markers_trimmed(text) == _markers_trimmed_by_searches(text)
 
 
 def test_openers_never_closed_do_not_make_trimming_quadratic():
@@ -468,7 +472,8 @@ def test_openers_never_closed_do_not_make_trimming_quadratic():
 
     from trustlint.terraform.hcl import _heredoc_markers_trimmed
 
-    text = 'resource "a" "b" {}\n' + "# <<M\n" * 40_000
-    start = time.perf_counter()
-    assert _heredoc_markers_trimmed(text) == text
-    assert time.perf_counter() - start < 10
+    for text in ('resource "a" "b" {}\n' + "# <<M\n" * 40_000,  # one marker, never closed
+                 'resource "a" "b" {}\n' + "".join(f"# <<M{i}\n" for i in range(40_000))):  # as many markers
+        start = time.perf_counter()
+        assert _heredoc_markers_trimmed(text) == text
+        assert time.perf_counter() - start < 10

@@ -108,40 +108,85 @@ def _heredoc_markers_trimmed(text: str) -> str:
     front of it (`  EOF`), keeping every offset, and python-hcl2 ends the heredoc there."""
     if "<<" not in text:
         return text
-    lines = None
+    openers = list(_HEREDOC_OPEN.finditer(text))
+    if not openers:
+        return text
+    # The first line holding only the marker after the opener: a plain one ends the heredoc as
+    # it is, one with trailing blanks is rewritten. Searched per marker from the opener, each
+    # answer kept while later openers come before it; with many different markers, from an
+    # index of the whole file's marker lines made once. (A search per opener was quadratic in
+    # a file of openers never closed, as `# <<M` comments.)
+    markers = {opened.group(1) for opened in openers}
+    first_line = _marker_index(text) if len(markers) > _MANY_MARKERS else _marker_searches(text)
     out, position = [], 0
-    for opened in _HEREDOC_OPEN.finditer(text):
+    for opened in openers:
         if opened.start() < position:
             continue  # inside a heredoc already rewritten
-        if lines is None:
-            lines = _marker_lines(text)
         marker = opened.group(1)
-        # The first line holding only the marker after the opener: a plain one ends the heredoc
-        # as it is; one with trailing blanks is rewritten. (Found by bisection in an index of
-        # the file's marker lines, made once: a search per opener was quadratic in a file of
-        # openers never closed, as `# <<M` comments.)
-        found = lines.get(marker, [])
-        index = bisect.bisect_left(found, (opened.end(),))
-        if index == len(found) or found[index][1] is None:
+        line = first_line(marker, opened.end())
+        if line is None or not line.group(2):
             continue
-        line_start, closing = found[index]
-        out.append(text[position:line_start])
-        out.append(closing.group(1) + closing.group(3) + marker + closing.group(4))
-        position = closing.end()
+        out.append(text[position:line.start()])
+        out.append(line.group(1) + line.group(2) + marker + line.group(3))
+        position = line.end()
     out.append(text[position:])
     return "".join(out)
+
+
+_MANY_MARKERS = 16
+
+
+def _marker_searches(text: str):
+    """first_line(marker, pos): the first line at or after pos holding only the marker (groups:
+    indent, trailing blanks, CR), or None; a search per marker, reused while it still holds."""
+    found: dict[str, tuple] = {}
+
+    def first_line(marker: str, pos: int):
+        searched = found.get(marker)
+        if searched is not None and searched[0] <= pos and (searched[1] is None or searched[1].start() >= pos):
+            return searched[1]
+        pattern = re.compile(r"^([ \t]*)" + re.escape(marker) + r"([ \t]*)(\r?)$", re.M)
+        line = pattern.search(text, pos)
+        found[marker] = (pos, line)
+        return line
+
+    return first_line
 
 
 _MARKER_LINE = lazy(r"^([ \t]*)([A-Za-z][\w-]*)([ \t]*)(\r?)$", re.M)
 
 
-def _marker_lines(text: str) -> dict[str, list]:
-    """marker -> [(line start, the match when the line has trailing blanks, else None)] of every
-    line holding only a word, in order."""
+def _marker_index(text: str):
+    """first_line as _marker_searches gives it, from one pass over the file's marker lines."""
     lines: dict[str, list] = {}
     for line in _MARKER_LINE.finditer(text):
-        lines.setdefault(line.group(2), []).append((line.start(), line if line.group(3) else None))
-    return lines
+        lines.setdefault(line.group(2), []).append((line.start(), _Line(line)))
+
+    def first_line(marker: str, pos: int):
+        candidates = lines.get(marker, [])
+        index = bisect.bisect_left(candidates, (pos,))
+        return candidates[index][1] if index < len(candidates) else None
+
+    return first_line
+
+
+class _Line:
+    """A marker line of the index, with the groups of _marker_searches' pattern."""
+
+    def __init__(self, match):
+        self._match = match
+
+    def group(self, number: int) -> str:
+        return self._match.group({1: 1, 2: 3, 3: 4}[number])
+
+    def start(self) -> int:
+        return self._match.start()
+
+    def end(self) -> int:
+        return self._match.end()
+
+    def __lt__(self, other) -> bool:  # never compared: line starts differ
+        return False
 
 
 FAST_READER = True  # tests turn it off to compare with python-hcl2 alone
