@@ -493,6 +493,8 @@ GCP_REVIEWED = [
      None),
     ("!assertion.sub.startsWith('repo:') && assertion.ref_type == 'tag'", "critical"),
     ("!assertion.sub.startsWith('repo:') && assertion.event_name == 'pull_request'", "critical"),
+    # pull_request_target sets the pull request's branches (they were read as empty: it passed).
+    ("assertion.event_name == 'pull_request_target' && assertion.head_ref.startsWith('dependabot/')", "critical"),
 ]
 
 

@@ -179,7 +179,7 @@ _CONTEXT_KEYS = {"ref", "environment", "event_name", "head_ref", "base_ref", "jo
                  "workflow", "ref_type", "sha", "run_id", "actor", "actor_id"}
 
 
-def custom_template_alternatives(platform: str, values: list[str]) -> list[Alternative]:
+def custom_template_alternatives(platform: str, values: list[str], environment_twice: bool = False) -> list[Alternative]:
     """GitHub custom-template forms named by the patterns themselves: the claim keys their
     literal text spells, in order (`repo:acme/app:head_ref:*` -> repo, head_ref), followed by
     the default context when the pattern goes on past the keys' values."""
@@ -202,11 +202,12 @@ def custom_template_alternatives(platform: str, values: list[str]) -> list[Alter
             choices.append(["repo", *keys])  # `*repository_owner_id:...`: nothing before it, or repo
         for keys in choices:
             if keys:
-                out += _template_forms(keys, len(words) > 2 * len(keys))  # a tail after the keys: the default context
+                # a tail after the keys: the default context
+                out += _template_forms(keys, len(words) > 2 * len(keys), environment_twice)
     return out
 
 
-def _template_forms(keys: list[str], tail: bool) -> list[Alternative]:
+def _template_forms(keys: list[str], tail: bool, environment_twice: bool = False) -> list[Alternative]:
     if keys == ["repo"] and tail or keys[0] == "repo" and len(keys) == 2 and keys[1] in ("ref", "environment"):
         return []  # the default forms: the static grammar has them (`repo:O/R` alone is a template)
     parts: tuple = ()
@@ -218,13 +219,16 @@ def _template_forms(keys: list[str], tail: bool) -> list[Alternative]:
     out = [Alternative(_merge_literals(parts), context, implicit)]
     if tail:
         out += [Alternative(_merge_literals(parts + (":",) + ending), f"{context},{kind}", implicit)
-                for ending, kind in _CONTEXT_TAILS if not _TAIL_EXCLUDED_BY[kind] & set(keys)]
+                for ending, kind in _CONTEXT_TAILS
+                if not (_TAIL_EXCLUDED_BY[kind] | (set() if environment_twice else {"environment"} if kind == "environment" else set()))
+                & set(keys)]
     return out
 
 
 # The `context` key writes the job's environment when it has one, else its ref or pull_request:
 # after an `environment` key (a job with an environment) it can only write that environment
-# again, with the same value (gcp_witness keeps the two equal), never a ref or pull_request.
+# again, with the same value, never a ref or pull_request. Only gcp_witness keeps the two values
+# equal (`environment_twice`); elsewhere such a form is not searched (a known limit).
 # After a `ref` key a branch or tag context repeats the ref in another shape, which two slots
 # do not keep equal: those forms are not searched (a known limit, in TL001's docs).
 _TAIL_EXCLUDED_BY = {"branch": {"ref", "environment"}, "tag": {"ref", "environment"}, "environment": set(),

@@ -156,7 +156,17 @@ def _jobs() -> list[_Job]:
               "iss": "https://token.actions.githubusercontent.com"},
              dict(_CHOSEN, head_ref=_free("head_ref", _GIT_REF, word="attacker-branch", separators="/"),
                   base_ref=_free("base_ref", _GIT_REF, word="main", separators="/"))),
+        # pull_request_target runs on the base branch (its ref) with the pull request's branches
+        # set; its sub is not documented: the branch form and the pull_request form are both tried.
+        _Job("pull request target", "branch", dict(base, ref=_REF_IN_SUB), dict(_TARGET, ref_type="branch"), _TARGET_CHOSEN,
+             "refs/heads/"),
+        _Job("pull request target", "pull_request", base, dict(_TARGET, ref_type="branch"), dict(_TARGET_CHOSEN, ref=branch_ref)),
     ]
+
+
+_TARGET = {"event_name": "pull_request_target", "iss": "https://token.actions.githubusercontent.com"}
+_TARGET_CHOSEN = dict(_CHOSEN, head_ref=_free("head_ref", _GIT_REF, word="attacker-branch", separators="/"),
+                      base_ref=_free("base_ref", _GIT_REF, word="main", separators="/"))
 
 
 _JOBS = _jobs()
@@ -297,7 +307,7 @@ def _custom_forms(way) -> list[Alternative]:
             spelled.append("".join(starts + list(order) + ends))
     if any(claim == "sub" and operator != "present" and not wanted for (claim, operator, _), wanted in way):
         spelled += _ANY_TEMPLATES  # a negated test of sub: a template it does not name avoids it
-    return custom_template_alternatives("github-actions", spelled)
+    return custom_template_alternatives("github-actions", spelled, environment_twice=True)
 
 
 _NOT_SLASH = CharClass(frozenset(_GIT_REF) - {"/"}, unknown=True)
