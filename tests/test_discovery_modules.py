@@ -12,16 +12,7 @@ import pytest
 from trustlint.input.discovery import discover
 from trustlint.scan import ScanOptions, run_scan
 
-
-class _Everything:
-    """A pre-filter that lets every file and every directory through."""
-
-    @staticmethod
-    def found(data: bytes) -> bool:
-        return True
-
-
-_EVERYTHING = _Everything()
+from .conftest import EVERYTHING
 
 ROLE = textwrap.dedent('''\
     variable "subject" {
@@ -123,8 +114,8 @@ def test_what_the_shortcuts_once_missed_is_found(case, tmp_path, monkeypatch):
     (tmp_path / case / ".git").mkdir()
     monkeypatch.chdir(tmp_path / case)
     found = [(f.rule_id, f.path, f.span.line, f.address.split("[")[0]) for f in run_scan(ScanOptions(paths=["."])).findings]
-    monkeypatch.setattr(discovery, "RELEVANT", _EVERYTHING)
-    monkeypatch.setattr(discovery, "FEDERATION", _EVERYTHING)
+    monkeypatch.setattr(discovery, "RELEVANT", EVERYTHING)
+    monkeypatch.setattr(discovery, "FEDERATION", EVERYTHING)
     monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)
     unoptimised = [(f.rule_id, f.path, f.span.line, f.address.split("[")[0]) for f in run_scan(ScanOptions(paths=["."])).findings]
     assert found == SKIP_CASES[case] == unoptimised

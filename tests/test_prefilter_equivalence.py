@@ -18,18 +18,7 @@ from trustlint.terraform import configuration as terraform
 from trustlint.scan import ScanOptions, run_scan
 from trustlint.source import SourceFile
 
-from .conftest import REPO_ROOT
-
-
-class _Everything:
-    """A pre-filter that lets every file and every directory through."""
-
-    @staticmethod
-    def found(data: bytes) -> bool:
-        return True
-
-
-_EVERYTHING = _Everything()
+from .conftest import EVERYTHING, REPO_ROOT
 
 TERRAFORM_CASES = sorted({p.parent for p in (REPO_ROOT / "tests" / "rules").glob("TL*/*/*/*.tf")}
                          | {p.parent for p in (REPO_ROOT / "tests" / "rules").glob("TL*/*/*/*/*.tf")})
@@ -55,8 +44,8 @@ def test_prefilter_does_not_change_findings(tmp_path, monkeypatch):
     monkeypatch.chdir(corpus)
 
     filtered = run_scan(ScanOptions(paths=["."]))
-    monkeypatch.setattr(discovery, "RELEVANT", _EVERYTHING)  # every file is "relevant"
-    monkeypatch.setattr(discovery, "FEDERATION", _EVERYTHING)  # every directory is read
+    monkeypatch.setattr(discovery, "RELEVANT", EVERYTHING)  # every file is "relevant"
+    monkeypatch.setattr(discovery, "FEDERATION", EVERYTHING)  # every directory is read
     unfiltered = run_scan(ScanOptions(paths=["."]))
 
     monkeypatch.setattr(terraform, "SKIP_UNNEEDED_BLOCKS", False)  # every Terraform block parsed

@@ -158,14 +158,15 @@ _MARKER_LINE = lazy(r"^([ \t]*)([A-Za-z][\w-]*)([ \t]*)(\r?)$", re.M)
 
 def _marker_index(text: str):
     """first_line as _marker_searches gives it, from one pass over the file's marker lines."""
+    starts: dict[str, list[int]] = {}
     lines: dict[str, list] = {}
     for line in _MARKER_LINE.finditer(text):
-        lines.setdefault(line.group(2), []).append((line.start(), _Line(line)))
+        starts.setdefault(line.group(2), []).append(line.start())
+        lines.setdefault(line.group(2), []).append(_Line(line))
 
     def first_line(marker: str, pos: int):
-        candidates = lines.get(marker, [])
-        index = bisect.bisect_left(candidates, (pos,))
-        return candidates[index][1] if index < len(candidates) else None
+        index = bisect.bisect_left(starts.get(marker, []), pos)
+        return lines[marker][index] if index < len(starts.get(marker, [])) else None
 
     return first_line
 
@@ -184,9 +185,6 @@ class _Line:
 
     def end(self) -> int:
         return self._match.end()
-
-    def __lt__(self, other) -> bool:  # never compared: line starts differ
-        return False
 
 
 FAST_READER = True  # tests turn it off to compare with python-hcl2 alone
